@@ -1,0 +1,227 @@
+"""KeywordMatcher: the lexicon compiled into Aho-Corasick automata, matched on the views of one
+normalised message, with hits mapped back to spans of the original text.
+
+Views (each exists because one view cannot serve every term):
+- base: the normalised text; substring and whole-word terms, and the allow list.
+- pinyin: homophone / pinyin / initials spellings of terms marked `variants=pinyin`.
+- message: the whole message with punctuation, repeats and a trailing particle folded away,
+  for whole-message terms (嗯, 哦, ？？？, 不知道哦).
+The digits view belongs to the contact detector (contacts.py).
+
+Constructing a matcher only stores its inputs; `build()` compiles the automata once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from classifiers.errors import LexiconError, NotBuiltError
+from classifiers.lexicon import Lexicon, Term
+from classifiers.normalize import Normalizer
+from classifiers.normalize.base import NormalizedText
+from classifiers.normalize.pinyin import PinyinView
+from classifiers.normalize.repeats import fold_repeats
+from classifiers.results import Match, MatchMode
+from classifiers.segmentation import WordSegmenter
+
+# Modal particles and forms of address that do not change what a lone reply says:
+# 不知道哦 is still 不知道, 亲，嗯嗯 is still 嗯.
+_TRAILING_PARTICLES = frozenset("啊呀哦噢喔呢吧嘛啦哈呗咯喽嘞哇")
+_LEADING_ADDRESS = ("亲亲", "亲爱的", "亲")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int  # base-text span
+    end: int
+    term: Term
+    view: str
+
+
+def message_keys(base: str) -> list[str]:
+    """The forms of a whole message that a message-mode term is compared with."""
+    stripped = base.strip()
+    keys = [fold_repeats(stripped)]
+    core = fold_repeats(_NON_WORD.sub("", stripped))
+    if core:
+        keys.append(core)
+        if len(core) > 1 and core[-1] in _TRAILING_PARTICLES:
+            core = core[:-1]
+            keys.append(core)
+        for address in _LEADING_ADDRESS:
+            if core.startswith(address) and len(core) > len(address):
+                keys.append(core[len(address):])
+                break
+    return keys
+
+
+def term_message_key(normalized: str) -> str:
+    core = fold_repeats(_NON_WORD.sub("", normalized.strip()))
+    return core or fold_repeats(normalized.strip())
+
+
+def _is_latin(ch: str) -> bool:
+    folded = unicodedata.normalize("NFKC", ch)
+    return len(folded) == 1 and folded.isascii() and folded.isalnum()
+
+
+class KeywordMatcher:
+    def __init__(self, lexicon: Lexicon, normalizer: Normalizer, pinyin: PinyinView,
+                 segmenter: WordSegmenter) -> None:
+        self.lexicon = lexicon
+        self.normalizer = normalizer
+        self.pinyin = pinyin
+        self.segmenter = segmenter
+
+    # -- build --------------------------------------------------------------------------
+
+    def build(self) -> KeywordMatcher:
+        base: dict[str, list[Term]] = {}
+        variants: dict[str, list[Term]] = {}
+        messages: dict[str, list[Term]] = {}
+        for term in self.lexicon.terms:
+            normalized = self._normalize_term(term)
+            if term.mode is MatchMode.MESSAGE:
+                messages.setdefault(term_message_key(normalized), []).append(term)
+                continue
+            base.setdefault(normalized, []).append(term)
+            if term.variants and sum(1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
+                for form in self.pinyin.term_forms(normalized):
+                    variants.setdefault(form, []).append(term)
+        self.base_automaton_ = _automaton(base)
+        self.variant_automaton_ = _automaton(variants)
+        self.allow_automaton_ = _automaton(
+            {self._normalize_term(t): [t] for t in self.lexicon.allow})
+        self.message_terms_ = messages
+        # A message much longer than the longest whole-message term cannot fold down to one.
+        self.message_limit_ = 3 * max(map(len, messages), default=0) + 6
+        self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
+        return self
+
+    def _normalize_term(self, term: Term) -> str:
+        normalized = self.normalizer(term.text).text
+        if not normalized.strip():
+            raise LexiconError(f"term {term.text!r} is empty after normalisation", path=term.source)
+        return normalized
+
+    # -- match --------------------------------------------------------------------------
+
+    def match(self, text: NormalizedText) -> list[Match]:
+        try:
+            base_automaton = self.base_automaton_
+        except AttributeError:
+            raise NotBuiltError("KeywordMatcher.match() called before build()") from None
+        base = text.text
+        hits: list[_Hit] = []
+        for end, (key, terms) in base_automaton.iter(base):
+            start = end - len(key) + 1
+            hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+        if len(self.variant_automaton_):
+            view = self.pinyin.view(base)
+            for end, (form, terms) in self.variant_automaton_.iter(view):
+                span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
+                if span is not None:
+                    hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
+        message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
+        if not hits and not message_hits:
+            return []
+        return [self._to_match(text, h) for h in self._filter(text, hits)] + [
+            self._message_match(text, term, key) for term, key in message_hits]
+
+    def _match_message(self, base: str) -> list[tuple[Term, str]]:
+        found: dict[str, tuple[Term, str]] = {}
+        for key in message_keys(base):
+            for term in self.message_terms_.get(key, ()):
+                found.setdefault(term.source, (term, key))
+        return list(found.values())
+
+    def _filter(self, text: NormalizedText, hits: list[_Hit]) -> Iterable[_Hit]:
+        base = text.text
+        allow_spans = [(end - len(key) + 1, end + 1)
+                       for end, (key, _) in self.allow_automaton_.iter(base)]
+        boundaries: set[int] | None = None
+        seen: set[tuple[int, int, str]] = set()
+        literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
+        for hit in hits:
+            identity = (hit.start, hit.end, hit.term.source)
+            if identity in seen:
+                continue
+            if hit.view == "pinyin" and (hit.start, hit.end, hit.term.category) in literal:
+                continue
+            # An allow phrase covering the hit wins: it is the longer (or equal) match.
+            if any(a <= hit.start and hit.end <= b for a, b in allow_spans):
+                continue
+            if not self._latin_edges_ok(text, hit):
+                continue
+            if hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit):
+                if boundaries is None:
+                    boundaries = self.segmenter.boundaries(base)
+                if hit.start not in boundaries or hit.end not in boundaries:
+                    continue
+                if hit.view == "pinyin" and not self._plausible_homophone(base, hit, boundaries):
+                    continue
+            seen.add(identity)
+            yield hit
+
+    @staticmethod
+    def _is_chinese_homophone(base: str, hit: _Hit) -> bool:
+        return hit.view == "pinyin" and not any(
+            c.isascii() for c in base[hit.start:hit.end])
+
+    def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int]) -> bool:
+        """A homophone spelling replaces SOME characters of a term (薇信, 威信), or is a word of
+        its own (煞笔, 沙比); two everyday words that happen to sound alike (为|新客户, 作为|新人)
+        are neither."""
+        term = self.normalizer(hit.term.text).text
+        if any(a == b for a, b in zip(base[hit.start:hit.end], term)):
+            return True
+        return not any(hit.start < b < hit.end for b in boundaries)
+
+    @staticmethod
+    def _latin_edges_ok(text: NormalizedText, hit: _Hit) -> bool:
+        """Latin/digit terms (sb, tmd, vx, 12315) are whole words: 'is bad' holds no 'sb'."""
+        base, original = text.text, text.original
+        start, end = text.span(hit.start, hit.end)
+        if base[hit.start].isascii() and base[hit.start].isalnum() and start > 0 \
+                and _is_latin(original[start - 1]):
+            return False
+        return not (base[hit.end - 1].isascii() and base[hit.end - 1].isalnum()
+                    and end < len(original) and _is_latin(original[end]))
+
+    # -- results ------------------------------------------------------------------------
+
+    def _to_match(self, text: NormalizedText, hit: _Hit) -> Match:
+        start, end = text.span(hit.start, hit.end)
+        original = text.original[start:end]
+        trace = self.normalizer.explain(original)
+        if hit.view == "pinyin":
+            trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
+                                              self.normalizer(hit.term.text).text))
+        return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
+                     hit.term.mode, hit.view, tuple(trace))
+
+    def _message_match(self, text: NormalizedText, term: Term, key: str) -> Match:
+        original = text.original
+        start = len(original) - len(original.lstrip())
+        end = len(original.rstrip())
+        trace = self.normalizer.explain(original[start:end])
+        if key != text.text.strip():
+            trace.append(f"{text.text.strip()}→{key}: whole message, punctuation/repeats/"
+                         "particles folded")
+        return Match(term.text, term.category, term.severity, start, end, original[start:end],
+                     term.mode, "message", tuple(trace))
+
+
+def _automaton(entries: dict[str, list[Term]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, terms in entries.items():
+        automaton.add_word(key, (key, tuple(terms)))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton

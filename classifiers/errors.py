@@ -1,0 +1,56 @@
+"""Exceptions raised by the text pipeline.
+
+    ClassifierError
+     ├── ConfigError             a lexicon or policy file cannot be used
+     │    ├── LexiconError       names file:line of the bad lexicon entry
+     │    └── PolicyError        names file:line:column of the bad policy item
+     ├── InputError              a message cannot be scored (empty, too long, invalid Unicode)
+     └── NotBuiltError           a component was used before build() (also ValueError, AttributeError)
+
+The gateway and the CLI translate these into error frames, HTTP bodies and exit codes; nothing
+below this layer knows about either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ClassifierError(Exception):
+    """Base of every error raised by `classifiers`."""
+
+
+class ConfigError(ClassifierError):
+    """A configuration file (lexicon or policy) is unusable; the message says where and why."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.detail = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path or ""
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.detail}" if where else self.detail
+
+
+class LexiconError(ConfigError):
+    """A lexicon file has a malformed line, an unknown option or an unknown category."""
+
+
+class PolicyError(ConfigError):
+    """The policy file is not valid YAML or does not match the policy schema."""
+
+
+class InputError(ClassifierError):
+    """The message itself cannot be scored: empty, too long, or not valid text."""
+
+
+class NotBuiltError(ClassifierError, ValueError, AttributeError):
+    """A component that needs build() was used before it (like scikit-learn's NotFittedError)."""

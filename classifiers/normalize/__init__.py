@@ -1,0 +1,81 @@
+"""Normalizer: an ordered chain of named steps, str -> NormalizedText.
+
+Consecutive one-to-one steps (`CharMapStep`) are fused into a single translate table when the
+chain is built, so the hot path is one C-level pass plus the separator step. Each step stays a
+separate object that can be run and tested alone, and `explain()` re-runs them one by one on a
+matched span to produce the normalisation trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from classifiers.normalize.base import (
+    CharMapStep,
+    CompiledTable,
+    NormalizedText,
+    NormalizeStep,
+    apply_table,
+)
+
+
+class Normalizer:
+    def __init__(self, steps: Sequence[NormalizeStep]) -> None:
+        names = [step.name for step in steps]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"normalisation step named twice: {', '.join(sorted(duplicates))}")
+        self.steps = tuple(steps)
+        self._stages = self._fuse(self.steps)
+
+    @staticmethod
+    def _fuse(steps: Sequence[NormalizeStep]) -> list[NormalizeStep | CompiledTable]:
+        stages: list[NormalizeStep | CompiledTable] = []
+        pending: list[dict[int, str | None]] = []
+        for step in [*steps, None]:
+            if isinstance(step, CharMapStep):
+                pending.append(step.table)
+                continue
+            if pending:
+                stages.append(CompiledTable(compose_tables(pending)))
+                pending = []
+            if step is not None:
+                stages.append(step)
+        return stages
+
+    def __call__(self, text: str) -> NormalizedText:
+        result = NormalizedText.of(text)
+        for stage in self._stages:
+            result = apply_table(result, stage) if isinstance(stage, CompiledTable) else stage(result)
+        return result
+
+    def explain(self, span: str) -> list[str]:
+        """What each step did to `span` (an original substring), in order."""
+        lines = []
+        current = NormalizedText.of(span)
+        for step in self.steps:
+            after = step(current)
+            if after.text != current.text:
+                lines.append(step.describe(current.text, after.text))
+            current = after
+        return lines
+
+
+def compose_tables(tables: Sequence[dict[int, str | None]]) -> dict[int, str | None]:
+    """One translate table equivalent to applying `tables` in order."""
+    if len(tables) == 1:
+        return dict(tables[0])
+    keys = set().union(*tables)
+    composed: dict[int, str | None] = {}
+    for code in keys:
+        value: str | None = chr(code)
+        for table in tables:
+            if value is None:
+                break
+            value = table.get(ord(value), value)
+        if value != chr(code):
+            composed[code] = value
+    return composed
+
+
+__all__ = ["Normalizer", "NormalizedText", "NormalizeStep", "CharMapStep", "compose_tables"]

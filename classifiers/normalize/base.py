@@ -1,0 +1,124 @@
+"""`NormalizedText` and the two kinds of normalisation step.
+
+Every step maps `NormalizedText -> NormalizedText` and keeps, for each character of its output,
+the span of the ORIGINAL message it came from, so a hit on normalised text is reported (and
+highlighted in the console) on the text the agent actually typed.
+
+Offsets are stored only when a step changed the length: most messages go through with
+`starts is None`, meaning "position i is original position i".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """`text` derived from `original`; `starts[i]:ends[i]` is the original span of `text[i]`."""
+
+    text: str
+    original: str
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    @classmethod
+    def of(cls, original: str) -> NormalizedText:
+        return cls(original, original)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original span covering normalised characters `start:end` (end exclusive, end > start)."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+    def original_starts(self) -> tuple[int, ...]:
+        return self.starts if self.starts is not None else tuple(range(len(self.text)))
+
+    def original_ends(self) -> tuple[int, ...]:
+        return self.ends if self.ends is not None else tuple(range(1, len(self.text) + 1))
+
+    def keep(self, new_text: str, kept: list[int]) -> NormalizedText:
+        """Result of a step that kept characters `kept` (indices into self.text) and mapped each
+        to one character of `new_text`."""
+        starts, ends = self.original_starts(), self.original_ends()
+        return NormalizedText(new_text, self.original,
+                              tuple(starts[i] for i in kept), tuple(ends[i] for i in kept))
+
+
+@runtime_checkable
+class NormalizeStep(Protocol):
+    """One named normalisation step. `label` is what a trace says the step did."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    def __call__(self, text: NormalizedText) -> NormalizedText: ...
+
+    def describe(self, before: str, after: str) -> str: ...
+
+
+class CharMapStep:
+    """A step that maps single characters to single characters or deletes them.
+
+    Such steps are built as one `str.translate` table, so consecutive ones can be fused into a
+    single C-level pass by `Normalizer` (the hot path pays one translate for all of them).
+    """
+
+    name: ClassVar[str] = "charmap"
+    label: ClassVar[str] = "character map"
+
+    def __init__(self) -> None:
+        self.table: dict[int, str | None] = self.build_table()
+        self.compiled = CompiledTable(self.table)
+
+    def build_table(self) -> dict[int, str | None]:
+        raise NotImplementedError
+
+    def __call__(self, text: NormalizedText) -> NormalizedText:
+        return apply_table(text, self.compiled)
+
+    def describe(self, before: str, after: str) -> str:
+        return f"{before}→{after}: {self.label}"
+
+
+class CompiledTable:
+    """A translate table in the form `str.translate` runs fastest.
+
+    A dict table costs a hash lookup and an int allocation per character; a list indexed by code
+    point roughly halves that. The list covers the BMP (where nearly all chat text lives);
+    astral characters that need mapping (𝐬𝐛, plane-14 tags) are rare, so they take a second,
+    dict-based pass only when the message contains any astral character at all.
+    """
+
+    __slots__ = ("mapping", "bmp", "astral")
+
+    def __init__(self, mapping: dict[int, str | None]) -> None:
+        self.mapping = mapping
+        bmp: list[str | None] = [chr(code) if not 0xD800 <= code < 0xE000 else "\ufffd"
+                                 for code in range(0x10000)]
+        for code, value in mapping.items():
+            if code < 0x10000:
+                bmp[code] = value
+        self.bmp = bmp
+        self.astral = {code: value for code, value in mapping.items() if code >= 0x10000}
+
+    def translate(self, text: str) -> str:
+        out = text.translate(self.bmp)
+        if self.astral and out and max(out) > "\uffff":
+            out = out.translate(self.astral)
+        return out
+
+    def get(self, code: int, default: str) -> str | None:
+        return self.mapping.get(code, default)
+
+
+def apply_table(text: NormalizedText, table: CompiledTable) -> NormalizedText:
+    out = table.translate(text.text)
+    if out == text.text:
+        return text
+    if len(out) == len(text.text):
+        return NormalizedText(out, text.original, text.starts, text.ends)
+    kept = [i for i, ch in enumerate(text.text) if table.get(ord(ch), ch) is not None]
+    return text.keep(out, kept)

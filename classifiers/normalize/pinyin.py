@@ -1,0 +1,88 @@
+"""The pinyin view: homophone and pinyin spellings of lexicon terms (煞笔, 沙比, sha bi, sb → 傻逼;
+薇信, 威信, V信, vx, wx, 卫星号 → 微信).
+
+Evasions are derived, never listed: each Chinese character of the message becomes its toneless
+pinyin (pypinyin's dictionary, read once at build time), latin letters stay as typed, and each
+term marked `variants=pinyin` is expanded into the spellings a person can type for it — full
+pinyin, initials (wx), mixed (V信 = v + xin) — which are matched in this view.
+
+Pinyin is folded the way IME fuzzy-pinyin settings do (zh/z, ch/c, sh/s, ing/in, eng/en, ang/an):
+卫星号 reads wei-xin-hao like 微信号.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from pypinyin import Style
+from pypinyin.pinyin_dict import pinyin_dict
+from pypinyin.style import convert
+
+_FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"([ie]n|an)g$"), r"\1"))
+# Forms per term grow as 4**n: beyond this length only full spellings are derived.
+_MAX_MIXED_CHARS = 4
+
+
+def fuzzy(syllable: str) -> str:
+    for pattern, replacement in _FUZZY:
+        syllable = pattern.sub(replacement, syllable)
+    return syllable
+
+
+class PinyinView:
+    """Builds the pinyin view of base text and the pinyin spellings of terms."""
+
+    name = "pinyin"
+
+    def __init__(self) -> None:
+        self.syllables: dict[int, str] = {
+            code: convert(readings.split(",")[0], Style.NORMAL, strict=True)
+            for code, readings in pinyin_dict.items() if 0x3400 <= code <= 0x9FFF
+        }
+        self.table: dict[int, str] = {code: fuzzy(s) for code, s in self.syllables.items()}
+
+    def view(self, base: str) -> str:
+        return base.translate(self.table)
+
+    def base_span(self, base: str, start: int, end: int) -> tuple[int, int] | None:
+        """Base-text span of view characters `start:end`, or None if the span cuts a syllable."""
+        position = 0
+        first = -1
+        for index, ch in enumerate(base):
+            if position == start:
+                first = index
+            position += len(self.table.get(ord(ch), ch))
+            if position == end:
+                return (first, index + 1) if first >= 0 else None
+            if position > end:
+                return None
+        return None
+
+    def term_forms(self, term: str) -> set[str]:
+        """Every spelling of `term` that the pinyin view can contain."""
+        options: list[list[str]] = []
+        for ch in term:
+            syllable = self.syllables.get(ord(ch))
+            if syllable is None:
+                options.append([ch])
+                continue
+            initial = syllable[0]
+            choices = [fuzzy(syllable), syllable, initial]
+            if initial == "w":
+                choices.append("v")  # "V信", "vx": v stands for w in chat slang
+            options.append(list(dict.fromkeys(choices)))
+        if len(term) > _MAX_MIXED_CHARS:
+            return {"".join(o[0] for o in options), "".join(o[1 if len(o) > 1 else 0] for o in options)}
+        return {"".join(parts) for parts in itertools.product(*options)}
+
+    def describe(self, matched: str, term: str) -> str:
+        """Trace line for a hit whose (normalised) text `matched` was read as `term`."""
+        spoken = [self.syllables.get(ord(c), c) for c in matched]
+        if any(c.isascii() and c.isalpha() for c in matched):
+            kind = "pinyin"
+        elif spoken == [self.syllables.get(ord(c), c) for c in term]:
+            kind = "homophone"
+        else:
+            kind = "near-homophone"
+        return f"{matched}→{term}: {kind} ({' '.join(spoken)})"

@@ -1,0 +1,65 @@
+"""Separators inserted between characters collapsed (傻 逼, 傻*逼, 傻_逼, 白-痴, 微❤信, S.B. → sb).
+
+A run of separator characters is removed only where it sits BETWEEN two word characters, so
+sentence punctuation (，。！？ …) still separates sentences and never glues two sentences into one
+term. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`) are left alone: the contact detector reads number
+grouping itself, and collapsing it would merge prices and sizes into phone-like runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from classifiers.normalize.base import NormalizedText
+
+# Punctuation that ends or structures a sentence: never treated as an inserted separator.
+SENTENCE_PUNCTUATION = ",!?;:，。！？；：、~～\"'“”‘’()（）[]【】<>《》「」『』…\n\r\t"
+
+_SEPARATOR = r"[^\w" + re.escape(SENTENCE_PUNCTUATION) + r"]"
+# Inside latin/digit tokens these join parts of one name (abc_123, wang-xiao): not separators.
+_ID_JOINERS = {"_", "-"}
+_RUN = re.compile(rf"(?:{_SEPARATOR}|_)+")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+class Separators:
+    name = "separators"
+    label = "separator ignored"
+
+    def __call__(self, text: NormalizedText) -> NormalizedText:
+        source = text.text
+        last = len(source) - 1
+        runs = []
+        for m in _RUN.finditer(source):
+            start, end = m.span()
+            # Only a run BETWEEN two word characters is an inserted separator.
+            if start == 0 or end > last:
+                continue
+            before, after = source[start - 1], source[end]
+            if not (_is_word(before) and _is_word(after)):
+                continue
+            if before.isascii() and after.isascii() and (
+                    (before.isdigit() and after.isdigit()) or source[start:end] in _ID_JOINERS):
+                continue
+            runs.append((start, end))
+        if not runs:
+            return text
+        kept: list[int] = []
+        pieces: list[str] = []
+        position = 0
+        for start, end in runs:
+            kept.extend(range(position, start))
+            pieces.append(source[position:start])
+            position = end
+        kept.extend(range(position, len(source)))
+        pieces.append(source[position:])
+        return text.keep("".join(pieces), kept)
+
+    def describe(self, before: str, after: str) -> str:
+        removed = Counter(before) - Counter(after)
+        shown = " ".join("space" if c.isspace() else c for c in removed)
+        return f"{before}: separator {shown} ignored"

@@ -1,0 +1,26 @@
+"""Name → class tables for the pieces a policy file may name (like Starlette's CONVERTOR_TYPES).
+
+Names are resolved once when the pipeline is built; an unknown name is a PolicyError that lists
+the known ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from classifiers.normalize.base import NormalizeStep
+from classifiers.normalize.case import Case
+from classifiers.normalize.invisible import Invisible
+from classifiers.normalize.script import Script
+from classifiers.normalize.separators import Separators
+from classifiers.normalize.width import Width
+
+NORMALIZE_STEPS: dict[str, Callable[[], NormalizeStep]] = {
+    "invisible": Invisible,
+    "width": Width,
+    "case": Case,
+    "script": Script,
+    "separators": Separators,
+}
+
+DEFAULT_STEPS: tuple[str, ...] = ("invisible", "width", "case", "script", "separators")

@@ -1,0 +1,27 @@
+"""Where the shipped lexicons and default policy are.
+
+In a source checkout they sit at the top of the repository; an installed wheel carries copies
+under `classifiers/_bundled/` (see pyproject's force-include).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CANDIDATES = (_PACKAGE.parent, _PACKAGE / "_bundled")
+
+
+def _find(name: str) -> Path:
+    for root in _CANDIDATES:
+        if (root / name).exists():
+            return root / name
+    return _CANDIDATES[0] / name
+
+
+def default_lexicon_dir() -> Path:
+    return _find("lexicons")
+
+
+def default_policy_file() -> Path:
+    return _find("policies.yaml")

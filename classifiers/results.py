@@ -1,0 +1,91 @@
+"""Values passed between the pipeline stages and returned to callers.
+
+These are the stable types every later component builds on (gateway frames, log records, replay):
+`Role` of the sender, `Match` (one lexicon or structural hit, spans on the ORIGINAL text),
+`Verdict` (the scorer's answer for one message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from classifiers.tiers import Tier
+
+
+class Role(StrEnum):
+    """Who sent the message. Agents and bots are shop-side; buyers are never held."""
+
+    AGENT = "agent"
+    BOT = "bot"
+    BUYER = "buyer"
+
+
+class MatchMode(StrEnum):
+    SUBSTRING = "substring"
+    WORD = "word"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One hit. `start`/`end` index the original text; `text` is `original[start:end]`.
+
+    `view` says which view of the message matched (`base`, `pinyin`, `digits`, `message`,
+    `contact`), and `trace` lists the normalisation steps that turned the original span into
+    `term`, e.g. ``("薇信→微信: homophone (wei xin)",)``.
+    """
+
+    term: str
+    category: str
+    severity: int
+    start: int
+    end: int
+    text: str
+    mode: MatchMode = MatchMode.SUBSTRING
+    view: str = "base"
+    trace: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "category": self.category,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "mode": str(self.mode),
+            "view": self.view,
+            "trace": list(self.trace),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The scorer's answer for one message: the tier, the rule that decided it, and why."""
+
+    text: str
+    role: Role
+    tier: Tier
+    rule: str | None
+    reason: str | None
+    categories: tuple[str, ...]
+    matches: tuple[Match, ...]
+    version: str
+    timing_us: float = 0.0
+    normalized: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "from": str(self.role),
+            "tier": str(self.tier),
+            "rule": self.rule,
+            "reason": self.reason,
+            "categories": list(self.categories),
+            "matches": [m.to_dict() for m in self.matches],
+            "normalized": self.normalized,
+            "version": self.version,
+            "timing_us": round(self.timing_us, 1),
+        }

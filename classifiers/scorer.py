@@ -1,0 +1,112 @@
+"""Scorer: the one entry point of the text pipeline, normalise → match → decide.
+
+Built once from a lexicon directory and a policy file (`Scorer.load`) — automata, tables and the
+word segmenter are made there, never per message — then `score(text, role)` returns a `Verdict`.
+It only computes; what happens to the message is the gateway's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from pathlib import Path
+
+from classifiers.automaton import KeywordMatcher
+from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
+from classifiers.contacts import ContactDetector
+from classifiers.errors import InputError, PolicyError
+from classifiers.lexicon import Lexicon
+from classifiers.normalize import Normalizer
+from classifiers.normalize.pinyin import PinyinView
+from classifiers.policy import Policy
+from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+from classifiers.results import Match, MatchMode, Role, Verdict
+from classifiers.segmentation import WordSegmenter
+
+DEFAULT_MAX_CHARS = 5000
+# Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
+# reached us through surrogateescape): text no client should send.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class Scorer:
+    def __init__(self, lexicon: Lexicon, policy: Policy, *,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> None:
+        self.lexicon = lexicon
+        self.policy = policy
+        self.max_chars = max_chars
+        step_names = policy.model.normalization or DEFAULT_STEPS
+        unknown = [name for name in step_names if name not in NORMALIZE_STEPS]
+        if unknown:
+            raise PolicyError(f"normalization: unknown step {unknown[0]!r}; known: "
+                              f"{', '.join(NORMALIZE_STEPS)}", path=policy.source)
+        self.normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in step_names])
+        self.matcher = KeywordMatcher(lexicon, self.normalizer, PinyinView(),
+                                      WordSegmenter()).build()
+        self.contacts = ContactDetector()
+        self.version = hashlib.sha256(
+            f"{policy.digest}:{lexicon.digest}".encode()).hexdigest()[:12]
+
+    @classmethod
+    def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
+             max_chars: int = DEFAULT_MAX_CHARS) -> Scorer:
+        lexicon = Lexicon.load(lexicon_dir)
+        known = [*lexicon.categories, CONTACT_CATEGORY]
+        policy = Policy.load(policy_file, known_categories=known)
+        return cls(lexicon, policy, max_chars=max_chars)
+
+    def check(self, text: str) -> None:
+        """Raise InputError if `text` cannot be scored."""
+        if not text or text.isspace():
+            raise InputError("empty message")
+        if len(text) > self.max_chars:
+            raise InputError(f"message too long: {len(text)} characters (limit {self.max_chars})")
+        bad = _BAD_CHARS.search(text)
+        if bad:
+            code = ord(bad.group())
+            what = "lone surrogate (invalid Unicode)" if 0xD800 <= code <= 0xDFFF else \
+                "control character"
+            raise InputError(f"{what} U+{code:04X} at position {bad.start()}")
+
+    def score(self, text: str, role: Role = Role.AGENT) -> Verdict:
+        started = time.perf_counter()
+        self.check(text)
+        normalized = self.normalizer(text)
+        matches = self.matcher.match(normalized)
+        contacts = self._contacts(normalized, matches)
+        if contacts:
+            matches.extend(contacts)
+        decision = self.policy.decide(role, matches)
+        categories = tuple(sorted({m.category for m in matches})) if matches else ()
+        return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
+                       tuple(sorted(matches, key=_span_order)), self.version,
+                       (time.perf_counter() - started) * 1e6, normalized.text)
+
+    def _contacts(self, normalized, matches: list[Match]) -> list[Match]:  # type: ignore[no-untyped-def]
+        base = normalized.text
+        keyword_ends = [self._base_end(normalized, m) for m in matches
+                        if m.category == CONTACT_CATEGORY and m.view != "message"]
+        found = []
+        for hit in self.contacts.detect(base, keyword_ends):
+            start, end = normalized.span(hit.start, hit.end)
+            original = normalized.original[start:end]
+            trace = self.normalizer.explain(original)
+            digits = self.contacts.view(base[hit.start:hit.end])
+            if digits != base[hit.start:hit.end]:
+                trace.append(f"{base[hit.start:hit.end]}→{digits}: Chinese numerals → digits")
+            found.append(Match(hit.kind, CONTACT_CATEGORY, hit.severity, start, end, original,
+                               MatchMode.SUBSTRING, "contact", tuple(trace)))
+        return found
+
+    @staticmethod
+    def _base_end(normalized, match: Match) -> int:  # type: ignore[no-untyped-def]
+        ends = normalized.original_ends()
+        for index, end in enumerate(ends):
+            if end >= match.end:
+                return index + 1
+        return len(ends)
+
+
+def _span_order(match: Match) -> tuple[int, int, str]:
+    return match.start, -match.end, match.category
