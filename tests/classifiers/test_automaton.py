@@ -1,0 +1,89 @@
+"""Keyword matching on the views of a message, through the mini lexicon of conftest.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers.automaton import KeywordMatcher, message_keys
+from classifiers.errors import NotBuiltError
+from classifiers.lexicon import Lexicon
+from classifiers.normalize import Normalizer
+from classifiers.normalize.pinyin import PinyinView
+from classifiers.scorer import Scorer
+from classifiers.segmentation import WordSegmenter
+
+
+def terms(scorer: Scorer, text: str) -> list[tuple[str, str]]:
+    return [(m.term, m.text) for m in scorer.score(text).matches]
+
+
+@pytest.mark.parametrize(("text", "original"), [
+    ("你是傻逼", "傻逼"), ("傻 逼", "傻 逼"), ("傻*逼", "傻*逼"), ("傻_逼", "傻_逼"),
+    ("傻\u200b逼", "傻\u200b逼"), ("傻逼", "傻逼"),
+])
+def test_automaton_matches_evasions_and_reports_original_span(
+        mini_scorer: Scorer, text: str, original: str) -> None:
+    assert ("傻逼", original) in terms(mini_scorer, text)
+
+
+@pytest.mark.parametrize(("text", "term", "view"), [
+    ("煞笔", "傻逼", "pinyin"), ("沙比卖家", "傻逼", "pinyin"), ("sha bi", "傻逼", "pinyin"),
+    ("你是SB吧", "sb", "base"), ("ｓｂ", "sb", "base"), ("S.B.", "sb", "base"),
+    ("加我薇信", "微信", "pinyin"), ("威信聊", "微信", "pinyin"), ("V信", "微信", "pinyin"),
+    ("vx", "微信", "pinyin"), ("wx号多少", "微信", "pinyin"), ("卫星号", "微信", "pinyin"),
+])
+def test_automaton_derives_homophone_and_pinyin_variants(
+        mini_scorer: Scorer, text: str, term: str, view: str) -> None:
+    matches = [m for m in mini_scorer.score(text).matches if m.term == term]
+    assert matches and matches[0].view == view
+    assert matches[0].trace, "a variant hit explains itself"
+
+
+@pytest.mark.parametrize("text", [
+    "为新客户准备了小礼品", "作为新人", "因为新款还没到", "this is bad", "mysb123", "wxyz",
+    "给您妈妈买的吗", "滚筒洗衣机", "操作很简单",
+])
+def test_automaton_near_misses_do_not_match(mini_scorer: Scorer, text: str) -> None:
+    assert terms(mini_scorer, text) == []
+
+
+def test_automaton_whole_word_term_needs_jieba_boundaries(mini_scorer: Scorer) -> None:
+    assert ("滚", "滚") in terms(mini_scorer, "你给我滚")
+    assert terms(mini_scorer, "滚动播放") == []
+
+
+def test_automaton_allow_phrase_covering_hit_suppresses_it(mini_scorer: Scorer) -> None:
+    assert terms(mini_scorer, "您妈妈说") == []
+    assert ("你妈", "你妈") in terms(mini_scorer, "你妈的")
+
+
+def test_automaton_doubled_character_terms_match_despite_repeat_folding(
+        mini_scorer: Scorer) -> None:
+    assert ("呵呵", "呵呵") in terms(mini_scorer, "呵呵，您开心就好")
+    assert ("嘻嘻哈哈", "嘻嘻哈哈") in terms(mini_scorer, "别嘻嘻哈哈的")
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("嗯", "嗯"), ("嗯嗯嗯", "嗯"), ("嗯。", "嗯"), ("亲，嗯嗯", "嗯"), ("？？？", "？？？"),
+    ("???", "？？？"), ("不知道", "不知道"), ("不知道哦！", "不知道"), ("  不知道  ", "不知道"),
+])
+def test_automaton_whole_message_terms(mini_scorer: Scorer, text: str, term: str) -> None:
+    [match] = mini_scorer.score(text).matches
+    assert (match.term, match.view) == (term, "message")
+    assert text[match.start:match.end] == text.strip()
+
+
+@pytest.mark.parametrize("text", ["嗯，好的我查一下", "不知道您需要哪个尺码呢", "？？？你说什么"])
+def test_automaton_whole_message_terms_ignore_longer_messages(mini_scorer: Scorer,
+                                                              text: str) -> None:
+    assert [m for m in mini_scorer.score(text).matches if m.view == "message"] == []
+
+
+def test_message_keys_fold_punctuation_repeats_particles_and_address() -> None:
+    assert message_keys("亲,不知道哦!!") == ["亲,不知道哦!", "亲不知道哦", "亲不知道", "不知道"]
+
+
+def test_matcher_before_build_raises_not_built(normalizer: Normalizer) -> None:
+    matcher = KeywordMatcher(Lexicon((), ()), normalizer, PinyinView(), WordSegmenter())
+    with pytest.raises(NotBuiltError, match="before build"):
+        matcher.match(normalizer("x"))

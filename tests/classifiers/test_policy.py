@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from classifiers.errors import PolicyError
+from classifiers.policy import Policy
+from classifiers.results import Match, Role
+from classifiers.tiers import Tier
+
+POLICY = """\
+version: 1
+rules:
+  - id: cold-notice
+    when: {categories: [cold], max_severity: 1}
+    tier: notice
+  - id: cold-first
+    when: {roles: [agent, bot], categories: [cold]}
+    tier: suggest-edit
+    reason: first
+  - id: cold-second
+    when: {roles: [agent], categories: [cold]}
+    tier: suggest-edit
+    reason: second
+  - id: abuse
+    when: {roles: [agent, bot], categories: [abuse], min_severity: 2}
+    tier: block-with-warning
+  - id: buyer
+    when: {roles: [buyer], categories: [escalation]}
+    tier: route-to-human
+"""
+
+
+def hit(category: str, severity: int = 2) -> Match:
+    return Match("x", category, severity, 0, 1, "x")
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return Policy.parse(POLICY, known_categories=["cold", "abuse", "escalation"])
+
+
+def test_policy_no_match_is_none(policy: Policy) -> None:
+    decision = policy.decide(Role.AGENT, [])
+    assert (decision.tier, decision.rule) == (Tier.NONE, None)
+
+
+def test_policy_most_severe_tier_wins(policy: Policy) -> None:
+    decision = policy.decide(Role.AGENT, [hit("cold"), hit("abuse", 3)])
+    assert (decision.tier, decision.rule) == (Tier.BLOCK_WITH_WARNING, "abuse")
+
+
+def test_policy_ties_go_to_the_rule_written_first(policy: Policy) -> None:
+    decision = policy.decide(Role.AGENT, [hit("cold")])
+    assert (decision.rule, decision.reason) == ("cold-first", "first")
+
+
+@pytest.mark.parametrize(("role", "severity", "expected"), [
+    (Role.AGENT, 1, "cold-first"), (Role.BUYER, 1, "cold-notice"), (Role.BUYER, 2, None),
+    (Role.BOT, 3, "cold-first"),
+])
+def test_policy_role_and_severity_conditions(policy: Policy, role: Role, severity: int,
+                                             expected: str | None) -> None:
+    assert policy.decide(role, [hit("cold", severity)]).rule == expected
+
+
+def test_policy_severity_below_minimum_does_not_apply(policy: Policy) -> None:
+    assert policy.decide(Role.AGENT, [hit("abuse", 1)]).tier is Tier.NONE
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), [
+    ("version: 1\nrules: [\n", "YAML syntax error", 3, 1),
+    ("version: 1\nrules:\n  - id: a\n    when: {categories: [cold]}\n    tier: shout\n",
+     "rules.0.tier: Input should be", 5, 11),
+    ("version: 1\nrules:\n  - id: a\n    when: {categories: [colt]}\n    tier: notice\n",
+     "unknown category 'colt'; known: abuse, cold", 4, 25),
+    ("version: 1\nrules:\n  - id: a\n    when: {roles: [buyer], categories: [cold]}\n"
+     "    tier: block\n", "buyer messages are never held", 5, 11),
+    ("version: 2\nrules: []\n", "version: Input should be less than or equal to 1", 1, 10),
+    ("- just a list\n", "must be a YAML mapping", 1, None),
+    ("version: 1\nrules:\n  - id: a\n    when: {categories: [cold], min_severity: 3, "
+     "max_severity: 1}\n    tier: notice\n", "min_severity 3 > max_severity 1", 4, 11),
+    ("version: 1\nrules:\n  - {id: a, when: {categories: [cold]}, tier: notice}\n"
+     "  - {id: a, when: {categories: [cold]}, tier: notice}\n", "rule ids must be unique", 1, 1),
+])
+def test_policy_errors_name_line_and_column(text: str, message: str, line: int,
+                                            column: int | None) -> None:
+    with pytest.raises(PolicyError, match=message) as caught:
+        Policy.parse(text, source="p.yaml", known_categories=["abuse", "cold"])
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert str(caught.value).startswith(f"p.yaml:{line}")
+
+
+def test_shipped_policy_is_valid_and_names_only_known_categories(shipped_policy: Policy) -> None:
+    assert shipped_policy.categories >= {"abuse", "off_platform", "escalation"}
