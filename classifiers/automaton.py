@@ -44,11 +44,15 @@ class _Hit:
     view: str
 
 
-def message_keys(base: str) -> list[str]:
-    """The forms of a whole message that a message-mode term is compared with."""
+def message_keys(base: str, limit: int | None = None) -> list[str]:
+    """The forms of a whole message that a message-mode term is compared with; none when the
+    message's words (before folding repeats) are longer than `limit`."""
     stripped = base.strip()
+    core = _NON_WORD.sub("", stripped)
+    if limit is not None and len(core) > limit:
+        return []
     keys = [fold_repeats(stripped)]
-    core = fold_repeats(_NON_WORD.sub("", stripped))
+    core = fold_repeats(core)
     if core:
         keys.append(core)
         if len(core) > 1 and core[-1] in _TRAILING_PARTICLES:
@@ -78,6 +82,7 @@ class KeywordMatcher:
         self.normalizer = normalizer
         self.pinyin = pinyin
         self.segmenter = segmenter
+        self._undoes_evasion = {step.name: step.undoes_evasion for step in normalizer.steps}
 
     # -- build --------------------------------------------------------------------------
 
@@ -91,16 +96,21 @@ class KeywordMatcher:
                 messages.setdefault(term_message_key(normalized), []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
-            if term.variants and sum(1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
-                for form in self.pinyin.term_forms(normalized):
+            if term.variants != "none" and sum(
+                    1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
+                for form in self.pinyin.term_forms(normalized,
+                                                   initials=term.variants == "initials"):
                     variants.setdefault(form, []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
-        # A message much longer than the longest whole-message term cannot fold down to one.
-        self.message_limit_ = 3 * max(map(len, messages), default=0) + 6
+        # A message much longer than the longest whole-message term cannot fold down to one
+        # (repeats aside: 嗯嗯嗯嗯 folds to 嗯, hence the factor).
+        longest = max(map(len, messages), default=0)
+        self.message_limit_ = 4 * longest + 8
+        self.message_core_limit_ = 2 * longest + 2
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
         return self
 
@@ -136,7 +146,7 @@ class KeywordMatcher:
 
     def _match_message(self, base: str) -> list[tuple[Term, str]]:
         found: dict[str, tuple[Term, str]] = {}
-        for key in message_keys(base):
+        for key in message_keys(base, self.message_core_limit_):
             for term in self.message_terms_.get(key, ()):
                 found.setdefault(term.source, (term, key))
         return list(found.values())
@@ -175,11 +185,14 @@ class KeywordMatcher:
             c.isascii() for c in base[hit.start:hit.end])
 
     def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int]) -> bool:
-        """A homophone spelling replaces SOME characters of a term (薇信, 威信), or is a word of
-        its own (煞笔, 沙比); two everyday words that happen to sound alike (为|新客户, 作为|新人)
-        are neither."""
+        """A homophone spelling is not itself an everyday word, and it either keeps some
+        characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
+        happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
         term = self.normalizer(hit.term.text).text
-        if any(a == b for a, b in zip(base[hit.start:hit.end], term)):
+        spelled = base[hit.start:hit.end]
+        if self.segmenter.is_common_word(spelled):
+            return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
+        if any(a == b for a, b in zip(spelled, term)):
             return True
         return not any(hit.start < b < hit.end for b in boundaries)
 
@@ -199,12 +212,15 @@ class KeywordMatcher:
     def _to_match(self, text: NormalizedText, hit: _Hit) -> Match:
         start, end = text.span(hit.start, hit.end)
         original = text.original[start:end]
-        trace = self.normalizer.explain(original)
+        steps = self.normalizer.explain_steps(original)
+        trace = [line for _, line in steps]
+        evasion = hit.view == "pinyin" or any(
+            self._undoes_evasion.get(name, False) for name, _ in steps)
         if hit.view == "pinyin":
             trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
                                               self.normalizer(hit.term.text).text))
         return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
-                     hit.term.mode, hit.view, tuple(trace))
+                     hit.term.mode, hit.view, tuple(trace), evasion)
 
     def _message_match(self, text: NormalizedText, term: Term, key: str) -> Match:
         original = text.original

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifiers.normalize.digits import Digits
+from classifiers.normalize.digits import NUMERALS, Digits
 
 CATEGORY = "off_platform"
 
@@ -49,6 +49,9 @@ class ContactHit:
     severity: int
 
 
+_DIGIT_LIKE = re.compile("[0-9" + "".join(NUMERALS.values()) + "]")
+
+
 class ContactDetector:
     name = "contacts"
 
@@ -61,8 +64,18 @@ class ContactDetector:
     def detect(self, base: str, keyword_ends: list[int] | None = None) -> list[ContactHit]:
         """Contact details in `base` (normalised text). `keyword_ends` are the base positions
         where an off_platform keyword hit ends; an id right after one is an account id."""
-        text = self.view(base)
         hits: list[ContactHit] = []
+        if keyword_ends:
+            text = self.view(base)
+            for end in keyword_ends:
+                m = _ID_AFTER_KEYWORD.match(text, end)
+                if m:
+                    hits.append(ContactHit("账号", m.start(1), m.end(1), 3))
+        # Every remaining shape needs at least seven digits or an "@"; most messages have
+        # neither, and this check costs far less than the digits view and the patterns.
+        if len(_DIGIT_LIKE.findall(base)) < 7 and "@" not in base:
+            return hits
+        text = self.view(base)
         for m in _PHONES.finditer(text):
             kind, severity = _PHONE_KINDS[m.lastgroup or "mobile"]
             hits.append(ContactHit(kind, *m.span(), severity))
@@ -72,10 +85,6 @@ class ContactDetector:
                     hits.append(ContactHit("银行卡号", *m.span(), 3))
         if "@" in text:
             hits.extend(ContactHit("邮箱", *m.span(), 1) for m in _EMAIL.finditer(text))
-        for end in keyword_ends or ():
-            m = _ID_AFTER_KEYWORD.match(text, end)
-            if m:
-                hits.append(ContactHit("账号", m.start(1), m.end(1), 3))
         return hits
 
 

@@ -27,7 +27,7 @@ class Term:
     category: str
     severity: int = 2
     mode: MatchMode = MatchMode.SUBSTRING
-    variants: bool = False
+    variants: str = "none"  # none | pinyin | initials
     source: str = ""
 
 
@@ -128,7 +128,7 @@ def _term(text: str, category: str, options: dict[str, str], source: str, path: 
         raise LexiconError(f"mode must be substring, word or message, not {options['mode']!r}",
                            path=path, line=number) from None
     variants = options.get("variants", "none")
-    if variants not in {"pinyin", "none"}:
-        raise LexiconError(f"variants must be pinyin or none, not {variants!r}",
+    if variants not in {"pinyin", "initials", "none"}:
+        raise LexiconError(f"variants must be none, pinyin or initials, not {variants!r}",
                            path=path, line=number)
-    return Term(text, category, int(severity_text), mode, variants == "pinyin", source)
+    return Term(text, category, int(severity_text), mode, variants, source)

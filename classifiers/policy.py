@@ -1,6 +1,7 @@
 """The policy: `policies.yaml` → `Policy`, and `Policy.decide()` — where the tier is decided.
 
-A rule names the signals it needs (sender role, lexicon categories, term severity) and the tier
+A rule names the signals it needs (sender role, lexicon categories, term severity, the view that
+matched, whether the term was disguised) and the tier
 it leads to. Evaluation order: every rule whose conditions hold is a candidate; the most severe
 tier wins; among rules of the same tier, the first in the file wins. The verdict names the rule.
 With no candidate the tier is `none` and the rule is null.
@@ -15,7 +16,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -23,6 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from classifiers.errors import PolicyError
 from classifiers.results import Match, Role
 from classifiers.tiers import Tier
+
+
+View = Literal["base", "pinyin", "message", "contact"]
 
 
 class Conditions(BaseModel):
@@ -34,6 +38,11 @@ class Conditions(BaseModel):
     categories: tuple[str, ...] = Field(default=(), min_length=1)
     min_severity: int = Field(default=1, ge=1, le=3)
     max_severity: int = Field(default=3, ge=1, le=3)
+    # Which view of the message produced the hit: a term spelled as a homophone or in pinyin
+    # (view "pinyin") is itself a sign of evasion and can be treated more strictly.
+    views: tuple[View, ...] = ("base", "pinyin", "message", "contact")
+    # Only hits whose term was disguised (separators, invisible characters, homophones, pinyin).
+    evasion: bool | None = None
 
     @model_validator(mode="after")
     def _severity_range(self) -> Conditions:
@@ -160,8 +169,9 @@ class Policy:
         for match in matches:
             for index, rule in self._by_category.get(match.category, ()):
                 when = rule.when
-                if role not in when.roles or not (
-                        when.min_severity <= match.severity <= when.max_severity):
+                if role not in when.roles or match.view not in when.views or not (
+                        when.min_severity <= match.severity <= when.max_severity) or (
+                        when.evasion is not None and when.evasion != match.evasion):
                     continue
                 key = (rule.tier.severity, -index)
                 if best is None or key > best[:2]:

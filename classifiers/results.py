@@ -34,7 +34,9 @@ class Match:
 
     `view` says which view of the message matched (`base`, `pinyin`, `digits`, `message`,
     `contact`), and `trace` lists the normalisation steps that turned the original span into
-    `term`, e.g. ``("薇信→微信: homophone (wei xin)",)``.
+    `term`, e.g. ``("薇信→微信: homophone (wei xin)",)``. `evasion` is true when the term was
+    disguised — inserted separators or invisible characters, a homophone or pinyin spelling —
+    rather than merely typed in another width, case or script.
     """
 
     term: str
@@ -46,6 +48,7 @@ class Match:
     mode: MatchMode = MatchMode.SUBSTRING
     view: str = "base"
     trace: tuple[str, ...] = ()
+    evasion: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class Match:
             "mode": str(self.mode),
             "view": self.view,
             "trace": list(self.trace),
+            "evasion": self.evasion,
         }
 
 

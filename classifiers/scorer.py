@@ -52,7 +52,7 @@ class Scorer:
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
              max_chars: int = DEFAULT_MAX_CHARS) -> Scorer:
         lexicon = Lexicon.load(lexicon_dir)
-        known = [*lexicon.categories, CONTACT_CATEGORY]
+        known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known)
         return cls(lexicon, policy, max_chars=max_chars)
 

@@ -11,6 +11,10 @@ import logging
 
 import jieba
 
+# jieba's dictionary counts: slang spellings such as 煞笔 (3) or 沙比 (6) are listed with single-
+# digit counts, everyday words (初审 79, 威信 521, 标志 3624) far above.
+COMMON_WORD_FREQUENCY = 20
+
 
 class WordSegmenter:
     def __init__(self) -> None:
@@ -20,6 +24,12 @@ class WordSegmenter:
 
     def words(self, text: str) -> list[str]:
         return self.tokenizer.lcut(text, HMM=True)
+
+    def is_common_word(self, text: str) -> bool:
+        """True for an everyday word of jieba's dictionary (标志, 卫星, 拣货 …), as opposed to a
+        rare or slang spelling (煞笔, 沙比). Homophone hits that are everyday words are real words,
+        not evasions."""
+        return self.tokenizer.FREQ.get(text, 0) >= COMMON_WORD_FREQUENCY
 
     def boundaries(self, text: str) -> set[int]:
         """Indices where a jieba word starts or ends (0 and len(text) included)."""

@@ -20,9 +20,10 @@ SHARED = REPO.parent / "shared"
 EVAL_DATA = SHARED / "eval-data"
 
 MINI_LEXICON = {
-    "abuse.txt": "傻逼\tseverity=3 variants=pinyin\n滚\tseverity=3 mode=word\n你妈\tseverity=3\n"
+    "abuse.txt": "傻逼\tseverity=3 variants=initials\n滚\tseverity=3 mode=word\n你妈\tseverity=3\n"
                  "sb\tseverity=3\n",
-    "off_platform.txt": "微信\tseverity=3 variants=pinyin\n加我\tseverity=2\nqq\tseverity=3\n",
+    "off_platform.txt": "微信\tseverity=3 variants=initials\n加我微信\tseverity=3 variants=pinyin\n"
+                        "微信号\tseverity=3 variants=pinyin\n加我\tseverity=2\nqq\tseverity=3\n",
     "perfunctory.txt": "嗯\tmode=message severity=2\n？？？\tmode=message severity=3\n",
     "cold.txt": "不知道\tmode=message severity=2\n爱买不买\tseverity=3\n",
     "sarcasm.txt": "呵呵\tseverity=2\n嘻嘻哈哈\tseverity=1\n",

@@ -51,12 +51,16 @@ class Normalizer:
 
     def explain(self, span: str) -> list[str]:
         """What each step did to `span` (an original substring), in order."""
+        return [line for _, line in self.explain_steps(span)]
+
+    def explain_steps(self, span: str) -> list[tuple[str, str]]:
+        """(step name, trace line) for each step that changed `span`."""
         lines = []
         current = NormalizedText.of(span)
         for step in self.steps:
             after = step(current)
             if after.text != current.text:
-                lines.append(step.describe(current.text, after.text))
+                lines.append((step.name, step.describe(current.text, after.text)))
             current = after
         return lines
 

@@ -53,6 +53,8 @@ class NormalizeStep(Protocol):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    # True for steps that undo deliberate disguise (傻*逼, 傻\u200b逼) rather than typing habits.
+    undoes_evasion: ClassVar[bool]
 
     def __call__(self, text: NormalizedText) -> NormalizedText: ...
 
@@ -68,6 +70,7 @@ class CharMapStep:
 
     name: ClassVar[str] = "charmap"
     label: ClassVar[str] = "character map"
+    undoes_evasion: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.table: dict[int, str | None] = self.build_table()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from classifiers.normalize.base import CharMapStep
 
-_NUMERALS = {
+NUMERALS = {
     "0": "零〇○洞",
     "1": "一幺壹妖",
     "2": "二贰",
@@ -28,4 +28,4 @@ class Digits(CharMapStep):
     label = "Chinese numerals → digits"
 
     def build_table(self) -> dict[int, str | None]:
-        return {ord(ch): digit for digit, chars in _NUMERALS.items() for ch in chars}
+        return {ord(ch): digit for digit, chars in NUMERALS.items() for ch in chars}

@@ -19,6 +19,7 @@ _CANDIDATES = [*range(0xD800), *range(0xE000, 0x20000), *range(0xE0000, 0xE1000)
 class Invisible(CharMapStep):
     name = "invisible"
     label = "invisible character removed"
+    undoes_evasion = True
 
     def build_table(self) -> dict[int, str | None]:
         table: dict[int, str | None] = {}

@@ -16,9 +16,14 @@ import itertools
 import re
 
 from pypinyin import Style
+
+from classifiers.normalize.base import CompiledTable
 from pypinyin.pinyin_dict import pinyin_dict
 from pypinyin.style import convert
 
+# Wraps the syllable of every Chinese character in the view, so that letters typed in latin
+# (the x of "vx") never match the first or last letters of a Chinese character's syllable.
+SYLLABLE_MARK = "'"
 _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"([ie]n|an)g$"), r"\1"))
 # Forms per term grow as 4**n: beyond this length only full spellings are derived.
 _MAX_MIXED_CHARS = 4
@@ -40,10 +45,12 @@ class PinyinView:
             code: convert(readings.split(",")[0], Style.NORMAL, strict=True)
             for code, readings in pinyin_dict.items() if 0x3400 <= code <= 0x9FFF
         }
-        self.table: dict[int, str] = {code: fuzzy(s) for code, s in self.syllables.items()}
+        self.table: dict[int, str | None] = {
+            code: f"{SYLLABLE_MARK}{fuzzy(s)}{SYLLABLE_MARK}" for code, s in self.syllables.items()}
+        self.compiled = CompiledTable(self.table)
 
     def view(self, base: str) -> str:
-        return base.translate(self.table)
+        return self.compiled.translate(base)
 
     def base_span(self, base: str, start: int, end: int) -> tuple[int, int] | None:
         """Base-text span of view characters `start:end`, or None if the span cuts a syllable."""
@@ -52,15 +59,17 @@ class PinyinView:
         for index, ch in enumerate(base):
             if position == start:
                 first = index
-            position += len(self.table.get(ord(ch), ch))
+            position += len(self.table.get(ord(ch)) or ch)
             if position == end:
                 return (first, index + 1) if first >= 0 else None
             if position > end:
                 return None
         return None
 
-    def term_forms(self, term: str) -> set[str]:
-        """Every spelling of `term` that the pinyin view can contain."""
+    def term_forms(self, term: str, *, initials: bool = False) -> set[str]:
+        """Every spelling of `term` that the pinyin view can contain. Spellings made only of
+        initials (wx, sb) are included only with `initials`: two latin letters are a product code
+        (CS, HD, NC) far more often than an insult, so a term opts in to them."""
         options: list[list[str]] = []
         for ch in term:
             syllable = self.syllables.get(ord(ch))
@@ -68,13 +77,19 @@ class PinyinView:
                 options.append([ch])
                 continue
             initial = syllable[0]
-            choices = [fuzzy(syllable), syllable, initial]
+            # As a Chinese character (fuzzy syllable), or typed in latin letters: the full
+            # syllable or its initial.
+            choices = [f"{SYLLABLE_MARK}{fuzzy(syllable)}{SYLLABLE_MARK}", syllable, initial]
             if initial == "w":
                 choices.append("v")  # "V信", "vx": v stands for w in chat slang
             options.append(list(dict.fromkeys(choices)))
         if len(term) > _MAX_MIXED_CHARS:
             return {"".join(o[0] for o in options), "".join(o[1 if len(o) > 1 else 0] for o in options)}
-        return {"".join(parts) for parts in itertools.product(*options)}
+        forms = set()
+        for parts in itertools.product(*options):
+            if initials or any(len(part) > 1 or not part.isascii() for part in parts):
+                forms.add("".join(parts))
+        return forms
 
     def describe(self, matched: str, term: str) -> str:
         """Trace line for a hit whose (normalised) text `matched` was read as `term`."""

@@ -29,6 +29,7 @@ def _is_word(ch: str) -> bool:
 class Separators:
     name = "separators"
     label = "separator ignored"
+    undoes_evasion = True
 
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text

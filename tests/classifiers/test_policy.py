@@ -92,3 +92,17 @@ def test_policy_errors_name_line_and_column(text: str, message: str, line: int,
 
 def test_shipped_policy_is_valid_and_names_only_known_categories(shipped_policy: Policy) -> None:
     assert shipped_policy.categories >= {"abuse", "off_platform", "escalation"}
+
+
+def test_policy_evasion_and_view_conditions() -> None:
+    policy = Policy.parse(
+        "version: 1\nrules:\n"
+        "  - {id: disguised, when: {roles: [agent], categories: [x], evasion: true}, tier: block}\n"
+        "  - {id: spelled, when: {roles: [agent], categories: [x], views: [pinyin]}, tier: force-edit}\n"
+        "  - {id: plain, when: {categories: [x]}, tier: notice}\n")
+    plain = Match("微信", "x", 1, 0, 2, "微信")
+    disguised = Match("微信", "x", 1, 0, 3, "微❤信", evasion=True)
+    assert policy.decide(Role.AGENT, [plain]).rule == "plain"
+    assert policy.decide(Role.AGENT, [disguised]).rule == "disguised"
+    spelled = Match("微信", "x", 1, 0, 2, "vx", view="pinyin")
+    assert policy.decide(Role.AGENT, [spelled]).rule == "spelled"

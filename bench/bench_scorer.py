@@ -1,0 +1,178 @@
+"""Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
+
+    python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer]
+
+Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
+automata + contacts + policy) in messages/s and µs/message (median of the repeats), the peer's
+µs/call, their ratio, both engines' flag rates on the real service replies, and automata build
+time and memory for the shipped lexicons and for a synthetic 100,000-term lexicon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
+from classifiers.lexicon import Lexicon, Term  # noqa: E402
+from classifiers.normalize.pinyin import PinyinView  # noqa: E402
+from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
+from classifiers.results import Role  # noqa: E402
+from classifiers.scorer import Scorer  # noqa: E402
+from classifiers.tiers import Tier  # noqa: E402
+
+PEER = EVAL_DATA.parent / "peers" / "houbb-sensitive-word" / "houbb-sensitive-word.jar"
+DATA = Path(__file__).resolve().parent.parent / "classifiers" / "data"
+
+
+def realistic_messages(count: int) -> list[str]:
+    """Every real service reply in the shared samples (JDDC all rows, ECD, STC-3) plus the
+    project's own labelled replies, cycled up to `count`."""
+    texts: list[str] = []
+    for name in SERVICE_REPLIES:
+        texts.extend(service_replies(name))
+    with (EVAL_DATA / "stc3_weibo_helpdesk" / "helpdesk_utterances.tsv").open(
+            encoding="utf-8", newline="") as handle:
+        texts.extend(r["text"] for r in csv.DictReader(handle, delimiter="\t") if r["text"].strip())
+    for path in sorted(DATA.glob("tone_*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts.extend(r["text"] for r in csv.DictReader(handle) if r["text"].strip())
+    texts = [t.replace("\n", " ") for t in texts]
+    unique = len(set(texts))
+    random.Random(7).shuffle(texts)
+    out = (texts * (count // len(texts) + 1))[:count]
+    print(f"messages: {len(out):,} ({unique:,} unique, mean {statistics.mean(map(len, out)):.1f} "
+          "chars)")
+    return out
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench_scorer(scorer: Scorer, messages: list[str], repeats: int) -> float:
+    score = scorer.score
+    for text in messages[:2000]:
+        score(text)
+    per_message = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for text in messages:
+            try:
+                score(text, Role.AGENT)
+            except Exception:  # noqa: BLE001 - a bad message is an error result, still timed
+                pass
+        per_message.append((time.perf_counter() - started) / len(messages) * 1e6)
+    median = statistics.median(per_message)
+    print(f"replyguard keyword path: median {median:.2f} µs/message = {1e6 / median:,.0f} "
+          f"messages/s (runs: {', '.join(f'{x:.2f}' for x in per_message)})")
+    return median
+
+
+def bench_peer(messages: list[str], count: int) -> float | None:
+    java = shutil.which("java")
+    if not java or not PEER.exists():
+        print("peer: java or the houbb/sensitive-word jar not available, skipped")
+        return None
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
+        f.write("\n".join(messages) + "\n")
+        lines = f.name
+    command = [java, "-cp", str(PEER), "Runner", "--bench", lines, str(count)]
+    if shutil.which("taskset"):
+        command = ["taskset", "-c", str(sorted(os.sched_getaffinity(0))[0]), *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    os.unlink(lines)
+    print("houbb/sensitive-word (default config, same messages, same core):",
+          " ".join(line for line in result.stdout.splitlines() if "median" in line))
+    match = re.search(r"median_us_per_call\s+([0-9.]+)", result.stdout)
+    return float(match.group(1)) if match else None
+
+
+def flag_rates(scorer: Scorer, peer: bool) -> None:
+    for name in SERVICE_REPLIES:
+        texts = list(service_replies(name))
+        verdicts = [scorer.score(t, Role.AGENT) for t in texts]
+        held = sum(v.tier.severity >= Tier.SUGGEST_EDIT.severity for v in verdicts)
+        any_hit = sum(v.tier is not Tier.NONE for v in verdicts)
+        line = (f"{name}: {len(texts):,} replies; replyguard flags {any_hit} "
+                f"({100 * any_hit / len(texts):.2f}%) any tier, {held} "
+                f"({100 * held / len(texts):.2f}%) suggest-edit or stronger")
+        if peer and shutil.which("java") and PEER.exists():
+            result = subprocess.run(["java", "-cp", str(PEER), "Runner"],
+                                    input="\n".join(t.replace("\n", " ") for t in texts) + "\n",
+                                    capture_output=True, text=True, timeout=600, check=False)
+            hits = sum(json.loads(l)["hit"] for l in result.stdout.splitlines() if l.strip())
+            line += f"; houbb flags {hits} ({100 * hits / len(texts):.2f}%)"
+        print(line)
+
+
+def bench_build(label: str, lexicon: Lexicon, scorer: Scorer) -> None:
+    from classifiers.automaton import KeywordMatcher
+
+    before = rss_kib()
+    started = time.perf_counter()
+    matcher = KeywordMatcher(lexicon, scorer.normalizer, scorer.matcher.pinyin,
+                             scorer.matcher.segmenter).build()
+    elapsed = time.perf_counter() - started
+    grown = rss_kib() - before
+    sizes = sum(a.get_stats()["total_size"] for a in (
+        matcher.base_automaton_, matcher.variant_automaton_, matcher.allow_automaton_)
+        if len(a))
+    print(f"automata build, {label}: {len(lexicon.terms):,} terms in {elapsed * 1000:,.0f} ms; "
+          f"automata {sizes / 2**20:.1f} MiB (pyahocorasick stats), process RSS +{grown / 1024:.1f} MiB")
+
+
+def synthetic_lexicon(size: int) -> Lexicon:
+    rng = random.Random(42)
+    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+    terms = set()
+    while len(terms) < size:
+        terms.add("".join(rng.choice(common) + chr(rng.randint(0x4E00, 0x9FA5))
+                          for _ in range(rng.randint(1, 3))))
+    return Lexicon(tuple(Term(t, "abuse", 2, source=f"synthetic:{i}")
+                         for i, t in enumerate(sorted(terms))), ())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-peer", action="store_true")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    started = time.perf_counter()
+    scorer = Scorer.load(default_lexicon_dir(), default_policy_file())
+    print(f"scorer load (lexicons + policy + jieba + tables): "
+          f"{time.perf_counter() - started:.2f} s")
+    messages = realistic_messages(args.messages)
+    ours = bench_scorer(scorer, messages, args.repeats)
+    if not args.no_peer:
+        theirs = bench_peer(messages, args.messages * 4)
+        if theirs:
+            print(f"ratio: replyguard {ours:.2f} µs / houbb {theirs:.2f} µs = "
+                  f"{ours / theirs:.1f}× the peer's time per message")
+    flag_rates(scorer, not args.no_peer)
+    bench_build("shipped lexicons", scorer.lexicon, scorer)
+    bench_build("synthetic", synthetic_lexicon(100_000), scorer)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The wheel a user installs carries the shipped lexicons and default policy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_bundles_lexicons_and_policy(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(REPO)], check=True, capture_output=True,
+                   timeout=300)
+    [wheel] = tmp_path.glob("replyguard-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "classifiers/_bundled/policies.yaml" in names
+    shipped = {p.name for p in (REPO / "lexicons").glob("*.txt")}
+    bundled = {Path(n).name for n in names if n.startswith("classifiers/_bundled/lexicons/")}
+    assert shipped and shipped <= bundled
+    assert "gateway/cli.py" in names
