@@ -67,7 +67,7 @@ class ContactDetector:
         hits: list[ContactHit] = []
         if keyword_ends:
             text = self.view(base)
-            for end in keyword_ends:
+            for end in sorted(set(keyword_ends)):
                 m = _ID_AFTER_KEYWORD.match(text, end)
                 if m:
                     hits.append(ContactHit("账号", m.start(1), m.end(1), 3))
