@@ -1,7 +1,7 @@
 """The policy: `policies.yaml` → `Policy`, and `Policy.decide()` — where the tier is decided.
 
 A rule names the signals it needs (sender role, lexicon categories, term severity, the view that
-matched, whether the term was disguised) and the tier
+matched, whether the term was disguised, tone probabilities) and the tier
 it leads to. Evaluation order: every rule whose conditions hold is a candidate; the most severe
 tier wins; among rules of the same tier, the first in the file wins. The verdict names the rule.
 With no candidate the tier is `none` and the rule is null.
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from classifiers.errors import PolicyError
 from classifiers.results import Match, Role
 from classifiers.tiers import Tier
+from classifiers.tone import ToneScores
 
 
 View = Literal["base", "pinyin", "message", "contact"]
@@ -35,7 +36,7 @@ class Conditions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     roles: tuple[Role, ...] = (Role.AGENT, Role.BOT, Role.BUYER)
-    categories: tuple[str, ...] = Field(default=(), min_length=1)
+    categories: tuple[str, ...] = ()
     min_severity: int = Field(default=1, ge=1, le=3)
     max_severity: int = Field(default=3, ge=1, le=3)
     # Which view of the message produced the hit: a term spelled as a homophone or in pinyin
@@ -43,12 +44,33 @@ class Conditions(BaseModel):
     views: tuple[View, ...] = ("base", "pinyin", "message", "contact")
     # Only hits whose term was disguised (separators, invisible characters, homophones, pinyin).
     evasion: bool | None = None
+    # Tone model probabilities: the rule holds when any listed label reaches its threshold.
+    tone: dict[str, float] = Field(default_factory=dict)
+    # Only messages with no lexicon or contact match at all (tone rules only).
+    unmatched: bool = False
 
     @model_validator(mode="after")
-    def _severity_range(self) -> Conditions:
+    def _consistent(self) -> Conditions:
         if self.min_severity > self.max_severity:
             raise ValueError(f"min_severity {self.min_severity} > max_severity {self.max_severity}")
+        if not self.categories and not self.tone:
+            raise ValueError("a rule needs at least one signal: categories or tone")
+        if self.unmatched and self.categories:
+            raise ValueError("unmatched: true cannot be combined with categories")
+        for label, threshold in self.tone.items():
+            if not 0.0 < threshold <= 1.0:
+                raise ValueError(f"tone threshold for {label!r} must be in (0, 1], "
+                                 f"not {threshold}")
         return self
+
+    def tone_holds(self, tone: ToneScores | None) -> bool:
+        return tone is not None and any(
+            tone.scores.get(label, 0.0) >= threshold for label, threshold in self.tone.items())
+
+    def match_holds(self, match: Match) -> bool:
+        return (match.category in self.categories and match.view in self.views
+                and self.min_severity <= match.severity <= self.max_severity
+                and (self.evasion is None or self.evasion == match.evasion))
 
 
 class Rule(BaseModel):
@@ -100,28 +122,40 @@ class Policy:
         self.model = model
         self.source = source
         self.digest = digest
-        # category -> rules that mention it, in file order, so a message with no hit costs nothing
+        # category -> rules that mention it, in file order, so a message with no hit costs nothing;
+        # rules on tone are checked for every message that has tone scores
         self._by_category: dict[str, list[tuple[int, Rule]]] = {}
+        self._tone_rules: list[tuple[int, Rule]] = []
         for index, rule in enumerate(model.rules):
+            if rule.when.tone:
+                self._tone_rules.append((index, rule))
+                continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
 
     @property
     def categories(self) -> set[str]:
-        return set(self._by_category)
+        return {c for rule in self.model.rules for c in rule.when.categories}
+
+    @property
+    def tone_labels(self) -> set[str]:
+        return {label for rule in self.model.rules for label in rule.when.tone}
 
     @classmethod
-    def load(cls, path: Path | str, *, known_categories: Sequence[str] | None = None) -> Policy:
+    def load(cls, path: Path | str, *, known_categories: Sequence[str] | None = None,
+             known_tone_labels: Sequence[str] | None = None) -> Policy:
         path = Path(path)
         try:
             raw = path.read_bytes()
         except OSError as exc:
             raise PolicyError(f"cannot read policy: {exc.strerror}", path=path) from None
-        return cls.parse(raw, source=str(path), known_categories=known_categories)
+        return cls.parse(raw, source=str(path), known_categories=known_categories,
+                         known_tone_labels=known_tone_labels)
 
     @classmethod
     def parse(cls, raw: bytes | str, *, source: str = "<policy>",
-              known_categories: Sequence[str] | None = None) -> Policy:
+              known_categories: Sequence[str] | None = None,
+              known_tone_labels: Sequence[str] | None = None) -> Policy:
         data_bytes = raw.encode() if isinstance(raw, str) else raw
         try:
             text = data_bytes.decode("utf-8-sig")
@@ -155,6 +189,14 @@ class Policy:
                             f"rules.{index}.when.categories: unknown category {category!r}; "
                             f"known: {', '.join(sorted(known_categories))}",
                             path=source, line=line, column=column)
+            if known_tone_labels is not None:
+                for label in rule.when.tone:
+                    if label not in known_tone_labels:
+                        line, column = _position(root, ("rules", index, "when", "tone", label))
+                        raise PolicyError(
+                            f"rules.{index}.when.tone: unknown tone label {label!r}; known: "
+                            f"{', '.join(known_tone_labels) or '(no tone model loaded)'}",
+                            path=source, line=line, column=column)
             if Role.BUYER in rule.when.roles and rule.tier.holds_message:
                 line, column = _position(root, ("rules", index, "tier"))
                 raise PolicyError(f"rules.{index} ({rule.id}): tier {rule.tier} would hold a "
@@ -162,23 +204,27 @@ class Policy:
                                   path=source, line=line, column=column)
         return cls(model, source=source, digest=hashlib.sha256(data_bytes).hexdigest())
 
-    def decide(self, role: Role, matches: Sequence[Match]) -> Decision:
-        if not matches:
+    def decide(self, role: Role, matches: Sequence[Match],
+               tone: ToneScores | None = None) -> Decision:
+        if not matches and (tone is None or not self._tone_rules):
             return NO_DECISION
-        best: tuple[int, int, Rule] | None = None
+        candidates: list[tuple[int, Rule]] = []
         for match in matches:
-            for index, rule in self._by_category.get(match.category, ()):
-                when = rule.when
-                if role not in when.roles or match.view not in when.views or not (
-                        when.min_severity <= match.severity <= when.max_severity) or (
-                        when.evasion is not None and when.evasion != match.evasion):
-                    continue
-                key = (rule.tier.severity, -index)
-                if best is None or key > best[:2]:
-                    best = (key[0], key[1], rule)
-        if best is None:
+            candidates.extend((index, rule) for index, rule in
+                              self._by_category.get(match.category, ())
+                              if role in rule.when.roles and rule.when.match_holds(match))
+        for index, rule in self._tone_rules:
+            when = rule.when
+            if role not in when.roles or not when.tone_holds(tone):
+                continue
+            if when.unmatched and matches:
+                continue
+            if when.categories and not any(when.match_holds(m) for m in matches):
+                continue
+            candidates.append((index, rule))
+        if not candidates:
             return NO_DECISION
-        rule = best[2]
+        _, rule = max(candidates, key=lambda item: (item[1].tier.severity, -item[0]))
         return Decision(rule.tier, rule.id, rule.reason or None)
 
 

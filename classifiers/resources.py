@@ -25,3 +25,20 @@ def default_lexicon_dir() -> Path:
 
 def default_policy_file() -> Path:
     return _find("policies.yaml")
+
+
+def default_tone_model() -> Path:
+    return _PACKAGE / "models" / "tone"
+
+
+def default_training_data() -> list[Path]:
+    return sorted((_PACKAGE / "data").glob("tone_train*.csv"))
+
+
+def default_heldout_data() -> Path:
+    return _PACKAGE / "data" / "tone_heldout.csv"
+
+
+def default_cold_train() -> Path:
+    """COLD's train split in the shared evaluation data beside a checkout (never copied here)."""
+    return _PACKAGE.parent.parent / "shared" / "eval-data" / "cold" / "train.csv"

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from classifiers.tiers import Tier
+from classifiers.tone import ToneScores
 
 
 class Role(StrEnum):
@@ -79,9 +80,10 @@ class Verdict:
     version: str
     timing_us: float = 0.0
     normalized: str = field(default="", compare=False)
+    tone: ToneScores | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "text": self.text,
             "from": str(self.role),
             "tier": str(self.tier),
@@ -93,3 +95,6 @@ class Verdict:
             "version": self.version,
             "timing_us": round(self.timing_us, 1),
         }
+        if self.tone is not None:  # absent, not faked, when no tone model is loaded
+            data["tone"] = self.tone.to_dict()
+        return data

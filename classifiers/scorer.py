@@ -1,4 +1,4 @@
-"""Scorer: the one entry point of the text pipeline, normalise → match → decide.
+"""Scorer: the one entry point of the text pipeline, normalise → match → classify → decide.
 
 Built once from a lexicon directory and a policy file (`Scorer.load`) — automata, tables and the
 word segmenter are made there, never per message — then `score(text, role)` returns a `Verdict`.
@@ -23,6 +23,7 @@ from classifiers.policy import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
+from classifiers.tone import ToneClassifier
 
 DEFAULT_MAX_CHARS = 5000
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
@@ -31,11 +32,15 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class Scorer:
-    def __init__(self, lexicon: Lexicon, policy: Policy, *,
+    def __init__(self, lexicon: Lexicon, policy: Policy, *, tone: ToneClassifier | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS) -> None:
         self.lexicon = lexicon
         self.policy = policy
+        self.tone = tone
         self.max_chars = max_chars
+        if policy.tone_labels and tone is None:
+            raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
+                              "tone model is loaded", path=policy.source)
         step_names = policy.model.normalization or DEFAULT_STEPS
         unknown = [name for name in step_names if name not in NORMALIZE_STEPS]
         if unknown:
@@ -45,16 +50,21 @@ class Scorer:
         self.matcher = KeywordMatcher(lexicon, self.normalizer, PinyinView(),
                                       WordSegmenter()).build()
         self.contacts = ContactDetector()
+        model = tone.version if tone is not None else "-"
         self.version = hashlib.sha256(
-            f"{policy.digest}:{lexicon.digest}".encode()).hexdigest()[:12]
+            f"{policy.digest}:{lexicon.digest}:{model}".encode()).hexdigest()[:12]
 
     @classmethod
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
+             tone_model: Path | str | None = None,
              max_chars: int = DEFAULT_MAX_CHARS) -> Scorer:
+        """Build from files. `tone_model` is an artefact directory, or None for no tone model."""
         lexicon = Lexicon.load(lexicon_dir)
+        tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
-        policy = Policy.load(policy_file, known_categories=known)
-        return cls(lexicon, policy, max_chars=max_chars)
+        policy = Policy.load(policy_file, known_categories=known,
+                             known_tone_labels=tone.labels_ if tone is not None else ())
+        return cls(lexicon, policy, tone=tone, max_chars=max_chars)
 
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""
@@ -77,11 +87,12 @@ class Scorer:
         contacts = self._contacts(normalized, matches)
         if contacts:
             matches.extend(contacts)
-        decision = self.policy.decide(role, matches)
+        tone = self.tone.predict(normalized.text) if self.tone is not None else None
+        decision = self.policy.decide(role, matches, tone)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
                        tuple(sorted(matches, key=_span_order)), self.version,
-                       (time.perf_counter() - started) * 1e6, normalized.text)
+                       (time.perf_counter() - started) * 1e6, normalized.text, tone)
 
     def _contacts(self, normalized, matches: list[Match]) -> list[Match]:  # type: ignore[no-untyped-def]
         base = normalized.text

@@ -49,7 +49,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) -> Scorer:
     try:
         return Scorer.load(lexicons or settings.lexicon_dir, policy or settings.policy_file,
-                           max_chars=settings.max_chars)
+                           tone_model=settings.tone_model, max_chars=settings.max_chars)
     except ConfigError as exc:
         raise _fail(str(exc), EXIT_CONFIG) from None
 
@@ -135,6 +135,10 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
                   highlight=False)
     if verdict.reason:
         console.print(f"  {verdict.reason}", highlight=False)
+    if verdict.tone is not None:
+        scores = "  ".join(f"{label} {p:.2f}" for label, p in
+                           sorted(verdict.tone.scores.items(), key=lambda kv: -kv[1]))
+        console.print(f"  tone: [bold]{verdict.tone.label}[/]  ({scores})", highlight=False)
     if not verdict.matches:
         return
     table = Table(show_header=True, header_style="bold")
@@ -148,3 +152,8 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
 
 def main() -> None:
     app(prog_name="replyguard")
+
+
+from gateway import cli_tone  # noqa: E402  (registers `train` and `eval` on `app`)
+
+cli_tone.register(app)

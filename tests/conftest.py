@@ -12,7 +12,7 @@ from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.policy import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
-from classifiers.resources import default_lexicon_dir, default_policy_file
+from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
 from classifiers.scorer import Scorer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,6 +31,19 @@ MINI_LEXICON = {
     "discrimination.txt": "乡巴佬\n",
     "allow.txt": "您妈妈\n滚筒\n操作\n",
 }
+
+
+MINI_POLICY = """\
+version: 1
+rules:
+  - {id: escalation, when: {roles: [buyer], categories: [escalation]}, tier: route-to-human}
+  - {id: abuse, when: {roles: [agent, bot], categories: [abuse, discrimination]},
+     tier: block-with-warning}
+  - {id: off-platform, when: {roles: [agent, bot], categories: [off_platform]}, tier: block}
+  - {id: sarcasm, when: {roles: [agent, bot], categories: [sarcasm]}, tier: force-edit}
+  - {id: cold, when: {roles: [agent, bot], categories: [cold]}, tier: suggest-edit}
+  - {id: perfunctory, when: {roles: [agent, bot], categories: [perfunctory]}, tier: notice}
+"""
 
 
 def require_shared(path: Path) -> Path:
@@ -60,19 +73,22 @@ def write_lexicon(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 
 @pytest.fixture(scope="session")
 def mini_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
-    """A scorer over an eight-file lexicon written here, so engine tests do not depend on the
-    shipped term lists."""
-    directory = tmp_path_factory.mktemp("mini") / "lexicons"
+    """A keyword-only scorer over an eight-file lexicon and a six-rule policy written here, so
+    engine tests do not depend on the shipped term lists or the tone model."""
+    root = tmp_path_factory.mktemp("mini")
+    directory = root / "lexicons"
     directory.mkdir()
     for name, content in MINI_LEXICON.items():
         (directory / name).write_text(content, encoding="utf-8")
-    return Scorer.load(directory, default_policy_file())
+    (root / "policy.yaml").write_text(MINI_POLICY, encoding="utf-8")
+    return Scorer.load(directory, root / "policy.yaml")
 
 
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
-    """The shipped lexicons and default policy, as a user gets them."""
-    return Scorer.load(default_lexicon_dir(), default_policy_file())
+    """The shipped lexicons, tone model and default policy, as a user gets them."""
+    return Scorer.load(default_lexicon_dir(), default_policy_file(),
+                       tone_model=default_tone_model())
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ Offsets are stored only when a step changed the length: most messages go through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import ClassVar, Protocol, runtime_checkable
 
 
@@ -42,9 +43,18 @@ class NormalizedText:
     def keep(self, new_text: str, kept: list[int]) -> NormalizedText:
         """Result of a step that kept characters `kept` (indices into self.text) and mapped each
         to one character of `new_text`."""
-        starts, ends = self.original_starts(), self.original_ends()
-        return NormalizedText(new_text, self.original,
-                              tuple(starts[i] for i in kept), tuple(ends[i] for i in kept))
+        if not kept:
+            return NormalizedText(new_text, self.original, (), ())
+        if self.starts is None or self.ends is None:
+            # Identity so far: original positions are the kept indices themselves. map() and
+            # tuple() keep this at C speed for long messages.
+            return NormalizedText(new_text, self.original, tuple(kept),
+                                  tuple(map((1).__add__, kept)))
+        pick = itemgetter(*kept)
+        starts, ends = pick(self.starts), pick(self.ends)
+        if len(kept) == 1:
+            starts, ends = (starts,), (ends,)
+        return NormalizedText(new_text, self.original, starts, ends)
 
 
 @runtime_checkable

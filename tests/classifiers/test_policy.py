@@ -6,6 +6,7 @@ from classifiers.errors import PolicyError
 from classifiers.policy import Policy
 from classifiers.results import Match, Role
 from classifiers.tiers import Tier
+from classifiers.tone import ToneScores
 
 POLICY = """\
 version: 1
@@ -106,3 +107,59 @@ def test_policy_evasion_and_view_conditions() -> None:
     assert policy.decide(Role.AGENT, [disguised]).rule == "disguised"
     spelled = Match("微信", "x", 1, 0, 2, "vx", view="pinyin")
     assert policy.decide(Role.AGENT, [spelled]).rule == "spelled"
+
+
+TONE_POLICY = """\
+version: 1
+rules:
+  - {id: sarcastic, when: {roles: [agent], tone: {sarcastic: 0.8}}, tier: force-edit}
+  - {id: abusive-unmatched, when: {roles: [agent], tone: {abusive: 0.9}, unmatched: true},
+     tier: block-with-warning}
+  - {id: cold-and-word, when: {roles: [agent], categories: [cold], tone: {cold: 0.5}},
+     tier: block}
+"""
+
+
+def tone(**scores: float) -> ToneScores:
+    full = {label: 0.0 for label in ("polite", "cold", "perfunctory", "sarcastic", "abusive")}
+    full.update(scores)
+    return ToneScores(max(full, key=full.__getitem__), full)
+
+
+@pytest.fixture(scope="module")
+def tone_policy() -> Policy:
+    return Policy.parse(TONE_POLICY, known_categories=["cold"],
+                        known_tone_labels=["polite", "cold", "perfunctory", "sarcastic",
+                                           "abusive"])
+
+
+@pytest.mark.parametrize(("matches", "scores", "rule"), [
+    ([], {"sarcastic": 0.85}, "sarcastic"),
+    ([], {"sarcastic": 0.79}, None),
+    ([], {"abusive": 0.95}, "abusive-unmatched"),
+    ([hit("cold")], {"abusive": 0.95}, None),          # a lexicon hit: not "unmatched"
+    ([hit("cold")], {"cold": 0.6}, "cold-and-word"),   # categories AND tone
+    ([], {"cold": 0.6}, None),
+])
+def test_policy_tone_conditions(tone_policy: Policy, matches: list[Match],
+                                scores: dict[str, float], rule: str | None) -> None:
+    assert tone_policy.decide(Role.AGENT, matches, tone(**scores)).rule == rule
+
+
+def test_policy_tone_rules_need_scores(tone_policy: Policy) -> None:
+    assert tone_policy.decide(Role.AGENT, [], None).tier is Tier.NONE
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("version: 1\nrules:\n  - {id: a, when: {tone: {snarky: 0.5}}, tier: notice}\n",
+     "unknown tone label 'snarky'"),
+    ("version: 1\nrules:\n  - {id: a, when: {tone: {cold: 1.5}}, tier: notice}\n",
+     "must be in \\(0, 1\\]"),
+    ("version: 1\nrules:\n  - {id: a, when: {roles: [agent]}, tier: notice}\n",
+     "needs at least one signal"),
+    ("version: 1\nrules:\n  - {id: a, when: {categories: [cold], unmatched: true, tone: {cold: 0.5}},"
+     " tier: notice}\n", "cannot be combined"),
+])
+def test_policy_tone_validation(text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        Policy.parse(text, known_categories=["cold"], known_tone_labels=["cold"])

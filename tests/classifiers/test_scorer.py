@@ -68,7 +68,13 @@ def test_scorer_verdict_to_dict_has_the_jsonl_contract(scorer: Scorer) -> None:
     assert data["tier"] == "block" and data["from"] == "agent"
     [match] = [m for m in data["matches"] if m["term"] == "微信"]
     assert match["trace"] == ["薇信→微信: homophone (wei xin)"]
-    assert "tone" not in data  # no tone model yet: left out, not faked
+    assert set(data["tone"]["scores"]) == {"polite", "cold", "perfunctory", "sarcastic", "abusive",
+                                           "neutral"}
+    assert data["tone"]["label"] in data["tone"]["scores"]
+
+
+def test_scorer_without_tone_model_leaves_tone_out(mini_scorer: Scorer) -> None:
+    assert "tone" not in mini_scorer.score("你好").to_dict()
 
 
 @pytest.mark.parametrize(("text", "message"), [

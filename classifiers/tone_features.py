@@ -1,0 +1,74 @@
+"""Features of the tone model: character n-grams plus words, on the normalised text.
+
+Both analyzers are plain functions of the normalised text (the base view the keyword path already
+computed, so a message is normalised once). The scikit-learn pipeline used for training calls the
+very same analyzers, which is what lets the fast path in tone.py reproduce its probabilities.
+
+Words: jieba segments the training corpus once; the words of two or more characters it finds
+become the word vocabulary, and at inference every vocabulary word occurring in the message is a
+feature, found by one Aho-Corasick pass. That keeps jieba off the per-message path (it costs ten
+times the rest of the pipeline) while the features stay jieba's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ahocorasick
+
+
+class CharNgrams:
+    """Character n-grams of lengths `min_n..max_n` (whitespace runs count as one space)."""
+
+    def __init__(self, min_n: int = 1, max_n: int = 3) -> None:
+        self.min_n = min_n
+        self.max_n = max_n
+
+    def __call__(self, text: str) -> list[str]:
+        text = " ".join(text.split())
+        grams: list[str] = []
+        length = len(text)
+        for n in range(self.min_n, self.max_n + 1):
+            grams.extend(text[i:i + n] for i in range(length - n + 1))
+        return grams
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"min_n": self.min_n, "max_n": self.max_n}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+
+class VocabularyWords:
+    """Every word of a fixed vocabulary that occurs in the text (overlaps included)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = sorted(set(words))
+        self._automaton = ahocorasick.Automaton()
+        for word in self.words:
+            self._automaton.add_word(word, word)
+        if self.words:
+            self._automaton.make_automaton()
+
+    def __call__(self, text: str) -> list[str]:
+        if not self.words:
+            return []
+        return [word for _, word in self._automaton.iter(text)]
+
+    def __getstate__(self) -> dict[str, list[str]]:
+        return {"words": self.words}
+
+    def __setstate__(self, state: dict[str, list[str]]) -> None:
+        self.__init__(state["words"])  # type: ignore[misc]
+
+
+def segment_vocabulary(texts: Iterable[str], segmenter_words: object, *, min_count: int = 2,
+                       max_words: int = 20_000) -> list[str]:
+    """Words of ≥ 2 characters that jieba finds in `texts` at least `min_count` times."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(w for w in segmenter_words(text)  # type: ignore[operator]
+                      if len(w) >= 2 and not w.isspace() and any(c.isalnum() for c in w))
+    return [w for w, c in counts.most_common(max_words) if c >= min_count]

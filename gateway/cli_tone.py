@@ -1,0 +1,192 @@
+"""`replyguard train` and `replyguard eval`: the QA loop of the tone model.
+
+QA staff add labelled rows (CSV or JSONL with `text,label`), train a candidate into a directory of
+their choice, compare it with the model in use on the same held-out split (`eval --compare`), and
+switch by pointing REPLYGUARD_TONE_MODEL at it (or training into classifiers/models/tone in a
+checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from classifiers.errors import ConfigError
+from classifiers.normalize import Normalizer
+from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+from classifiers.resources import (
+    default_cold_train,
+    default_heldout_data,
+    default_tone_model,
+    default_training_data,
+)
+from classifiers.segmentation import WordSegmenter
+from classifiers.tone import ToneClassifier
+from classifiers.tone_training import (
+    LABELS,
+    TrainingSettings,
+    drop_leaks,
+    evaluate,
+    export,
+    files_sha256,
+    fit,
+    read_cold,
+    read_labelled,
+)
+
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _normalizer() -> Normalizer:
+    return Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
+
+
+def evaluate_model(model: ToneClassifier, heldout: Path,
+                   normalizer: Normalizer | None = None) -> dict[str, Any]:
+    normalizer = normalizer or _normalizer()
+    rows = read_labelled(heldout)
+    probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
+    return evaluate([r.label for r in rows], probabilities, model.labels_)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def train(
+        data: Annotated[list[Path] | None, typer.Option(
+            "--data", help="labelled CSV/JSONL (text,label); repeatable [default: "
+                           "classifiers/data/tone_train*.csv]")] = None,
+        extra: Annotated[list[Path] | None, typer.Option(
+            "--add", help="more labelled rows on top of the defaults (QA additions)")] = None,
+        heldout: Annotated[Path, typer.Option(help="held-out split, never trained on")] =
+            default_heldout_data(),
+        cold: Annotated[Path | None, typer.Option(
+            help="COLD train split for the abusive dimension [default: ../shared/eval-data]")]
+            = None,
+        no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
+        out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
+            Path("tone-candidate"),
+        c: Annotated[float, typer.Option("--C", help="inverse regularisation strength")] =
+            TrainingSettings.C,
+        min_df: Annotated[int, typer.Option(
+            "--min-df", min=1, help="least number of rows a feature must occur in")] =
+            TrainingSettings.min_df,
+    ) -> None:
+        """Train the tone model and write a versioned artefact with its metrics."""
+        console = Console(stderr=True)
+        settings = TrainingSettings(C=c, min_df=min_df)
+        files = list(data or default_training_data()) + list(extra or [])
+        if not files:
+            raise _fail("no training data (give --data FILE)", EXIT_USAGE)
+        cold_path = None if no_cold else (cold or default_cold_train())
+        if cold_path is not None and not cold_path.exists():
+            if cold is not None:
+                raise _fail(f"{cold_path}: not found", EXIT_USAGE)
+            console.print(f"[yellow]COLD not found at {cold_path}; training without it[/]")
+            cold_path = None
+        try:
+            rows = [row for path in files for row in read_labelled(path)]
+            held = read_labelled(heldout)
+            if cold_path is not None:
+                rows += read_cold(cold_path, settings.cold_weight)
+        except ConfigError as exc:
+            raise _fail(str(exc), EXIT_CONFIG) from None
+        rows, leaked = drop_leaks(rows, held)
+        normalizer = _normalizer()
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=False) as progress:
+            task = progress.add_task("loading jieba", total=None)
+            segmenter = WordSegmenter()
+            try:
+                pipeline = fit(rows, lambda t: normalizer(t).text, segmenter.words, settings,
+                               lambda step: progress.update(task, description=step))
+            except ConfigError as exc:
+                raise _fail(str(exc), EXIT_CONFIG) from None
+            progress.update(task, description="exporting and evaluating")
+            sources = [*files, *( [cold_path] if cold_path else [])]
+            export(pipeline, out, {"training": {
+                "files": [f"{p.parent.name}/{p.name}" for p in sources], "rows": len(rows),
+                "dropped_as_heldout_duplicates": leaked,
+                "data_sha256": files_sha256(sources),
+                "cold_weight": settings.cold_weight if cold_path else 0.0,
+                "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
+                        "safe -> neutral" if cold_path else None,
+            }})
+            model = ToneClassifier.from_directory(out)
+            metrics = evaluate_model(model, heldout, normalizer)
+            meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+            meta["metrics"] = {"heldout": {"file": str(heldout), **metrics}}
+            (out / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                            encoding="utf-8")
+            progress.update(task, description="done")
+        console.print(f"trained on {len(rows):,} rows ({leaked} held-out duplicates dropped); "
+                      f"held-out macro-F1 {metrics['macro_f1']:.3f}, accuracy "
+                      f"{metrics['accuracy']:.3f}")
+        typer.echo(str(out))
+
+    @app.command("eval")
+    def eval_(
+        model: Annotated[Path, typer.Option(help="model artefact directory")] =
+            default_tone_model(),
+        data: Annotated[Path, typer.Option(help="labelled CSV/JSONL to evaluate on")] =
+            default_heldout_data(),
+        compare: Annotated[Path | None, typer.Option(
+            help="a second model (e.g. the shipped one) scored on the same rows")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    ) -> None:
+        """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
+        try:
+            results = {str(model): evaluate_model(ToneClassifier.from_directory(model), data)}
+            if compare is not None:
+                results[str(compare)] = evaluate_model(ToneClassifier.from_directory(compare),
+                                                       data)
+        except ConfigError as exc:
+            raise _fail(str(exc), EXIT_CONFIG) from None
+        if as_json:
+            sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+            return
+        console = Console()
+        for name, metrics in results.items():
+            print_metrics(console, name, metrics)
+        if compare is not None:
+            first, second = results.values()
+            delta = first["macro_f1"] - second["macro_f1"]
+            console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
+                          f"({delta:+.3f}) on {first['rows']} rows of {data}")
+
+
+def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
+    console.print(f"[bold]{name}[/]: {metrics['rows']} rows, accuracy "
+                  f"{metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
+    table = Table("label", "precision", "recall", "F1", "support")
+    for label, row in metrics["per_class"].items():
+        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}",
+                      f"{row['f1']:.3f}", str(row["support"]))
+    console.print(table)
+    labels = metrics["labels"]
+    confusion = Table("true \\ predicted", *labels)
+    for label, counts in zip(labels, metrics["confusion"]):
+        confusion.add_row(label, *map(str, counts))
+    console.print(confusion)
+    thresholds = Table("label", *(f"≥{t['threshold']}" for t in
+                                  metrics["thresholds"][labels[0]]),
+                       title="precision / recall when flagging a label at a threshold")
+    for label in labels:
+        thresholds.add_row(label, *(f"{t['precision']:.2f}/{t['recall']:.2f}"
+                                    for t in metrics["thresholds"][label]))
+    console.print(thresholds)
+
+
+__all__ = ["register", "evaluate_model", "LABELS"]

@@ -1,0 +1,118 @@
+"""The tone model: the fast path reproduces scikit-learn, the shipped model meets its targets,
+and artefacts of another format are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.normalize import Normalizer
+from classifiers.resources import default_heldout_data, default_tone_model, default_training_data
+from classifiers.segmentation import WordSegmenter
+from classifiers.tone import ToneClassifier, ToneModelError
+from classifiers.tone_training import (
+    LABELS,
+    NEUTRAL,
+    TrainingSettings,
+    drop_leaks,
+    evaluate,
+    export,
+    fit,
+    read_labelled,
+)
+
+
+@pytest.fixture(scope="module")
+def heldout() -> list:  # type: ignore[type-arg]
+    return read_labelled(default_heldout_data())
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ToneClassifier:
+    return ToneClassifier.from_directory(default_tone_model())
+
+
+def test_tone_fast_path_matches_sklearn_pipeline_on_heldout(
+        tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer, heldout: list) -> None:  # type: ignore[type-arg]
+    rows = [r for path in default_training_data() for r in read_labelled(path)]
+    rows, _ = drop_leaks(rows, heldout)
+    pipeline = fit(rows, lambda t: normalizer(t).text, WordSegmenter().words,
+                   TrainingSettings(max_char_features=20_000))
+    directory = tmp_path_factory.mktemp("tone")
+    export(pipeline, directory, {})
+    model = ToneClassifier.from_directory(directory)
+    texts = [normalizer(r.text).text for r in heldout]
+    expected = pipeline.predict_proba(texts)
+    ours = np.array([[model.predict(t).scores[label] for label in pipeline.classes_]
+                     for t in texts])
+    assert np.abs(expected - ours).max() < 1e-6
+
+
+def test_tone_shipped_model_meets_heldout_target(shipped: ToneClassifier,
+                                                 normalizer: Normalizer, heldout: list) -> None:  # type: ignore[type-arg]
+    probabilities = [shipped.predict(normalizer(r.text).text).scores for r in heldout]
+    metrics = evaluate([r.label for r in heldout], probabilities, shipped.labels_)
+    assert metrics["macro_f1"] >= 0.85, metrics["per_class"]
+
+
+def test_tone_shipped_model_is_small_plain_data() -> None:
+    files = {p.name: p.stat().st_size for p in default_tone_model().iterdir()}
+    assert set(files) == {"model.json", "vocabulary.json", "weights.npz"}
+    assert sum(files.values()) <= 10 * 2**20
+    meta = json.loads((default_tone_model() / "model.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == sorted([*LABELS, NEUTRAL])
+    assert len(meta["training"]["data_sha256"]) == 64
+    assert meta["metrics"]["heldout"]["macro_f1"] >= 0.85
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("亲，您好，这款有现货的哦，今天下单今天发", "polite"),
+    ("您高兴就好", "sarcastic"),
+    ("是是是，您说的都对", "sarcastic"),
+    ("你是第一天网购吗", "sarcastic"),
+    ("自己看详情页", "cold"),
+    ("嗯", "perfunctory"),
+    ("你脑子有病吧", "abusive"),
+])
+def test_tone_shipped_model_on_plain_examples(shipped: ToneClassifier, normalizer: Normalizer,
+                                              text: str, label: str) -> None:
+    scores = shipped.predict(normalizer(text).text)
+    assert scores.label == label, scores.scores
+    assert abs(sum(scores.scores.values()) - 1.0) < 1e-9
+
+
+def copy_model(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(default_tone_model(), target)
+    return target
+
+
+def test_tone_refuses_other_format_version(tmp_path: Path) -> None:
+    directory = copy_model(tmp_path)
+    meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    meta["format_version"] = 99
+    (directory / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ToneModelError, match="format version 99 is not supported"):
+        ToneClassifier.from_directory(directory)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("model.json", b"{not json", "cannot read tone model file"),
+    ("weights.npz", b"garbage", "cannot read weights"),
+    ("vocabulary.json", b'{"char": [], "word": []}', "do not match"),
+])
+def test_tone_refuses_damaged_artefacts(tmp_path: Path, name: str, content: bytes,
+                                        message: str) -> None:
+    directory = copy_model(tmp_path)
+    (directory / name).write_bytes(content)
+    with pytest.raises(ToneModelError, match=message):
+        ToneClassifier.from_directory(directory)
+
+
+def test_tone_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ToneModelError, match="not found"):
+        ToneClassifier.from_directory(tmp_path / "nowhere")
