@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.lexicon import Lexicon, Term  # noqa: E402
-from classifiers.normalize.pinyin import PinyinView  # noqa: E402
+from classifiers.policy import Policy  # noqa: E402
 from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
 from classifiers.results import Role  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
@@ -118,7 +118,8 @@ def flag_rates(scorer: Scorer, peer: bool) -> None:
             result = subprocess.run(["java", "-cp", str(PEER), "Runner"],
                                     input="\n".join(t.replace("\n", " ") for t in texts) + "\n",
                                     capture_output=True, text=True, timeout=600, check=False)
-            hits = sum(json.loads(l)["hit"] for l in result.stdout.splitlines() if l.strip())
+            hits = sum(json.loads(line)["hit"] for line in result.stdout.splitlines()
+                       if line.strip())
             line += f"; houbb flags {hits} ({100 * hits / len(texts):.2f}%)"
         print(line)
 
@@ -136,7 +137,8 @@ def bench_build(label: str, lexicon: Lexicon, scorer: Scorer) -> None:
         matcher.base_automaton_, matcher.variant_automaton_, matcher.allow_automaton_)
         if len(a))
     print(f"automata build, {label}: {len(lexicon.terms):,} terms in {elapsed * 1000:,.0f} ms; "
-          f"automata {sizes / 2**20:.1f} MiB (pyahocorasick stats), process RSS +{grown / 1024:.1f} MiB")
+          f"automata {sizes / 2**20:.1f} MiB (pyahocorasick stats), "
+          f"process RSS +{grown / 1024:.1f} MiB")
 
 
 def synthetic_lexicon(size: int) -> Lexicon:
@@ -150,6 +152,16 @@ def synthetic_lexicon(size: int) -> Lexicon:
                          for i, t in enumerate(sorted(terms))), ())
 
 
+def keyword_scorer() -> Scorer:
+    """The shipped lexicons and the default policy's keyword rules, without the tone model:
+    the keyword path (normalise + automata + contacts + policy)."""
+    policy = Policy.load(default_policy_file())
+    rules = tuple(rule for rule in policy.model.rules if not rule.when.tone)
+    keyword_policy = Policy(policy.model.model_copy(update={"rules": rules}),
+                            source=policy.source, digest=policy.digest)
+    return Scorer(Lexicon.load(default_lexicon_dir()), keyword_policy)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=50_000)
@@ -159,7 +171,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     started = time.perf_counter()
-    scorer = Scorer.load(default_lexicon_dir(), default_policy_file())
+    scorer = keyword_scorer()
     print(f"scorer load (lexicons + policy + jieba + tables): "
           f"{time.perf_counter() - started:.2f} s")
     messages = realistic_messages(args.messages)

@@ -5,7 +5,8 @@
      │    ├── LexiconError       names file:line of the bad lexicon entry
      │    └── PolicyError        names file:line:column of the bad policy item
      ├── InputError              a message cannot be scored (empty, too long, invalid Unicode)
-     └── NotBuiltError           a component was used before build() (also ValueError, AttributeError)
+     └── NotBuiltError           a component was used before build()
+                                 (also a ValueError and an AttributeError)
 
 The gateway and the CLI translate these into error frames, HTTP bodies and exit codes; nothing
 below this layer knows about either.

@@ -26,7 +26,6 @@ from classifiers.results import Match, Role
 from classifiers.tiers import Tier
 from classifiers.tone import ToneScores
 
-
 View = Literal["base", "pinyin", "message", "contact"]
 
 

@@ -83,7 +83,7 @@ class Verdict:
     tone: ToneScores | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "text": self.text,
             "from": str(self.role),
             "tier": str(self.tier),

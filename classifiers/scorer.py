@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from bisect import bisect_left
 from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
@@ -18,6 +19,7 @@ from classifiers.contacts import ContactDetector
 from classifiers.errors import InputError, PolicyError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
+from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
 from classifiers.policy import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
@@ -94,7 +96,7 @@ class Scorer:
                        tuple(sorted(matches, key=_span_order)), self.version,
                        (time.perf_counter() - started) * 1e6, normalized.text, tone)
 
-    def _contacts(self, normalized, matches: list[Match]) -> list[Match]:  # type: ignore[no-untyped-def]
+    def _contacts(self, normalized: NormalizedText, matches: list[Match]) -> list[Match]:
         base = normalized.text
         keyword_ends = [self._base_end(normalized, m) for m in matches
                         if m.category == CONTACT_CATEGORY and m.view != "message"]
@@ -111,12 +113,9 @@ class Scorer:
         return found
 
     @staticmethod
-    def _base_end(normalized, match: Match) -> int:  # type: ignore[no-untyped-def]
-        ends = normalized.original_ends()
-        for index, end in enumerate(ends):
-            if end >= match.end:
-                return index + 1
-        return len(ends)
+    def _base_end(normalized: NormalizedText, match: Match) -> int:
+        """Position in the base text just after the normalised characters of `match`."""
+        return bisect_left(normalized.original_ends(), match.end) + 1
 
 
 def _span_order(match: Match) -> tuple[int, int, str]:

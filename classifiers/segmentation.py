@@ -23,13 +23,15 @@ class WordSegmenter:
         self.tokenizer.initialize()
 
     def words(self, text: str) -> list[str]:
-        return self.tokenizer.lcut(text, HMM=True)
+        words: list[str] = self.tokenizer.lcut(text, HMM=True)
+        return words
 
     def is_common_word(self, text: str) -> bool:
         """True for an everyday word of jieba's dictionary (标志, 卫星, 拣货 …), as opposed to a
         rare or slang spelling (煞笔, 沙比). Homophone hits that are everyday words are real words,
         not evasions."""
-        return self.tokenizer.FREQ.get(text, 0) >= COMMON_WORD_FREQUENCY
+        frequency: int = self.tokenizer.FREQ.get(text, 0)
+        return frequency >= COMMON_WORD_FREQUENCY
 
     def boundaries(self, text: str) -> set[int]:
         """Indices where a jieba word starts or ends (0 and len(text) included)."""

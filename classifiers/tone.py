@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,18 @@ class ToneClassifier:
         self.labels_: tuple[str, ...] = tuple(labels)
         self.char_analyzer_ = CharNgrams(settings["char"]["min_n"], settings["char"]["max_n"])
         self.word_analyzer_ = VocabularyWords(words)
-        self.char_index_ = {gram: i for i, gram in enumerate(chars)}
-        self.word_index_ = {word: i for i, word in enumerate(words)}
-        self.idf_char_ = idf_char.tolist()
-        self.idf_word_ = idf_word.tolist()
         self.offset_ = len(chars)
-        # Row per feature: adding a message's few rows is cheaper than a dense matrix product.
-        self.weights_ = np.ascontiguousarray(coef.T)
+        # Feature ids start at 1; id 0 is "not in the vocabulary" (a zero row, zero idf).
+        self.char_index_ = {gram: 1 + i for i, gram in enumerate(chars)}
+        self.word_index_ = {word: 1 + self.offset_ + i for i, word in enumerate(words)}
+        # One row per feature, idf × coefficient of each label: a message gathers only its own
+        # rows, which is far cheaper than a dense product over the whole vocabulary.
+        idf = np.concatenate([[0.0], idf_char, idf_word])
+        self.idf_squared_: list[float] = (idf * idf).tolist()
+        self.table_ = np.ascontiguousarray(
+            np.vstack([np.zeros(len(labels)), coef.T]) * idf[:, None])
         self.intercept_ = intercept
+        self.intercept_list_: list[float] = intercept.tolist()
         return self
 
     @property
@@ -102,35 +107,44 @@ class ToneClassifier:
             char_index = self.char_index_
         except AttributeError:
             raise NotBuiltError("ToneClassifier.predict() called before load()") from None
-        indices, values = _block(self.char_analyzer_(normalized), char_index, self.idf_char_, 0)
-        word_indices, word_values = _block(self.word_analyzer_(normalized), self.word_index_,
-                                           self.idf_word_, self.offset_)
-        indices += word_indices
-        values += word_values
-        logits = self.intercept_.copy()
-        if indices:
-            logits += np.asarray(values) @ self.weights_[indices]
-        top = float(logits.max())
-        exps = [math.exp(float(v) - top) for v in logits]
+        # Per message: lookups, counting and sums run in C (map, filter, set, sum over
+        # list.__getitem__), numpy is called once to gather and weight the message's rows, and
+        # the six logits come back as Python floats: numpy's per-call overhead, not arithmetic,
+        # is what costs at this size. Feature ids start at 1 so that 0 means "not in the
+        # vocabulary" and filter(None, …) drops it.
+        positions: list[int] = []
+        scales: list[float] = []
+        idf_squared = self.idf_squared_
+        for tokens, index in ((self.char_analyzer_(normalized), char_index),
+                              (self.word_analyzer_(normalized), self.word_index_)):
+            found = list(filter(None, map(index.get, tokens)))
+            if not found:
+                continue
+            counts = Counter(found)
+            features = list(counts)
+            norm_squared = sum(map(idf_squared.__getitem__, features))
+            block_scales = [1.0] * len(features)  # sublinear tf of a feature seen once is 1
+            if len(features) != len(found):
+                # A few features repeat (punctuation, 的): weight them 1 + log(tf).
+                where = {feature: i for i, feature in enumerate(features)}
+                for feature, count in counts.most_common():
+                    if count == 1:
+                        break
+                    weight = 1.0 + math.log(count)
+                    block_scales[where[feature]] = weight
+                    norm_squared += (weight * weight - 1.0) * idf_squared[feature]
+            inverse = 1.0 / math.sqrt(norm_squared)
+            positions += features
+            scales += [w * inverse for w in block_scales]
+        logits = self.intercept_list_
+        if positions:
+            products = (np.asarray(scales) @ self.table_[positions]).tolist()
+            logits = [a + b for a, b in zip(logits, products)]
+        top = max(logits)
+        exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         scores = {label: e / total for label, e in zip(self.labels_, exps)}
         return ToneScores(max(scores, key=scores.__getitem__), scores)
-
-
-def _block(tokens: list[str], index: dict[str, int], idf: list[float],
-           offset: int) -> tuple[list[int], list[float]]:
-    """Sublinear-tf × idf, l2-normalised, for one feature block (as TfidfVectorizer does)."""
-    counts: dict[int, int] = {}
-    for token in tokens:
-        position = index.get(token)
-        if position is not None:
-            counts[position] = counts.get(position, 0) + 1
-    if not counts:
-        return [], []
-    positions = list(counts)
-    values = [(1.0 + math.log(counts[p])) * idf[p] for p in positions]
-    norm = math.sqrt(sum(v * v for v in values))
-    return [p + offset for p in positions], [v / norm for v in values]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

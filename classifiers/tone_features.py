@@ -25,12 +25,11 @@ class CharNgrams:
         self.max_n = max_n
 
     def __call__(self, text: str) -> list[str]:
-        text = " ".join(text.split())
-        grams: list[str] = []
+        if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+            text = " ".join(text.split())
         length = len(text)
-        for n in range(self.min_n, self.max_n + 1):
-            grams.extend(text[i:i + n] for i in range(length - n + 1))
-        return grams
+        return [text[i:i + n] for n in range(self.min_n, self.max_n + 1)
+                for i in range(length - n + 1)]
 
     def __getstate__(self) -> dict[str, int]:
         return {"min_n": self.min_n, "max_n": self.max_n}

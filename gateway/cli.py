@@ -16,13 +16,12 @@ from classifiers.errors import ConfigError, InputError
 from classifiers.results import Role, Verdict
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
+from gateway.cli_support import EXIT_CONFIG, EXIT_USAGE, fail
+from gateway.cli_tone import eval_command, train_command
 from gateway.settings import Settings
 
 app = typer.Typer(name="replyguard", no_args_is_help=True, add_completion=False,
                   help="ReplyGuard: moderation gateway for e-commerce customer-service chat.")
-
-EXIT_USAGE = 2
-EXIT_CONFIG = 3
 
 _TIER_STYLE = {
     Tier.NONE: "green", Tier.NOTICE: "cyan", Tier.SUGGEST_EDIT: "yellow",
@@ -41,17 +40,12 @@ def _root() -> None:
     """ReplyGuard: moderation gateway for e-commerce customer-service chat."""
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) -> Scorer:
     try:
         return Scorer.load(lexicons or settings.lexicon_dir, policy or settings.policy_file,
                            tone_model=settings.tone_model, max_chars=settings.max_chars)
     except ConfigError as exc:
-        raise _fail(str(exc), EXIT_CONFIG) from None
+        raise fail(str(exc), EXIT_CONFIG) from None
 
 
 @app.command()
@@ -67,9 +61,9 @@ def score(
 ) -> None:
     """Score a message (or a stream of them) and print the verdict."""
     if jsonl and text is not None:
-        raise _fail("give either TEXT or --jsonl, not both", EXIT_USAGE)
+        raise fail("give either TEXT or --jsonl, not both", EXIT_USAGE)
     if not jsonl and text is None:
-        raise _fail("missing TEXT (or use --jsonl to read messages from stdin)", EXIT_USAGE)
+        raise fail("missing TEXT (or use --jsonl to read messages from stdin)", EXIT_USAGE)
     scorer = load_scorer(Settings(), lexicons, policy)
     if jsonl:
         stream_jsonl(scorer, sys.stdin.buffer, sys.stdout, sender)
@@ -78,7 +72,7 @@ def score(
     try:
         verdict = scorer.score(text, sender)
     except InputError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     if as_json:
         sys.stdout.write(json.dumps(verdict.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -150,10 +144,5 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
     console.print(table)
 
 
-def main() -> None:
-    app(prog_name="replyguard")
-
-
-from gateway import cli_tone  # noqa: E402  (registers `train` and `eval` on `app`)
-
-cli_tone.register(app)
+app.command("train")(train_command)
+app.command("eval")(eval_command)

@@ -30,7 +30,6 @@ from classifiers.resources import (
 from classifiers.segmentation import WordSegmenter
 from classifiers.tone import ToneClassifier
 from classifiers.tone_training import (
-    LABELS,
     TrainingSettings,
     drop_leaks,
     evaluate,
@@ -40,14 +39,7 @@ from classifiers.tone_training import (
     read_cold,
     read_labelled,
 )
-
-EXIT_USAGE = 2
-EXIT_CONFIG = 3
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
+from gateway.cli_support import EXIT_CONFIG, EXIT_USAGE, fail
 
 
 def _normalizer() -> Normalizer:
@@ -62,109 +54,110 @@ def evaluate_model(model: ToneClassifier, heldout: Path,
     return evaluate([r.label for r in rows], probabilities, model.labels_)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def train(
-        data: Annotated[list[Path] | None, typer.Option(
-            "--data", help="labelled CSV/JSONL (text,label); repeatable [default: "
-                           "classifiers/data/tone_train*.csv]")] = None,
-        extra: Annotated[list[Path] | None, typer.Option(
-            "--add", help="more labelled rows on top of the defaults (QA additions)")] = None,
-        heldout: Annotated[Path, typer.Option(help="held-out split, never trained on")] =
-            default_heldout_data(),
-        cold: Annotated[Path | None, typer.Option(
-            help="COLD train split for the abusive dimension [default: ../shared/eval-data]")]
-            = None,
-        no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
-        out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
-            Path("tone-candidate"),
-        c: Annotated[float, typer.Option("--C", help="inverse regularisation strength")] =
-            TrainingSettings.C,
-        min_df: Annotated[int, typer.Option(
-            "--min-df", min=1, help="least number of rows a feature must occur in")] =
-            TrainingSettings.min_df,
-    ) -> None:
-        """Train the tone model and write a versioned artefact with its metrics."""
-        console = Console(stderr=True)
-        settings = TrainingSettings(C=c, min_df=min_df)
-        files = list(data or default_training_data()) + list(extra or [])
-        if not files:
-            raise _fail("no training data (give --data FILE)", EXIT_USAGE)
-        cold_path = None if no_cold else (cold or default_cold_train())
-        if cold_path is not None and not cold_path.exists():
-            if cold is not None:
-                raise _fail(f"{cold_path}: not found", EXIT_USAGE)
-            console.print(f"[yellow]COLD not found at {cold_path}; training without it[/]")
-            cold_path = None
+def train_command(
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="labelled CSV/JSONL (text,label); repeatable [default: "
+                       "classifiers/data/tone_train*.csv]")] = None,
+    extra: Annotated[list[Path] | None, typer.Option(
+        "--add", help="more labelled rows on top of the defaults (QA additions)")] = None,
+    heldout: Annotated[Path | None, typer.Option(
+        help="held-out split, never trained on [default: classifiers/data/tone_heldout.csv]")]
+        = None,
+    cold: Annotated[Path | None, typer.Option(
+        help="COLD train split for the abusive dimension [default: ../shared/eval-data]")]
+        = None,
+    no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
+    out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
+        Path("tone-candidate"),
+    c: Annotated[float, typer.Option("--C", help="inverse regularisation strength")] =
+        TrainingSettings.C,
+    min_df: Annotated[int, typer.Option(
+        "--min-df", min=1, help="least number of rows a feature must occur in")] =
+        TrainingSettings.min_df,
+) -> None:
+    """Train the tone model and write a versioned artefact with its metrics."""
+    console = Console(stderr=True)
+    heldout = heldout or default_heldout_data()
+    settings = TrainingSettings(C=c, min_df=min_df)
+    files = list(data or default_training_data()) + list(extra or [])
+    if not files:
+        raise fail("no training data (give --data FILE)", EXIT_USAGE)
+    cold_path = None if no_cold else (cold or default_cold_train())
+    if cold_path is not None and not cold_path.exists():
+        if cold is not None:
+            raise fail(f"{cold_path}: not found", EXIT_USAGE)
+        console.print(f"[yellow]COLD not found at {cold_path}; training without it[/]")
+        cold_path = None
+    try:
+        rows = [row for path in files for row in read_labelled(path)]
+        held = read_labelled(heldout)
+        if cold_path is not None:
+            rows += read_cold(cold_path, settings.cold_weight)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    rows, leaked = drop_leaks(rows, held)
+    normalizer = _normalizer()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("loading jieba", total=None)
+        segmenter = WordSegmenter()
         try:
-            rows = [row for path in files for row in read_labelled(path)]
-            held = read_labelled(heldout)
-            if cold_path is not None:
-                rows += read_cold(cold_path, settings.cold_weight)
+            pipeline = fit(rows, lambda t: normalizer(t).text, segmenter.words, settings,
+                           lambda step: progress.update(task, description=step))
         except ConfigError as exc:
-            raise _fail(str(exc), EXIT_CONFIG) from None
-        rows, leaked = drop_leaks(rows, held)
-        normalizer = _normalizer()
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=False) as progress:
-            task = progress.add_task("loading jieba", total=None)
-            segmenter = WordSegmenter()
-            try:
-                pipeline = fit(rows, lambda t: normalizer(t).text, segmenter.words, settings,
-                               lambda step: progress.update(task, description=step))
-            except ConfigError as exc:
-                raise _fail(str(exc), EXIT_CONFIG) from None
-            progress.update(task, description="exporting and evaluating")
-            sources = [*files, *( [cold_path] if cold_path else [])]
-            export(pipeline, out, {"training": {
-                "files": [f"{p.parent.name}/{p.name}" for p in sources], "rows": len(rows),
-                "dropped_as_heldout_duplicates": leaked,
-                "data_sha256": files_sha256(sources),
-                "cold_weight": settings.cold_weight if cold_path else 0.0,
-                "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
-                        "safe -> neutral" if cold_path else None,
-            }})
-            model = ToneClassifier.from_directory(out)
-            metrics = evaluate_model(model, heldout, normalizer)
-            meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
-            meta["metrics"] = {"heldout": {"file": str(heldout), **metrics}}
-            (out / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
-                                            encoding="utf-8")
-            progress.update(task, description="done")
-        console.print(f"trained on {len(rows):,} rows ({leaked} held-out duplicates dropped); "
-                      f"held-out macro-F1 {metrics['macro_f1']:.3f}, accuracy "
-                      f"{metrics['accuracy']:.3f}")
-        typer.echo(str(out))
+            raise fail(str(exc), EXIT_CONFIG) from None
+        progress.update(task, description="exporting and evaluating")
+        sources = [*files, *( [cold_path] if cold_path else [])]
+        export(pipeline, out, {"training": {
+            "files": [f"{p.parent.name}/{p.name}" for p in sources], "rows": len(rows),
+            "dropped_as_heldout_duplicates": leaked,
+            "data_sha256": files_sha256(sources),
+            "cold_weight": settings.cold_weight if cold_path else 0.0,
+            "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
+                    "safe -> neutral" if cold_path else None,
+        }})
+        model = ToneClassifier.from_directory(out)
+        metrics = evaluate_model(model, heldout, normalizer)
+        meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+        meta["metrics"] = {"heldout": {"file": str(heldout), **metrics}}
+        (out / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                        encoding="utf-8")
+        progress.update(task, description="done")
+    console.print(f"trained on {len(rows):,} rows ({leaked} held-out duplicates dropped); "
+                  f"held-out macro-F1 {metrics['macro_f1']:.3f}, accuracy "
+                  f"{metrics['accuracy']:.3f}")
+    typer.echo(str(out))
 
-    @app.command("eval")
-    def eval_(
-        model: Annotated[Path, typer.Option(help="model artefact directory")] =
-            default_tone_model(),
-        data: Annotated[Path, typer.Option(help="labelled CSV/JSONL to evaluate on")] =
-            default_heldout_data(),
-        compare: Annotated[Path | None, typer.Option(
-            help="a second model (e.g. the shipped one) scored on the same rows")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    ) -> None:
-        """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
-        try:
-            results = {str(model): evaluate_model(ToneClassifier.from_directory(model), data)}
-            if compare is not None:
-                results[str(compare)] = evaluate_model(ToneClassifier.from_directory(compare),
-                                                       data)
-        except ConfigError as exc:
-            raise _fail(str(exc), EXIT_CONFIG) from None
-        if as_json:
-            sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-            return
-        console = Console()
-        for name, metrics in results.items():
-            print_metrics(console, name, metrics)
+def eval_command(
+    model: Annotated[Path | None, typer.Option(
+        help="model artefact directory [default: the shipped model]")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="labelled CSV/JSONL to evaluate on [default: the held-out split]")] = None,
+    compare: Annotated[Path | None, typer.Option(
+        help="a second model (e.g. the shipped one) scored on the same rows")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
+    model = model or default_tone_model()
+    data = data or default_heldout_data()
+    try:
+        results = {str(model): evaluate_model(ToneClassifier.from_directory(model), data)}
         if compare is not None:
-            first, second = results.values()
-            delta = first["macro_f1"] - second["macro_f1"]
-            console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
-                          f"({delta:+.3f}) on {first['rows']} rows of {data}")
+            results[str(compare)] = evaluate_model(ToneClassifier.from_directory(compare),
+                                                   data)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    if as_json:
+        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = Console()
+    for name, metrics in results.items():
+        print_metrics(console, name, metrics)
+    if compare is not None:
+        first, second = results.values()
+        delta = first["macro_f1"] - second["macro_f1"]
+        console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
+                      f"({delta:+.3f}) on {first['rows']} rows of {data}")
 
 
 def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
@@ -189,4 +182,3 @@ def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
     console.print(thresholds)
 
 
-__all__ = ["register", "evaluate_model", "LABELS"]

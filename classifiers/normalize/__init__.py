@@ -46,7 +46,10 @@ class Normalizer:
     def __call__(self, text: str) -> NormalizedText:
         result = NormalizedText.of(text)
         for stage in self._stages:
-            result = apply_table(result, stage) if isinstance(stage, CompiledTable) else stage(result)
+            if isinstance(stage, CompiledTable):
+                result = apply_table(result, stage)
+            else:
+                result = stage(result)
         return result
 
     def explain(self, span: str) -> list[str]:

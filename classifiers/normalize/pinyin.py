@@ -16,10 +16,10 @@ import itertools
 import re
 
 from pypinyin import Style
-
-from classifiers.normalize.base import CompiledTable
 from pypinyin.pinyin_dict import pinyin_dict
 from pypinyin.style import convert
+
+from classifiers.normalize.base import CompiledTable
 
 # Wraps the syllable of every Chinese character in the view, so that letters typed in latin
 # (the x of "vx") never match the first or last letters of a Chinese character's syllable.
@@ -84,7 +84,9 @@ class PinyinView:
                 choices.append("v")  # "V信", "vx": v stands for w in chat slang
             options.append(list(dict.fromkeys(choices)))
         if len(term) > _MAX_MIXED_CHARS:
-            return {"".join(o[0] for o in options), "".join(o[1 if len(o) > 1 else 0] for o in options)}
+            as_chinese = "".join(o[0] for o in options)
+            as_latin = "".join(o[1] if len(o) > 1 else o[0] for o in options)
+            return {as_chinese, as_latin}
         forms = set()
         for parts in itertools.product(*options):
             if initials or any(len(part) > 1 or not part.isascii() for part in parts):

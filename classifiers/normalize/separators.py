@@ -2,14 +2,16 @@
 
 A run of separator characters is removed only where it sits BETWEEN two word characters, so
 sentence punctuation (，。！？ …) still separates sentences and never glues two sentences into one
-term. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`) are left alone: the contact detector reads number
-grouping itself, and collapsing it would merge prices and sizes into phone-like runs.
+term. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`)
+are left alone: the contact detector reads number grouping itself, and collapsing it would merge
+prices and sizes into phone-like runs.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import ClassVar
 
 from classifiers.normalize.base import NormalizedText
 
@@ -27,9 +29,9 @@ def _is_word(ch: str) -> bool:
 
 
 class Separators:
-    name = "separators"
-    label = "separator ignored"
-    undoes_evasion = True
+    name: ClassVar[str] = "separators"
+    label: ClassVar[str] = "separator ignored"
+    undoes_evasion: ClassVar[bool] = True
 
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text

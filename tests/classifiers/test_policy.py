@@ -99,7 +99,8 @@ def test_policy_evasion_and_view_conditions() -> None:
     policy = Policy.parse(
         "version: 1\nrules:\n"
         "  - {id: disguised, when: {roles: [agent], categories: [x], evasion: true}, tier: block}\n"
-        "  - {id: spelled, when: {roles: [agent], categories: [x], views: [pinyin]}, tier: force-edit}\n"
+        "  - {id: spelled, when: {roles: [agent], categories: [x], views: [pinyin]},"
+        " tier: force-edit}\n"
         "  - {id: plain, when: {categories: [x]}, tier: notice}\n")
     plain = Match("微信", "x", 1, 0, 2, "微信")
     disguised = Match("微信", "x", 1, 0, 3, "微❤信", evasion=True)
@@ -157,8 +158,8 @@ def test_policy_tone_rules_need_scores(tone_policy: Policy) -> None:
      "must be in \\(0, 1\\]"),
     ("version: 1\nrules:\n  - {id: a, when: {roles: [agent]}, tier: notice}\n",
      "needs at least one signal"),
-    ("version: 1\nrules:\n  - {id: a, when: {categories: [cold], unmatched: true, tone: {cold: 0.5}},"
-     " tier: notice}\n", "cannot be combined"),
+    ("version: 1\nrules:\n  - {id: a, when: {categories: [cold], unmatched: true,"
+     " tone: {cold: 0.5}}, tier: notice}\n", "cannot be combined"),
 ])
 def test_policy_tone_validation(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
