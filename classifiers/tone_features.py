@@ -24,9 +24,15 @@ class CharNgrams:
         self.min_n = min_n
         self.max_n = max_n
 
+    @staticmethod
+    def prepare(text: str) -> str:
+        """The text the n-grams are taken from: whitespace runs as one space, none at the ends."""
+        if text.isprintable() and "  " not in text and text.strip(" ") == text:
+            return text
+        return " ".join(text.split())
+
     def __call__(self, text: str) -> list[str]:
-        if "  " in text or "\t" in text or "\n" in text or "\r" in text:
-            text = " ".join(text.split())
+        text = self.prepare(text)
         length = len(text)
         return [text[i:i + n] for n in range(self.min_n, self.max_n + 1)
                 for i in range(length - n + 1)]
