@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
 import numpy as np
 
 from classifiers.errors import ConfigError, NotBuiltError
-from classifiers.tone_features import CharNgrams
+from classifiers.tone_features import CharNgrams, VocabularyWords
 
 FORMAT = "replyguard-tone"
-_BITS = 21  # enough for every Unicode code point
-_MAX_FAST_N = 3  # three 21-bit code points fit an int64 key
 FORMAT_VERSION = 1
 
 
@@ -84,27 +82,17 @@ class ToneClassifier:
         self.meta_ = meta
         self.labels_: tuple[str, ...] = tuple(labels)
         self.char_analyzer_ = CharNgrams(settings["char"]["min_n"], settings["char"]["max_n"])
+        self.word_analyzer_ = VocabularyWords(words)
         self.offset_ = len(chars)
-        if self.char_analyzer_.max_n > _MAX_FAST_N:
-            raise ToneModelError(f"character n-grams longer than {_MAX_FAST_N} are not "
-                                 "supported by the fast path", path=self.directory)
         # Feature ids start at 1; id 0 is "not in the vocabulary" (a zero row, zero idf).
-        # An n-gram's key packs its code points, 21 bits each: unigrams < 2**21 <= bigrams <
-        # 2**42 <= trigrams, so keys of different lengths never collide.
-        keys = np.array([_gram_key(gram) for gram in chars], dtype=np.int64)
-        order = np.argsort(keys)
-        self.gram_keys_ = keys[order] if len(keys) else np.zeros(1, dtype=np.int64)
-        self.gram_ids_ = (order + 1).astype(np.intp) if len(keys) else np.zeros(1, np.intp)
-        self.word_automaton_ = ahocorasick.Automaton()
-        for i, word in enumerate(words):
-            self.word_automaton_.add_word(word, 1 + self.offset_ + i)
-        self.word_count_ = len(words)
-        if words:
-            self.word_automaton_.make_automaton()
-        # One row per feature: idf × coefficient of each label, then idf²; row 0 is zeros.
+        self.char_index_ = {gram: 1 + i for i, gram in enumerate(chars)}
+        self.word_index_ = {word: 1 + self.offset_ + i for i, word in enumerate(words)}
+        # One row per feature, idf × coefficient of each label: a message gathers only its own
+        # rows, which is far cheaper than a dense product over the whole vocabulary.
         idf = np.concatenate([[0.0], idf_char, idf_word])
-        self.table_ = np.ascontiguousarray(np.column_stack(
-            [np.vstack([np.zeros(len(labels)), coef.T]) * idf[:, None], idf * idf]))
+        self.idf_squared_: list[float] = (idf * idf).tolist()
+        self.table_ = np.ascontiguousarray(
+            np.vstack([np.zeros(len(labels)), coef.T]) * idf[:, None])
         self.intercept_ = intercept
         self.intercept_list_: list[float] = intercept.tolist()
         return self
@@ -113,80 +101,50 @@ class ToneClassifier:
     def version(self) -> str:
         return str(self.meta_.get("training", {}).get("data_sha256", ""))[:12]
 
-    def _char_ids(self, normalized: str) -> np.ndarray:
-        """Feature ids of the message's character n-grams that are in the vocabulary."""
-        text = self.char_analyzer_.prepare(normalized)
-        if not text:
-            return _NO_IDS
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        parts = [codes] if self.char_analyzer_.min_n <= 1 else []
-        longer = codes
-        for n in range(2, self.char_analyzer_.max_n + 1):
-            if len(longer) < 2:
-                break
-            longer = (longer[:-1] << _BITS) | codes[n - 1:]
-            if n >= self.char_analyzer_.min_n:
-                parts.append(longer)
-        if not parts:
-            return _NO_IDS
-        keys = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        where = np.searchsorted(self.gram_keys_, keys)
-        np.minimum(where, len(self.gram_keys_) - 1, out=where)
-        ids: np.ndarray = self.gram_ids_[where[self.gram_keys_[where] == keys]]
-        return ids
-
     def predict(self, normalized: str) -> ToneScores:
         """Tone of one message, given its normalised (base view) text."""
-        if not hasattr(self, "gram_keys_"):
-            raise NotBuiltError("ToneClassifier.predict() called before load()")
-        # Per message: n-gram lookups are one vectorised binary search over the sorted integer
-        # keys of the vocabulary, words come with their ids straight from the Aho-Corasick pass,
-        # and ONE gather brings each feature's row (idf × coefficients, then idf²) so that the
-        # norms and the linear layer work on a small contiguous array. Memory traffic, not
-        # arithmetic, is what costs at this size: a message touches only its own rows.
-        char_ids = self._char_ids(normalized)
-        word_ids = np.fromiter((value for _, value in self.word_automaton_.iter(normalized)),
-                               dtype=np.intp) if self.word_count_ else _NO_IDS
-        blocks = [_unique_counts(ids) for ids in (char_ids, word_ids) if ids.size]
+        try:
+            char_index = self.char_index_
+        except AttributeError:
+            raise NotBuiltError("ToneClassifier.predict() called before load()") from None
+        # Per message: lookups, counting and sums run in C (map, filter, set, sum over
+        # list.__getitem__), numpy is called once to gather and weight the message's rows, and
+        # the six logits come back as Python floats: numpy's per-call overhead, not arithmetic,
+        # is what costs at this size. Feature ids start at 1 so that 0 means "not in the
+        # vocabulary" and filter(None, …) drops it.
+        positions: list[int] = []
+        scales: list[float] = []
+        idf_squared = self.idf_squared_
+        for tokens, index in ((self.char_analyzer_(normalized), char_index),
+                              (self.word_analyzer_(normalized), self.word_index_)):
+            found = list(filter(None, map(index.get, tokens)))
+            if not found:
+                continue
+            counts = Counter(found)
+            features = list(counts)
+            norm_squared = sum(map(idf_squared.__getitem__, features))
+            block_scales = [1.0] * len(features)  # sublinear tf of a feature seen once is 1
+            if len(features) != len(found):
+                # A few features repeat (punctuation, 的): weight them 1 + log(tf).
+                where = {feature: i for i, feature in enumerate(features)}
+                for feature, count in counts.most_common():
+                    if count == 1:
+                        break
+                    weight = 1.0 + math.log(count)
+                    block_scales[where[feature]] = weight
+                    norm_squared += (weight * weight - 1.0) * idf_squared[feature]
+            inverse = 1.0 / math.sqrt(norm_squared)
+            positions += features
+            scales += [w * inverse for w in block_scales]
         logits = self.intercept_list_
-        if blocks:
-            features = np.concatenate([ids for ids, _ in blocks]) if len(blocks) > 1 \
-                else blocks[0][0]
-            weights = np.concatenate([tf for _, tf in blocks]) if len(blocks) > 1 \
-                else blocks[0][1]
-            rows = self.table_[features]
-            squares = weights * weights * rows[:, -1]
-            start = 0
-            for ids, _ in blocks:  # l2 norm of each block (char n-grams, words) on its own
-                end = start + len(ids)
-                weights[start:end] /= math.sqrt(float(squares[start:end].sum()))
-                start = end
-            products = (weights @ rows[:, :-1]).tolist()
+        if positions:
+            products = (np.asarray(scales) @ self.table_[positions]).tolist()
             logits = [a + b for a, b in zip(logits, products)]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         scores = {label: e / total for label, e in zip(self.labels_, exps)}
         return ToneScores(max(scores, key=scores.__getitem__), scores)
-
-
-_NO_IDS = np.zeros(0, dtype=np.intp)
-
-
-def _unique_counts(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct feature ids and their sublinear tf weights, 1 + log(count)."""
-    ids = np.sort(ids)
-    if ids.size < 2 or bool((ids[1:] != ids[:-1]).all()):
-        return ids, np.ones(ids.size)
-    distinct, counts = np.unique(ids, return_counts=True)
-    return distinct, 1.0 + np.log(counts)
-
-
-def _gram_key(gram: str) -> int:
-    key = 0
-    for ch in gram:
-        key = (key << _BITS) | ord(ch)
-    return key
 
 
 def _read_json(path: Path) -> dict[str, Any]:
