@@ -90,8 +90,10 @@ class KeywordMatcher:
         base: dict[str, list[Term]] = {}
         variants: dict[str, list[Term]] = {}
         messages: dict[str, list[Term]] = {}
+        normalized_terms: dict[Term, str] = {}
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
+            normalized_terms[term] = normalized
             if term.mode is MatchMode.MESSAGE:
                 messages.setdefault(term_message_key(normalized), []).append(term)
                 continue
@@ -106,6 +108,7 @@ class KeywordMatcher:
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
+        self.normalized_terms_ = normalized_terms
         # A message much longer than the longest whole-message term cannot fold down to one
         # (repeats aside: 嗯嗯嗯嗯 folds to 嗯, hence the factor).
         longest = max(map(len, messages), default=0)
@@ -188,7 +191,7 @@ class KeywordMatcher:
         """A homophone spelling is not itself an everyday word, and it either keeps some
         characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
-        term = self.normalizer(hit.term.text).text
+        term = self.normalized_terms_[hit.term]
         spelled = base[hit.start:hit.end]
         if self.segmenter.is_common_word(spelled):
             return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
@@ -218,7 +221,7 @@ class KeywordMatcher:
             self._undoes_evasion.get(name, False) for name, _ in steps)
         if hit.view == "pinyin":
             trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
-                                              self.normalizer(hit.term.text).text))
+                                              self.normalized_terms_[hit.term]))
         return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
                      hit.term.mode, hit.view, tuple(trace), evasion)
 
