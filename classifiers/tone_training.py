@@ -57,6 +57,11 @@ class TrainingSettings:
     C: float = 4.0  # chosen on COLD dev accuracy and the project held-out (bench notes)
     cold_weight: float = 0.25  # COLD is social-media debate, not service chat: it informs the
     # abusive dimension without outvoting the project's own replies
+    # After a first fit, keep the features with the largest coefficients and refit on them:
+    # every message pays for each vocabulary feature it contains (bench/bench_tone.py), and
+    # the held-out score does not drop. None keeps everything.
+    keep_char_features: int | None = 8_000
+    keep_words: int | None = 3_000
 
 
 def read_labelled(path: Path) -> list[LabelledText]:
@@ -160,13 +165,18 @@ def files_sha256(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def build_pipeline(words: Sequence[str], settings: TrainingSettings) -> Pipeline:
+def build_pipeline(words: Sequence[str], settings: TrainingSettings,
+                   vocabulary: tuple[list[str], list[str]] | None = None) -> Pipeline:
+    """The pipeline; with `vocabulary` (char n-grams, words) the features are fixed to it."""
+    char_vocabulary, word_vocabulary = vocabulary if vocabulary else (None, None)
     features = FeatureUnion([
         ("char", TfidfVectorizer(analyzer=CharNgrams(settings.char_min_n, settings.char_max_n),
                                  sublinear_tf=True, min_df=settings.min_df,
-                                 max_features=settings.max_char_features, dtype=np.float64)),
-        ("word", TfidfVectorizer(analyzer=VocabularyWords(words), sublinear_tf=True,
-                                 min_df=settings.min_df, dtype=np.float64)),
+                                 max_features=settings.max_char_features,
+                                 vocabulary=char_vocabulary, dtype=np.float64)),
+        ("word", TfidfVectorizer(analyzer=VocabularyWords(word_vocabulary or words),
+                                 sublinear_tf=True, min_df=settings.min_df,
+                                 vocabulary=word_vocabulary, dtype=np.float64)),
     ])
     return Pipeline([("features", features),
                      ("classifier", LogisticRegression(C=settings.C, max_iter=3000))])
@@ -186,12 +196,50 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
     missing = sorted(set(LABELS) - set(labels))
     if missing:
         raise TrainingDataError(f"no training rows for label(s): {', '.join(missing)}")
+    weights = np.array([r.weight for r in rows])
     try:
-        pipeline.fit(texts, labels, classifier__sample_weight=np.array([r.weight for r in rows]))
+        pipeline.fit(texts, labels, classifier__sample_weight=weights)
+        kept = _strongest_features(pipeline, settings)
+        if kept is not None:
+            progress("refitting on the strongest features")
+            pipeline = build_pipeline(words, settings, kept)
+            pipeline.fit(texts, labels, classifier__sample_weight=weights)
     except ValueError as exc:  # e.g. an empty vocabulary: too little data for min_df
         raise TrainingDataError(f"cannot fit the tone model: {exc} (rows: {len(rows)}, "
                                 f"min_df: {settings.min_df})") from None
     return pipeline
+
+
+def _strongest_features(pipeline: Pipeline, settings: TrainingSettings
+                        ) -> tuple[list[str], list[str]] | None:
+    """The n-grams and words with the largest absolute coefficient for any label, or None when
+    nothing needs pruning."""
+    union: FeatureUnion = pipeline.named_steps["features"]
+    char_vec = dict(union.transformer_list)["char"]
+    word_vec = dict(union.transformer_list)["word"]
+    strength = np.abs(pipeline.named_steps["classifier"].coef_).max(axis=0)
+    chars, words = _ordered_vocabulary(char_vec), _ordered_vocabulary(word_vec)
+    keep_chars, keep_words = settings.keep_char_features, settings.keep_words
+    if (keep_chars is None or keep_chars >= len(chars)) and (
+            keep_words is None or keep_words >= len(words)):
+        return None
+
+    def top(tokens: list[str], scores: np.ndarray, keep: int | None) -> list[str]:
+        if keep is None or keep >= len(tokens):
+            return tokens
+        order = np.argsort(-scores, kind="stable")[:keep]
+        return [tokens[i] for i in sorted(order)]
+
+    return (top(chars, strength[:len(chars)], keep_chars),
+            top(words, strength[len(chars):], keep_words))
+
+
+def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
+    """The vectorizer's tokens in feature-column order."""
+    out = [""] * len(vectorizer.vocabulary_)
+    for token, index in vectorizer.vocabulary_.items():
+        out[index] = token
+    return out
 
 
 def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
@@ -203,18 +251,12 @@ def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
     labels = [str(c) for c in classifier.classes_]
     directory.mkdir(parents=True, exist_ok=True)
 
-    def ordered(vectorizer: TfidfVectorizer) -> list[str]:
-        vocabulary = vectorizer.vocabulary_
-        out = [""] * len(vocabulary)
-        for token, index in vocabulary.items():
-            out[index] = token
-        return out
-
     np.savez_compressed(directory / "weights.npz", coef=classifier.coef_,
                         intercept=classifier.intercept_, idf_char=char_vec.idf_,
                         idf_word=word_vec.idf_)
     (directory / "vocabulary.json").write_text(
-        json.dumps({"char": ordered(char_vec), "word": ordered(word_vec)}, ensure_ascii=False),
+        json.dumps({"char": _ordered_vocabulary(char_vec), "word": _ordered_vocabulary(word_vec)},
+                   ensure_ascii=False),
         encoding="utf-8")
     analyzer: CharNgrams = char_vec.analyzer
     full = {
@@ -230,7 +272,8 @@ def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
             "tfidf": {"sublinear_tf": True, "norm": "l2", "smooth_idf": True},
         },
         "classifier": {"type": "LogisticRegression", "multinomial": True,
-                       "C": classifier.C},
+                       "C": classifier.C,
+                       "pruned_to": "the strongest features by max |coefficient|, then refit"},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         **meta,
     }
