@@ -26,6 +26,9 @@ from classifiers.errors import ConfigError, NotBuiltError
 from classifiers.tone_features import CharNgrams
 
 FORMAT = "replyguard-tone"
+# 1 + ln(count), looked up rather than computed per feature (messages with more n-gram
+# occurrences than the table covers compute it instead).
+_SUBLINEAR_TF = [0.0, 1.0, *(1.0 + math.log(c) for c in range(2, 20_002))]
 FORMAT_VERSION = 1
 
 
@@ -140,8 +143,10 @@ class ToneClassifier:
                 scales += [inverse] * len(features)
             else:  # some repeat (punctuation, 的): tf weight 1 + log(count)
                 counts = Counter(found)
-                tf = [1.0 + math.log(c) if c > 1 else 1.0 for c in map(counts.__getitem__,
-                                                                        features)]
+                if len(found) < len(_SUBLINEAR_TF):  # every count is in the table
+                    tf = list(map(_SUBLINEAR_TF.__getitem__, map(counts.__getitem__, features)))
+                else:
+                    tf = [1.0 + math.log(counts[f]) for f in features]
                 inverse = 1.0 / math.sqrt(sum(map(mul, map(mul, tf, tf),
                                                   map(idf_squared.__getitem__, features))))
                 scales += map(inverse.__mul__, tf)
@@ -153,8 +158,8 @@ class ToneClassifier:
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
-        scores = {label: e / total for label, e in zip(self.labels_, exps)}
-        return ToneScores(max(scores, key=scores.__getitem__), scores)
+        scores = dict(zip(self.labels_, [e / total for e in exps]))
+        return ToneScores(self.labels_[logits.index(top)], scores)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

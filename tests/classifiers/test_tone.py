@@ -116,3 +116,8 @@ def test_tone_refuses_damaged_artefacts(tmp_path: Path, name: str, content: byte
 def test_tone_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ToneModelError, match="not found"):
         ToneClassifier.from_directory(tmp_path / "nowhere")
+
+
+def test_tone_long_repetitive_text_is_scored(shipped: ToneClassifier) -> None:
+    scores = shipped.predict("好" * 30_000)  # more repeats of one n-gram than the tf table holds
+    assert abs(sum(scores.scores.values()) - 1.0) < 1e-9
