@@ -1,5 +1,6 @@
 """False-positive rate on real service replies: the share of ordinary agent messages that the
-shipped lexicons + default policy would hold (suggest-edit or stronger), with what was flagged.
+shipped lexicons, tone model and default policy would hold (suggest-edit or stronger), with what
+was flagged.
 
     python bench/false_positives.py [--show 40]
 """
@@ -14,7 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import SERVICE_REPLIES, service_replies  # noqa: E402
-from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
+from classifiers.resources import (  # noqa: E402
+    default_lexicon_dir,
+    default_policy_file,
+    default_tone_model,
+)
 from classifiers.results import Role  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
@@ -24,7 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=30, help="flagged examples to print")
     args = parser.parse_args()
-    scorer = Scorer.load(default_lexicon_dir(), default_policy_file())
+    scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
+                         tone_model=default_tone_model())
     for name in SERVICE_REPLIES:
         tiers: Counter[str] = Counter()
         terms: Counter[str] = Counter()

@@ -1,0 +1,25 @@
+"""The benchmark scripts still run (tiny sizes): a benchmark nobody can run measures nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EVAL_DATA, require_shared
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("args", [
+    ["bench/false_positives.py", "--show", "1"],
+    ["bench/bench_scorer.py", "--messages", "300", "--repeats", "1", "--no-peer"],
+])
+def test_bench_script_runs(args: list[str]) -> None:
+    require_shared(EVAL_DATA / "jddc_sample")
+    result = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "suggest-edit or stronger" in result.stdout
