@@ -42,7 +42,8 @@ class Scorer:
         self.max_chars = max_chars
         if policy.tone_labels and tone is None:
             raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
-                              "tone model is loaded", path=policy.source)
+                              "tone model is loaded (set REPLYGUARD_TONE_MODEL, or use a "
+                              "policy without tone rules)", path=policy.source)
         step_names = policy.model.normalization or DEFAULT_STEPS
         unknown = [name for name in step_names if name not in NORMALIZE_STEPS]
         if unknown:
@@ -65,7 +66,7 @@ class Scorer:
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
-                             known_tone_labels=tone.labels_ if tone is not None else ())
+                             known_tone_labels=tone.labels_ if tone is not None else None)
         return cls(lexicon, policy, tone=tone, max_chars=max_chars)
 
     def check(self, text: str) -> None:

@@ -94,3 +94,10 @@ def test_cli_bad_policy_exits_3_with_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", "x", "--policy", str(policy)])
     assert result.exit_code == 3
     assert "p.yaml:3" in result.output and "unknown category 'nope'" in result.output
+
+
+def test_cli_policy_with_tone_but_no_model_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYGUARD_TONE_MODEL", "")
+    result = runner.invoke(app, ["score", "你好"])
+    assert result.exit_code == 3
+    assert "no tone model is loaded" in result.output
