@@ -40,11 +40,11 @@ from classifiers.tone import ToneClassifier  # noqa: E402
 from classifiers.tone_training import (  # noqa: E402
     TrainingSettings,
     drop_leaks,
-    evaluate,
     export,
     fit,
     read_labelled,
 )
+from gateway.cli_tone import evaluate_model  # noqa: E402
 
 OFFENSIVE_CATEGORIES = {"abuse", "discrimination"}
 
@@ -80,13 +80,9 @@ def speed(messages: list[str]) -> None:
 
 
 def accuracy(scorer: Scorer) -> None:
-    held = read_labelled(default_heldout_data())
-    normalizer = scorer.normalizer
     assert scorer.tone is not None
-    metrics = evaluate([r.label for r in held],
-                       [scorer.tone.predict(normalizer(r.text).text).scores for r in held],
-                       scorer.tone.labels_)
-    print(f"held-out ({len(held)} rows): macro-F1 {metrics['macro_f1']:.3f}, accuracy "
+    metrics = evaluate_model(scorer.tone, default_heldout_data(), scorer.normalizer)
+    print(f"held-out ({metrics['rows']} rows): macro-F1 {metrics['macro_f1']:.3f}, accuracy "
           f"{metrics['accuracy']:.3f}; per class F1 " + ", ".join(
               f"{k} {v['f1']:.3f}" for k, v in metrics["per_class"].items()))
     path = EVAL_DATA / "cold" / "test.csv"

@@ -12,7 +12,8 @@ times the rest of the pipeline) while the features stay jieba's words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 import ahocorasick
 
@@ -67,13 +68,12 @@ class VocabularyWords:
         self.__init__(state["words"])  # type: ignore[misc]
 
 
-def segment_vocabulary(texts: Iterable[str], segmenter_words: object, *, min_count: int = 2,
-                       max_words: int = 20_000) -> list[str]:
-    """Words of ≥ 2 characters that jieba finds in `texts` at least `min_count` times."""
-    from collections import Counter
-
+def segment_vocabulary(texts: Iterable[str], segment: Callable[[str], list[str]], *,
+                       min_count: int = 2, max_words: int = 20_000) -> list[str]:
+    """Words of ≥ 2 characters that jieba (`segment`) finds in `texts` at least `min_count`
+    times, most frequent first."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(w for w in segmenter_words(text)  # type: ignore[operator]
+        counts.update(w for w in segment(text)
                       if len(w) >= 2 and not w.isspace() and any(c.isalnum() for c in w))
     return [w for w, c in counts.most_common(max_words) if c >= min_count]
