@@ -11,6 +11,7 @@ pins the two together to 1e-6 on the held-out split.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import Counter
@@ -68,6 +69,14 @@ class ToneClassifier:
                 f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
                 "`replyguard train`", path=self.directory / "model.json")
         vocabulary = _read_json(self.directory / "vocabulary.json")
+        digest = hashlib.sha256()
+        for name in ("model.json", "vocabulary.json", "weights.npz"):
+            try:
+                digest.update((self.directory / name).read_bytes())
+            except OSError as exc:
+                raise ToneModelError(f"cannot read: {exc.strerror}",
+                                     path=self.directory / name) from None
+        self.digest_ = digest.hexdigest()
         try:
             with np.load(self.directory / "weights.npz", allow_pickle=False) as weights:
                 coef = np.asarray(weights["coef"], dtype=np.float64)
@@ -113,7 +122,9 @@ class ToneClassifier:
 
     @property
     def version(self) -> str:
-        return str(self.meta_.get("training", {}).get("data_sha256", ""))[:12]
+        """Content hash of the artefact: a retrained model is a new version even when it was
+        trained on the same data with other settings."""
+        return self.digest_[:12]
 
     def predict(self, normalized: str) -> ToneScores:
         """Tone of one message, given its normalised (base view) text."""

@@ -121,3 +121,13 @@ def test_tone_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
 def test_tone_long_repetitive_text_is_scored(shipped: ToneClassifier) -> None:
     scores = shipped.predict("好" * 30_000)  # more repeats of one n-gram than the tf table holds
     assert abs(sum(scores.scores.values()) - 1.0) < 1e-9
+
+
+def test_tone_version_changes_with_the_weights(tmp_path: Path) -> None:
+    directory = copy_model(tmp_path)
+    before = ToneClassifier.from_directory(directory).version
+    with np.load(directory / "weights.npz") as weights:
+        arrays = dict(weights)
+    arrays["intercept"] = arrays["intercept"] + 1.0
+    np.savez_compressed(directory / "weights.npz", **arrays)
+    assert ToneClassifier.from_directory(directory).version != before
