@@ -81,6 +81,8 @@ class Verdict:
     timing_us: float = 0.0
     normalized: str = field(default="", compare=False)
     tone: ToneScores | None = None
+    # The repeat-offence rule that raised the tier, when one did (the gateway applies them).
+    escalation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +97,8 @@ class Verdict:
             "version": self.version,
             "timing_us": round(self.timing_us, 1),
         }
+        if self.escalation is not None:
+            data["escalation"] = self.escalation
         if self.tone is not None:  # absent, not faked, when no tone model is loaded
             data["tone"] = self.tone.to_dict()
         return data

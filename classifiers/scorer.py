@@ -11,6 +11,7 @@ import hashlib
 import re
 import time
 from bisect import bisect_left
+from datetime import datetime
 from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
@@ -82,7 +83,11 @@ class Scorer:
                 "control character"
             raise InputError(f"{what} U+{code:04X} at position {bad.start()}")
 
-    def score(self, text: str, role: Role = Role.AGENT) -> Verdict:
+    def score(self, text: str, role: Role = Role.AGENT, *, shop: str | None = None,
+              now: datetime | None = None) -> Verdict:
+        """`shop` selects the shop's policy; `now` (aware) is the time for time-window rules
+        (default: the current time). Repeat offences are not applied here: they need counters,
+        which the gateway's Moderator owns."""
         started = time.perf_counter()
         self.check(text)
         normalized = self.normalizer(text)
@@ -91,7 +96,7 @@ class Scorer:
         if contacts:
             matches.extend(contacts)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
-        decision = self.policy.decide(role, matches, tone)
+        decision = self.policy.for_shop(shop).decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
                        tuple(sorted(matches, key=_span_order)), self.version,

@@ -1,0 +1,134 @@
+"""The configuration a node runs, and hot reload.
+
+A policy, its lexicons and the tone model together form one version (`Scorer.version`, a content
+hash). `LiveConfig.current` is the scorer in force; a reload builds a complete new scorer off the
+event loop, validates it by building it, and swaps the reference in one assignment. A message
+takes `current` once and is scored entirely under that version, so a reload under load neither
+drops nor double-scores a message. An invalid change keeps the last good version; the error is
+kept for `/readyz` and the reload API, logged, and counted in metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import watchfiles
+
+from classifiers.errors import ConfigError
+from classifiers.scorer import Scorer
+from gateway.metrics import Metrics
+
+log = logging.getLogger("replyguard.config")
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """Where a configuration is read from."""
+
+    lexicon_dir: Path
+    policy_file: Path
+    tone_model: Path | None
+    max_chars: int
+
+    def load(self) -> Scorer:
+        return Scorer.load(self.lexicon_dir, self.policy_file, tone_model=self.tone_model,
+                           max_chars=self.max_chars)
+
+
+@dataclass(frozen=True)
+class ReloadEvent:
+    time: float
+    origin: str          # file, api, peer (another node), start
+    result: str          # applied, unchanged, rejected
+    version: str         # the version running after the event
+    candidate: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class LiveConfig:
+    def __init__(self, scorer: Scorer, source: ConfigSource, *, metrics: Metrics | None = None,
+                 history: int = 50) -> None:
+        self._scorer = scorer
+        self.source = source
+        self.metrics = metrics
+        self.last_error: str | None = None
+        self.events: deque[ReloadEvent] = deque(maxlen=history)
+        self._lock = asyncio.Lock()
+        # Called after every applied change, e.g. to publish it to the other nodes.
+        self.on_applied: list[Callable[[Scorer, str], Awaitable[None]]] = []
+        self._record(ReloadEvent(time.time(), "start", "applied", scorer.version))
+
+    @classmethod
+    def load(cls, source: ConfigSource, *, metrics: Metrics | None = None) -> LiveConfig:
+        """Raises ConfigError: a node never starts on an invalid configuration."""
+        return cls(source.load(), source, metrics=metrics)
+
+    @property
+    def current(self) -> Scorer:
+        return self._scorer
+
+    @property
+    def version(self) -> str:
+        return self._scorer.version
+
+    async def reload(self, origin: str = "api",
+                     build: Callable[[], Scorer] | None = None) -> ReloadEvent:
+        """Build a candidate (from `source`, or with `build`) and swap it in if it is valid and
+        differs from the running version."""
+        async with self._lock:
+            try:
+                candidate = await asyncio.to_thread(build or self.source.load)
+            except ConfigError as exc:
+                self.last_error = str(exc)
+                log.error("configuration change rejected (%s), keeping %s: %s", origin,
+                          self.version, exc)
+                return self._record(ReloadEvent(time.time(), origin, "rejected", self.version,
+                                                error=str(exc)))
+            self.last_error = None
+            if candidate.version == self._scorer.version:
+                return self._record(ReloadEvent(time.time(), origin, "unchanged", self.version))
+            previous = self._scorer.version
+            self._scorer = candidate  # the swap: one reference assignment
+            log.info("configuration %s → %s (%s)", previous, candidate.version, origin)
+            event = self._record(ReloadEvent(time.time(), origin, "applied", candidate.version,
+                                             candidate=candidate.version))
+        for callback in self.on_applied:
+            await callback(candidate, origin)
+        return event
+
+    async def watch(self, *, debounce_ms: int = 300,
+                    stop: asyncio.Event | None = None) -> None:
+        """Reload whenever the policy file or a lexicon file changes, until `stop` is set."""
+        policy = self.source.policy_file.resolve()
+        lexicons = self.source.lexicon_dir.resolve()
+
+        def relevant(_: watchfiles.Change, path: str) -> bool:
+            p = Path(path)
+            return p == policy or (p.parent == lexicons and p.suffix == ".txt")
+
+        async for _ in watchfiles.awatch(policy.parent, lexicons, watch_filter=relevant,
+                                         debounce=debounce_ms, stop_event=stop,
+                                         recursive=False):
+            await self.reload("file")
+
+    def status(self) -> dict[str, Any]:
+        return {"version": self.version, "error": self.last_error,
+                "events": [e.to_dict() for e in list(self.events)[-10:]]}
+
+    def _record(self, event: ReloadEvent) -> ReloadEvent:
+        self.events.append(event)
+        if self.metrics is not None:
+            self.metrics.reloads.labels(event.result, event.origin).inc()
+            self.metrics.config_version.info({"version": event.version})
+            self.metrics.config_error.set(1 if event.result == "rejected" else 0)
+        return event
