@@ -20,8 +20,14 @@ from pathlib import Path
 from classifiers import policy_file
 from classifiers.errors import PolicyError
 from classifiers.periods import BoundPeriod
-from classifiers.policy_schema import Conditions, Escalation, FailMode, PolicyModel, Rule, \
-    TierSettings
+from classifiers.policy_schema import (
+    Conditions,
+    Escalation,
+    FailMode,
+    PolicyModel,
+    Rule,
+    TierSettings,
+)
 from classifiers.results import Match, Role
 from classifiers.shape import MessageShape
 from classifiers.tiers import Tier

@@ -16,8 +16,10 @@ import yaml
 from pydantic import ValidationError
 
 from classifiers.errors import PolicyError, Problem
-from classifiers.policy_schema import PolicyModel, Rule
+from classifiers.periods import Period
+from classifiers.policy_schema import Conditions, PolicyModel, Rule
 from classifiers.results import Role
+from classifiers.tiers import Tier
 
 Loc = tuple[int | str, ...]
 
@@ -73,6 +75,9 @@ def validate(document: PolicyDocument, *, known_categories: Sequence[str] | None
     warnings of `policy check` come from classifiers.policy_lint)."""
     model = _model(document, document.data, lambda loc: loc)
     if model is None:
+        # Still report unknown names in the rules that are themselves well-formed.
+        _check_names(document, _partial(document.data), lambda loc: loc, known_categories,
+                     known_tone_labels, only_rules=None)
         return document
     document.default = model
     _check_names(document, model, lambda loc: loc, known_categories, known_tone_labels,
@@ -168,6 +173,30 @@ def _model(document: PolicyDocument, data: dict[str, Any],
             message = error["msg"].removeprefix("Value error, ")
             document.problem(locate(loc), message)
         return None
+
+
+def _partial(data: dict[str, Any]) -> PolicyModel:
+    """The well-formed rules and periods of a file that failed validation as a whole (rules at
+    their own positions are replaced by placeholders that check nothing)."""
+    rules: list[Rule] = []
+    for item in data.get("rules") or ():
+        try:
+            rules.append(Rule.model_validate(item))
+        except ValidationError:
+            rules.append(_PLACEHOLDER)
+    periods = {}
+    for name, item in (data.get("periods") or {}).items() if isinstance(
+            data.get("periods"), dict) else ():
+        try:
+            periods[str(name)] = Period.model_validate(item)
+        except ValidationError:
+            continue
+    return PolicyModel.model_construct(version=1, rules=tuple(rules), periods=periods,
+                                       escalation=())
+
+
+_PLACEHOLDER = Rule.model_construct(id="-", tier=Tier.NOTICE, when=Conditions.model_construct(
+    roles=(), categories=(), tone={}, during=None, outside=None))
 
 
 def _check_names(document: PolicyDocument, model: PolicyModel, locate: Callable[[Loc], Loc],

@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from classifiers.errors import InputError
 from classifiers.policy import Decision, ShopPolicy
 from classifiers.policy_schema import RouteSettings
 from classifiers.results import Role, Verdict
+from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
-from gateway.live_config import LiveConfig
 from gateway.metrics import Metrics
 from gateway.offences import OffenceCounter
 
@@ -77,12 +78,19 @@ def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
     return Intervention(tier, True)
 
 
+class RunningConfig(Protocol):
+    """Where the scorer in force is read from: `LiveConfig` (reloads) or a fixed one (replay)."""
+
+    @property
+    def current(self) -> Scorer: ...
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Moderator:
-    def __init__(self, config: LiveConfig, counter: OffenceCounter, *,
+    def __init__(self, config: RunningConfig, counter: OffenceCounter, *,
                  metrics: Metrics | None = None,
                  clock: Callable[[], datetime] = _utcnow) -> None:
         self.config = config
