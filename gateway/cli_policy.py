@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -58,7 +59,8 @@ def check_command(
         raise typer.Exit(EXIT_CONFIG)
 
 
-def check_file(path: Path, categories: list[str], tone_labels: list[str] | None) -> list[Problem]:
+def check_file(path: Path, categories: Sequence[str],
+               tone_labels: Sequence[str] | None) -> list[Problem]:
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -71,8 +71,9 @@ def print_diff(console: Console, diff: ReplayDiff) -> None:
     for column in ("tier", "current", "candidate", "Δ"):
         tiers.add_column(column, justify="left" if column == "tier" else "right")
     for tier in Tier:
-        a, b = diff.current[tier], diff.candidate[tier]
-        tiers.add_row(str(tier), str(a), str(b), f"{b - a:+d}" if b != a else "")
+        before, after = diff.current[tier], diff.candidate[tier]
+        tiers.add_row(str(tier), str(before), str(after),
+                      f"{after - before:+d}" if after != before else "")
     console.print(tiers)
     if not diff.moves:
         return
