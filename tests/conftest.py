@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.pgserver import BIN_GLOB, PostgresServer, find_binaries
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.policy import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
 from classifiers.scorer import Scorer
+from gateway.log import SqlInterceptionLog, open_log
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -100,3 +103,42 @@ def shipped_lexicon() -> Lexicon:
 def shipped_policy(shipped_lexicon: Lexicon) -> Policy:
     return Policy.load(default_policy_file(),
                        known_categories=[*shipped_lexicon.categories, "off_platform"])
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """The gateway runs on asyncio (the log awaits thread futures), so async tests do too."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL from Debian's binaries, for the whole session (see bench/pgserver.py)."""
+    if find_binaries() is None:
+        message = f"PostgreSQL binaries not found under {BIN_GLOB} (apt-get install postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with PostgresServer.start(fast=True) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty log database on each backend: a file for SQLite, a new PostgreSQL
+    database (dropped afterwards) for PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'log.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"log_{uuid.uuid4().hex[:12]}"
+    url = server.create_database(name)
+    yield url
+    server.drop_database(name)
+
+
+@pytest.fixture
+def interception_log(log_url: str, tmp_path: Path) -> Iterator[SqlInterceptionLog]:
+    log = open_log(log_url, tmp_path)
+    yield log
+    log.close_sync()

@@ -1,0 +1,38 @@
+"""What the interception log raises. Callers catch `StoreError` or one of its children:
+
+    StoreError                 base of everything the log raises on purpose
+    ├── StoreUnavailable       the database cannot be reached or refused the operation
+    │                          (connection refused, disk full, locked too long, bad URL);
+    │                          the gateway treats it as "log down", never as "message bad"
+    ├── RecordNotFound         no record with that id (or not in the caller's shops)
+    ├── RecordConflict         a record with that id already exists
+    └── InvalidCursor          a pagination cursor this log did not hand out (also a ValueError)
+
+Programming errors (a naive datetime, an unknown outcome) stay ValueError/TypeError.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of every error the interception log raises on purpose."""
+
+
+class StoreUnavailable(StoreError):
+    """The database is unreachable or failed; the record may not have been written."""
+
+
+class RecordNotFound(StoreError):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"no interception record {record_id!r}")
+        self.record_id = record_id
+
+
+class RecordConflict(StoreError):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"interception record {record_id!r} already exists")
+        self.record_id = record_id
+
+
+class InvalidCursor(StoreError, ValueError):
+    """A cursor string that was not produced by `query` (tampered, truncated, other version)."""

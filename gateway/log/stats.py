@@ -1,0 +1,137 @@
+"""The figures behind the report and the console dashboard, over any LogFilter.
+
+Rates are None when their denominator is zero (no suggest-edits means no send-anyway rate, not
+a rate of 0). Definitions:
+
+- send-anyway rate: suggest-edit records the agent sent unchanged (outcome `overridden`) /
+  suggest-edit records;
+- edit-then-pass rate: held records (tiers that hold the message) whose rewrite passed
+  (outcome `edited`) / held records;
+- false-positive rate: reviewed `false-positive` / reviewed (confirmed + false-positive);
+- appeal upheld rate: appealed records reviewed as false positives / appealed records reviewed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.engine import Connection
+
+from classifiers.tiers import Tier
+from gateway.log.filters import LogFilter
+from gateway.log.queries import conditions
+from gateway.log.records import Outcome, ReviewState
+from gateway.log.schema import categories, records
+
+TOP_TERMS = 20
+HOLDING_TIERS = sorted(str(t) for t in Tier if t.holds_message)
+
+
+@dataclass(frozen=True, slots=True)
+class LogStats:
+    total: int
+    by_tier: dict[str, int]
+    by_category: dict[str, int]
+    by_user: dict[str, int]
+    by_shop: dict[str, int]
+    by_day: dict[str, int]                  # ISO date (UTC) → count
+    by_outcome: dict[str, int]
+    notices_by_user: dict[str, int]
+    notices_by_shop: dict[str, int]
+    notices_by_rule: dict[str, int]
+    suggest_edits: int
+    overridden: int
+    held: int
+    edited: int
+    acknowledged: int
+    confirmed: int
+    false_positives: int
+    appealed: int
+    appealed_reviewed: int
+    appeals_upheld: int
+    top_terms: list[tuple[str, str, int]] = field(default_factory=list)  # term, category, n
+
+    @property
+    def send_anyway_rate(self) -> float | None:
+        return _rate(self.overridden, self.suggest_edits)
+
+    @property
+    def edit_then_pass_rate(self) -> float | None:
+        return _rate(self.edited, self.held)
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return _rate(self.false_positives, self.confirmed + self.false_positives)
+
+    @property
+    def appeal_upheld_rate(self) -> float | None:
+        return _rate(self.appeals_upheld, self.appealed_reviewed)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["top_terms"] = [{"term": t, "category": c, "count": n}
+                             for t, c, n in self.top_terms]
+        for name in ("send_anyway_rate", "edit_then_pass_rate", "false_positive_rate",
+                     "appeal_upheld_rate"):
+            data[name] = getattr(self, name)
+        return data
+
+
+def compute(connection: Connection, filters: LogFilter) -> LogStats:
+    where = conditions(filters)
+    r = records.c
+
+    def grouped(column: Any, *extra: ColumnElement[bool]) -> dict[str, int]:
+        stmt = (select(column, func.count()).where(where, *extra).group_by(column))
+        return {str(key): int(n) for key, n in connection.execute(stmt) if key is not None}
+
+    def count(*extra: ColumnElement[bool]) -> int:
+        return int(connection.execute(
+            select(func.count()).select_from(records).where(where, *extra)).scalar_one())
+
+    notice = r.tier == str(Tier.NOTICE)
+    reviewed = r.review_state.in_([str(ReviewState.CONFIRMED),
+                                   str(ReviewState.FALSE_POSITIVE)])
+    by_review = grouped(r.review_state)
+    by_outcome = grouped(r.outcome)
+    by_category = {str(key): int(n) for key, n in connection.execute(
+        select(categories.c.category, func.count())
+        .select_from(categories.join(records, records.c.id == categories.c.record_id))
+        .where(where).group_by(categories.c.category))}
+    return LogStats(
+        total=count(),
+        by_tier=grouped(r.tier), by_category=by_category, by_user=grouped(r.user_id),
+        by_shop=grouped(r.shop), by_day=grouped(func.date(r.time)), by_outcome=by_outcome,
+        notices_by_user=grouped(r.user_id, notice), notices_by_shop=grouped(r.shop, notice),
+        notices_by_rule=grouped(r.rule, notice),
+        suggest_edits=count(r.tier == str(Tier.SUGGEST_EDIT)),
+        overridden=count(r.tier == str(Tier.SUGGEST_EDIT),
+                         r.outcome == str(Outcome.OVERRIDDEN)),
+        held=count(r.tier.in_(HOLDING_TIERS)),
+        edited=count(r.tier.in_(HOLDING_TIERS), r.outcome == str(Outcome.EDITED)),
+        acknowledged=by_outcome.get(str(Outcome.ACKNOWLEDGED), 0),
+        confirmed=by_review.get(str(ReviewState.CONFIRMED), 0),
+        false_positives=by_review.get(str(ReviewState.FALSE_POSITIVE), 0),
+        appealed=count(r.appealed_at.is_not(None)),
+        appealed_reviewed=count(and_(r.appealed_at.is_not(None), reviewed)),
+        appeals_upheld=count(r.appealed_at.is_not(None),
+                             r.review_state == str(ReviewState.FALSE_POSITIVE)),
+        top_terms=_top_terms(connection, where))
+
+
+def _top_terms(connection: Connection, where: ColumnElement[bool]) -> list[tuple[str, str, int]]:
+    # matches are JSON documents; counting terms in SQL would need per-backend JSON functions,
+    # and a report over a window reads each record's matches once either way
+    counts: Counter[tuple[str, str]] = Counter()
+    result = connection.execution_options(yield_per=2000).execute(
+        select(records.c.matches).where(where))
+    for (matches,) in result:
+        counts.update({(m["term"], m["category"]) for m in matches})
+    return [(term, category, n) for (term, category), n in counts.most_common(TOP_TERMS)]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

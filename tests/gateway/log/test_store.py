@@ -1,0 +1,176 @@
+"""The log store on both backends: appends, outcome history, appeals, reviews, scoping,
+privacy and retention. Every test runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import pytest
+
+from classifiers.results import Role
+from classifiers.tiers import Tier
+from gateway.log import (
+    LogFilter,
+    Outcome,
+    RecordConflict,
+    RecordNotFound,
+    ReviewState,
+    SqlInterceptionLog,
+    open_log,
+)
+from tests.gateway.log.records_factory import at, make_record
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_durable_append_is_readable_as_soon_as_it_returns(
+        interception_log: SqlInterceptionLog) -> None:
+    record = make_record()
+    await interception_log.append(record, durable=True)
+    assert await interception_log.get(record.id) == record
+
+
+async def test_batched_appends_are_all_written_by_flush(
+        interception_log: SqlInterceptionLog) -> None:
+    batch = [make_record(time=at(i), text=f"第{i}条 消息") for i in range(300)]
+    for record in batch:
+        await interception_log.append(record, durable=False)
+    await interception_log.flush()
+    page = await interception_log.query(LogFilter(), limit=1000)
+    assert [r.id for r in page.items] == [r.id for r in reversed(batch)]
+    assert page.items[0] == batch[-1]
+
+
+async def test_a_duplicate_id_is_a_conflict_and_spares_its_batch(
+        interception_log: SqlInterceptionLog) -> None:
+    first = make_record()
+    await interception_log.append(first, durable=True)
+    neighbours = [make_record(time=at(i)) for i in range(1, 4)]
+    await interception_log.append(neighbours[0], durable=False)
+    with pytest.raises(RecordConflict):
+        await interception_log.append(make_record(id=first.id, text="另一条"), durable=True)
+    for record in neighbours[1:]:
+        await interception_log.append(record, durable=False)
+    await interception_log.flush()
+    assert (await interception_log.get(first.id)) == first
+    for record in neighbours:
+        assert await interception_log.get(record.id) == record
+
+
+async def test_outcome_changes_are_kept_in_order(interception_log: SqlInterceptionLog) -> None:
+    record = make_record(tier=Tier.SUGGEST_EDIT, outcome=Outcome.HELD)
+    await interception_log.append(record, durable=False)  # the update queues behind it
+    await interception_log.update_outcome(record.id, Outcome.EDITED, "rewrote the reply")
+    stored = await interception_log.get(record.id)
+    assert stored is not None and stored.outcome is Outcome.EDITED
+    history = await interception_log.history(record.id)
+    assert [(c.outcome, c.detail) for c in history] == [
+        (Outcome.HELD, None), (Outcome.EDITED, "rewrote the reply")]
+    assert history[0].time == record.time and history[1].time >= history[0].time
+
+
+async def test_changing_an_unknown_record_is_not_found(
+        interception_log: SqlInterceptionLog) -> None:
+    with pytest.raises(RecordNotFound):
+        await interception_log.update_outcome("nope", Outcome.EDITED)
+    with pytest.raises(RecordNotFound):
+        await interception_log.appeal("nope", "误判")
+    with pytest.raises(RecordNotFound):
+        await interception_log.review("nope", ReviewState.CONFIRMED, None, "qa")
+    with pytest.raises(RecordNotFound):
+        await interception_log.history("nope")
+    assert await interception_log.get("nope") is None
+
+
+async def test_appeal_and_review_are_stored_and_drive_the_queue(
+        interception_log: SqlInterceptionLog) -> None:
+    old, middle, new, done = (make_record(time=at(i)) for i in range(4))
+    for record in (old, middle, new, done):
+        await interception_log.append(record, durable=True)
+    await interception_log.appeal(old.id, "顾客自己要的微信，不是我拉的")
+    await interception_log.review(done.id, ReviewState.FALSE_POSITIVE, "product name", "qa-1")
+
+    appealed = await interception_log.get(old.id)
+    assert appealed is not None and appealed.appealed
+    assert appealed.appeal_note == "顾客自己要的微信，不是我拉的"
+    reviewed = await interception_log.get(done.id)
+    assert reviewed is not None
+    assert (reviewed.review_state, reviewed.review_note, reviewed.reviewer) == (
+        ReviewState.FALSE_POSITIVE, "product name", "qa-1")
+    assert reviewed.reviewed_at is not None
+
+    queue = await interception_log.review_queue(LogFilter())
+    assert [r.id for r in queue] == [old.id, new.id, middle.id]
+    assert [r.id for r in await interception_log.review_queue(LogFilter(), limit=2)] == [
+        old.id, new.id]
+
+
+async def test_a_shop_never_sees_another_shops_records(
+        interception_log: SqlInterceptionLog) -> None:
+    mine, theirs = make_record(shop="mine"), make_record(shop="theirs", time=at(1))
+    for record in (mine, theirs):
+        await interception_log.append(record, durable=True)
+    scope = frozenset({"mine"})
+    assert await interception_log.get(theirs.id, shops=scope) is None
+    assert await interception_log.get(mine.id, shops=scope) == mine
+    asked_for_theirs = LogFilter(shops=frozenset({"theirs"})).scoped_to(scope)
+    assert (await interception_log.query(asked_for_theirs)).items == []
+    assert [r.id for r in (await interception_log.query(LogFilter().scoped_to(scope))).items
+            ] == [mine.id]
+    assert [r.id for r in await interception_log.review_queue(LogFilter().scoped_to(scope))
+            ] == [mine.id]
+    assert (await interception_log.stats(LogFilter().scoped_to(scope))).total == 1
+
+
+async def test_buyer_ids_are_stored_as_hmac_when_hashing_is_on(
+        log_url: str, tmp_path: Path) -> None:
+    key = b"k" * 32
+    log = open_log(log_url, tmp_path, hash_buyer_ids=True, buyer_key=key)
+    try:
+        record = make_record(buyer="buyer-9")
+        await log.append(record, durable=True)
+        stored = await log.get(record.id)
+    finally:
+        await log.close()
+    expected = hmac.new(key, b"buyer-9", hashlib.sha256).hexdigest()
+    assert stored is not None and stored.buyer == expected
+    [buyer_line] = stored.context
+    assert buyer_line.role is Role.BUYER and buyer_line.user == expected
+    assert "buyer-9" not in repr(stored)
+
+
+def test_without_a_key_hashing_keeps_one_key_per_data_directory(tmp_path: Path) -> None:
+    first = open_log(None, tmp_path, hash_buyer_ids=True)
+    first.close_sync()
+    key = (tmp_path / "buyer-hash.key").read_bytes()
+    assert len(key) == 32 and (tmp_path / "buyer-hash.key").stat().st_mode & 0o077 == 0
+    open_log(None, tmp_path, hash_buyer_ids=True).close_sync()
+    assert (tmp_path / "buyer-hash.key").read_bytes() == key
+
+
+async def test_purge_deletes_old_records_with_their_children(
+        interception_log: SqlInterceptionLog) -> None:
+    old = [make_record(time=at(i), categories=("abuse", "cold")) for i in range(7)]
+    kept = make_record(time=at(60))
+    for record in (*old, kept):
+        await interception_log.append(record, durable=False)
+    await interception_log.update_outcome(old[0].id, Outcome.ACKNOWLEDGED)
+    assert await interception_log.purge(at(30)) == len(old)
+    assert await interception_log.get(old[0].id) is None
+    with pytest.raises(RecordNotFound):
+        await interception_log.history(old[0].id)
+    assert [r.id for r in (await interception_log.query(LogFilter(category="abuse"))).items
+            ] == []
+    assert (await interception_log.query(LogFilter())).items == [kept]
+    assert await interception_log.purge(at(30)) == 0
+
+
+def test_the_embedded_default_is_sqlite_under_the_data_dir(tmp_path: Path) -> None:
+    log = open_log(None, tmp_path / "data")
+    try:
+        assert log.backend == "sqlite"
+        assert (tmp_path / "data" / "interceptions.sqlite3").exists()
+    finally:
+        log.close_sync()
