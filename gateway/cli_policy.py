@@ -54,7 +54,7 @@ def check_command(
             console.print(f"[{style}]{problem}[/]", soft_wrap=True)
         warnings = len(problems) - len(errors)
         console.print(f"{path}: {len(errors)} error(s), {warnings} warning(s)"
-                      + ("" if errors else " — usable"))
+                      + ("" if errors else " — usable"), soft_wrap=True)
     if errors or (strict and problems):
         raise typer.Exit(EXIT_CONFIG)
 

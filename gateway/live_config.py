@@ -37,9 +37,9 @@ class ConfigSource:
     tone_model: Path | None
     max_chars: int
 
-    def load(self) -> Scorer:
+    def load(self, reuse: Scorer | None = None) -> Scorer:
         return Scorer.load(self.lexicon_dir, self.policy_file, tone_model=self.tone_model,
-                           max_chars=self.max_chars)
+                           max_chars=self.max_chars, reuse=reuse)
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,13 @@ class LiveConfig:
         return self._scorer.version
 
     async def reload(self, origin: str = "api",
-                     build: Callable[[], Scorer] | None = None) -> ReloadEvent:
-        """Build a candidate (from `source`, or with `build`) and swap it in if it is valid and
-        differs from the running version."""
+                     build: Callable[[Scorer], Scorer] | None = None) -> ReloadEvent:
+        """Build a candidate (from `source`, or with `build(running)`) and swap it in if it is
+        valid and differs from the running version."""
         async with self._lock:
+            running = self._scorer
             try:
-                candidate = await asyncio.to_thread(build or self.source.load)
+                candidate = await asyncio.to_thread(build or self.source.load, running)
             except ConfigError as exc:
                 self.last_error = str(exc)
                 log.error("configuration change rejected (%s), keeping %s: %s", origin,
