@@ -36,10 +36,11 @@ def find_binaries() -> Path | None:
 
 
 class PostgresServer:
-    def __init__(self, binaries: Path, root: Path, port: int) -> None:
+    def __init__(self, binaries: Path, root: Path, port: int, settings: str) -> None:
         self.binaries = binaries
         self.root = root
         self.port = port
+        self._settings = settings
 
     @classmethod
     @contextmanager
@@ -48,9 +49,10 @@ class PostgresServer:
         if binaries is None:
             raise FileNotFoundError(f"no PostgreSQL binaries under {BIN_GLOB}")
         root = Path(tempfile.mkdtemp(prefix="replyguard-pg-"))
-        server = cls(binaries, root, _free_port())
+        server = cls(binaries, root, _free_port(), FAST_SETTINGS if fast else "")
         try:
-            server._init_and_start(FAST_SETTINGS if fast else "")
+            server._init()
+            server.resume()
             yield server
         finally:
             server._stop()
@@ -72,21 +74,27 @@ class PostgresServer:
         return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
                                dbname="postgres", autocommit=True)
 
-    def _init_and_start(self, settings: str) -> None:
+    def resume(self) -> None:
+        """Start the server (again, after `pause`) on the same port and data."""
+        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                   f"-c max_connections=200 {self._settings}")
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"),
+                  "-w", "-o", options, "start")
+
+    def pause(self) -> None:
+        """Stop the server as a crash would (an outage, for the tests)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+
+    def _init(self) -> None:
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             os.chown(self.root, user.pw_uid, user.pw_gid)
-        data = self.root / "data"
-        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   f"-c max_connections=200 {settings}")
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-w",
-                  "-o", options, "start")
+        self._run("initdb", "-D", str(self.root / "data"), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--no-sync")
 
     def _stop(self) -> None:
         if (self.root / "data" / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+            self.pause()
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.binaries / program), *args]

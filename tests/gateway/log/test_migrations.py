@@ -1,0 +1,95 @@
+"""The schema comes from the shipped Alembic revisions, and an upgrade keeps every record."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert
+
+from gateway.log import LogFilter, open_log
+from gateway.log.engine import make_engine
+from gateway.log.migrate import (
+    MIGRATIONS,
+    VERSION_TABLE,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_on,
+)
+from gateway.log.schema import categories, metadata, outcome_changes, records
+from gateway.log.writes import category_rows, first_outcome_row, record_row
+from tests.gateway.log.records_factory import at, make_record
+
+REPO = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.anyio
+
+
+def test_the_migrated_schema_is_the_one_the_store_queries(log_url: str, tmp_path: Path
+                                                         ) -> None:
+    open_log(log_url, tmp_path).close_sync()
+    engine = make_engine(log_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"version_table": VERSION_TABLE, "compare_type": True})
+            assert compare_metadata(context, metadata) == []
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+async def test_a_database_at_the_first_revision_migrates_forward_with_its_rows(
+        log_url: str, tmp_path: Path) -> None:
+    [first] = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+               if s.down_revision is None]
+    saved = [make_record(time=at(i), categories=("abuse", "cold")) for i in range(25)]
+    engine = make_engine(log_url)
+    try:
+        with engine.begin() as connection:
+            upgrade_on(connection, first)
+            # rows written the way the first revision's store wrote them
+            connection.execute(insert(records), [record_row(r) for r in saved])
+            connection.execute(insert(categories),
+                               [row for r in saved for row in category_rows(r)])
+            connection.execute(insert(outcome_changes), [first_outcome_row(r) for r in saved])
+        assert current_revision(engine) == first
+    finally:
+        engine.dispose()
+
+    log = open_log(log_url, tmp_path)
+    try:
+        assert current_revision(log.engine) == head_revision()
+        page = await log.query(LogFilter(category="cold"), limit=100)
+        assert list(page.items) == list(reversed(saved))
+        assert len(await log.history(saved[0].id)) == 1
+    finally:
+        await log.close()
+
+
+def test_opening_twice_changes_nothing(log_url: str, tmp_path: Path) -> None:
+    open_log(log_url, tmp_path).close_sync()
+    log = open_log(log_url, tmp_path)
+    try:
+        assert current_revision(log.engine) == head_revision()
+    finally:
+        log.close_sync()
+
+
+def test_the_wheel_carries_the_migrations(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(REPO)], check=True, capture_output=True,
+                   timeout=300)
+    [wheel] = tmp_path.glob("replyguard-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"gateway/log/migrations/{p.relative_to(MIGRATIONS).as_posix()}"
+               for p in MIGRATIONS.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert "gateway/log/migrations/env.py" in shipped
+    assert shipped <= names
