@@ -269,6 +269,7 @@ def test_policy_bad_escalation_is_refused(patch: str, message: str) -> None:
     ("tiers: {notice: {dismissible: true}}", "tiers.notice.dismissible"),
 ])
 def test_policy_bad_sections_are_refused(text: str, message: str) -> None:
-    source = f"version: 1\n{text}\nrules:\n  - {{id: a, when: {{categories: [cold]}}, tier: notice}}\n"
+    rule = "  - {id: a, when: {categories: [cold]}, tier: notice}\n"
+    source = f"version: 1\n{text}\nrules:\n{rule}"
     with pytest.raises(PolicyError, match=message):
         Policy.parse(source, known_categories=KNOWN)
