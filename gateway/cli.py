@@ -18,6 +18,7 @@ from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
 from gateway.cli_policy import policy_app
 from gateway.cli_replay import replay_command
+from gateway.cli_report import report_command
 from gateway.cli_support import EXIT_CONFIG, EXIT_USAGE, fail
 from gateway.cli_tone import eval_command, train_command
 from gateway.settings import Settings
@@ -150,3 +151,4 @@ app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.add_typer(policy_app, name="policy")
 app.command("replay")(replay_command)
+app.command("report")(report_command)
