@@ -19,6 +19,7 @@ from classifiers.tiers import Tier
 from gateway.cli_policy import policy_app
 from gateway.cli_replay import replay_command
 from gateway.cli_report import report_command
+from gateway.cli_serve import serve_command, token_command
 from gateway.cli_support import EXIT_CONFIG, EXIT_USAGE, fail
 from gateway.cli_tone import eval_command, train_command
 from gateway.settings import Settings
@@ -152,3 +153,5 @@ app.command("eval")(eval_command)
 app.add_typer(policy_app, name="policy")
 app.command("replay")(replay_command)
 app.command("report")(report_command)
+app.command("serve")(serve_command)
+app.command("token")(token_command)

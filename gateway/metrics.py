@@ -26,6 +26,16 @@ class Metrics:
                                ["result", "origin"], registry=r)
         self.config_version = Info("replyguard_config", "Configuration version this node runs",
                                    registry=r)
+        self.connections = Gauge("replyguard_connections", "Open websocket connections, by role",
+                                 ["role"], registry=r)
+        self.queue_length = Gauge("replyguard_queue_length",
+                                  "Conversations waiting for an agent, by shop", ["shop"],
+                                  registry=r)
+        self.frame_errors = Counter("replyguard_frame_errors", "Error frames sent, by code",
+                                    ["code"], registry=r)
+        self.handoffs = Counter("replyguard_handoffs",
+                                "Route-to-human attempts by result (routed, no-agent)",
+                                ["result"], registry=r)
         self.config_error = Gauge("replyguard_config_error",
                                   "1 while the newest configuration change was rejected",
                                   registry=r)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
@@ -23,6 +23,26 @@ class Settings(BaseSettings):
         description="tone model artefact directory; empty to run without a tone model")
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1,
                            description="longest message that is scored; longer ones are refused")
+
+    # --- the gateway (replyguard serve) ---
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    secret: SecretStr | None = Field(
+        default=None, description="JWT HS256 secret; unset: one is generated once in data_dir")
+    redis_url: str | None = Field(
+        default=None, description="shared state for several nodes; unset: in-process state")
+    database_url: str | None = Field(
+        default=None, description="interception log database; unset: SQLite in data_dir")
+    watch_config: bool = Field(default=True, description="reload when policy/lexicons change")
+    max_frame_bytes: int = Field(default=8192, ge=256, description="largest websocket frame")
+    rate_per_s: float = Field(default=10.0, gt=0, description="frames per second per connection")
+    rate_burst: int = Field(default=30, ge=1, description="frames a connection may burst")
+    presence_ttl_s: float = Field(default=60.0, gt=0,
+                                  description="presence expires without a frame this long")
+    history_size: int = Field(default=20, ge=1, description="messages kept per conversation")
+    context_size: int = Field(default=10, ge=0,
+                              description="preceding messages stored with a log record")
+    token_ttl_s: int = Field(default=8 * 3600, ge=1, description="default token lifetime")
 
     @field_validator("tone_model", mode="before")
     @classmethod

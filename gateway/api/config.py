@@ -1,0 +1,22 @@
+"""The running configuration: read it (qa, supervisor) and reload it from its files (qa)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from gateway.api.deps import GatewayDep, RequireConfigReader, RequireQA
+
+router = APIRouter(prefix="/api/config", tags=["config"])
+
+
+@router.get("")
+async def read_config(gateway: GatewayDep, user: RequireConfigReader) -> dict[str, Any]:
+    return gateway.live.status()
+
+
+@router.post("/reload")
+async def reload_config(gateway: GatewayDep, user: RequireQA) -> dict[str, Any]:
+    event = await gateway.live.reload("api")
+    return event.to_dict()

@@ -1,0 +1,46 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway.api.deps import GatewayDep
+from gateway.errors import StateUnavailable
+from gateway.log import StoreError
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(gateway: GatewayDep) -> JSONResponse:
+    """Ready when the configuration is loaded (the newest change applied), the shared state
+    answers and the log can be read."""
+    live = gateway.live
+    checks: dict[str, Any] = {"config": {"ok": live.last_error is None, "version": live.version,
+                                         "error": live.last_error}}
+    try:
+        await gateway.state.ping()
+        checks["state"] = {"ok": True, "policy_version": await gateway.state.policy_version()}
+    except StateUnavailable as exc:
+        checks["state"] = {"ok": False, "error": str(exc)}
+    try:
+        await gateway.log.get("readiness-probe")  # a point read: cheap on any log size
+        checks["log"] = {"ok": True}
+    except StoreError as exc:
+        checks["log"] = {"ok": False, "error": str(exc)}
+    ready = all(check["ok"] for check in checks.values()) and not gateway.draining
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(gateway: GatewayDep) -> Response:
+    return Response(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)

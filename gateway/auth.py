@@ -1,0 +1,110 @@
+"""Who is calling: HS256 JWTs (pyjwt) carrying role, user (`sub`), shop and expiry.
+
+The secret comes from REPLYGUARD_SECRET; without it (local use) one is generated once and kept in
+the data directory, readable by the owner only. There is no built-in default secret, so a token
+minted for one installation never opens another.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jwt
+
+from gateway.errors import Unauthorized
+from gateway.settings import Settings
+
+ALGORITHM = "HS256"
+SECRET_FILE = "jwt-secret"
+MIN_SECRET_CHARS = 32
+# Ids become parts of conversation ids and keys (`shop:buyer`), so they may not contain ':'.
+_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+class UserRole(StrEnum):
+    AGENT = "agent"
+    BOT = "bot"
+    BUYER = "buyer"
+    SUPERVISOR = "supervisor"
+    QA = "qa"
+
+    @property
+    def shop_side(self) -> bool:
+        return self in (UserRole.AGENT, UserRole.BOT)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: UserRole
+    user: str
+    shop: str
+
+
+def valid_id(value: str) -> bool:
+    return bool(_ID.match(value))
+
+
+class TokenService:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(f"the JWT secret needs at least {MIN_SECRET_CHARS} characters")
+        self._secret = secret
+
+    def issue(self, role: UserRole, user: str, shop: str, ttl_s: int) -> str:
+        for name, value in (("user", user), ("shop", shop)):
+            if not valid_id(value):
+                raise ValueError(f"{name} id {value!r}: use 1-64 of A-Z a-z 0-9 _ . @ -")
+        now = int(time.time())
+        claims = {"role": str(role), "sub": user, "shop": shop, "iat": now, "exp": now + ttl_s}
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        """Raises Unauthorized for a missing, malformed, tampered or expired token."""
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM],
+                                options={"require": ["exp", "sub", "role", "shop"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("令牌已过期") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("令牌无效") from None
+        try:
+            role = UserRole(claims["role"])
+        except ValueError:
+            raise Unauthorized("令牌中的角色无效") from None
+        user, shop = claims["sub"], claims["shop"]
+        if not (isinstance(user, str) and isinstance(shop, str)
+                and valid_id(user) and valid_id(shop)):
+            raise Unauthorized("令牌中的用户或店铺无效")
+        return Principal(role, user, shop)
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` header."""
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def load_secret(settings: Settings) -> str:
+    """REPLYGUARD_SECRET, or the secret kept in the data directory (created on first use)."""
+    if settings.secret is not None:
+        return settings.secret.get_secret_value()
+    path = settings.data_dir.expanduser() / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    return secret
+

@@ -1,0 +1,77 @@
+"""`Gateway`: everything one running app holds, built once in the lifespan and kept on
+`app.state.gateway` (never a module global). It wires the services together and owns the
+shutdown drain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from gateway.actions import Actions
+from gateway.auth import TokenService
+from gateway.delivery import Hub
+from gateway.handoff import Handoff
+from gateway.interventions import Interventions
+from gateway.live_config import LiveConfig
+from gateway.log import InterceptionLog, Outcome, StoreError
+from gateway.messages import Messages
+from gateway.metrics import Metrics
+from gateway.moderation import Moderator
+from gateway.presence import PresenceService
+from gateway.protocol import CloseCode
+from gateway.reception import Reception
+from gateway.session import Connection
+from gateway.settings import Settings
+from gateway.state import SharedState
+from gateway.transcript import Transcript
+
+log = logging.getLogger("replyguard.gateway")
+
+
+class Gateway:
+    def __init__(self, settings: Settings, tokens: TokenService, live: LiveConfig,
+                 state: SharedState, interception_log: InterceptionLog,
+                 metrics: Metrics) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.live = live
+        self.state = state
+        self.log = interception_log
+        self.metrics = metrics
+        self.moderator = Moderator(live, state.offences, metrics=metrics)
+        self.hub = Hub(state)
+        self.transcript = Transcript(state, keep=settings.history_size,
+                                     context=settings.context_size)
+        self.reception = Reception(state, self.hub, self.transcript, metrics)
+        self.handoff = Handoff(state, self.hub, self.reception, metrics)
+        self.interventions = Interventions(self.moderator, interception_log, state, self.hub,
+                                           self.transcript, self.handoff)
+        self.messages = Messages(self.moderator, state, self.hub, self.transcript,
+                                 self.reception, self.handoff, self.interventions)
+        self.actions = Actions(state, interception_log, self.messages, self.interventions)
+        self.presence = PresenceService(state, self.hub, self.reception,
+                                        settings.presence_ttl_s)
+        self.draining = False
+
+    async def expire_held(self, connection: Connection, why: str) -> None:
+        """Held messages of a connection that ends: logged as expired, never sent."""
+        held, connection.held = list(connection.held.values()), {}
+        for item in held:
+            try:
+                await self.log.update_outcome(item.record_id, Outcome.EXPIRED, why)
+            except StoreError:
+                log.exception("could not mark held message %s expired", item.record_id)
+
+    async def drain(self) -> None:
+        """Graceful shutdown: refuse new sockets, log held messages as expired, close every
+        socket with 1001 (going away) so clients reconnect elsewhere. Idempotent."""
+        if self.draining:
+            return
+        self.draining = True
+        connections = self.hub.connections()
+        for connection in connections:
+            await self.expire_held(connection, "gateway shutdown")
+            connection.close(CloseCode.GOING_AWAY)
+        await asyncio.gather(*(c.closed() for c in connections))
+        await self.log.flush()
+        log.info("drained %d connections", len(connections))

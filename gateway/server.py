@@ -1,0 +1,43 @@
+"""Running the app under uvicorn, with a shutdown that drains the gateway first.
+
+uvicorn's own shutdown closes open websockets with 1012 before the app's lifespan ends, so the
+gateway's drain (held messages logged as expired, sockets closed with 1001) runs before it.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.runtime import Gateway
+from gateway.settings import Settings
+
+
+class GatewayServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, apps: list[FastAPI]) -> None:
+        super().__init__(config)
+        self._apps = apps
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for app in self._apps:
+            gateway: Gateway | None = getattr(app.state, "gateway", None)
+            if gateway is not None:
+                await gateway.drain()
+        await super().shutdown(sockets)
+
+
+def serve(settings: Settings, *, log_level: str = "info") -> None:
+    apps: list[FastAPI] = []
+
+    def factory() -> FastAPI:
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    config = uvicorn.Config(factory, factory=True, host=settings.host, port=settings.port,
+                            log_config=None, log_level=log_level, lifespan="on",
+                            ws_max_size=settings.max_frame_bytes * 8)
+    GatewayServer(config, apps).run()

@@ -1,0 +1,166 @@
+"""Shared state: everything about conversations that more than one gateway node must agree on.
+
+`SharedState` is the protocol; `LocalState` (in-process, one node, the embedded default) and the
+Redis implementation (`redis_state.py`, several nodes) implement it. Nodes keep only their own
+websockets; everything else — who is online, which agent or bot handles which conversation, each
+shop's reception queue, sticky routing, pending warnings, bot-assist flags, recent messages,
+repeat-offence counters, the running policy version — lives here, and a frame for a user
+connected to another node travels through `publish`.
+
+Keys: shops, users and buyers are ids without ':' (`gateway.auth.valid_id`); a conversation id is
+`shop:buyer` (`gateway.conversation`). Times are seconds; expiry is the implementation's job
+(LocalState checks its clock, Redis uses key TTLs). Every method may raise
+`gateway.errors.StateUnavailable` when the backing store cannot be reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from gateway.auth import UserRole
+from gateway.offences import OffenceCounter
+from gateway.protocol import PresenceStatus
+
+# Receives one frame's JSON text addressed to a user connected to this node.
+Receiver = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """Who answers a conversation: a human agent or a bot of the shop."""
+
+    user: str
+    role: UserRole
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceEntry:
+    user: str
+    role: UserRole
+    status: PresenceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One message of a conversation (delivered ones only), as sent."""
+
+    id: str
+    role: str
+    user: str
+    text: str
+    time: float  # epoch seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HistoryEntry:
+        return cls(str(data["id"]), str(data["role"]), str(data["user"]), str(data["text"]),
+                   float(data["time"]))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAck:
+    """A block-with-warning the agent has not acknowledged yet."""
+
+    message_id: str
+    record_id: str
+
+
+class Subscription(Protocol):
+    async def cancel(self) -> None:
+        """Stop receiving; idempotent."""
+
+
+class SharedState(Protocol):
+    @property
+    def offences(self) -> OffenceCounter:
+        """Repeat-offence counters shared by the nodes (the Moderator's)."""
+
+    # --- presence of shop-side users: expires `ttl_s` after the last refresh ---
+    async def set_presence(self, shop: str, user: str, role: UserRole, status: PresenceStatus,
+                           ttl_s: float) -> None:
+        """Set (or refresh) the user's status; it reads as absent once `ttl_s` passed."""
+
+    async def clear_presence(self, shop: str, user: str) -> None:
+        """The user went offline (disconnect)."""
+
+    async def presence(self, shop: str) -> list[PresenceEntry]:
+        """Users of the shop with an unexpired status other than offline."""
+
+    # --- conversation → handler ---
+    async def handler(self, conversation: str) -> Handler | None:
+        ...
+
+    async def assign(self, shop: str, conversation: str, handler: Handler | None
+                     ) -> Handler | None:
+        """Make `handler` (None: nobody) handle the conversation; return the previous one."""
+
+    async def load(self, shop: str, user: str) -> int:
+        """How many conversations are assigned to the user now (least-loaded reception)."""
+
+    # --- reception queue per shop: conversations waiting for a human agent ---
+    async def enqueue(self, shop: str, conversation: str, *, front: bool = False) -> int:
+        """Add the conversation unless already queued (`front`: ahead of the others, for a
+        buyer routed to a human); return the queue length."""
+
+    async def dequeue(self, shop: str) -> str | None:
+        """Take the oldest (front) conversation, or None when the queue is empty."""
+
+    async def queue_length(self, shop: str) -> int:
+        ...
+
+    # --- sticky routing: a routed buyer skips the bot and the queue for a while ---
+    async def stick(self, conversation: str, ttl_s: float) -> None:
+        ...
+
+    async def sticky(self, conversation: str) -> bool:
+        ...
+
+    # --- block-with-warning acknowledgements per (shop, agent, conversation) ---
+    async def require_ack(self, shop: str, user: str, conversation: str,
+                          ack: PendingAck) -> None:
+        ...
+
+    async def pending_acks(self, shop: str, user: str) -> dict[str, PendingAck]:
+        """conversation → the warning still to acknowledge there."""
+
+    async def clear_ack(self, shop: str, user: str, conversation: str) -> None:
+        ...
+
+    # --- bot-assist flags per (shop, agent, conversation) ---
+    async def set_assist(self, shop: str, user: str, conversation: str, on: bool) -> None:
+        ...
+
+    async def assist(self, shop: str, user: str, conversation: str) -> bool:
+        ...
+
+    # --- recent messages per conversation (context for the log, history for handoffs) ---
+    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int) -> None:
+        """Append and keep only the newest `keep` entries."""
+
+    async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
+        """The newest `limit` entries, oldest first."""
+
+    # --- delivery to users connected to any node ---
+    async def subscribe(self, address: str, receiver: Receiver) -> Subscription:
+        """Call `receiver` with every payload published to `address` from now on."""
+
+    async def publish(self, address: str, payload: str) -> int:
+        """Send `payload` to every subscriber of `address` on every node; return how many
+        subscriptions (local) or nodes (Redis) it reached — 0: the user is not connected."""
+
+    # --- the configuration version the nodes run ---
+    async def set_policy_version(self, version: str) -> None:
+        ...
+
+    async def policy_version(self) -> str | None:
+        ...
+
+    async def ping(self) -> None:
+        """Raise StateUnavailable when the backing store cannot be reached (readiness)."""
+
+    async def close(self) -> None:
+        ...
