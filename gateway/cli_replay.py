@@ -42,10 +42,12 @@ def replay_command(
         current = Scorer.load(settings.lexicon_dir, settings.policy_file,
                               tone_model=settings.tone_model, max_chars=settings.max_chars)
         candidate = Scorer.load(lexicons or settings.lexicon_dir, policy,
-                                tone_model=settings.tone_model, max_chars=settings.max_chars)
+                                tone_model=settings.tone_model, max_chars=settings.max_chars,
+                                reuse=current)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
-    total = sum(1 for _ in input_file.open("rb"))
+    with input_file.open("rb") as handle:
+        total = sum(1 for _ in handle)
     err = Console(stderr=True)
     try:
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
