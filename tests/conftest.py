@@ -8,11 +8,13 @@ import socket
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from pydantic import SecretStr
 
 from bench.pgserver import BIN_GLOB, PostgresServer, find_binaries
 from classifiers.lexicon import Lexicon
@@ -21,7 +23,15 @@ from classifiers.policy import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
 from classifiers.scorer import Scorer
+from gateway.app import create_app
+from gateway.auth import TokenService, UserRole
 from gateway.log import SqlInterceptionLog, open_log
+from gateway.settings import Settings
+
+with warnings.catch_warnings():
+    # starlette asks for the httpx2 fork; the installed httpx works the same for these tests
+    warnings.simplefilter("ignore", UserWarning)
+    from starlette.testclient import TestClient
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -188,3 +198,49 @@ def redis_url(redis_server: str) -> str:
     client.flushall()
     client.close()
     return redis_server
+
+
+# --- the gateway -------------------------------------------------------------------------------
+
+TEST_SECRET = "test-secret-" + "x" * 40
+TokenFor = Callable[..., str]
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture
+def gateway_settings(tmp_path: Path) -> Settings:
+    """Embedded defaults in a fresh data directory; a fixed secret; generous rate limits."""
+    return Settings(data_dir=tmp_path / "data", secret=SecretStr(TEST_SECRET),
+                    watch_config=False, rate_per_s=1000.0, rate_burst=1000)
+
+
+@pytest.fixture
+def token_for(gateway_settings: Settings) -> TokenFor:
+    """`token_for(role, user, shop, ttl_s=600)`: a token the test gateway accepts."""
+    service = TokenService(TEST_SECRET)
+
+    def issue(role: str, user: str, shop: str, ttl_s: int = 600) -> str:
+        return service.issue(UserRole(role), user, shop, ttl_s)
+    return issue
+
+
+@pytest.fixture
+def client_factory(gateway_settings: Settings, scorer: Scorer) -> Iterator[ClientFactory]:
+    """`client_factory(**settings_overrides)`: a started gateway app (lifespan run) with the
+    shipped configuration, scorer built once per session; stopped at teardown."""
+    started: list[TestClient] = []
+
+    def start(**overrides: object) -> TestClient:
+        settings = gateway_settings.model_copy(update=overrides)
+        client = TestClient(create_app(settings, scorer=scorer))
+        client.__enter__()
+        started.append(client)
+        return client
+    yield start
+    for client in reversed(started):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def gateway_client(client_factory: ClientFactory) -> TestClient:
+    return client_factory()

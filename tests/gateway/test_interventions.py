@@ -1,0 +1,152 @@
+"""Every intervention end to end over a real websocket, with the shipped policy and lexicons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.log import InterceptionRecord, LogFilter, Outcome
+from tests.conftest import TokenFor
+from tests.gateway.wire import Peer, connect
+
+CONV = "s1:b1"
+
+
+@pytest.fixture
+def chat(gateway_client: TestClient, token_for: TokenFor) -> Iterator[tuple[Peer, Peer]]:
+    """Agent a1 of shop s1 online, buyer b1 of s1 assigned to it after a first message."""
+    with ExitStack() as stack:
+        agent = stack.enter_context(connect(gateway_client, token_for("agent", "a1", "s1")))
+        buyer = stack.enter_context(connect(gateway_client, token_for("buyer", "b1", "s1")))
+        buyer.say("m0", "你好，请问有货吗")
+        agent.expect("assigned", conversation=CONV)
+        agent.expect("message", id="m0", text="你好，请问有货吗")
+        yield agent, buyer
+
+
+def records(client: TestClient, **filters: Any) -> list[InterceptionRecord]:
+    """The log as it is on disk now (no flush: only committed records)."""
+    log = client.app.state.gateway.log  # type: ignore[attr-defined]
+    page = client.portal.call(log.query, LogFilter(**filters))  # type: ignore[union-attr]
+    return list(page.items)
+
+
+def flushed(client: TestClient, **filters: Any) -> list[InterceptionRecord]:
+    log = client.app.state.gateway.log  # type: ignore[attr-defined]
+    client.portal.call(log.flush)  # type: ignore[union-attr]
+    return records(client, **filters)
+
+
+def test_interventions_none_is_delivered(chat: tuple[Peer, Peer]) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "亲，有货的，今天下单明天发", CONV)
+    assert verdict["tier"] == "none" and verdict["delivered"] is True
+    buyer.expect("message", id="r1", conversation=CONV, text="亲，有货的，今天下单明天发",
+                 **{"from": {"role": "agent", "user": "a1"}})
+
+
+def test_interventions_notice_delivers_with_banner(chat: tuple[Peer, Peer],
+                                                   gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "好的", CONV)
+    assert verdict["tier"] == "notice" and verdict["delivered"] is True
+    notice = agent.expect("notice", id="r1", ttl_ms=10000, dismissible=False)
+    assert notice["text"] == verdict["reason"]
+    buyer.expect("message", id="r1", text="好的")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert record.outcome is Outcome.DELIVERED and record.tier == "notice"
+    assert [c.text for c in record.context] == ["你好，请问有货吗"]
+
+
+def test_interventions_suggest_edit_send_anyway_overrides(chat: tuple[Peer, Peer],
+                                                          gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "不知道", CONV)
+    assert verdict["tier"] == "suggest-edit" and verdict["delivered"] is False
+    assert verdict["actions"] == ["edit", "send-anyway"]
+    agent.send(type="send-anyway", id="r1")
+    agent.expect("ok", action="send-anyway", id="r1", conversation=CONV)
+    buyer.expect("message", id="r1", text="不知道")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert record.outcome is Outcome.OVERRIDDEN
+
+
+def test_interventions_suggest_edit_replaced_by_edit(chat: tuple[Peer, Peer],
+                                                     gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    agent.say("r1", "不知道", CONV)
+    verdict = agent.say("r2", "亲，这个我帮您问一下仓库，稍等哦", CONV, replaces="r1")
+    assert verdict["tier"] == "none" and verdict["delivered"] is True
+    buyer.expect("message", id="r2")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert record.outcome is Outcome.EDITED
+    agent.send(type="send-anyway", id="r1")  # the edit released the hold
+    agent.expect("error", code="unknown-message", id="r1")
+
+
+def test_interventions_force_edit_refuses_send_anyway(chat: tuple[Peer, Peer],
+                                                      gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "呵呵", CONV)
+    assert verdict["tier"] == "force-edit" and verdict["actions"] == ["edit"]
+    agent.send(type="send-anyway", id="r1")
+    agent.expect("error", code="edit-required", id="r1")
+    held = agent.say("r2", "呵呵呵", CONV, replaces="r1")  # an edit that fails is held again
+    assert held["tier"] == "force-edit"
+    passed = agent.say("r3", "亲，实在抱歉，我马上帮您处理", CONV, replaces="r2")
+    assert passed["delivered"] is True
+    buyer.expect("message", id="r3")
+    outcomes = sorted(str(r.outcome) for r in flushed(gateway_client, shops=frozenset({"s1"})))
+    assert outcomes == ["edited", "edited"]
+
+
+def test_interventions_block_is_durable_before_its_verdict(chat: tuple[Peer, Peer],
+                                                           gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "加我薇信，便宜点", CONV)
+    assert verdict["tier"] == "block" and verdict["delivered"] is False
+    assert "站外" in verdict["reason"] and verdict["matches"][0]["evasion"] is True
+    [record] = records(gateway_client, shops=frozenset({"s1"}))  # committed, not batched
+    assert record.outcome is Outcome.BLOCKED and record.conversation == CONV
+    assert record.user == "a1" and record.buyer == "b1" and record.version == verdict["version"]
+    buyer.idle()  # nothing was delivered to the buyer: the pong is its next frame
+
+
+def test_interventions_block_with_warning_gates_until_ack(chat: tuple[Peer, Peer],
+                                                          gateway_client: TestClient) -> None:
+    agent, buyer = chat
+    verdict = agent.say("r1", "傻逼", CONV)
+    assert verdict["tier"] == "block-with-warning" and verdict["delivered"] is False
+    agent.send(type="message", id="r2", conversation=CONV, text="亲，在的")
+    agent.expect("error", code="warning-unacknowledged", id="r2")
+    agent.send(type="ack", id="wrong")
+    agent.expect("error", code="unknown-message", id="wrong")
+    agent.send(type="ack", id="r1")
+    agent.expect("ok", action="ack", id="r1", conversation=CONV)
+    assert agent.say("r3", "亲，在的，请问有什么可以帮您", CONV)["delivered"] is True
+    buyer.expect("message", id="r3")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert record.outcome is Outcome.ACKNOWLEDGED
+
+
+def test_interventions_appeal_is_recorded(chat: tuple[Peer, Peer],
+                                          gateway_client: TestClient) -> None:
+    agent, _ = chat
+    agent.say("r1", "加我薇信", CONV)
+    agent.send(type="appeal", id="r1", note="买家问的是官方微信公众号")
+    agent.expect("ok", action="appeal", id="r1")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert record.appeal_note == "买家问的是官方微信公众号" and record.appealed
+    agent.send(type="appeal", id="r-none", note="?")
+    agent.expect("error", code="unknown-message")
+
+
+def test_interventions_buyer_messages_are_never_held(chat: tuple[Peer, Peer]) -> None:
+    agent, buyer = chat
+    verdict = buyer.say("m1", "傻逼客服")
+    assert verdict["delivered"] is True
+    agent.expect("message", id="m1", text="傻逼客服")

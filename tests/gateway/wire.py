@@ -1,0 +1,77 @@
+"""Client-side helpers for protocol tests: what a client that only read docs/protocol.md does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+Frame = dict[str, Any]
+
+
+class Peer:
+    """One websocket client. `expect(type)` reads the next frame and checks its type."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._pending: list[Frame] = []  # frames that arrived while waiting for a pong
+
+    def send(self, **frame: Any) -> None:
+        self.session.send_json(frame)
+
+    def send_text(self, raw: str) -> None:
+        self.session.send_text(raw)
+
+    def recv(self) -> Frame:
+        if self._pending:
+            return self._pending.pop(0)
+        frame: Frame = self.session.receive_json()
+        return frame
+
+    def expect(self, kind: str, **fields: Any) -> Frame:
+        frame = self.recv()
+        assert frame["type"] == kind, frame
+        for name, value in fields.items():
+            assert frame.get(name) == value, (name, frame)
+        return frame
+
+    def sync(self) -> None:
+        """Everything this peer sent so far has been handled (frames are handled in order)."""
+        self.send(type="ping")
+        while (frame := self.session.receive_json())["type"] != "pong":
+            self._pending.append(frame)
+
+    def idle(self) -> None:
+        """Nothing arrived for this peer: its next frame is the answer to a ping."""
+        self.send(type="ping")
+        self.expect("pong")
+
+    def say(self, message_id: str, text: str, conversation: str | None = None,
+            **extra: Any) -> Frame:
+        """Send a message and return its verdict (the next frame)."""
+        frame: Frame = {"type": "message", "id": message_id, "text": text, **extra}
+        if conversation is not None:
+            frame["conversation"] = conversation
+        self.session.send_json(frame)
+        return self.expect("verdict", id=message_id)
+
+
+@contextmanager
+def connect(client: TestClient, token: str) -> Iterator[Peer]:
+    with client.websocket_connect(f"/ws?token={token}") as session:
+        peer = Peer(session)
+        peer.sync()  # the connection (and a shop-side user's presence) is set up
+        yield peer
+
+
+def close_code(client: TestClient, url: str, headers: dict[str, str] | None = None) -> int:
+    """The close code the gateway ends a connection with before any frame."""
+    with client.websocket_connect(url, headers=headers) as session:
+        try:
+            session.receive_text()
+        except WebSocketDisconnect as exc:
+            return exc.code
+    raise AssertionError("the connection stayed open")
