@@ -30,9 +30,9 @@ from gateway.offences import LocalOffenceCounter
 class ReplayRecord:
     line: int
     text: str
-    role: Role = Role.AGENT
-    shop: str | None = None
-    user: str = "-"
+    role: Role
+    shop: str | None
+    user: str
     time: datetime | None = None
 
 
@@ -156,7 +156,7 @@ def read_records(path: Path, default_role: Role = Role.AGENT) -> Iterator[Replay
                     continue
                 yield _record(number, data, default_role)
             else:
-                yield ReplayRecord(number, line, default_role)
+                yield ReplayRecord(number, line, default_role, None, f"line-{number}")
 
 
 def _record(line: int, data: dict[str, Any], default_role: Role) -> ReplayRecord | BadRecord:
@@ -176,6 +176,8 @@ def _record(line: int, data: dict[str, Any], default_role: Role) -> ReplayRecord
             return BadRecord(line, f"time {data['time']!r} is not ISO 8601")
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-    user = data.get("user") or data.get("agent") or "-"
+    # A record that does not say who sent it counts as its own sender, never as one agent
+    # accumulating the whole file's repeat offences.
+    user = data.get("user") or data.get("agent") or f"line-{line}"
     shop = data.get("shop") or None
     return ReplayRecord(line, text, role, str(shop) if shop else None, str(user), when)
