@@ -1,0 +1,202 @@
+"""One contract for both implementations of the shared state: in-process and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gateway.auth import UserRole
+from gateway.errors import StateUnavailable
+from gateway.state import Handler, HistoryEntry, PendingAck, SharedState
+from gateway.state.local_state import LocalState
+from gateway.state.redis_state import RedisState
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["local", "redis"])
+def make_state(request: pytest.FixtureRequest) -> Callable[[Clock], SharedState]:
+    def make(clock: Clock) -> SharedState:
+        if request.param == "local":
+            return LocalState(clock=clock)
+        url: str = request.getfixturevalue("redis_url")
+        return RedisState.from_url(url, clock=clock)
+    return make
+
+
+def run(test: Callable[..., Any]) -> Callable[..., None]:
+    """Run an async test body with a fresh state on its own loop, closing it afterwards."""
+    def wrapper(make_state: Callable[[Clock], SharedState]) -> None:
+        async def main() -> None:
+            clock = Clock()
+            state = make_state(clock)
+            try:
+                await test(state, clock)
+            finally:
+                await state.close()
+        asyncio.run(main())
+    wrapper.__name__ = test.__name__
+    return wrapper
+
+
+@run
+async def test_state_presence_expires_and_offline_is_absent(state: SharedState,
+                                                            clock: Clock) -> None:
+    await state.set_presence("s1", "a1", UserRole.AGENT, "online", 30)
+    await state.set_presence("s1", "b1", UserRole.BOT, "away", 10)
+    await state.set_presence("s1", "a2", UserRole.AGENT, "offline", 30)
+    await state.set_presence("s2", "x", UserRole.AGENT, "online", 30)
+    assert [(e.user, e.role, e.status) for e in await state.presence("s1")] == \
+        [("a1", UserRole.AGENT, "online"), ("b1", UserRole.BOT, "away")]
+    clock.now += 11
+    assert [e.user for e in await state.presence("s1")] == ["a1"]
+    await state.set_presence("s1", "a1", UserRole.AGENT, "online", 30)  # heartbeat
+    clock.now += 25
+    assert [e.user for e in await state.presence("s1")] == ["a1"]
+    await state.clear_presence("s1", "a1")
+    assert await state.presence("s1") == []
+
+
+@run
+async def test_state_assignment_moves_load(state: SharedState, clock: Clock) -> None:
+    bot, human = Handler("bot1", UserRole.BOT), Handler("a1", UserRole.AGENT)
+    assert await state.assign("s1", "s1:u1", bot) is None
+    await state.assign("s1", "s1:u2", bot)
+    assert (await state.load("s1", "bot1"), await state.load("s1", "a1")) == (2, 0)
+    assert await state.assign("s1", "s1:u1", human) == bot
+    assert await state.handler("s1:u1") == human
+    assert (await state.load("s1", "bot1"), await state.load("s1", "a1")) == (1, 1)
+    assert await state.assign("s1", "s1:u1", None) == human
+    assert await state.handler("s1:u1") is None and await state.load("s1", "a1") == 0
+
+
+@run
+async def test_state_queue_order_front_and_no_duplicates(state: SharedState,
+                                                         clock: Clock) -> None:
+    assert await state.enqueue("s1", "c1") == 1
+    assert await state.enqueue("s1", "c2") == 2
+    assert await state.enqueue("s1", "c1") == 2          # already queued: keeps its place
+    assert await state.enqueue("s1", "c3", front=True) == 3
+    assert await state.queue_length("s1") == 3
+    assert [await state.dequeue("s1") for _ in range(4)] == ["c3", "c1", "c2", None]
+    assert await state.queue_length("s2") == 0
+
+
+@run
+async def test_state_sticky_routing_expires(state: SharedState, clock: Clock) -> None:
+    await state.stick("s1:u1", 0.3)
+    assert await state.sticky("s1:u1") and not await state.sticky("s1:u2")
+    if isinstance(state, LocalState):
+        clock.now += 0.31
+    else:
+        await asyncio.sleep(0.35)  # Redis expires keys on its own clock
+    assert not await state.sticky("s1:u1")
+
+
+@run
+async def test_state_acks_and_assist_flags(state: SharedState, clock: Clock) -> None:
+    await state.require_ack("s1", "a1", "s1:u1", PendingAck("m1", "r1"))
+    await state.require_ack("s1", "a1", "s1:u2", PendingAck("m2", "r2"))
+    assert await state.pending_acks("s1", "a1") == {"s1:u1": PendingAck("m1", "r1"),
+                                                    "s1:u2": PendingAck("m2", "r2")}
+    await state.clear_ack("s1", "a1", "s1:u1")
+    assert list(await state.pending_acks("s1", "a1")) == ["s1:u2"]
+    assert await state.pending_acks("s1", "a2") == {}
+    await state.set_assist("s1", "a1", "s1:u1", True)
+    assert await state.assist("s1", "a1", "s1:u1") and not await state.assist("s1", "a1", "s1:u2")
+    await state.set_assist("s1", "a1", "s1:u1", False)
+    assert not await state.assist("s1", "a1", "s1:u1")
+
+
+@run
+async def test_state_history_keeps_the_newest(state: SharedState, clock: Clock) -> None:
+    for n in range(7):
+        await state.append_history("s1:u1", HistoryEntry(f"m{n}", "buyer", "u1", f"第{n}条",
+                                                         float(n)), keep=5)
+    entries = await state.history("s1:u1", 3)
+    assert [e.id for e in entries] == ["m4", "m5", "m6"] and entries[0].text == "第4条"
+    assert [e.id for e in await state.history("s1:u1", 10)] == ["m2", "m3", "m4", "m5", "m6"]
+    assert await state.history("s1:u1", 0) == [] and await state.history("nope", 5) == []
+
+
+@run
+async def test_state_offence_counter_window(state: SharedState, clock: Clock) -> None:
+    counts = [await state.offences.hit("s1\x1fa1\x1fe", t, 60) for t in (0.0, 10.0, 50.0, 65.0)]
+    assert counts == [1, 2, 3, 3]  # at 65 s the hit at 0 s left the window
+    assert await state.offences.hit("s1\x1fa2\x1fe", 65.0, 60) == 1
+
+
+@run
+async def test_state_publish_reaches_subscribers(state: SharedState, clock: Clock) -> None:
+    received: list[str] = []
+    arrived = asyncio.Event()
+
+    async def receiver(payload: str) -> None:
+        received.append(payload)
+        arrived.set()
+
+    subscription = await state.subscribe("user:s1:a1", receiver)
+    assert await state.publish("user:s1:a1", '{"type":"pong"}') == 1
+    await asyncio.wait_for(arrived.wait(), 5)
+    assert received == ['{"type":"pong"}']
+    assert await state.publish("user:s1:nobody", "x") == 0
+    await subscription.cancel()
+    await subscription.cancel()  # idempotent
+    assert await state.publish("user:s1:a1", "late") == 0
+
+
+@run
+async def test_state_policy_version_and_ping(state: SharedState, clock: Clock) -> None:
+    assert await state.policy_version() is None
+    await state.set_policy_version("abc123")
+    assert await state.policy_version() == "abc123"
+    await state.ping()
+
+
+def test_redis_state_two_nodes_share_everything(redis_url: str) -> None:
+    """What one node writes, another node (its own connection) reads, and a frame published on
+    one reaches a subscriber on the other."""
+    async def main() -> None:
+        a, b = RedisState.from_url(redis_url), RedisState.from_url(redis_url)
+        try:
+            got: asyncio.Queue[str] = asyncio.Queue()
+
+            async def receiver(payload: str) -> None:
+                await got.put(payload)
+
+            await b.subscribe("user:s1:a1", receiver)
+            await a.set_presence("s1", "a1", UserRole.AGENT, "online", 30)
+            await a.assign("s1", "s1:u1", Handler("a1", UserRole.AGENT))
+            assert [e.user for e in await b.presence("s1")] == ["a1"]
+            assert await b.handler("s1:u1") == Handler("a1", UserRole.AGENT)
+            assert await a.publish("user:s1:a1", "跨节点") == 1
+            assert await asyncio.wait_for(got.get(), 5) == "跨节点"
+            assert await a.offences.hit("k", 1.0, 60) == 1
+            assert await b.offences.hit("k", 2.0, 60) == 2
+        finally:
+            await a.close()
+            await b.close()
+    asyncio.run(main())
+
+
+def test_redis_state_unreachable_is_state_unavailable() -> None:
+    async def main() -> None:
+        state = RedisState.from_url("redis://127.0.0.1:1/0")
+        try:
+            with pytest.raises(StateUnavailable, match="Redis unavailable"):
+                await state.ping()
+            with pytest.raises(StateUnavailable):
+                await state.presence("s1")
+        finally:
+            await state.close()
+    asyncio.run(main())
+
