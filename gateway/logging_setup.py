@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
+
+# uvicorn logs websocket paths with their query string: a token there would be a credential in
+# the logs.
+_TOKEN = re.compile(r"(token=)[^&\s\"]+")
 
 
 class JsonFormatter(logging.Formatter):
@@ -14,7 +19,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _TOKEN.sub(r"\1***", record.getMessage()),
         }
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)

@@ -87,15 +87,17 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
 async def handle(gateway: Gateway, connection: Connection, raw: str) -> None:
     """One client frame; every error it raises is answered with an error frame."""
+    frame_id = None
     try:
         check_size(raw, gateway.settings.max_frame_bytes)
         if not connection.bucket.take():
             raise RateLimited("发送过于频繁，请稍后再试")
         frame = parse(raw)
+        frame_id = getattr(frame, "id", None)
         await gateway.presence.heartbeat(connection)
         await dispatch(gateway, connection, frame)
     except Exception as exc:
-        error = error_frame(exc)
+        error = error_frame(exc, frame_id)
         gateway.metrics.frame_errors.labels(str(error.code)).inc()
         connection.send(error.model_dump_json())
 

@@ -22,10 +22,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(gateway: GatewayDep) -> JSONResponse:
-    """Ready when the configuration is loaded (the newest change applied), the shared state
-    answers and the log can be read."""
+    """Ready when a configuration is loaded, the shared state answers and the log can be
+    read."""
     live = gateway.live
-    checks: dict[str, Any] = {"config": {"ok": live.last_error is None, "version": live.version,
+    # A rejected change keeps the last good version running: still ready (the error is shown),
+    # or one bad edit would take every node out of rotation at once.
+    checks: dict[str, Any] = {"config": {"ok": True, "version": live.version,
                                          "error": live.last_error}}
     try:
         await gateway.state.ping()

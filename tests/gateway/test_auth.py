@@ -1,0 +1,73 @@
+"""Tokens: refused on the websocket before any frame (4401 / 4403) and on HTTP (401 / 403)."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.auth import SECRET_FILE, TokenService, UserRole, load_secret
+from gateway.settings import Settings
+from tests.conftest import TEST_SECRET, TokenFor
+from tests.gateway.wire import close_code
+
+
+def tampered(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = jwt.encode(claims | {"shop": "s2"}, "another-secret-" + "y" * 40, algorithm="HS256")
+    return f"{header}.{forged.split('.')[1]}.{signature}"
+
+
+@pytest.mark.parametrize("case", ["missing", "malformed", "tampered", "expired", "other-secret"])
+def test_auth_bad_token_closes_with_4401(gateway_client: TestClient, token_for: TokenFor,
+                                         case: str) -> None:
+    good = token_for("agent", "a1", "s1")
+    token = {"missing": "", "malformed": "abc.def", "tampered": tampered(good),
+             "expired": token_for("agent", "a1", "s1", ttl_s=-10),
+             "other-secret": TokenService("z" * 48).issue(UserRole.AGENT, "a1", "s1", 60)}[case]
+    assert close_code(gateway_client, f"/ws?token={token}") == 4401
+
+
+def test_auth_bearer_header_and_chat_roles(gateway_client: TestClient,
+                                           token_for: TokenFor) -> None:
+    header = {"Authorization": f"Bearer {token_for('agent', 'a1', 's1')}"}
+    with gateway_client.websocket_connect("/ws", headers=header) as session:
+        session.send_json({"type": "ping"})
+        assert session.receive_json() == {"type": "pong"}
+    for role in ("supervisor", "qa"):
+        assert close_code(gateway_client, f"/ws?token={token_for(role, 'u1', 's1')}") == 4403
+
+
+def test_auth_http_401_and_403(gateway_client: TestClient, token_for: TokenFor) -> None:
+    assert gateway_client.get("/api/config").status_code == 401
+    bad = {"Authorization": "Bearer nonsense"}
+    response = gateway_client.get("/api/config", headers=bad)
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    agent = {"Authorization": f"Bearer {token_for('agent', 'a1', 's1')}"}
+    assert gateway_client.get("/api/config", headers=agent).status_code == 403
+    supervisor = {"Authorization": f"Bearer {token_for('supervisor', 'u1', 's1')}"}
+    assert gateway_client.get("/api/config", headers=supervisor).status_code == 200
+    assert gateway_client.post("/api/config/reload", headers=supervisor).status_code == 403
+
+
+def test_auth_dev_secret_is_generated_once_owner_only(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = load_secret(settings)
+    assert load_secret(settings) == first and len(first) >= 32 and first != TEST_SECRET
+    assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
+
+
+def test_auth_token_command_prints_a_valid_token(tmp_path: Path) -> None:
+    env = {"REPLYGUARD_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "gateway", "token", "--role", "agent",
+                             "--user", "a1", "--shop", "s1", "--ttl", "60"],
+                            capture_output=True, text=True, env=env, check=True, timeout=60)
+    token = result.stdout.split()[-1]
+    principal = TokenService(load_secret(Settings(data_dir=tmp_path))).verify(token)
+    assert (principal.role, principal.user, principal.shop) == (UserRole.AGENT, "a1", "s1")
