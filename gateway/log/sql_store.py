@@ -45,6 +45,7 @@ _EXPORT_PAGE = 1000
 _PURGE_CHUNK = 5000
 # any constant works; it only has to be the same for every process migrating one database
 _MIGRATION_LOCK = 0x5265706C79
+_SQLITE_ANALYSIS_ROWS = 1000
 
 
 def open_log(database_url: str | None, data_dir: Path, *, hash_buyer_ids: bool = False,
@@ -77,9 +78,13 @@ def _migrate(engine: Engine) -> None:
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"),
                                    {"key": _MIGRATION_LOCK})
-    else:
-        with engine.begin() as connection:
-            migrate.upgrade_on(connection)
+        return  # autovacuum keeps PostgreSQL's planner statistics
+    with engine.begin() as connection:
+        migrate.upgrade_on(connection)
+        # SQLite has no autoanalyze: without statistics it may walk the tier index for
+        # "shop + tier" instead of the shop one. A sampled ANALYZE costs milliseconds.
+        connection.execute(text(f"PRAGMA analysis_limit={_SQLITE_ANALYSIS_ROWS}"))
+        connection.execute(text("ANALYZE"))
 
 
 class SqlInterceptionLog:
