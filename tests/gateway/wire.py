@@ -69,7 +69,7 @@ def connect(client: TestClient, token: str) -> Iterator[Peer]:
 
 def close_code(client: TestClient, url: str, headers: dict[str, str] | None = None) -> int:
     """The close code the gateway ends a connection with before any frame."""
-    with client.websocket_connect(url, headers=headers) as session:
+    with client.websocket_connect(url, headers=headers or {}) as session:
         try:
             session.receive_text()
         except WebSocketDisconnect as exc:
