@@ -34,10 +34,13 @@ class WordSegmenter:
         return frequency >= COMMON_WORD_FREQUENCY
 
     def boundaries(self, text: str) -> set[int]:
-        """Indices where a jieba word starts or ends (0 and len(text) included)."""
+        """Indices where a jieba word starts or ends (0 and len(text) included).
+
+        Dictionary words only (no HMM): the HMM joins unknown characters into invented words,
+        and an evasion spelling is exactly such a run (薇信聊 became 薇|信聊, hiding 薇信)."""
         bounds = {0}
         position = 0
-        for word in self.tokenizer.cut(text, HMM=True):
+        for word in self.tokenizer.cut(text, HMM=False):
             position += len(word)
             bounds.add(position)
         return bounds
