@@ -10,11 +10,13 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from classifiers.scorer import Scorer
 from gateway import error_handlers
 from gateway.api import api_router
 from gateway.auth import TokenService, load_secret
+from gateway.config_sync import ConfigSync
 from gateway.live_config import ConfigSource, LiveConfig
 from gateway.log import open_log
 from gateway.metrics import Metrics
@@ -23,14 +25,14 @@ from gateway.runtime import Gateway
 from gateway.settings import Settings
 from gateway.state import SharedState
 from gateway.state.local_state import LocalState
+from gateway.state.redis_state import RedisState
 
 log = logging.getLogger("replyguard.app")
 
 
 def open_state(settings: Settings) -> SharedState:
     if settings.redis_url:
-        # the Redis implementation (gateway/state/redis_state.py) plugs in here
-        raise NotImplementedError("REPLYGUARD_REDIS_URL: the Redis shared state is not built yet")
+        return RedisState.from_url(settings.redis_url, prefix=settings.redis_prefix)
     return LocalState()
 
 
@@ -61,6 +63,12 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
             await state.set_policy_version(applied.version)
 
         live.on_applied.append(announce)
+        # Several nodes: configuration changes travel between them (gateway/config_sync.py).
+        sync = ConfigSync(live, Redis.from_url(settings.redis_url), settings.node_id,
+                          prefix=settings.redis_prefix) if settings.redis_url else None
+        if sync is not None:
+            await sync.start()
+        gateway.config_sync = sync
         app.state.gateway = gateway
         stop = asyncio.Event()
         watcher = asyncio.create_task(live.watch(stop=stop)) if settings.watch_config else None
@@ -74,6 +82,9 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            if sync is not None:
+                await sync.stop()
+                await sync.redis.aclose()
             await interception_log.close()
             await state.close()
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from gateway.actions import Actions
 from gateway.auth import TokenService
+from gateway.config_sync import ConfigSync
 from gateway.delivery import Hub
 from gateway.handoff import Handoff
 from gateway.interventions import Interventions
@@ -52,6 +54,12 @@ class Gateway:
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.draining = False
+        # Set by the app when Redis is configured: configuration shared between nodes.
+        self.config_sync: ConfigSync | None = None
+
+    async def nodes(self) -> dict[str, dict[str, Any]] | None:
+        """Every node's running configuration version (None on a single node)."""
+        return await self.config_sync.nodes() if self.config_sync is not None else None
 
     async def expire_held(self, connection: Connection, why: str) -> None:
         """Held messages of a connection that ends: logged as expired, never sent."""

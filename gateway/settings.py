@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -31,6 +33,9 @@ class Settings(BaseSettings):
         default=None, description="JWT HS256 secret; unset: one is generated once in data_dir")
     redis_url: str | None = Field(
         default=None, description="shared state for several nodes; unset: in-process state")
+    redis_prefix: str = Field(default="replyguard", description="key prefix in Redis")
+    node_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+                         description="this node's name in the cluster's version table")
     database_url: str | None = Field(
         default=None, description="interception log database; unset: SQLite in data_dir")
     watch_config: bool = Field(default=True, description="reload when policy/lexicons change")

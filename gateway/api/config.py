@@ -13,7 +13,9 @@ router = APIRouter(prefix="/api/config", tags=["config"])
 
 @router.get("")
 async def read_config(gateway: GatewayDep, user: RequireConfigReader) -> dict[str, Any]:
-    return gateway.live.status()
+    """This node's version, last error and recent reloads; with several nodes, every node's
+    version too (`nodes`)."""
+    return {**gateway.live.status(), "nodes": await gateway.nodes()}
 
 
 @router.post("/reload")

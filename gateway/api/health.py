@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 
 from gateway.api.deps import GatewayDep
 from gateway.errors import StateUnavailable
@@ -35,11 +36,19 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
     except StateUnavailable as exc:
         checks["state"] = {"ok": False, "error": str(exc)}
     try:
+        nodes = await gateway.nodes()
+        if nodes is not None:
+            # informational: another node's lag or error does not make this one unready
+            checks["nodes"] = nodes
+    except (StateUnavailable, RedisError) as exc:
+        checks["state"] = {"ok": False, "error": str(exc)}
+    try:
         await gateway.log.get("readiness-probe")  # a point read: cheap on any log size
         checks["log"] = {"ok": True}
     except StoreError as exc:
         checks["log"] = {"ok": False, "error": str(exc)}
-    ready = all(check["ok"] for check in checks.values()) and not gateway.draining
+    ready = all(check["ok"] for name, check in checks.items() if name != "nodes") \
+        and not gateway.draining
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 

@@ -1,0 +1,152 @@
+"""Two `replyguard serve` processes sharing a real redis-server act as one gateway: an agent on
+node A and a buyer on node B talk normally, interventions hold on either side, and a lexicon
+change accepted on one node is enforced by the other."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from classifiers.resources import default_lexicon_dir, default_policy_file
+from gateway.auth import TokenService, UserRole
+from tests.conftest import TEST_SECRET
+from tests.gateway.test_server import free_port
+
+
+def start_node(name: str, root: Path, redis_url: str,
+               prefix: str) -> tuple[subprocess.Popen[str], int]:
+    """A node with its own data dir and its own copy of the configuration files."""
+    home = root / name
+    shutil.copytree(default_lexicon_dir(), home / "lexicons")
+    shutil.copy(default_policy_file(), home / "policies.yaml")
+    port = free_port()
+    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(home), "REPLYGUARD_SECRET": TEST_SECRET,
+           "REPLYGUARD_REDIS_URL": redis_url, "REPLYGUARD_REDIS_PREFIX": prefix,
+           "REPLYGUARD_NODE_ID": name,
+           "REPLYGUARD_LEXICON_DIR": str(home / "lexicons"),
+           "REPLYGUARD_POLICY_FILE": str(home / "policies.yaml")}
+    # output to a file: a pipe nobody reads would fill up and stall the node
+    with (home / "node.log").open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)], env=env,
+            stdout=output, stderr=subprocess.STDOUT, text=True)
+    return process, port
+
+
+def wait_ready(process: subprocess.Popen[str], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"node did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def two_nodes(tmp_path_factory: pytest.TempPathFactory,
+              redis_server: str) -> Iterator[tuple[int, int, Path]]:
+    """Started once for the module (a node takes seconds to start); the tests run in order:
+    traffic first, then a configuration change. A key prefix of their own keeps them apart
+    from other users of the session's Redis."""
+    tmp_path = tmp_path_factory.mktemp("nodes")
+    prefix = f"multinode-{uuid.uuid4().hex[:8]}"
+    a, port_a = start_node("node-a", tmp_path, redis_server, prefix)
+    b, port_b = start_node("node-b", tmp_path, redis_server, prefix)
+    try:
+        wait_ready(a, port_a, tmp_path / "node-a" / "node.log")
+        wait_ready(b, port_b, tmp_path / "node-b" / "node.log")
+        yield port_a, port_b, tmp_path
+    finally:
+        for process in (a, b):
+            process.terminate()
+        for process in (a, b):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def recv(ws: ClientConnection, kind: str | None = None) -> dict[str, Any]:
+    """The next frame (of `kind`, skipping others such as notices)."""
+    while True:
+        frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+async def talk(port_a: int, port_b: int) -> None:
+    tokens = TokenService(TEST_SECRET)
+
+    def url(port: int, role: UserRole, user: str) -> str:
+        return f"ws://127.0.0.1:{port}/ws?token={tokens.issue(role, user, 's1', 300)}"
+
+    async with connect(url(port_a, UserRole.AGENT, "a1")) as agent, \
+            connect(url(port_b, UserRole.BUYER, "b1")) as buyer:
+        await agent.send(json.dumps({"type": "presence", "status": "online"}))
+        await agent.send(json.dumps({"type": "ping"}))
+        await recv(agent, "pong")
+        await buyer.send(json.dumps({"type": "message", "id": "m1", "text": "你好，这款有货吗"}))
+        assert (await recv(buyer, "verdict"))["delivered"] is True
+        assert (await recv(agent, "assigned"))["conversation"] == "s1:b1"
+        assert (await recv(agent, "message"))["text"] == "你好，这款有货吗"
+        # a clean reply crosses from node A to node B
+        await agent.send(json.dumps({"type": "message", "id": "r1", "conversation": "s1:b1",
+                                     "text": "亲，有货的，今天下单明天发货"}))
+        assert (await recv(agent, "verdict"))["tier"] == "none"
+        delivered = await recv(buyer, "message")
+        assert delivered["text"] == "亲，有货的，今天下单明天发货"
+        assert delivered["from"]["role"] == "agent"
+        # a blocked one never reaches the buyer on the other node
+        await agent.send(json.dumps({"type": "message", "id": "r2", "conversation": "s1:b1",
+                                     "text": "加我薇信聊"}))
+        verdict = await recv(agent, "verdict")
+        assert (verdict["tier"], verdict["delivered"]) == ("block", False)
+        await agent.send(json.dumps({"type": "message", "id": "r3", "conversation": "s1:b1",
+                                     "text": "好的，已为您备注"}))
+        await recv(agent, "verdict")
+        assert (await recv(buyer, "message"))["text"] == "好的，已为您备注"
+
+
+def test_agent_and_buyer_on_different_nodes_talk(two_nodes: tuple[int, int, Path]) -> None:
+    port_a, port_b, _ = two_nodes
+    asyncio.run(talk(port_a, port_b))
+
+
+def test_lexicon_change_on_one_node_reaches_the_other(two_nodes: tuple[int, int, Path]) -> None:
+    port_a, port_b, root = two_nodes
+    before = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["config"]["version"]
+    with (root / "node-a" / "lexicons" / "sarcasm.txt").open("a", encoding="utf-8") as handle:
+        handle.write("大聪明\tseverity=2\n")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        config = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["config"]
+        if config["version"] != before:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("node B never changed version")
+    version_a = httpx.get(f"http://127.0.0.1:{port_a}/readyz").json()["checks"]["config"]
+    assert config["version"] == version_a["version"]
+    assert "大聪明" in (root / "node-b" / "lexicons" / "sarcasm.txt").read_text(encoding="utf-8")
+    nodes = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["nodes"]
+    assert {n: s["version"] for n, s in nodes.items()} == \
+        {"node-a": config["version"], "node-b": config["version"]}
