@@ -8,11 +8,14 @@ a rate of 0). Definitions:
 - edit-then-pass rate: held records (tiers that hold the message) whose rewrite passed
   (outcome `edited`) / held records;
 - false-positive rate: reviewed `false-positive` / reviewed (confirmed + false-positive);
-- appeal upheld rate: appealed records reviewed as false positives / appealed records reviewed.
+- appeal upheld rate: appealed records reviewed as false positives / appealed records reviewed;
+- time in forced edit: for force-edit records whose rewrite passed, seconds from the record
+  (the hold) to its `edited` outcome change; mean and median.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +27,7 @@ from classifiers.tiers import Tier
 from gateway.log.filters import LogFilter
 from gateway.log.queries import conditions
 from gateway.log.records import Outcome, ReviewState
-from gateway.log.schema import categories, records
+from gateway.log.schema import categories, outcome_changes, records
 
 TOP_TERMS = 20
 HOLDING_TIERS = sorted(str(t) for t in Tier if t.holds_message)
@@ -53,6 +56,8 @@ class LogStats:
     appealed_reviewed: int
     appeals_upheld: int
     top_terms: list[tuple[str, str, int]] = field(default_factory=list)  # term, category, n
+    forced_edit_mean_s: float | None = None
+    forced_edit_median_s: float | None = None
 
     @property
     def send_anyway_rate(self) -> float | None:
@@ -119,7 +124,8 @@ def compute(connection: Connection, filters: LogFilter) -> LogStats:
         appealed_reviewed=count(and_(r.appealed_at.is_not(None), reviewed)),
         appeals_upheld=count(r.appealed_at.is_not(None),
                              r.review_state == str(ReviewState.FALSE_POSITIVE)),
-        top_terms=_top_terms(connection, where))
+        top_terms=_top_terms(connection, where),
+        **_forced_edit_times(connection, where))
 
 
 def _top_terms(connection: Connection, where: ColumnElement[bool]) -> list[tuple[str, str, int]]:
@@ -131,6 +137,22 @@ def _top_terms(connection: Connection, where: ColumnElement[bool]) -> list[tuple
     for (matches,) in result:
         counts.update({(m["term"], m["category"]) for m in matches})
     return [(term, category, n) for (term, category), n in counts.most_common(TOP_TERMS)]
+
+
+def _forced_edit_times(connection: Connection, where: ColumnElement[bool]
+                       ) -> dict[str, float | None]:
+    # differences of timestamps are per-backend SQL (julianday vs epoch): subtract in Python
+    stmt = (select(records.c.time, func.min(outcome_changes.c.time))
+            .select_from(records.join(outcome_changes,
+                                      outcome_changes.c.record_id == records.c.id))
+            .where(where, records.c.tier == str(Tier.FORCE_EDIT),
+                   outcome_changes.c.outcome == str(Outcome.EDITED))
+            .group_by(records.c.id, records.c.time))
+    seconds = [(edited - held).total_seconds() for held, edited in connection.execute(stmt)]
+    if not seconds:
+        return {"forced_edit_mean_s": None, "forced_edit_median_s": None}
+    return {"forced_edit_mean_s": statistics.fmean(seconds),
+            "forced_edit_median_s": statistics.median(seconds)}
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -119,3 +119,18 @@ async def test_export_pages_through_large_selections(
     lines = [line async for line in interception_log.export(
         LogFilter(category="off_platform"), "jsonl")]
     assert len(lines) == len({json.loads(line)["id"] for line in lines}) == 2100
+
+
+async def test_stats_time_in_forced_edit(interception_log: SqlInterceptionLog) -> None:
+    now = datetime.now(UTC)
+    held = [make_record(time=now - timedelta(seconds=s), tier=Tier.FORCE_EDIT,
+                        outcome=Outcome.HELD) for s in (30, 60, 120)]
+    for record in held:
+        await interception_log.append(record, durable=True)
+    for record in held[:2]:  # the third is never edited: it does not count
+        await interception_log.update_outcome(record.id, Outcome.EDITED, "rewrite passed")
+    stats = await interception_log.stats(LogFilter())
+    assert stats.forced_edit_mean_s == pytest.approx(45, abs=5)
+    assert stats.forced_edit_median_s == pytest.approx(45, abs=5)
+    assert (await interception_log.stats(LogFilter(users=frozenset({"x"})))
+            ).forced_edit_mean_s is None
