@@ -64,6 +64,8 @@ def _sqlite_pragmas(connection: sqlite3.Connection, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # the default 2 MB cache thrashes on the random-id primary key once the log is large
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

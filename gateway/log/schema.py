@@ -86,6 +86,9 @@ records = Table(
     Index("ix_interceptions_outcome", "outcome", "time", "id"),
     Index("ix_interceptions_review", "review_state", "time", "id"),
     Index("ix_interceptions_appealed", "appealed_at"),
+    # PostgreSQL only (revision 0002): ILIKE '%…%' through trigrams instead of a table scan
+    Index("ix_interceptions_text_trgm", "text", postgresql_using="gin",
+          postgresql_ops={"text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
 )
 
 categories = Table(

@@ -28,6 +28,7 @@ from gateway.log.writes import category_rows, first_outcome_row, record_row
 from tests.gateway.log.records_factory import at, make_record
 
 REPO = Path(__file__).resolve().parents[3]
+POSTGRESQL_ONLY = {"ix_interceptions_text_trgm"}
 
 pytestmark = pytest.mark.anyio
 
@@ -36,10 +37,16 @@ def test_the_migrated_schema_is_the_one_the_store_queries(log_url: str, tmp_path
                                                          ) -> None:
     open_log(log_url, tmp_path).close_sync()
     engine = make_engine(log_url)
+
+    def applies(obj: object, name: str | None, kind: str, reflected: bool,
+                other: object) -> bool:
+        return engine.dialect.name == "postgresql" or name not in POSTGRESQL_ONLY
+
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"version_table": VERSION_TABLE, "compare_type": True})
+                connection, opts={"version_table": VERSION_TABLE, "compare_type": True,
+                                  "include_object": applies})
             assert compare_metadata(context, metadata) == []
         assert current_revision(engine) == head_revision()
     finally:
