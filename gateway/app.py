@@ -17,10 +17,12 @@ from gateway import error_handlers
 from gateway.api import api_router
 from gateway.auth import TokenService, load_secret
 from gateway.config_sync import ConfigSync
+from gateway.lexicon_edit import AUDIT_FILE, LexiconEditor
 from gateway.live_config import ConfigSource, LiveConfig
 from gateway.log import open_log
 from gateway.metrics import Metrics
 from gateway.relay import websocket_endpoint
+from gateway.retention import purge_daily
 from gateway.runtime import Gateway
 from gateway.settings import Settings
 from gateway.state import SharedState
@@ -28,6 +30,25 @@ from gateway.state.local_state import LocalState
 from gateway.state.redis_state import RedisState
 
 log = logging.getLogger("replyguard.app")
+
+API_DESCRIPTION = """The gateway's HTTP API (the chat itself is the websocket at `/ws`).
+
+Authenticate with `Authorization: Bearer <JWT>` (`replyguard token`). Each endpoint names the
+role it needs: **supervisor** (the interception log, reviews, statistics) or **qa** (scoring,
+lexicon terms, false-positive exports, replay). Records are confined to the token's shop; a
+token for shop `*` (supervisor and qa only) sees every shop. Errors are
+`{"detail": …, "code": …}`. See docs/api.md."""
+API_TAGS = [
+    {"name": "supervisor: interceptions", "description": "the interception log (supervisor)"},
+    {"name": "supervisor: review", "description": "reviews and the review queue (supervisor)"},
+    {"name": "supervisor: stats", "description": "what the interventions achieved (supervisor)"},
+    {"name": "qa: scoring", "description": "score a message (qa)"},
+    {"name": "qa: lexicon", "description": "lexicon terms, hot-reloaded and audited (qa)"},
+    {"name": "qa: false positives", "description": "allow-list and retraining exports (qa)"},
+    {"name": "qa: replay", "description": "a candidate policy on past records (qa)"},
+    {"name": "config", "description": "the running configuration (qa; supervisor reads)"},
+    {"name": "operations", "description": "health, readiness and metrics (no token)"},
+]
 
 
 def open_state(settings: Settings) -> SharedState:
@@ -54,8 +75,10 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
             live = LiveConfig(scorer, source, metrics=metrics)
         tokens = TokenService(await asyncio.to_thread(load_secret, settings))
         state = open_state(settings)
-        interception_log = await asyncio.to_thread(open_log, settings.database_url,
-                                                   settings.data_dir.expanduser())
+        key = settings.buyer_key.get_secret_value().encode() if settings.buyer_key else None
+        interception_log = await asyncio.to_thread(
+            open_log, settings.database_url, settings.data_dir.expanduser(),
+            hash_buyer_ids=settings.hash_buyer_ids, buyer_key=key)
         gateway = Gateway(settings, tokens, live, state, interception_log, metrics)
         await state.set_policy_version(live.version)
 
@@ -70,25 +93,31 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
             await sync.start()
         gateway.config_sync = sync
         app.state.gateway = gateway
+        app.state.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() /
+                                                 AUDIT_FILE)
         stop = asyncio.Event()
         watcher = asyncio.create_task(live.watch(stop=stop)) if settings.watch_config else None
+        purger = asyncio.create_task(purge_daily(interception_log, settings.retention_days,
+                                                 stop)) if settings.retention_days else None
         log.info("gateway ready: configuration %s", live.version)
         try:
             yield
         finally:
             stop.set()
             await gateway.drain()
-            if watcher is not None:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+            for task in (watcher, purger):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if sync is not None:
                 await sync.stop()
                 await sync.redis.aclose()
             await interception_log.close()
             await state.close()
 
-    app = FastAPI(title="ReplyGuard gateway", lifespan=lifespan)
+    app = FastAPI(title="ReplyGuard gateway", lifespan=lifespan, description=API_DESCRIPTION,
+                  openapi_tags=API_TAGS)
     error_handlers.install(app)
     app.include_router(api_router)
     app.add_api_websocket_route("/ws", websocket_endpoint)

@@ -3,6 +3,10 @@
 The secret comes from REPLYGUARD_SECRET; without it (local use) one is generated once and kept in
 the data directory, readable by the owner only. There is no built-in default secret, so a token
 minted for one installation never opens another.
+
+Shop scope: every token names one shop, and the HTTP API shows a supervisor or QA user only that
+shop's interception records. The shop `*` (ALL_SHOPS), allowed for those two roles only, grants
+every shop: head-office staff, not a shop's own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SECRET_FILE = "jwt-secret"
 MIN_SECRET_CHARS = 32
 # Ids become parts of conversation ids and keys (`shop:buyer`), so they may not contain ':'.
 _ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+ALL_SHOPS = "*"
 
 
 class UserRole(StrEnum):
@@ -37,12 +42,26 @@ class UserRole(StrEnum):
     def shop_side(self) -> bool:
         return self in (UserRole.AGENT, UserRole.BOT)
 
+    @property
+    def may_see_all_shops(self) -> bool:
+        """Only these roles may hold an ALL_SHOPS token; chat roles always belong to a shop."""
+        return self in (UserRole.SUPERVISOR, UserRole.QA)
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     role: UserRole
     user: str
     shop: str
+
+    @property
+    def shops(self) -> frozenset[str] | None:
+        """The shops whose records this caller may see; None means every shop."""
+        return None if self.shop == ALL_SHOPS else frozenset({self.shop})
+
+
+def valid_shop(role: UserRole, shop: str) -> bool:
+    return valid_id(shop) or (shop == ALL_SHOPS and role.may_see_all_shops)
 
 
 def valid_id(value: str) -> bool:
@@ -56,9 +75,11 @@ class TokenService:
         self._secret = secret
 
     def issue(self, role: UserRole, user: str, shop: str, ttl_s: int) -> str:
-        for name, value in (("user", user), ("shop", shop)):
-            if not valid_id(value):
-                raise ValueError(f"{name} id {value!r}: use 1-64 of A-Z a-z 0-9 _ . @ -")
+        if not valid_id(user):
+            raise ValueError(f"user id {user!r}: use 1-64 of A-Z a-z 0-9 _ . @ -")
+        if not valid_shop(role, shop):
+            raise ValueError(f"shop id {shop!r}: use 1-64 of A-Z a-z 0-9 _ . @ - "
+                             f"(or {ALL_SHOPS} for supervisor and qa)")
         now = int(time.time())
         claims = {"role": str(role), "sub": user, "shop": shop, "iat": now, "exp": now + ttl_s}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
@@ -78,7 +99,7 @@ class TokenService:
             raise Unauthorized("令牌中的角色无效") from None
         user, shop = claims["sub"], claims["shop"]
         if not (isinstance(user, str) and isinstance(shop, str)
-                and valid_id(user) and valid_id(shop)):
+                and valid_id(user) and valid_shop(role, shop)):
             raise Unauthorized("令牌中的用户或店铺无效")
         return Principal(role, user, shop)
 

@@ -5,6 +5,10 @@ error frames, close codes and HTTP responses:
     ├── Unauthorized              missing, malformed, tampered or expired token
     │                             (websocket: close 4401; HTTP: 401)
     ├── StateUnavailable          the shared state (Redis) cannot be reached
+    ├── NotFound                  HTTP: no such record in the caller's shops (404)
+    ├── InvalidRequest            HTTP: a value the API refuses, e.g. a lexicon term (422)
+    ├── ConfigRejected            HTTP: a lexicon change the reload refused; the file was
+    │                             restored (422)
     ├── Forbidden                 valid token, not allowed: wrong role, another shop's or another
     │                             agent's conversation (websocket: error frame or close 4403;
     │                             HTTP: 403)
@@ -19,7 +23,9 @@ error frames, close codes and HTTP responses:
          └── EditRequired         send-anyway on a force-edit
 
 Errors from other layers are mapped beside these: `classifiers.errors.InputError` (text the
-scorer refuses) → `invalid-input`; `gateway.log.StoreUnavailable` → `log-unavailable` / 503.
+scorer refuses) → `invalid-input`; `gateway.log.StoreUnavailable` → `log-unavailable` / 503;
+`gateway.log.RecordNotFound` → 404; `gateway.log.InvalidCursor` → 400;
+`classifiers.errors.ConfigError` (a candidate policy or lexicon) → `invalid-config` / 422.
 """
 
 from __future__ import annotations
@@ -47,6 +53,18 @@ class Forbidden(GatewayError):
 
 class StateUnavailable(GatewayError):
     code = ErrorCode.STATE_UNAVAILABLE
+
+
+class NotFound(GatewayError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidRequest(GatewayError):
+    code = ErrorCode.INVALID_REQUEST
+
+
+class ConfigRejected(GatewayError):
+    code = ErrorCode.INVALID_CONFIG
 
 
 class FrameError(GatewayError):

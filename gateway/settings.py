@@ -38,6 +38,14 @@ class Settings(BaseSettings):
                          description="this node's name in the cluster's version table")
     database_url: str | None = Field(
         default=None, description="interception log database; unset: SQLite in data_dir")
+    retention_days: int = Field(
+        default=180, ge=0, description="interception records older than this are purged "
+                                       "daily; 0 keeps them forever")
+    hash_buyer_ids: bool = Field(
+        default=False, description="store HMAC-SHA256 of buyer ids in the interception log")
+    buyer_key: SecretStr | None = Field(
+        default=None, description="HMAC key for buyer ids (>= 16 bytes, the same on every "
+                                  "node); unset: one is generated once in data_dir")
     watch_config: bool = Field(default=True, description="reload when policy/lexicons change")
     max_frame_bytes: int = Field(default=8192, ge=256, description="largest websocket frame")
     rate_per_s: float = Field(default=10.0, gt=0, description="frames per second per connection")

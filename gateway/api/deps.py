@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from gateway.auth import Principal, UserRole, bearer
 from gateway.errors import Forbidden, Unauthorized
+from gateway.lexicon_edit import LexiconEditor
 from gateway.runtime import Gateway
 
 
@@ -21,6 +22,14 @@ def get_gateway(request: Request) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+def get_lexicon_editor(request: Request) -> LexiconEditor:
+    editor: LexiconEditor = request.app.state.lexicon_editor
+    return editor
+
+
+LexiconEditorDep = Annotated[LexiconEditor, Depends(get_lexicon_editor)]
 
 
 def current_user(request: Request, gateway: GatewayDep) -> Principal:

@@ -16,12 +16,12 @@ from gateway.log import StoreError
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", summary="Liveness (no token)")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", summary="Readiness (no token)")
 async def readyz(gateway: GatewayDep) -> JSONResponse:
     """Ready when a configuration is loaded, the shared state answers and the log can be
     read."""
@@ -52,6 +52,6 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", summary="Prometheus metrics (no token)")
 async def metrics(gateway: GatewayDep) -> Response:
     return Response(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)

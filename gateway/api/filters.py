@@ -1,0 +1,72 @@
+"""Query parameters → `LogFilter`, always confined to the caller's shops.
+
+Every endpoint that reads interception records takes its filter from `SupervisorFilter` or
+`QAFilter`, never builds one itself: the scoping rule lives here once. A caller whose token names
+one shop sees that shop only (asking for another is 403); a token for shop `*` sees every shop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import AwareDatetime
+
+from classifiers.tiers import Tier
+from gateway.api.deps import RequireQA, RequireSupervisor
+from gateway.auth import Principal
+from gateway.errors import Forbidden, InvalidRequest
+from gateway.log import LogFilter, Outcome, ReviewState
+
+MAX_TEXT_FILTER = 200
+
+
+def record_filter(
+    since: Annotated[AwareDatetime | None, Query(
+        description="records at or after this time (ISO 8601 with a zone)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="records before this time")] = None,
+    shop: Annotated[list[str] | None, Query(description="repeatable; within your shops")] = None,
+    agent: Annotated[list[str] | None, Query(description="agent/bot user id; repeatable")] = None,
+    tier: Annotated[list[Tier] | None, Query(description="repeatable")] = None,
+    category: Annotated[str | None, Query(description="lexicon category, e.g. off_platform")]
+    = None,
+    outcome: Annotated[list[Outcome] | None, Query(description="repeatable")] = None,
+    review: Annotated[list[ReviewState] | None, Query(
+        description="review state: unreviewed, confirmed, false-positive; repeatable")] = None,
+    appealed: Annotated[bool, Query(description="only records the agent appealed")] = False,
+    text: Annotated[str | None, Query(
+        max_length=MAX_TEXT_FILTER, description="the message contains this (any case)")] = None,
+) -> LogFilter:
+    if since is not None and until is not None and since >= until:
+        raise InvalidRequest("since 必须早于 until")
+    return LogFilter(
+        since=since, until=until, shops=frozenset(shop) if shop else None,
+        users=frozenset(agent) if agent else None, tiers=frozenset(tier) if tier else None,
+        category=category or None, outcomes=frozenset(outcome) if outcome else None,
+        review_states=frozenset(review) if review else None, appealed_only=appealed,
+        text_contains=text or None)
+
+
+RecordFilter = Annotated[LogFilter, Depends(record_filter)]
+
+
+def scoped(filters: LogFilter, user: Principal) -> LogFilter:
+    """`filters` confined to `user`'s shops; naming a shop outside them is refused."""
+    allowed = user.shops
+    if allowed is None:
+        return filters
+    if filters.shops is not None and not filters.shops <= allowed:
+        raise Forbidden("不能查看其他店铺的拦截记录")
+    return filters.scoped_to(allowed)
+
+
+def supervisor_filter(filters: RecordFilter, user: RequireSupervisor) -> LogFilter:
+    return scoped(filters, user)
+
+
+def qa_filter(filters: RecordFilter, user: RequireQA) -> LogFilter:
+    return scoped(filters, user)
+
+
+SupervisorFilter = Annotated[LogFilter, Depends(supervisor_filter)]
+QAFilter = Annotated[LogFilter, Depends(qa_filter)]

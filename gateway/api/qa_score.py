@@ -1,0 +1,48 @@
+"""QA scores a message with the running configuration, as `replyguard score --json` does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from classifiers.results import Role
+from gateway.api.deps import GatewayDep, RequireQA
+
+router = APIRouter(prefix="/api/score", tags=["qa: scoring"])
+
+
+class ScoreIn(BaseModel):
+    text: str = Field(description="the message")
+    sender: Role = Field(default=Role.AGENT, alias="from", description="who sent it")
+    shop: str | None = Field(default=None, max_length=64,
+                             description="score under this shop's policy overrides")
+
+
+class VerdictOut(BaseModel):
+    """`Verdict.to_dict()`; `tone` and `escalation` are absent when they do not apply."""
+
+    text: str
+    sender: Role = Field(alias="from")
+    tier: str
+    rule: str | None
+    reason: str | None
+    categories: list[str]
+    matches: list[dict[str, Any]]
+    normalized: str
+    version: str
+    timing_us: float
+    tone: dict[str, Any] | None = None
+    escalation: dict[str, Any] | None = None
+
+
+@router.post("", summary="Score a message (qa)", response_model=VerdictOut,
+             response_class=JSONResponse)
+async def score(gateway: GatewayDep, user: RequireQA, body: ScoreIn) -> JSONResponse:
+    """Role **qa**. The verdict of the configuration this node runs, the same JSON as
+    `replyguard score --json` (repeat-offence escalation is not applied: it needs an agent's
+    history). Text the scorer refuses (empty, too long, control characters) is 422."""
+    verdict = gateway.live.current.score(body.text, body.sender, shop=body.shop)
+    return JSONResponse(verdict.to_dict())
