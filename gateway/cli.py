@@ -16,6 +16,7 @@ from classifiers.errors import ConfigError, InputError
 from classifiers.results import Role, Verdict
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
+from gateway.cli_log import log_app
 from gateway.cli_policy import policy_app
 from gateway.cli_replay import replay_command
 from gateway.cli_report import report_command
@@ -151,6 +152,7 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
 app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.add_typer(policy_app, name="policy")
+app.add_typer(log_app, name="log")
 app.command("replay")(replay_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)

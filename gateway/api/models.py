@@ -28,9 +28,10 @@ class RecordOut(_Out):
     id: str
     time: datetime
     shop: str
-    user: str = Field(description="the agent or bot who wrote the message")
+    user: str = Field(description="who wrote the message (an agent or bot; a buyer for "
+                                  "route-to-human records)")
     conversation: str
-    sender: Literal["agent", "bot"] = Field(alias="from")
+    sender: Literal["agent", "bot", "buyer"] = Field(alias="from")
     text: str
     normalized: str
     tier: Tier

@@ -71,3 +71,17 @@ def test_auth_token_command_prints_a_valid_token(tmp_path: Path) -> None:
     token = result.stdout.split()[-1]
     principal = TokenService(load_secret(Settings(data_dir=tmp_path))).verify(token)
     assert (principal.role, principal.user, principal.shop) == (UserRole.AGENT, "a1", "s1")
+
+
+def test_auth_all_shops_only_for_supervisor_and_qa(gateway_client: TestClient) -> None:
+    service = TokenService(TEST_SECRET)
+    for role in (UserRole.SUPERVISOR, UserRole.QA):
+        assert service.verify(service.issue(role, "hq1", "*", 60)).shops is None
+    one_shop = service.verify(service.issue(UserRole.SUPERVISOR, "s", "s1", 60))
+    assert one_shop.shops == frozenset({"s1"})
+    for role in (UserRole.AGENT, UserRole.BOT, UserRole.BUYER):
+        with pytest.raises(ValueError, match="shop id"):
+            service.issue(role, "a1", "*", 60)
+        forged = jwt.encode({"role": str(role), "sub": "a1", "shop": "*", "exp": 2**40},
+                            TEST_SECRET, algorithm="HS256")
+        assert close_code(gateway_client, f"/ws?token={forged}") == 4401
