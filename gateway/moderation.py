@@ -92,8 +92,11 @@ def _utcnow() -> datetime:
 class Moderator:
     def __init__(self, config: RunningConfig, counter: OffenceCounter, *,
                  metrics: Metrics | None = None,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+                 clock: Callable[[], datetime] = _utcnow, enabled: bool = True) -> None:
+        """`enabled=False` passes every message untouched (verdict none, nothing scored): the
+        baseline the relay benchmark compares moderation against."""
         self.config = config
+        self.enabled = enabled
         self.counter = counter
         self.metrics = metrics
         self.clock = clock
@@ -104,6 +107,9 @@ class Moderator:
         characters): that is the sender's mistake, answered with an error frame, not a verdict.
         Any other failure is the fail mode's business and is counted."""
         scorer = self.config.current  # one version for the whole message, whatever reloads
+        if not self.enabled:
+            verdict = Verdict(text, role, Tier.NONE, None, None, (), (), scorer.version)
+            return Moderation(verdict, Intervention(Tier.NONE, True))
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
         try:

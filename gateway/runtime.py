@@ -40,7 +40,8 @@ class Gateway:
         self.state = state
         self.log = interception_log
         self.metrics = metrics
-        self.moderator = Moderator(live, state.offences, metrics=metrics)
+        self.moderator = Moderator(live, state.offences, metrics=metrics,
+                                   enabled=settings.moderation)
         self.hub = Hub(state)
         self.transcript = Transcript(state, keep=settings.history_size,
                                      context=settings.context_size)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
                          description="this node's name in the cluster's version table")
     database_url: str | None = Field(
         default=None, description="interception log database; unset: SQLite in data_dir")
+    moderation: bool = Field(
+        default=True, description="false: relay without scoring (benchmark baseline only)")
     retention_days: int = Field(
         default=180, ge=0, description="interception records older than this are purged "
                                        "daily; 0 keeps them forever")
