@@ -35,8 +35,7 @@ class Actions:
             raise EditRequired("这条消息必须修改后才能发送", frame_id=frame.id)
         await self.messages.check_assigned(connection, held.conversation, frame.id)
         del connection.held[frame.id]
-        await self.interventions.deliver(held.conversation, connection.principal, frame.id,
-                                         held.text)
+        await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
         await self.log.update_outcome(held.record_id, Outcome.OVERRIDDEN, "send-anyway")
         _ok(connection, Ok(action="send-anyway", id=frame.id, conversation=held.conversation))
 

@@ -20,7 +20,9 @@ error frames, close codes and HTTP responses:
          ├── RateLimited          the connection's token bucket is empty
          ├── WarningUnacknowledged  block-with-warning not yet acknowledged in that conversation
          ├── UnknownMessage       no held / intercepted message of the sender with that id
-         └── EditRequired         send-anyway on a force-edit
+         ├── EditRequired         send-anyway on a force-edit
+         └── UpstreamUnavailable  proxy mode: the upstream server is down and the buffer of
+                                  released messages is full; this one was not sent
 
 Errors from other layers are mapped beside these: `classifiers.errors.InputError` (text the
 scorer refuses) → `invalid-input`; `gateway.log.StoreUnavailable` → `log-unavailable` / 503;
@@ -101,3 +103,7 @@ class UnknownMessage(FrameError):
 
 class EditRequired(FrameError):
     code = ErrorCode.EDIT_REQUIRED
+
+
+class UpstreamUnavailable(FrameError):
+    code = ErrorCode.UPSTREAM_UNAVAILABLE

@@ -25,7 +25,7 @@ from gateway.log import (
     new_record_id,
 )
 from gateway.moderation import Moderation, Moderator
-from gateway.protocol import MessageOut, Notice, VerdictFrame
+from gateway.protocol import MessageIn, MessageOut, Notice, VerdictFrame
 from gateway.session import Connection, Held
 from gateway.state import PendingAck, SharedState
 from gateway.transcript import Transcript
@@ -62,9 +62,17 @@ class Interventions:
         self.transcript = transcript
         self.handoff = handoff
 
-    async def deliver(self, conversation: str, sender: Principal, message_id: str,
+    async def deliver(self, connection: Connection, conversation: str, message_id: str,
                       text: str) -> None:
-        """A shop-side message goes out to the buyer."""
+        """A shop-side message goes out: to the buyer, or in proxy mode up to the chat
+        server as the agent wrote it."""
+        sender = connection.principal
+        if connection.upstream is not None:
+            await connection.upstream.send(
+                MessageIn(id=message_id, conversation=conversation, text=text)
+                .model_dump_json(exclude_none=True), message_id)
+            await self.transcript.add(conversation, sender, message_id, text)
+            return
         await self.transcript.add(conversation, sender, message_id, text)
         await self.hub.send(buyer_address(conversation),
                             MessageOut.of(message_id, conversation, str(sender.role),
@@ -98,7 +106,7 @@ class Interventions:
                                           initial_outcome(moderation))
             connection.remember(message_id, record_id, conversation)
         if intervention.delivered:
-            await self.deliver(conversation, principal, message_id, text)
+            await self.deliver(connection, conversation, message_id, text)
         elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
             connection.held[message_id] = Held(message_id, record_id, conversation, text,
                                                verdict.tier)

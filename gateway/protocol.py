@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     EDIT_REQUIRED = "edit-required"        # force-edit: send-anyway is not allowed
     LOG_UNAVAILABLE = "log-unavailable"    # the interception log is down; message not sent
     STATE_UNAVAILABLE = "state-unavailable"  # shared state (Redis) is down; try again
+    UPSTREAM_UNAVAILABLE = "upstream-unavailable"  # proxy mode: upstream down, buffer full
     NOT_FOUND = "not-found"                # HTTP only: no such record (in your shops)
     INVALID_REQUEST = "invalid-request"    # HTTP only: bad cursor, filter value or body
     INVALID_CONFIG = "invalid-config"      # HTTP only: lexicon / policy does not build

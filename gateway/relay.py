@@ -27,10 +27,12 @@ from gateway.protocol import (
     Pong,
     Presence,
     SendAnyway,
+    System,
 )
 from gateway.ratelimit import TokenBucket
 from gateway.runtime import Gateway
 from gateway.session import Connection
+from gateway.upstream import UpstreamLink
 
 log = logging.getLogger("replyguard.relay")
 
@@ -60,6 +62,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     connection = Connection(websocket, principal,
                             TokenBucket(settings.rate_per_s, settings.rate_burst))
     connection.start()
+    if settings.upstream_url and principal.role.shop_side:
+        connection.upstream = open_upstream(websocket, connection, settings.upstream_url,
+                                            settings.upstream_buffer)
     await gateway.hub.attach(connection)
     gateway.metrics.connections.labels(str(principal.role)).inc()
     log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
@@ -78,11 +83,33 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     finally:
         await gateway.hub.detach(connection)
         gateway.metrics.connections.labels(str(principal.role)).dec()
+        if connection.upstream is not None:
+            await connection.upstream.close()
         await gateway.expire_held(connection, "connection closed")
         await gateway.presence.disconnected(connection)
         await connection.stop()
         log.info("%s %s of shop %s disconnected", principal.role, principal.user,
                  principal.shop)
+
+
+_UPSTREAM_STATUS = {
+    "reconnecting": "上游聊天服务器连接中断，正在重连；已放行的消息将在恢复后按顺序发出",
+    "connected": "上游聊天服务器已恢复连接",
+}
+
+
+def open_upstream(websocket: WebSocket, connection: Connection, url: str,
+                  buffer: int) -> UpstreamLink:
+    """Proxy mode: this agent's link to the upstream chat server; what comes down is passed
+    to the agent untouched."""
+    def status(state: str) -> None:
+        connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state])
+                        .model_dump_json(exclude_none=True))
+
+    link = UpstreamLink(url, connection.principal, deliver=connection.send, status=status,
+                        token=websocket.query_params.get("upstream_token"), buffer=buffer)
+    link.start()
+    return link
 
 
 async def handle(gateway: Gateway, connection: Connection, raw: str) -> None:

@@ -21,6 +21,7 @@ from gateway.auth import Principal
 from gateway.conversation import address_of
 from gateway.protocol import CloseCode, PresenceStatus
 from gateway.ratelimit import TokenBucket
+from gateway.upstream import UpstreamLink
 
 log = logging.getLogger("replyguard.session")
 
@@ -53,6 +54,8 @@ class Connection:
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
+        # Proxy mode: where this agent's released messages go (instead of a local buyer).
+        self.upstream: UpstreamLink | None = None
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write(), name=f"writer {self.address}")

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
                          description="this node's name in the cluster's version table")
     database_url: str | None = Field(
         default=None, description="interception log database; unset: SQLite in data_dir")
+    upstream_url: str | None = Field(
+        default=None, description="proxy mode: the chat server agents' messages go up to "
+                                  "(ws:// or wss://); unset: the gateway is the chat server")
+    upstream_buffer: int = Field(default=1000, ge=1,
+                                 description="released messages kept while upstream is down")
     moderation: bool = Field(
         default=True, description="false: relay without scoring (benchmark baseline only)")
     retention_days: int = Field(
