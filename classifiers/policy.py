@@ -48,11 +48,6 @@ class Decision:
 NO_DECISION = Decision(Tier.NONE, None, None)
 
 
-def _tone_holds(when: Conditions, tone: ToneScores | None) -> bool:
-    return tone is not None and any(
-        tone.scores.get(label, 0.0) >= threshold for label, threshold in when.tone.items())
-
-
 def _match_holds(when: Conditions, match: Match) -> bool:
     return (match.category in when.categories and match.view in when.views
             and when.min_severity <= match.severity <= when.max_severity
@@ -75,11 +70,13 @@ class ShopPolicy:
         # category -> rules that need it, in order, so a message with no hit costs nothing;
         # rules on tone or shape are checked for every message
         self._by_category: dict[str, list[tuple[int, Rule]]] = {}
-        self._other: list[tuple[int, Rule]] = []
+        # (index, rule, its roles, its tone thresholds): plain values for the per-message loop
+        self._other: list[tuple[int, Rule, frozenset[Role], tuple[tuple[str, float], ...]]] = []
         self._timed = any(r.when.during or r.when.outside for r in rules)
         for index, rule in enumerate(rules):
             if rule.when.tone or rule.when.has_shape:
-                self._other.append((index, rule))
+                self._other.append((index, rule, frozenset(rule.when.roles),
+                                    tuple(rule.when.tone.items())))
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
@@ -97,11 +94,12 @@ class ShopPolicy:
                 if role in rule.when.roles and _match_holds(rule.when, match) \
                         and self._context_holds(rule.when, now):
                     candidates.append((index, rule))
-        for index, rule in self._other:
-            when = rule.when
-            if role not in when.roles:
+        for index, rule, roles, thresholds in self._other:
+            if role not in roles:
                 continue
-            if when.tone and not _tone_holds(when, tone):
+            when = rule.when
+            if thresholds and (tone is None or not any(
+                    tone.scores.get(label, 0.0) >= threshold for label, threshold in thresholds)):
                 continue
             if when.unmatched and matches:
                 continue

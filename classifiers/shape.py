@@ -18,6 +18,10 @@ _EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,8}\]")
 _EMOJI_GLUE = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3"} | {chr(c) for c in range(0x1F3FB, 0x1F400)}
 
 
+_WORDY = re.compile(r"[^\W_]")
+_TEXT = frozenset({"text"})
+
+
 class Only(StrEnum):
     PUNCTUATION = "punctuation"
     EMOJI = "emoji"
@@ -47,7 +51,9 @@ class MessageShape:
 
     @cached_property
     def _kinds(self) -> frozenset[str]:
-        rest = _EMOJI_CODE.sub("", self.text)
+        rest = _EMOJI_CODE.sub("", self.text) if "[" in self.text else self.text
+        if _WORDY.search(rest):  # letters, digits or CJK: most messages stop here, in C
+            return _TEXT
         kinds = {"emoji"} if len(rest) != len(self.text) else set()
         for char in rest:
             if char.isspace():
