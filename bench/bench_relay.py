@@ -14,11 +14,12 @@ Replies are real service replies from ../shared/eval-data that the shipped polic
 untouched (tier none), so both runs deliver the same messages and the moderated run pays the
 full scoring cost of each. (Replies that earn a notice are left out: the policy's repeat-offence
 escalation would start holding a benchmark agent who sends dozens of them a second.) Each
-conversation sends one reply every 2 s in the paced phase — a brisk agent — so 100
-conversations are 50 messages/s and 1,000 are 500/s. Ratios are taken within the run; the
-machine is shared and noisy.
+conversation sends one reply a second in the paced phase — a very brisk agent — so 100
+conversations are 100 messages/s and 1,000 are 1,000/s. Every size runs `--rounds` times,
+moderation off and on alternating, and the medians over rounds are printed. Ratios are taken
+within the run; the machine is shared and noisy.
 
-    python bench/bench_relay.py [--conversations 1,100,1000] [--seconds 8]
+    python bench/bench_relay.py [--conversations 1,100,1000] [--seconds 8] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ async def client(port: int, conversations: int, seconds: float, interval: float,
 
 
 def run_client(port: int, conversations: int, seconds: float, texts_file: Path) -> dict[str, Any]:
-    interval = 2.0
+    interval = 1.0
     result = subprocess.run(
         [sys.executable, __file__, "--client", "--port", str(port), "--conversations",
          str(conversations), "--seconds", str(seconds), "--interval", str(interval),
@@ -242,6 +243,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", default="1,100,1000")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--interval", type=float, help=argparse.SUPPRESS)
@@ -257,24 +259,30 @@ def main() -> None:
     texts_file = Path(tempfile.mkdtemp(prefix="bench-relay-")) / "texts.json"
     texts_file.write_text(json.dumps(delivered_replies(20_000), ensure_ascii=False),
                           encoding="utf-8")
-    print(f"relay benchmark: {args.seconds:g} s paced + {args.seconds:g} s closed loop per run; "
-          "gateway and client in separate processes on loopback")
-    header = (f"{'conv':>5} {'mode':>4} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}")
-    print(header)
+    print(f"relay benchmark: {args.seconds:g} s paced + {args.seconds:g} s closed loop per run, "
+          f"medians of {args.rounds} rounds; gateway and client in separate processes on "
+          "loopback")
+    print(f"{'conv':>5} {'mode':>4} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}")
     for size in sizes:
-        results = {}
+        runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+        for _ in range(args.rounds):
+            for moderation in (False, True):
+                gateway = Gateway(moderation, size)
+                try:
+                    runs[moderation].append(run_client(gateway.port, size, args.seconds,
+                                                       texts_file))
+                finally:
+                    gateway.stop()
+        medians = {mode: {key: statistics.median(r[key] for r in results)
+                          for key in ("p50_ms", "p99_ms", "throughput")}
+                   for mode, results in runs.items()}
         for moderation in (False, True):
-            gateway = Gateway(moderation, size)
-            try:
-                results[moderation] = run_client(gateway.port, size, args.seconds, texts_file)
-            finally:
-                gateway.stop()
-            r = results[moderation]
-            print(f"{size:>5} {'on' if moderation else 'off':>4} {r['p50_ms']:>8.2f} "
-                  f"{r['p99_ms']:>8.2f} {r['throughput']:>8.0f}", flush=True)
-        on, off = results[True], results[False]
-        print(f"{size:>5} cost: p50 +{on['p50_ms'] - off['p50_ms']:.2f} ms, p99 "
-              f"+{on['p99_ms'] - off['p99_ms']:.2f} ms, throughput kept "
+            m = medians[moderation]
+            print(f"{size:>5} {'on' if moderation else 'off':>4} {m['p50_ms']:>8.2f} "
+                  f"{m['p99_ms']:>8.2f} {m['throughput']:>8.0f}", flush=True)
+        on, off = medians[True], medians[False]
+        print(f"{size:>5} cost: p50 {on['p50_ms'] - off['p50_ms']:+.2f} ms, p99 "
+              f"{on['p99_ms'] - off['p99_ms']:+.2f} ms, throughput kept "
               f"{on['throughput'] / off['throughput']:.0%}", flush=True)
 
 

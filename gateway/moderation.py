@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from prometheus_client.metrics import Counter as CounterChild
+
 from classifiers.errors import InputError
 from classifiers.policy import Decision, ShopPolicy
 from classifiers.policy_schema import RouteSettings
@@ -85,6 +87,9 @@ class RunningConfig(Protocol):
     def current(self) -> Scorer: ...
 
 
+_PASS = Intervention(Tier.NONE, True)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -100,6 +105,7 @@ class Moderator:
         self.counter = counter
         self.metrics = metrics
         self.clock = clock
+        self._counters: dict[tuple[Tier, Role], CounterChild] = {}
 
     async def moderate(self, text: str, role: Role, *, shop: str | None, user: str,
                        now: datetime | None = None) -> Moderation:
@@ -109,7 +115,7 @@ class Moderator:
         scorer = self.config.current  # one version for the whole message, whatever reloads
         if not self.enabled:
             verdict = Verdict(text, role, Tier.NONE, None, None, (), (), scorer.version)
-            return Moderation(verdict, Intervention(Tier.NONE, True))
+            return Moderation(verdict, _PASS)
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
         try:
@@ -122,8 +128,14 @@ class Moderator:
         if verdict.tier is not Tier.NONE:
             verdict = await self._escalate(policy, verdict, shop, user, now)
         if self.metrics is not None:
-            self.metrics.messages.labels(str(verdict.tier), str(role)).inc()
+            counter = self._counters.get((verdict.tier, role))
+            if counter is None:  # labels() costs a lock and a hash per call: resolve once
+                counter = self._counters[(verdict.tier, role)] = \
+                    self.metrics.messages.labels(str(verdict.tier), str(role))
+            counter.inc()
             self.metrics.scoring_seconds.observe(verdict.timing_us / 1e6)
+        if verdict.tier is Tier.NONE and role is not Role.BUYER:
+            return Moderation(verdict, _PASS)
         return Moderation(verdict, intervention_for(policy, verdict))
 
     async def _escalate(self, policy: ShopPolicy, verdict: Verdict, shop: str | None, user: str,
