@@ -6,12 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from pydantic import SecretStr
@@ -244,3 +246,37 @@ def client_factory(gateway_settings: Settings, scorer: Scorer) -> Iterator[Clien
 @pytest.fixture
 def gateway_client(client_factory: ClientFactory) -> TestClient:
     return client_factory()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    port = free_port()
+    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path), "REPLYGUARD_SECRET": TEST_SECRET,
+           "REPLYGUARD_WATCH_CONFIG": "false"}
+    process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"replyguard serve did not start:\n{process.communicate()[0]}")
+        time.sleep(0.1)
+    yield process, port, tmp_path
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()

@@ -22,8 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from classifiers.resources import default_lexicon_dir, default_policy_file
 from gateway.auth import TokenService, UserRole
-from tests.conftest import TEST_SECRET
-from tests.gateway.test_server import free_port
+from tests.conftest import TEST_SECRET, free_port
 
 
 def start_node(name: str, root: Path, redis_url: str,

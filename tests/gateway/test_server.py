@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -23,38 +17,6 @@ from websockets.exceptions import ConnectionClosed
 from gateway.auth import TokenService, UserRole
 from gateway.log import LogFilter, Outcome, open_log
 from tests.conftest import TEST_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
-    port = free_port()
-    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path), "REPLYGUARD_SECRET": TEST_SECRET,
-           "REPLYGUARD_WATCH_CONFIG": "false"}
-    process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"replyguard serve did not start:\n{process.communicate()[0]}")
-        time.sleep(0.1)
-    yield process, port, tmp_path
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
 
 
 async def recv(ws: ClientConnection) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from tests.conftest import ClientFactory, TokenFor
-from tests.gateway.test_server import free_port
+from tests.conftest import ClientFactory, TokenFor, free_port
 from tests.gateway.wire import Peer
 
 
