@@ -263,20 +263,27 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
     process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"replyguard serve did not start:\n{process.communicate()[0]}")
-        time.sleep(0.1)
+    wait_ready(process, port, lambda: process.communicate()[0])
     yield process, port, tmp_path
     if process.poll() is None:
         process.kill()
     process.wait(timeout=10)
     if process.stdout is not None:
         process.stdout.close()
+
+
+def wait_ready(process: subprocess.Popen[str], port: int, output: Callable[[], str]) -> None:
+    """Until `replyguard serve` answers /readyz; a process that dies or hangs fails the test
+    with its `output`."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"replyguard serve did not start:\n{output()}")
+        time.sleep(0.1)

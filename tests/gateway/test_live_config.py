@@ -4,14 +4,16 @@ file watching, and several nodes kept in step through a real Redis."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
+from classifiers.resources import default_tone_model
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
@@ -180,6 +182,21 @@ async def settled(sync: ConfigSync, count: int) -> dict[str, dict[str, Any]]:
     raise AssertionError(f"nodes did not settle: {nodes}")
 
 
+@contextlib.asynccontextmanager
+async def node(name: str, source: ConfigSource, redis_url: str,
+               mini_scorer: Scorer) -> AsyncIterator[tuple[LiveConfig, ConfigSync]]:
+    """One node's running configuration, kept in step with the others through Redis."""
+    live = LiveConfig(source.load(reuse=mini_scorer), source)
+    redis = Redis.from_url(redis_url)
+    sync = ConfigSync(live, redis, name)
+    await sync.start()
+    try:
+        yield live, sync
+    finally:
+        await sync.stop()
+        await redis.aclose()
+
+
 def test_change_on_one_node_reaches_the_other_through_redis(
         tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
     """Two nodes with their own copies of the files and a real redis-server: a word added on
@@ -188,14 +205,8 @@ def test_change_on_one_node_reaches_the_other_through_redis(
     source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
 
     async def main() -> None:
-        live_a = LiveConfig(source_a.load(reuse=mini_scorer), source_a)
-        live_b = LiveConfig(source_b.load(reuse=mini_scorer), source_b)
-        redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
-        sync_a = ConfigSync(live_a, redis_a, "node-a")
-        sync_b = ConfigSync(live_b, redis_b, "node-b")
-        await sync_a.start()
-        await sync_b.start()
-        try:
+        async with node("node-a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("node-b", source_b, redis_url, mini_scorer) as (live_b, _):
             assert live_b.current.score("你个大聪明").tier is Tier.NONE
             with (source_a.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
                 handle.write("大聪明\tseverity=2\n")
@@ -207,11 +218,6 @@ def test_change_on_one_node_reaches_the_other_through_redis(
             assert {n: s["version"] for n, s in nodes.items()} == \
                 {"node-a": live_a.version, "node-b": live_a.version}
             assert not any(s["stale"] or s["error"] for s in nodes.values())
-        finally:
-            await sync_a.stop()
-            await sync_b.stop()
-            await redis_a.aclose()
-            await redis_b.aclose()
 
     asyncio.run(main())
 
@@ -221,7 +227,6 @@ def test_a_node_that_cannot_build_the_change_keeps_its_version(
     """Node B has no tone model; a policy with a tone rule, accepted on node A (which has
     one), is refused on B: B keeps its last good version, its files untouched, and reports the
     error for /readyz."""
-    from classifiers.resources import default_tone_model
     source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
     source_a = ConfigSource(source_a.lexicon_dir, source_a.policy_file, default_tone_model(),
                             5000)
@@ -229,14 +234,9 @@ def test_a_node_that_cannot_build_the_change_keeps_its_version(
                                  " tier: notice}\n")
 
     async def main() -> None:
-        live_a = LiveConfig(source_a.load(reuse=mini_scorer), source_a)
-        live_b = LiveConfig(source_b.load(reuse=mini_scorer), source_b)
-        redis_a, redis_b = Redis.from_url(redis_url), Redis.from_url(redis_url)
-        sync_a, sync_b = ConfigSync(live_a, redis_a, "a"), ConfigSync(live_b, redis_b, "b")
-        await sync_a.start()
-        await sync_b.start()
-        good_b = live_b.version
-        try:
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+            good_b = live_b.version
             source_a.policy_file.write_text(tone_policy, encoding="utf-8")
             assert (await live_a.reload("api")).result == "applied"
             await wait_for(lambda: live_b.last_error is not None)
@@ -245,11 +245,6 @@ def test_a_node_that_cannot_build_the_change_keeps_its_version(
             assert source_b.policy_file.read_text(encoding="utf-8") == MINI_POLICY
             nodes = await settled(sync_a, 2)
             assert nodes["b"]["version"] == good_b and nodes["b"]["error"]
-        finally:
-            await sync_a.stop()
-            await sync_b.stop()
-            await redis_a.aclose()
-            await redis_b.aclose()
 
     asyncio.run(main())
 
@@ -260,21 +255,9 @@ def test_a_node_joining_late_adopts_the_cluster_configuration(
     source_a.policy_file.write_text(STRICT, encoding="utf-8")
 
     async def main() -> None:
-        live_a = LiveConfig(source_a.load(reuse=mini_scorer), source_a)
-        redis_a = Redis.from_url(redis_url)
-        sync_a = ConfigSync(live_a, redis_a, "a")
-        await sync_a.start()
-        live_b = LiveConfig(source_b.load(reuse=mini_scorer), source_b)
-        redis_b = Redis.from_url(redis_url)
-        sync_b = ConfigSync(live_b, redis_b, "b")
-        await sync_b.start()
-        try:
-            assert live_b.version == live_a.version
-            assert live_b.current.score(PROBE).tier is Tier.BLOCK
-        finally:
-            await sync_a.stop()
-            await sync_b.stop()
-            await redis_a.aclose()
-            await redis_b.aclose()
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, _):
+            async with node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+                assert live_b.version == live_a.version
+                assert live_b.current.score(PROBE).tier is Tier.BLOCK
 
     asyncio.run(main())

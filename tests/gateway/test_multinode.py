@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from classifiers.resources import default_lexicon_dir, default_policy_file
 from gateway.auth import TokenService, UserRole
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import TEST_SECRET, free_port, wait_ready
 
 
 def start_node(name: str, root: Path, redis_url: str,
@@ -45,21 +45,6 @@ def start_node(name: str, root: Path, redis_url: str,
     return process, port
 
 
-def wait_ready(process: subprocess.Popen[str], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            pytest.fail(f"node did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def two_nodes(tmp_path_factory: pytest.TempPathFactory,
               redis_server: str) -> Iterator[tuple[int, int, Path]]:
@@ -71,8 +56,9 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory,
     a, port_a = start_node("node-a", tmp_path, redis_server, prefix)
     b, port_b = start_node("node-b", tmp_path, redis_server, prefix)
     try:
-        wait_ready(a, port_a, tmp_path / "node-a" / "node.log")
-        wait_ready(b, port_b, tmp_path / "node-b" / "node.log")
+        for process, port, name in ((a, port_a, "node-a"), (b, port_b, "node-b")):
+            log = tmp_path / name / "node.log"
+            wait_ready(process, port, lambda log=log: log.read_text(errors="replace"))
         yield port_a, port_b, tmp_path
     finally:
         for process in (a, b):
