@@ -9,15 +9,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, literal, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    literal,
+    select,
+    text,
+    true,
+    tuple_,
+)
 
 from gateway.log.filters import Cursor, LogFilter
 from gateway.log.records import ContextMessage, InterceptionRecord
 from gateway.log.schema import UTCDateTime, categories, records
 
+# A "text contains" search on SQLite asks the trigram index first; up to this many hits it
+# fetches them by id and sorts them, beyond it the needle is common enough that walking the
+# time index finds a page at once.
+FTS_CANDIDATES = 5000
 
-def page_select(filters: LogFilter, cursor: Cursor | None, limit: int) -> Select[Any]:
-    """Up to `limit` records after `cursor`, newest first."""
+
+def text_candidates(connection: Connection, filters: LogFilter) -> list[str] | None:
+    """Ids of the records whose text may contain the needle, from SQLite's trigram index, or
+    None when the index cannot help (another backend, a needle under three characters, a
+    needle too common to be worth it)."""
+    needle = filters.text_contains
+    if connection.dialect.name != "sqlite" or not needle or len(needle) < 3:
+        return None
+    phrase = '"' + needle.replace('"', '""') + '"'
+    rows = connection.execute(text(
+        "SELECT m.record_id FROM interceptions_fts f "
+        "JOIN interceptions_fts_map m ON m.fts_rowid = f.rowid "
+        "WHERE interceptions_fts MATCH :phrase LIMIT :cap"),
+        {"phrase": phrase, "cap": FTS_CANDIDATES + 1}).scalars().all()
+    return list(rows) if len(rows) <= FTS_CANDIDATES else None
+
+
+def page_select(filters: LogFilter, cursor: Cursor | None, limit: int,
+                candidates: list[str] | None = None) -> Select[Any]:
+    """Up to `limit` records after `cursor`, newest first; `candidates` (from
+    `text_candidates`) narrows a text search to the ids the index found."""
     if filters.category is not None:
         time_col, id_col = categories.c.time, categories.c.record_id
         stmt = (select(records)
@@ -27,6 +61,8 @@ def page_select(filters: LogFilter, cursor: Cursor | None, limit: int) -> Select
         time_col, id_col = records.c.time, records.c.id
         stmt = select(records)
     stmt = stmt.where(conditions(filters, time_col, with_category=False))
+    if candidates is not None:
+        stmt = stmt.where(records.c.id.in_(candidates))
     if cursor is not None:
         stmt = stmt.where(tuple_(time_col, id_col) < tuple_(
             literal(cursor.time, UTCDateTime()), literal(cursor.id)))

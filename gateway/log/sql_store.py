@@ -22,7 +22,7 @@ from gateway.log.errors import RecordNotFound
 from gateway.log.export import csv_header, csv_line, jsonl_line
 from gateway.log.filters import Cursor, LogFilter
 from gateway.log.privacy import BuyerHasher, data_dir_key
-from gateway.log.queries import conditions, page_select, to_record
+from gateway.log.queries import conditions, page_select, text_candidates, to_record
 from gateway.log.records import (
     Appeal,
     InterceptionRecord,
@@ -148,9 +148,9 @@ class SqlInterceptionLog:
             raise ValueError(f"limit must be 1-{MAX_PAGE}, got {limit}")
         position = Cursor.decode(cursor) if cursor is not None else None
         # one extra row says whether a next page exists without a second query
-        stmt = page_select(filters, position, limit + 1)
-
         def read(connection: Connection) -> Page:
+            stmt = page_select(filters, position, limit + 1,
+                               text_candidates(connection, filters))
             items = [to_record(row) for row in connection.execute(stmt).mappings()]
             if len(items) <= limit:
                 return Page(items, None)

@@ -29,6 +29,9 @@ from tests.gateway.log.records_factory import at, make_record
 
 REPO = Path(__file__).resolve().parents[3]
 POSTGRESQL_ONLY = {"ix_interceptions_text_trgm"}
+# SQLite's trigram index (0003): an FTS5 table, its shadow tables and the rowid map, kept by
+# triggers and queried in raw SQL, so not part of the store's table definitions
+SQLITE_FTS_PREFIX = "interceptions_fts"
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +43,9 @@ def test_the_migrated_schema_is_the_one_the_store_queries(log_url: str, tmp_path
 
     def applies(obj: object, name: str | None, kind: str, reflected: bool,
                 other: object) -> bool:
-        return engine.dialect.name == "postgresql" or name not in POSTGRESQL_ONLY
+        if engine.dialect.name == "postgresql":
+            return True
+        return name not in POSTGRESQL_ONLY and not (name or "").startswith(SQLITE_FTS_PREFIX)
 
     try:
         with engine.connect() as connection:

@@ -127,3 +127,26 @@ async def test_bad_cursors_and_limits_are_refused(
         await interception_log.query(LogFilter(), "not-a-cursor")
     with pytest.raises(ValueError):
         await interception_log.query(LogFilter(), limit=0)
+
+
+async def test_text_search_rare_common_and_after_purge(
+        interception_log: SqlInterceptionLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same answers whether the trigram index (SQLite) drives the search or not: a rare
+    needle, one too common for the index, quotes, short needles, and records purged."""
+    log = interception_log
+    texts = ["亲，退货地址已经发您了"] + ["亲，加我微信聊"] * 6 + ['他说"好评返现"了', "退货"]
+    for minute, text in enumerate(texts):
+        await log.append(make_record(time=at(minute), text=text), durable=False)
+    await log.flush()
+    assert await ids(log, LogFilter(text_contains="退货地址")) == [0]
+    assert await ids(log, LogFilter(text_contains='"好评返现"')) == [7]
+    assert await ids(log, LogFilter(text_contains="退货")) == [8, 0]        # < 3 characters
+    assert await ids(log, LogFilter(text_contains="加我微信")) == [6, 5, 4, 3, 2, 1]
+    monkeypatch.setattr("gateway.log.queries.FTS_CANDIDATES", 3)        # now "too common"
+    assert await ids(log, LogFilter(text_contains="加我微信")) == [6, 5, 4, 3, 2, 1]
+    assert await ids(log, LogFilter(text_contains="退货地址", shops=frozenset({"shop-a"}))
+                     ) == [0]
+    assert await log.purge(at(1)) == 1
+    assert await ids(log, LogFilter(text_contains="退货地址")) == []
+    await log.append(make_record(time=at(9), text="新的退货地址"), durable=True)
+    assert await ids(log, LogFilter(text_contains="退货地址")) == [9]
