@@ -31,11 +31,20 @@ class BuyerHasher:
         return hmac.new(self._key, buyer.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def apply(self, record: InterceptionRecord) -> InterceptionRecord:
-        """`record` with its buyer id, and the buyer's ids in its context, hashed."""
+        """`record` with every trace of the buyer's id hashed: the buyer field, the buyer's
+        lines of the context, the sender of a buyer's own message, and the buyer part of a
+        `shop:buyer` conversation id (shortened to 32 hex digits, 128 bits, so the id stays
+        within its column; records of one buyer still share one conversation id)."""
         context = tuple(replace(c, user=self(c.user)) if c.role is Role.BUYER else c
                         for c in record.context)
         buyer = self(record.buyer) if record.buyer is not None else None
-        return replace(record, buyer=buyer, context=context)
+        user = self(record.user) if record.role is Role.BUYER else record.user
+        conversation = record.conversation
+        shop, separator, who = conversation.partition(":")
+        if separator and record.buyer is not None and who == record.buyer:
+            conversation = f"{shop}:{self(who)[:32]}"
+        return replace(record, buyer=buyer, context=context, user=user,
+                       conversation=conversation)
 
 
 def data_dir_key(data_dir: Path) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,9 @@ def test_privacy_buyer_ids_are_hashed_in_what_the_api_returns(
     hashed = hmac.new(key.encode(), b"b1", hashlib.sha256).hexdigest()
     assert item["buyer"] == hashed and item["context"][0]["user"] == hashed
     assert item["user"] == "a1"
+    assert item["conversation"] == f"s1:{hashed[:32]}"
+    dumped = json.dumps(item)
+    assert '"b1"' not in dumped and "s1:b1" not in dumped
 
 
 def test_openapi_names_every_endpoints_role(gateway_client: TestClient) -> None:
