@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -111,6 +112,7 @@ class Gateway:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.output.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 # --- the client (runs in its own process) ----------------------------------------------------
@@ -256,34 +258,38 @@ def main() -> None:
         print(json.dumps(result))
         return
     sizes = [int(n) for n in args.conversations.split(",")]
-    texts_file = Path(tempfile.mkdtemp(prefix="bench-relay-")) / "texts.json"
+    scratch = Path(tempfile.mkdtemp(prefix="bench-relay-"))
+    texts_file = scratch / "texts.json"
     texts_file.write_text(json.dumps(delivered_replies(20_000), ensure_ascii=False),
                           encoding="utf-8")
     print(f"relay benchmark: {args.seconds:g} s paced + {args.seconds:g} s closed loop per run, "
           f"medians of {args.rounds} rounds; gateway and client in separate processes on "
           "loopback")
     print(f"{'conv':>5} {'mode':>4} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}")
-    for size in sizes:
-        runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
-        for _ in range(args.rounds):
+    try:
+        for size in sizes:
+            runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+            for _ in range(args.rounds):
+                for moderation in (False, True):
+                    gateway = Gateway(moderation, size)
+                    try:
+                        runs[moderation].append(run_client(gateway.port, size, args.seconds,
+                                                           texts_file))
+                    finally:
+                        gateway.stop()
+            medians = {mode: {key: statistics.median(r[key] for r in results)
+                              for key in ("p50_ms", "p99_ms", "throughput")}
+                       for mode, results in runs.items()}
             for moderation in (False, True):
-                gateway = Gateway(moderation, size)
-                try:
-                    runs[moderation].append(run_client(gateway.port, size, args.seconds,
-                                                       texts_file))
-                finally:
-                    gateway.stop()
-        medians = {mode: {key: statistics.median(r[key] for r in results)
-                          for key in ("p50_ms", "p99_ms", "throughput")}
-                   for mode, results in runs.items()}
-        for moderation in (False, True):
-            m = medians[moderation]
-            print(f"{size:>5} {'on' if moderation else 'off':>4} {m['p50_ms']:>8.2f} "
-                  f"{m['p99_ms']:>8.2f} {m['throughput']:>8.0f}", flush=True)
-        on, off = medians[True], medians[False]
-        print(f"{size:>5} cost: p50 {on['p50_ms'] - off['p50_ms']:+.2f} ms, p99 "
-              f"{on['p99_ms'] - off['p99_ms']:+.2f} ms, throughput kept "
-              f"{on['throughput'] / off['throughput']:.0%}", flush=True)
+                m = medians[moderation]
+                print(f"{size:>5} {'on' if moderation else 'off':>4} {m['p50_ms']:>8.2f} "
+                      f"{m['p99_ms']:>8.2f} {m['throughput']:>8.0f}", flush=True)
+            on, off = medians[True], medians[False]
+            print(f"{size:>5} cost: p50 {on['p50_ms'] - off['p50_ms']:+.2f} ms, p99 "
+                  f"{on['p99_ms'] - off['p99_ms']:+.2f} ms, throughput kept "
+                  f"{on['throughput'] / off['throughput']:.0%}", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,3 +23,12 @@ def test_bench_script_runs(args: list[str]) -> None:
                             timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "suggest-edit or stronger" in result.stdout
+
+
+def test_relay_bench_runs() -> None:
+    """One conversation, one second, one round: both gateways start, relay and compare."""
+    result = subprocess.run([sys.executable, "bench/bench_relay.py", "--conversations", "1",
+                             "--seconds", "1", "--rounds", "1"], cwd=REPO, capture_output=True,
+                            text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "throughput kept" in result.stdout
