@@ -8,6 +8,8 @@ Writes go through the `Writer` thread (ordered, group-committed); reads run in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from gateway.log import migrate
-from gateway.log.engine import make_engine, sqlite_url, unavailable_on_db_error
+from gateway.log.engine import SQLITE_FILE, make_engine, sqlite_url, unavailable_on_db_error
 from gateway.log.errors import RecordNotFound
 from gateway.log.export import csv_header, csv_line, jsonl_line
 from gateway.log.filters import Cursor, LogFilter
@@ -54,6 +56,8 @@ def open_log(database_url: str | None, data_dir: Path, *, hash_buyer_ids: bool =
     """Open (creating and migrating as needed) the log at `database_url`, or the SQLite file
     under `data_dir` when no URL is given. Blocking: call before the event loop, or in a
     thread. Raises StoreUnavailable when the database cannot be reached."""
+    if database_url is None:
+        _create_private(data_dir.expanduser() / SQLITE_FILE)
     engine = make_engine(database_url or sqlite_url(data_dir))
     try:
         with unavailable_on_db_error("opening the interception log"):
@@ -66,6 +70,14 @@ def open_log(database_url: str | None, data_dir: Path, *, hash_buyer_ids: bool =
         hasher = BuyerHasher(buyer_key if buyer_key is not None else data_dir_key(data_dir))
     return SqlInterceptionLog(engine, hasher=hasher, max_batch=max_batch,
                               max_backlog=max_backlog)
+
+
+def _create_private(path: Path) -> None:
+    """The embedded log holds agents' messages: readable by the owner only. SQLite gives its
+    -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _migrate(engine: Engine) -> None:

@@ -174,3 +174,11 @@ def test_the_embedded_default_is_sqlite_under_the_data_dir(tmp_path: Path) -> No
         assert (tmp_path / "data" / "interceptions.sqlite3").exists()
     finally:
         log.close_sync()
+
+
+def test_the_embedded_log_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    open_log(None, tmp_path).close_sync()
+    files = sorted(tmp_path.glob("interceptions.sqlite3*"))
+    assert files
+    assert all(path.stat().st_mode & 0o077 == 0 for path in files), \
+        [(p.name, oct(p.stat().st_mode)) for p in files]
