@@ -66,6 +66,16 @@ rules:
 """
 
 
+def write_mini_config(root: Path, policy: str = MINI_POLICY) -> tuple[Path, Path]:
+    """The mini lexicon and `policy` as files under `root`: (lexicon dir, policy file)."""
+    directory = root / "lexicons"
+    directory.mkdir(parents=True)
+    for name, content in MINI_LEXICON.items():
+        (directory / name).write_text(content, encoding="utf-8")
+    (root / "policy.yaml").write_text(policy, encoding="utf-8")
+    return directory, root / "policy.yaml"
+
+
 def require_shared(path: Path) -> Path:
     """Shared evaluation data: present in CI (a failure there), may be absent elsewhere."""
     if not path.exists():
@@ -95,13 +105,7 @@ def write_lexicon(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 def mini_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
     """A keyword-only scorer over an eight-file lexicon and a six-rule policy written here, so
     engine tests do not depend on the shipped term lists or the tone model."""
-    root = tmp_path_factory.mktemp("mini")
-    directory = root / "lexicons"
-    directory.mkdir()
-    for name, content in MINI_LEXICON.items():
-        (directory / name).write_text(content, encoding="utf-8")
-    (root / "policy.yaml").write_text(MINI_POLICY, encoding="utf-8")
-    return Scorer.load(directory, root / "policy.yaml")
+    return Scorer.load(*write_mini_config(tmp_path_factory.mktemp("mini")))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from gateway.live_config import ConfigSource, LiveConfig
 from gateway.metrics import Metrics
 from gateway.moderation import Moderator
 from gateway.offences import LocalOffenceCounter
-from tests.conftest import MINI_LEXICON, MINI_POLICY
+from tests.conftest import MINI_LEXICON, MINI_POLICY, write_mini_config
 
 # The probe word 爱买不买 is `cold`: suggest-edit under MINI_POLICY, block under STRICT.
 STRICT = MINI_POLICY.replace("categories: [cold]}, tier: suggest-edit",
@@ -31,12 +31,8 @@ PROBE = "爱买不买"
 
 
 def make_config(root: Path) -> ConfigSource:
-    lexicons = root / "lexicons"
-    lexicons.mkdir(parents=True)
-    for name, content in MINI_LEXICON.items():
-        (lexicons / name).write_text(content, encoding="utf-8")
-    (root / "policy.yaml").write_text(MINI_POLICY, encoding="utf-8")
-    return ConfigSource(lexicons, root / "policy.yaml", None, 5000)
+    lexicons, policy = write_mini_config(root)
+    return ConfigSource(lexicons, policy, None, 5000)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from gateway.metrics import Metrics
 from gateway.moderation import Moderation, Moderator
 from gateway.offences import LocalOffenceCounter
 from gateway.replay import FixedConfig
-from tests.conftest import MINI_LEXICON
+from tests.conftest import write_mini_config
 
 POLICY = """\
 version: 1
@@ -52,13 +52,7 @@ class BrokenScorer(Scorer):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("moderation")
-    lexicons = root / "lexicons"
-    lexicons.mkdir()
-    for name, content in MINI_LEXICON.items():
-        (lexicons / name).write_text(content, encoding="utf-8")
-    (root / "policy.yaml").write_text(POLICY, encoding="utf-8")
-    return lexicons, root / "policy.yaml"
+    return write_mini_config(tmp_path_factory.mktemp("moderation"), POLICY)
 
 
 @pytest.fixture(scope="module")
