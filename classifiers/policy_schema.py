@@ -15,9 +15,17 @@ Models only validate; compiling them for per-message use is `classifiers.policy`
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from classifiers.periods import Period, zone
 from classifiers.results import Role
@@ -42,6 +50,19 @@ def parse_duration(value: str | int | float) -> float:
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds
+
+
+# A number of seconds, or '90s', '30m', '2h', '7d'.
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _not_none(message: str) -> AfterValidator:
+    """A tier field where 'none' makes no sense, refused with `message`."""
+    def check(tier: Tier) -> Tier:
+        if tier is Tier.NONE:
+            raise ValueError(message)
+        return tier
+    return AfterValidator(check)
 
 
 class _Strict(BaseModel):
@@ -102,17 +123,10 @@ class Conditions(_Strict):
 
 class Rule(_Strict):
     id: str = Field(pattern=RULE_ID)
-    tier: Tier
+    tier: Annotated[Tier, _not_none("a rule's tier cannot be 'none' (no rule means none)")]
     when: Conditions
     # Shown to the agent (banner, dialog, block reason or warning); default: the tier's text.
     reason: str = ""
-
-    @field_validator("tier")
-    @classmethod
-    def _not_none(cls, tier: Tier) -> Tier:
-        if tier is Tier.NONE:
-            raise ValueError("a rule's tier cannot be 'none' (no rule means none)")
-        return tier
 
 
 class NoticeSettings(_Strict):
@@ -145,14 +159,9 @@ class RouteSettings(_Strict):
     # User ids of the human agents who may take routed buyers; empty: every human agent.
     eligible_agents: tuple[str, ...] = ()
     # Later entries of the same buyer skip the bot and the queue for this long.
-    sticky: float = Field(default=1800.0, description="seconds, or a duration like 30m")
+    sticky: Duration = Field(default=1800.0, description="seconds, or a duration like 30m")
     # With no eligible human agent online: `stay` leaves the conversation where it is (logged).
     when_offline: Literal["stay"] = "stay"
-
-    @field_validator("sticky", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
 
 
 class TierSettings(_Strict):
@@ -186,14 +195,8 @@ class EscalationWhen(_Strict):
     # Hits of these categories count (default: any category).
     categories: tuple[str, ...] = ()
     # Only messages the policy put at this tier or above count.
-    min_tier: Tier = Tier.NOTICE
-
-    @field_validator("min_tier")
-    @classmethod
-    def _not_none(cls, tier: Tier) -> Tier:
-        if tier is Tier.NONE:
-            raise ValueError("min_tier cannot be 'none': only intercepted messages count")
-        return tier
+    min_tier: Annotated[Tier, _not_none(
+        "min_tier cannot be 'none': only intercepted messages count")] = Tier.NOTICE
 
 
 class Escalation(_Strict):
@@ -202,21 +205,9 @@ class Escalation(_Strict):
     id: str = Field(pattern=RULE_ID)
     when: EscalationWhen = EscalationWhen()
     count: int = Field(ge=2, le=1000)
-    within: float
-    to: Tier | Literal["+1"] = "+1"
+    within: Duration
+    to: Annotated[Tier, _not_none("an escalation cannot lead to 'none'")] | Literal["+1"] = "+1"
     reason: str = ""
-
-    @field_validator("within", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> float:
-        return parse_duration(value)
-
-    @field_validator("to")
-    @classmethod
-    def _not_none(cls, to: Tier | str) -> Tier | str:
-        if to == Tier.NONE:
-            raise ValueError("an escalation cannot lead to 'none'")
-        return to
 
     @model_validator(mode="after")
     def _no_buyer_hold(self) -> Escalation:
