@@ -87,7 +87,7 @@ class ShopPolicy:
             return NO_DECISION
         if self._timed and now is None:
             now = datetime.now(UTC)
-        shape = MessageShape(text)
+        shape: MessageShape | None = None  # only shape rules need it
         candidates: list[tuple[int, Rule]] = []
         for match in matches:
             for index, rule in self._by_category.get(match.category, ()):
@@ -105,8 +105,10 @@ class ShopPolicy:
                 continue
             if when.categories and not any(_match_holds(when, m) for m in matches):
                 continue
-            if when.has_shape and not self._shape_holds(when, shape):
-                continue
+            if when.has_shape:
+                shape = shape or MessageShape(text)
+                if not self._shape_holds(when, shape):
+                    continue
             if self._context_holds(when, now):
                 candidates.append((index, rule))
         if not candidates:

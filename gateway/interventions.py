@@ -67,16 +67,15 @@ class Interventions:
         """A shop-side message goes out: to the buyer, or in proxy mode up to the chat
         server as the agent wrote it."""
         sender = connection.principal
-        if connection.upstream is not None:
+        if connection.upstream is not None:  # raises when it cannot go up: not in the transcript
             await connection.upstream.send(
                 MessageIn(id=message_id, conversation=conversation, text=text)
                 .model_dump_json(exclude_none=True), message_id)
-            await self.transcript.add(conversation, sender, message_id, text)
-            return
         await self.transcript.add(conversation, sender, message_id, text)
-        await self.hub.send(buyer_address(conversation),
-                            MessageOut.of(message_id, conversation, str(sender.role),
-                                          sender.user, text))
+        if connection.upstream is None:
+            await self.hub.send(buyer_address(conversation),
+                                MessageOut.of(message_id, conversation, str(sender.role),
+                                              sender.user, text))
 
     async def record(self, moderation: Moderation, principal: Principal, conversation: str,
                      outcome: Outcome) -> str:
