@@ -16,7 +16,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
-from operator import mul
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ FORMAT = "replyguard-tone"
 # occurrences than the table covers compute it instead).
 _SUBLINEAR_TF = [0.0, 1.0, *(1.0 + math.log(c) for c in range(2, 20_002))]
 FORMAT_VERSION = 1
+_SECOND = itemgetter(1)
 
 
 class ToneModelError(ConfigError):
@@ -96,29 +97,37 @@ class ToneClassifier:
         self.meta_ = meta
         self.labels_: tuple[str, ...] = tuple(labels)
         self.char_analyzer_ = CharNgrams(settings["char"]["min_n"], settings["char"]["max_n"])
-        self.offset_ = len(chars)
-        # One Aho-Corasick automaton over every n-gram and word of the vocabulary: a single C
-        # pass over the message finds every feature occurrence (n-grams and words overlap, so a
-        # key carries both ids). Feature ids start at 1; 0 means "not this kind of feature".
-        both: dict[str, list[int]] = {}
-        for i, gram in enumerate(chars):
-            both.setdefault(gram, [0, 0])[0] = 1 + i
-        for i, word in enumerate(words):
-            both.setdefault(word, [0, 0])[1] = 1 + self.offset_ + i
-        self.features_ = ahocorasick.Automaton()
-        for key, (char_id, word_id) in both.items():
-            self.features_.add_word(key, (char_id, word_id))
-        if both:
-            self.features_.make_automaton()
-        # One row per feature, idf × coefficient of each label: a message gathers only its own
-        # rows, which is far cheaper than a dense product over the whole vocabulary.
-        idf = np.concatenate([[0.0], idf_char, idf_word])
-        self.idf_squared_: list[float] = (idf * idf).tolist()
-        self.table_ = np.ascontiguousarray(
-            np.vstack([np.zeros(len(labels)), coef.T]) * idf[:, None])
-        self.intercept_ = intercept
-        self.intercept_list_: list[float] = intercept.tolist()
+        self._build(chars, words, coef, intercept, idf_char, idf_word)
         return self
+
+    def _build(self, chars: list[str], words: list[str], coef: np.ndarray, intercept: np.ndarray,
+               idf_char: np.ndarray, idf_word: np.ndarray) -> None:
+        # A key is a string that is a character n-gram of the vocabulary, a word of it, or both
+        # (most two-character words are also bigrams). One Aho-Corasick automaton over the keys
+        # finds every occurrence in one C pass, and a key's occurrence count is both its n-gram
+        # count and its word count, so each key needs one row: idf × coefficients of each label
+        # for the n-gram block, the same for the word block, then the n-gram's and the word's
+        # idf² (for the two l2 norms). A message gathers only its own rows.
+        n_labels = len(intercept)
+        keys: dict[str, list[int | None]] = {}
+        for i, gram in enumerate(chars):
+            keys.setdefault(gram, [None, None])[0] = i
+        for i, word in enumerate(words):
+            keys.setdefault(word, [None, None])[1] = i
+        rows = np.zeros((len(keys), 2 * n_labels + 2))
+        self.features_ = ahocorasick.Automaton()
+        for row, (key, (char_id, word_id)) in enumerate(keys.items()):
+            self.features_.add_word(key, row)
+            if char_id is not None:
+                rows[row, :n_labels] = idf_char[char_id] * coef[:, char_id]
+                rows[row, 2 * n_labels] = idf_char[char_id] ** 2
+            if word_id is not None:
+                rows[row, n_labels:2 * n_labels] = idf_word[word_id] * coef[:, len(chars) + word_id]
+                rows[row, 2 * n_labels + 1] = idf_word[word_id] ** 2
+        if keys:
+            self.features_.make_automaton()
+        self.rows_ = rows
+        self.intercept_list_: list[float] = intercept.tolist()
 
     @property
     def version(self) -> str:
@@ -130,40 +139,35 @@ class ToneClassifier:
         """Tone of one message, given its normalised (base view) text."""
         if not hasattr(self, "features_"):
             raise NotBuiltError("ToneClassifier.predict() called before load()")
-        # Per message: one automaton pass finds the features (n-grams are counted on the text
-        # as CharNgrams prepares it; words hold no whitespace, so their counts are the same as
-        # in the original), counting and sums run in C (Counter, sum over list.__getitem__),
-        # numpy is called once to gather and weight the message's rows, and the six logits come
-        # back as Python floats: memory traffic and numpy's per-call overhead, not arithmetic,
-        # are what cost at this size.
+        # Per message: one automaton pass lists the keys that occur (in C), dict.fromkeys and
+        # list.count count them, numpy is called two or three times to gather and sum the
+        # message's rows, and the logits come back as Python floats: at this size, per-call
+        # overheads and Python objects per occurrence are the cost, not arithmetic.
         text = self.char_analyzer_.prepare(normalized)
-        occurrences = [ids for _, ids in self.features_.iter(text)] if text and \
+        found = list(map(_SECOND, self.features_.iter(text))) if text and \
             len(self.features_) else []
-        positions: list[int] = []
-        scales: list[float] = []
-        idf_squared = self.idf_squared_
-        char_ids, word_ids = zip(*occurrences) if occurrences else ((), ())
-        for found in (list(filter(None, char_ids)), list(filter(None, word_ids))):
-            if not found:
-                continue
-            features = list(dict.fromkeys(found))
-            if len(features) == len(found):  # every feature once: sublinear tf is 1
-                inverse = 1.0 / math.sqrt(sum(map(idf_squared.__getitem__, features)))
-                scales += [inverse] * len(features)
-            else:  # some repeat (punctuation, 的): tf weight 1 + log(count)
-                counts = Counter(found)
-                if len(found) < len(_SUBLINEAR_TF):  # every count is in the table
-                    tf = list(map(_SUBLINEAR_TF.__getitem__, map(counts.__getitem__, features)))
-                else:
-                    tf = [1.0 + math.log(counts[f]) for f in features]
-                inverse = 1.0 / math.sqrt(sum(map(mul, map(mul, tf, tf),
-                                                  map(idf_squared.__getitem__, features))))
-                scales += map(inverse.__mul__, tf)
-            positions += features
         logits = self.intercept_list_
-        if positions:
-            products = (np.asarray(scales) @ self.table_[positions]).tolist()
-            logits = [a + b for a, b in zip(logits, products)]
+        if found:
+            n = len(logits)
+            keys = list(dict.fromkeys(found))
+            rows = self.rows_.take(keys, axis=0)
+            if len(keys) == len(found):  # every key once: sublinear tf is 1 for all
+                sums = np.add.reduce(rows).tolist()
+            else:  # repeats (punctuation, 的): tf = 1 + ln(count), and tf² in the norms
+                if len(found) <= 64:  # quadratic, but in C and cheaper than a Counter here
+                    counts = list(map(found.count, keys))
+                else:
+                    counted = Counter(found)
+                    counts = list(map(counted.__getitem__, keys))
+                tf = np.array(list(map(_SUBLINEAR_TF.__getitem__, counts)) if max(counts) <
+                              len(_SUBLINEAR_TF) else [1.0 + math.log(c) for c in counts])
+                sums = (tf @ rows[:, :2 * n]).tolist() + ((tf * tf) @ rows[:, 2 * n:]).tolist()
+            char_norm, word_norm = sums[2 * n], sums[2 * n + 1]
+            # l2 norm per block; a block with no feature stays zero, as in scikit-learn
+            char_scale = 1.0 / math.sqrt(char_norm) if char_norm else 0.0
+            word_scale = 1.0 / math.sqrt(word_norm) if word_norm else 0.0
+            logits = [b + c * char_scale + w * word_scale
+                      for b, c, w in zip(logits, sums[:n], sums[n:2 * n])]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)

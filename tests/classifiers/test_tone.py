@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.pipeline import Pipeline
 
 from classifiers.normalize import Normalizer
 from classifiers.resources import default_heldout_data, default_tone_model, default_training_data
@@ -36,20 +39,56 @@ def shipped() -> ToneClassifier:
     return ToneClassifier.from_directory(default_tone_model())
 
 
-def test_tone_fast_path_matches_sklearn_pipeline_on_heldout(
-        tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer, heldout: list) -> None:  # type: ignore[type-arg]
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer,
+           heldout: list) -> tuple[Pipeline, ToneClassifier]:  # type: ignore[type-arg]
+    """A pipeline fitted on the shipped training rows and its exported fast path."""
     rows = [r for path in default_training_data() for r in read_labelled(path)]
     rows, _ = drop_leaks(rows, heldout)
     pipeline = fit(rows, lambda t: normalizer(t).text, WordSegmenter().words,
                    TrainingSettings(max_char_features=20_000))
     directory = tmp_path_factory.mktemp("tone")
     export(pipeline, directory, {})
-    model = ToneClassifier.from_directory(directory)
-    texts = [normalizer(r.text).text for r in heldout]
+    return pipeline, ToneClassifier.from_directory(directory)
+
+
+def agreement(fitted: tuple[Pipeline, ToneClassifier], texts: list[str]) -> float:
+    pipeline, model = fitted
     expected = pipeline.predict_proba(texts)
     ours = np.array([[model.predict(t).scores[label] for label in pipeline.classes_]
                      for t in texts])
-    assert np.abs(expected - ours).max() < 1e-6
+    return float(np.abs(expected - ours).max())
+
+
+def test_tone_fast_path_matches_sklearn_pipeline_on_heldout(
+        fitted: tuple[Pipeline, ToneClassifier], normalizer: Normalizer, heldout: list) -> None:  # type: ignore[type-arg]
+    assert agreement(fitted, [normalizer(r.text).text for r in heldout]) < 1e-6
+
+
+def test_tone_fast_path_matches_sklearn_pipeline_on_edge_cases(
+        fitted: tuple[Pipeline, ToneClassifier], normalizer: Normalizer) -> None:
+    """Repeats past the counting shortcut and the tf table, whitespace runs, characters outside
+    the BMP, long vocabulary words, text with no known feature."""
+    _, model = fitted
+    words = sorted(json.loads((model.directory / "vocabulary.json").read_text(
+        encoding="utf-8"))["word"], key=len)
+    texts = ["", "好", "😀😀 😀好的 亲", "  亲   在的  ", "\t亲\n在", "ⅩⅨ" * 3, "好" * 70,
+             "好的" * 40 + "亲", "哈" * 25_000, " ".join(words[-5:]), "".join(words[-20:]),
+             "您好" + "！" * 65, "𠀀𠀁𠀂"]
+    assert agreement(fitted, [normalizer(t).text if t.strip() else t for t in texts]) < 1e-6
+
+
+PIECES = ["亲", "您好", "不", "退款", "呵呵", "好的", "！", "？", " ", "垃圾", "随便", "自己看",
+          "😀",
+          "a", "1", "发货", "滚", "的", "。"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), max_size=60))
+def test_tone_fast_path_matches_sklearn_pipeline_on_any_mix(
+        fitted: tuple[Pipeline, ToneClassifier], pieces: list[str]) -> None:
+    assert agreement(fitted, ["".join(pieces)]) < 1e-6
 
 
 def test_tone_shipped_model_meets_heldout_target(shipped: ToneClassifier,
