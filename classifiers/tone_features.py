@@ -68,12 +68,17 @@ class VocabularyWords:
         self.__init__(state["words"])  # type: ignore[misc]
 
 
+# The compiled tone kernel packs keys of up to six characters; longer jieba words (rare names
+# and set phrases) would need a slower lookup for little gain.
+MAX_WORD_LENGTH = 6
+
+
 def segment_vocabulary(texts: Iterable[str], segment: Callable[[str], list[str]], *,
                        min_count: int = 2, max_words: int = 20_000) -> list[str]:
-    """Words of ≥ 2 characters that jieba (`segment`) finds in `texts` at least `min_count`
+    """Words of 2-6 characters that jieba (`segment`) finds in `texts` at least `min_count`
     times, most frequent first."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(w for w in segment(text)
-                      if len(w) >= 2 and not w.isspace() and any(c.isalnum() for c in w))
+        counts.update(w for w in segment(text) if 2 <= len(w) <= MAX_WORD_LENGTH
+                      and not w.isspace() and any(c.isalnum() for c in w))
     return [w for w, c in counts.most_common(max_words) if c >= min_count]

@@ -1,4 +1,5 @@
-"""The wheel a user installs carries the shipped lexicons and default policy."""
+"""The wheel a user installs carries the shipped lexicons, the default policy and the compiled
+tone kernel."""
 
 from __future__ import annotations
 
@@ -21,3 +22,5 @@ def test_wheel_bundles_lexicons_and_policy(tmp_path: Path) -> None:
     bundled = {Path(n).name for n in names if n.startswith("classifiers/_bundled/lexicons/")}
     assert shipped and shipped <= bundled
     assert "gateway/cli.py" in names
+    assert any(n.startswith("classifiers/_tone_kernel.") and n.endswith(".so") for n in names)
+    assert "-none-any" not in wheel.name  # a platform wheel: it holds compiled code

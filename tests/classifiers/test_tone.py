@@ -40,16 +40,26 @@ def shipped() -> ToneClassifier:
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer,
-           heldout: list) -> tuple[Pipeline, ToneClassifier]:  # type: ignore[type-arg]
-    """A pipeline fitted on the shipped training rows and its exported fast path."""
+def exported(tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer,
+             heldout: list) -> tuple[Pipeline, Path]:  # type: ignore[type-arg]
+    """A pipeline fitted on the shipped training rows, and the directory it was exported to."""
     rows = [r for path in default_training_data() for r in read_labelled(path)]
     rows, _ = drop_leaks(rows, heldout)
     pipeline = fit(rows, lambda t: normalizer(t).text, WordSegmenter().words,
                    TrainingSettings(max_char_features=20_000))
     directory = tmp_path_factory.mktemp("tone")
     export(pipeline, directory, {})
-    return pipeline, ToneClassifier.from_directory(directory)
+    return pipeline, directory
+
+
+@pytest.fixture(scope="module", params=["kernel", "python"])
+def fitted(request: pytest.FixtureRequest, exported: tuple[Pipeline, Path]
+           ) -> tuple[Pipeline, ToneClassifier]:
+    """The exported model on each inference path: the compiled kernel and the Python path."""
+    pipeline, directory = exported
+    model = ToneClassifier.from_directory(directory, accelerated=request.param == "kernel")
+    assert (model.kernel_ is not None) == (request.param == "kernel"), "kernel not built"
+    return pipeline, model
 
 
 def agreement(fitted: tuple[Pipeline, ToneClassifier], texts: list[str]) -> float:
@@ -155,6 +165,23 @@ def test_tone_refuses_damaged_artefacts(tmp_path: Path, name: str, content: byte
 def test_tone_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ToneModelError, match="not found"):
         ToneClassifier.from_directory(tmp_path / "nowhere")
+
+
+def test_tone_kernel_is_built() -> None:
+    """The install compiles the kernel (hatch_build.py): the gateway must not quietly run the
+    ten-times-slower Python path."""
+    assert ToneClassifier.from_directory(default_tone_model()).kernel_ is not None
+
+
+def test_tone_kernel_refuses_keys_it_cannot_pack(tmp_path: Path) -> None:
+    directory = copy_model(tmp_path)
+    vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+    vocabulary["word"][0] = "中华人民共和国万岁"
+    (directory / "vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False),
+                                               encoding="utf-8")
+    with pytest.raises(ToneModelError, match="longer than 6"):
+        ToneClassifier.from_directory(directory)
+    assert ToneClassifier.from_directory(directory, accelerated=False).predict("好").label
 
 
 def test_tone_long_repetitive_text_is_scored(shipped: ToneClassifier) -> None:
