@@ -8,7 +8,10 @@ process connects the agents and buyers over loopback and measures:
 - round-trip latency agent → buyer (send to receipt, one monotonic clock in the client), paced
   so the gateway is not saturated: p50 and p99;
 - throughput: every conversation sends its next reply as soon as the previous one arrived
-  (closed loop) for a fixed time: delivered messages per second.
+  (closed loop) for a fixed time: delivered messages per second;
+- the gateway's CPU time (user + system, /proc) per delivered message in the closed loop, the
+  figure least disturbed by other jobs on a shared machine, and the gateway's own mean scoring
+  time (`replyguard_scoring_seconds`).
 
 Replies are real service replies from ../shared/eval-data that the shipped policy delivers
 untouched (tier none), so both runs deliver the same messages and the moderated run pays the
@@ -117,8 +120,29 @@ class Gateway:
 
 # --- the client (runs in its own process) ----------------------------------------------------
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scoring_mean_us(port: int) -> float:
+    """Mean of the gateway's own replyguard_scoring_seconds histogram, in µs (nan if none)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    values = {}
+    for line in text.splitlines():
+        for key in ("replyguard_scoring_seconds_sum", "replyguard_scoring_seconds_count"):
+            if line.startswith(key + " "):
+                values[key] = float(line.split()[1])
+    count = values.get("replyguard_scoring_seconds_count", 0.0)
+    return values["replyguard_scoring_seconds_sum"] / count * 1e6 if count else float("nan")
+
+
 async def client(port: int, conversations: int, seconds: float, interval: float,
-                 texts: list[str]) -> dict[str, Any]:
+                 texts: list[str], gateway_pid: int) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     from gateway.auth import TokenService, UserRole
@@ -209,12 +233,14 @@ async def client(port: int, conversations: int, seconds: float, interval: float,
     await asyncio.gather(*(converse(i, end, True) for i in range(conversations)))
     paced = sorted(latencies)
     latencies.clear()
-    # closed loop: throughput
+    # closed loop: throughput, and the gateway's CPU time per delivered message
+    cpu_before = cpu_seconds(gateway_pid)
     start = time.perf_counter()
     end = start + seconds
     delivered = sum(await asyncio.gather(*(converse(i, end, False)
                                            for i in range(conversations))))
     elapsed = time.perf_counter() - start
+    cpu = cpu_seconds(gateway_pid) - cpu_before
     for task in background:
         task.cancel()
     for ws in [*agents, *buyers]:
@@ -226,13 +252,17 @@ async def client(port: int, conversations: int, seconds: float, interval: float,
     return {"conversations": conversations, "paced_messages": len(paced),
             "p50_ms": pick(0.50), "p99_ms": pick(0.99),
             "mean_ms": statistics.fmean(paced) * 1000 if paced else float("nan"),
-            "throughput": delivered / elapsed}
+            "throughput": delivered / elapsed,
+            "cpu_us": cpu / max(1, delivered) * 1e6, "scoring_us": scoring_mean_us(port)}
 
 
-def run_client(port: int, conversations: int, seconds: float, texts_file: Path) -> dict[str, Any]:
+def run_client(gateway: Gateway, conversations: int, seconds: float, texts_file: Path
+               ) -> dict[str, Any]:
     interval = 1.0
+    port = gateway.port
     result = subprocess.run(
-        [sys.executable, __file__, "--client", "--port", str(port), "--conversations",
+        [sys.executable, __file__, "--client", "--gateway-pid", str(gateway.process.pid),
+         "--port", str(port), "--conversations",
          str(conversations), "--seconds", str(seconds), "--interval", str(interval),
          "--texts", str(texts_file)], cwd=REPO, capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
@@ -250,11 +280,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--interval", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--gateway-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         texts = json.loads(args.texts.read_text(encoding="utf-8"))
         result = asyncio.run(client(args.port, int(args.conversations), args.seconds,
-                                    args.interval, texts))
+                                    args.interval, texts, args.gateway_pid))
         print(json.dumps(result))
         return
     sizes = [int(n) for n in args.conversations.split(",")]
@@ -265,7 +296,8 @@ def main() -> None:
     print(f"relay benchmark: {args.seconds:g} s paced + {args.seconds:g} s closed loop per run, "
           f"medians of {args.rounds} rounds; gateway and client in separate processes on "
           "loopback")
-    print(f"{'conv':>5} {'mode':>4} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8}")
+    print(f"{'conv':>5} {'mode':>4} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8} "
+          f"{'CPU µs/msg':>11} {'scoring µs':>11}")
     try:
         for size in sizes:
             runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
@@ -273,21 +305,24 @@ def main() -> None:
                 for moderation in (False, True):
                     gateway = Gateway(moderation, size)
                     try:
-                        runs[moderation].append(run_client(gateway.port, size, args.seconds,
+                        runs[moderation].append(run_client(gateway, size, args.seconds,
                                                            texts_file))
                     finally:
                         gateway.stop()
             medians = {mode: {key: statistics.median(r[key] for r in results)
-                              for key in ("p50_ms", "p99_ms", "throughput")}
+                              for key in ("p50_ms", "p99_ms", "throughput", "cpu_us",
+                                          "scoring_us")}
                        for mode, results in runs.items()}
             for moderation in (False, True):
                 m = medians[moderation]
                 print(f"{size:>5} {'on' if moderation else 'off':>4} {m['p50_ms']:>8.2f} "
-                      f"{m['p99_ms']:>8.2f} {m['throughput']:>8.0f}", flush=True)
+                      f"{m['p99_ms']:>8.2f} {m['throughput']:>8.0f} {m['cpu_us']:>11.0f} "
+                      f"{m['scoring_us']:>11.0f}", flush=True)
             on, off = medians[True], medians[False]
             print(f"{size:>5} cost: p50 {on['p50_ms'] - off['p50_ms']:+.2f} ms, p99 "
                   f"{on['p99_ms'] - off['p99_ms']:+.2f} ms, throughput kept "
-                  f"{on['throughput'] / off['throughput']:.0%}", flush=True)
+                  f"{on['throughput'] / off['throughput']:.0%}; gateway CPU per message "
+                  f"{on['cpu_us'] - off['cpu_us']:+.0f} µs", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
