@@ -48,8 +48,8 @@ cdef void _sort_ints(int32_t* values, Py_ssize_t n) noexcept nogil:
 
 
 cdef class ToneKernel:
-    cdef uint64_t[::1] short_keys
-    cdef int32_t[::1] short_rows
+    # (key, row + 1) pairs side by side, so a probe reads one cache line; row + 1 == 0: empty
+    cdef uint64_t[::1] short_table
     cdef uint64_t short_mask
     cdef uint64_t[::1] long_first
     cdef uint64_t[::1] long_rest
@@ -77,16 +77,15 @@ cdef class ToneKernel:
             raise ValueError("empty key")
         size = _table_size(len(short))
         self.short_mask = size - 1
-        short_keys = np.zeros(size, dtype=np.uint64)
-        short_rows = np.full(size, -1, dtype=np.int32)
+        table = np.zeros(2 * size, dtype=np.uint64)
         for row, key in short:
             packed = _pack(key)
             slot = _mix(packed, 0) & self.short_mask
-            while short_rows[slot] >= 0:
+            while table[2 * slot + 1]:
                 slot = (slot + 1) & self.short_mask
-            short_keys[slot] = packed
-            short_rows[slot] = row
-        self.short_keys, self.short_rows = short_keys, short_rows
+            table[2 * slot] = packed
+            table[2 * slot + 1] = row + 1
+        self.short_table = table
         size = _table_size(len(long))
         self.long_mask = size - 1
         first = np.zeros(size, dtype=np.uint64)
@@ -133,7 +132,7 @@ cdef class ToneKernel:
 
     cdef object _score(self, str text, Py_ssize_t n, int kind, void* data, int32_t* found):
         cdef Py_ssize_t i, k, count = 0, start, run
-        cdef uint64_t packed, slot, a, b
+        cdef uint64_t packed, slot, a, b, entry
         cdef uint64_t code
         cdef int32_t row
         cdef int L = self.n_labels
@@ -151,11 +150,11 @@ cdef class ToneKernel:
                 packed = (packed << BITS) | <uint64_t> PyUnicode_READ(kind, data, i + k)
                 slot = _mix(packed, 0) & self.short_mask
                 while True:
-                    row = self.short_rows[slot]
-                    if row < 0:
+                    entry = self.short_table[2 * slot + 1]
+                    if entry == 0:
                         break
-                    if self.short_keys[slot] == packed:
-                        found[count] = row
+                    if self.short_table[2 * slot] == packed:
+                        found[count] = <int32_t> (entry - 1)
                         count += 1
                         break
                     slot = (slot + 1) & self.short_mask

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from classifiers import policy_file
 from classifiers.errors import PolicyError
@@ -54,6 +55,16 @@ def _match_holds(when: Conditions, match: Match) -> bool:
             and (when.evasion is None or when.evasion == match.evasion))
 
 
+class _OtherRule(NamedTuple):
+    """A rule on tone or message shape, checked for every message."""
+
+    position: int  # in the policy file: ties go to the rule written first
+    rule: Rule
+    roles: frozenset[Role]
+    thresholds: tuple[tuple[str, float], ...]
+    has_shape: bool
+
+
 class ShopPolicy:
     """One shop's effective policy (the default merged with its override), compiled."""
 
@@ -70,13 +81,14 @@ class ShopPolicy:
         # category -> rules that need it, in order, so a message with no hit costs nothing;
         # rules on tone or shape are checked for every message
         self._by_category: dict[str, list[tuple[int, Rule]]] = {}
-        # (index, rule, its roles, its tone thresholds): plain values for the per-message loop
-        self._other: list[tuple[int, Rule, frozenset[Role], tuple[tuple[str, float], ...]]] = []
+        # plain values for the per-message loop (every agent message walks these rules)
+        self._other: list[_OtherRule] = []
         self._timed = any(r.when.during or r.when.outside for r in rules)
         for index, rule in enumerate(rules):
             if rule.when.tone or rule.when.has_shape:
-                self._other.append((index, rule, frozenset(rule.when.roles),
-                                    tuple(rule.when.tone.items())))
+                self._other.append(_OtherRule(index, rule, frozenset(rule.when.roles),
+                                              tuple(rule.when.tone.items()),
+                                              rule.when.has_shape))
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
@@ -94,18 +106,22 @@ class ShopPolicy:
                 if role in rule.when.roles and _match_holds(rule.when, match) \
                         and self._context_holds(rule.when, now):
                     candidates.append((index, rule))
-        for index, rule, roles, thresholds in self._other:
+        scores = tone.scores if tone is not None else {}
+        for index, rule, roles, thresholds, has_shape in self._other:
             if role not in roles:
                 continue
+            if thresholds:
+                for label, threshold in thresholds:
+                    if scores.get(label, 0.0) >= threshold:
+                        break
+                else:
+                    continue
             when = rule.when
-            if thresholds and (tone is None or not any(
-                    tone.scores.get(label, 0.0) >= threshold for label, threshold in thresholds)):
-                continue
             if when.unmatched and matches:
                 continue
             if when.categories and not any(_match_holds(when, m) for m in matches):
                 continue
-            if when.has_shape:
+            if has_shape:
                 shape = shape or MessageShape(text)
                 if not self._shape_holds(when, shape):
                     continue

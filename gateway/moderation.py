@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from prometheus_client.metrics import Counter as CounterChild
-
 from classifiers.errors import InputError
 from classifiers.policy import Decision, ShopPolicy
 from classifiers.policy_schema import RouteSettings
@@ -105,7 +103,6 @@ class Moderator:
         self.counter = counter
         self.metrics = metrics
         self.clock = clock
-        self._counters: dict[tuple[Tier, Role], CounterChild] = {}
 
     async def moderate(self, text: str, role: Role, *, shop: str | None, user: str,
                        now: datetime | None = None) -> Moderation:
@@ -128,12 +125,7 @@ class Moderator:
         if verdict.tier is not Tier.NONE:
             verdict = await self._escalate(policy, verdict, shop, user, now)
         if self.metrics is not None:
-            counter = self._counters.get((verdict.tier, role))
-            if counter is None:  # labels() costs a lock and a hash per call: resolve once
-                counter = self._counters[(verdict.tier, role)] = \
-                    self.metrics.messages.labels(str(verdict.tier), str(role))
-            counter.inc()
-            self.metrics.scoring_seconds.observe(verdict.timing_us / 1e6)
+            self.metrics.scoring.observe(verdict.tier.value, role.value, verdict.timing_us / 1e6)
         if verdict.tier is Tier.NONE and role is not Role.BUYER:
             return Moderation(verdict, _PASS)
         return Moderation(verdict, intervention_for(policy, verdict))

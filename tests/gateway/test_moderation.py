@@ -165,3 +165,18 @@ def test_metrics_count_messages_by_tier_and_role(scorer: Scorer) -> None:
     sample = metrics.registry.get_sample_value
     assert sample("replyguard_messages_total", {"tier": "none", "role": "agent"}) == 2.0
     assert sample("replyguard_messages_total", {"tier": "notice", "role": "agent"}) == 1.0
+    assert sample("replyguard_scoring_seconds_count") == 3.0
+    assert sample("replyguard_scoring_seconds_bucket", {"le": "+Inf"}) == 3.0
+    assert 0.0 < sample("replyguard_scoring_seconds_sum") < 1.0  # type: ignore[operator]
+
+
+def test_scoring_histogram_buckets_are_cumulative_and_inclusive() -> None:
+    metrics = Metrics()
+    for seconds in (10e-6, 50e-6, 60e-6, 0.2):
+        metrics.scoring.observe("none", "agent", seconds)
+    sample = metrics.registry.get_sample_value
+    assert sample("replyguard_scoring_seconds_bucket", {"le": "5e-05"}) == 2.0  # ≤ bound
+    assert sample("replyguard_scoring_seconds_bucket", {"le": "0.0001"}) == 3.0
+    assert sample("replyguard_scoring_seconds_bucket", {"le": "0.05"}) == 3.0
+    assert sample("replyguard_scoring_seconds_bucket", {"le": "+Inf"}) == 4.0
+    assert sample("replyguard_scoring_seconds_sum") == pytest.approx(0.20012)
