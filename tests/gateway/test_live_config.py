@@ -209,7 +209,9 @@ def test_change_on_one_node_reaches_the_other_through_redis(
             assert (await live_a.reload("api")).result == "applied"
             await wait_for(lambda: live_b.version == live_a.version)
             assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
-            assert "大聪明" in (source_b.lexicon_dir / "sarcasm.txt").read_text(encoding="utf-8")
+            # B writes its files right after the swap (and before it heartbeats the version)
+            await wait_for(lambda: "大聪明" in (source_b.lexicon_dir / "sarcasm.txt").read_text(
+                encoding="utf-8"))
             nodes = await settled(sync_a, 2)
             assert {n: s["version"] for n, s in nodes.items()} == \
                 {"node-a": live_a.version, "node-b": live_a.version}
