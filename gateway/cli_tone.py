@@ -89,10 +89,10 @@ def train_command(
         console.print(f"[yellow]COLD not found at {cold_path}; training without it[/]")
         cold_path = None
     try:
-        rows = [row for path in files for row in read_labelled(path)]
+        rows = [row for path in files for row in read_labelled(path, settings.neutral_weight)]
         held = read_labelled(heldout)
         if cold_path is not None:
-            rows += read_cold(cold_path, settings.cold_weight)
+            rows += read_cold(cold_path, settings.cold_weight, settings.cold_safe_weight)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     rows, leaked = drop_leaks(rows, held)
@@ -113,6 +113,9 @@ def train_command(
             "dropped_as_heldout_duplicates": leaked,
             "data_sha256": files_sha256(sources),
             "cold_weight": settings.cold_weight if cold_path else 0.0,
+            "cold_safe_weight": (settings.cold_weight if settings.cold_safe_weight is None
+                                 else settings.cold_safe_weight) if cold_path else 0.0,
+            "neutral_weight": settings.neutral_weight,
             "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
                     "safe -> neutral" if cold_path else None,
         }})
