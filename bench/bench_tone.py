@@ -48,6 +48,9 @@ from classifiers.tone_training import (  # noqa: E402
 from gateway.cli_tone import evaluate_model  # noqa: E402
 
 OFFENSIVE_CATEGORIES = {"abuse", "discrimination"}
+# Chooses tone training settings instead of COLD's dev split, which shares train's labelling
+# (docs/tone.md); never trained on.
+SELECTION_SET = Path(__file__).resolve().parent / "data" / "cold_style_select.csv"
 
 
 def timed(function, items, repeats: int = 5) -> float:  # type: ignore[no-untyped-def]
@@ -86,35 +89,44 @@ def speed(messages: list[str]) -> None:
           f"faster than scikit-learn; shipped model (kernel) {ours_shipped:.1f} µs/message")
 
 
+def offensive_accuracy(scorer: Scorer, path: Path, name: str, note: str = "") -> None:
+    """The offensive decision on a COLD-style file (columns text, label 0/1): flagged when the
+    verdict has an abuse/discrimination category or the tone label is abusive."""
+    if not path.exists():
+        print(f"{name}: {path} not found, skipped")
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    hits = {"lexicon": 0, "tone": 0, "combined": 0}
+    flagged_combined = []
+    for row in rows:
+        verdict = scorer.score(row["text"], Role.AGENT)
+        lexicon = bool(OFFENSIVE_CATEGORIES & set(verdict.categories))
+        tone = verdict.tone is not None and verdict.tone.label == "abusive"
+        truth = row["label"] == "1"
+        hits["lexicon"] += lexicon == truth
+        hits["tone"] += tone == truth
+        hits["combined"] += (lexicon or tone) == truth
+        flagged_combined.append((lexicon or tone, truth))
+    tp = sum(f and t for f, t in flagged_combined)
+    fp = sum(f and not t for f, t in flagged_combined)
+    fn = sum(t and not f for f, t in flagged_combined)
+    print(f"{name} ({len(rows):,} rows), offensive = abuse/discrimination category or tone "
+          f"abusive: accuracy {hits['combined'] / len(rows):.4f} (lexicon alone "
+          f"{hits['lexicon'] / len(rows):.4f}, tone alone {hits['tone'] / len(rows):.4f}); "
+          f"offensive P {tp / max(1, tp + fp):.3f} R {tp / max(1, tp + fn):.3f}"
+          + (f"; {note}" if note else ""))
+
+
 def accuracy(scorer: Scorer) -> None:
     assert scorer.tone is not None
     metrics = evaluate_model(scorer.tone, default_heldout_data(), scorer.normalizer)
     print(f"held-out ({metrics['rows']} rows): macro-F1 {metrics['macro_f1']:.3f}, accuracy "
           f"{metrics['accuracy']:.3f}; per class F1 " + ", ".join(
               f"{k} {v['f1']:.3f}" for k, v in metrics["per_class"].items()))
-    path = EVAL_DATA / "cold" / "test.csv"
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        hits = {"lexicon": 0, "tone": 0, "combined": 0}
-        flagged_combined = []
-        for row in rows:
-            verdict = scorer.score(row["text"], Role.AGENT)
-            lexicon = bool(OFFENSIVE_CATEGORIES & set(verdict.categories))
-            tone = verdict.tone is not None and verdict.tone.label == "abusive"
-            truth = row["label"] == "1"
-            hits["lexicon"] += lexicon == truth
-            hits["tone"] += tone == truth
-            hits["combined"] += (lexicon or tone) == truth
-            flagged_combined.append((lexicon or tone, truth))
-        tp = sum(f and t for f, t in flagged_combined)
-        fp = sum(f and not t for f, t in flagged_combined)
-        fn = sum(t and not f for f, t in flagged_combined)
-        print(f"COLD test ({len(rows):,} rows), offensive = abuse/discrimination category or tone "
-              f"abusive: accuracy {hits['combined'] / len(rows):.4f} (lexicon alone "
-              f"{hits['lexicon'] / len(rows):.4f}, tone alone {hits['tone'] / len(rows):.4f}); "
-              f"offensive P {tp / (tp + fp):.3f} R {tp / (tp + fn):.3f}; "
-              "published: COLDetector 0.81, roberta-base-cold 0.8275, all-safe 0.604")
+    offensive_accuracy(scorer, SELECTION_SET, "selection set (hand-written, COLD-style)")
+    offensive_accuracy(scorer, EVAL_DATA / "cold" / "test.csv", "COLD test",
+                       "published: COLDetector 0.81, roberta-base-cold 0.8275, all-safe 0.604")
     for name in SERVICE_REPLIES:
         texts = list(service_replies(name))
         verdicts = [scorer.score(t, Role.AGENT) for t in texts]
@@ -128,11 +140,13 @@ def accuracy(scorer: Scorer) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--model", type=Path, default=default_tone_model(),
+                        help="tone model directory [default: the shipped model]")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
-                         tone_model=default_tone_model())
+                         tone_model=args.model)
     accuracy(scorer)
     messages = realistic_messages(args.messages)
     speed(messages)
