@@ -39,6 +39,9 @@ def default_heldout_data() -> Path:
     return _PACKAGE / "data" / "tone_heldout.csv"
 
 
-def default_cold_train() -> Path:
-    """COLD's train split in the shared evaluation data beside a checkout (never copied here)."""
-    return _PACKAGE.parent.parent / "shared" / "eval-data" / "cold" / "train.csv"
+def default_cold_splits() -> list[Path]:
+    """COLD's train and dev splits in the shared evaluation data beside a checkout (never copied
+    here). Dev is trained on too: settings are chosen on the project's own sets (docs/tone.md),
+    so dev is free for the final fit; the test split is only ever evaluated on."""
+    cold = _PACKAGE.parent.parent / "shared" / "eval-data" / "cold"
+    return [cold / "train.csv", cold / "dev.csv"]

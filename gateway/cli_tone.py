@@ -22,7 +22,7 @@ from classifiers.errors import ConfigError
 from classifiers.normalize import Normalizer
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import (
-    default_cold_train,
+    default_cold_splits,
     default_heldout_data,
     default_tone_model,
     default_training_data,
@@ -63,9 +63,9 @@ def train_command(
     heldout: Annotated[Path | None, typer.Option(
         help="held-out split, never trained on [default: classifiers/data/tone_heldout.csv]")]
         = None,
-    cold: Annotated[Path | None, typer.Option(
-        help="COLD train split for the abusive dimension [default: ../shared/eval-data]")]
-        = None,
+    cold: Annotated[list[Path] | None, typer.Option(
+        help="COLD split for the abusive dimension; repeatable, never the test split "
+             "[default: train and dev in ../shared/eval-data/cold]")] = None,
     no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
     out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
         Path("tone-candidate"),
@@ -82,17 +82,21 @@ def train_command(
     files = list(data or default_training_data()) + list(extra or [])
     if not files:
         raise fail("no training data (give --data FILE)", EXIT_USAGE)
-    cold_path = None if no_cold else (cold or default_cold_train())
-    if cold_path is not None and not cold_path.exists():
-        if cold is not None:
-            raise fail(f"{cold_path}: not found", EXIT_USAGE)
-        console.print(f"[yellow]COLD not found at {cold_path}; training without it[/]")
-        cold_path = None
+    cold_paths = [] if no_cold else list(cold or default_cold_splits())
+    missing = [path for path in cold_paths if not path.exists()]
+    if missing and cold:
+        raise fail(f"{missing[0]}: not found", EXIT_USAGE)
+    if missing:
+        console.print(f"[yellow]COLD not found at {missing[0].parent}; training without it[/]")
+        cold_paths = []
+    if any(path.name == "test.csv" for path in cold_paths):
+        raise fail("COLD's test split is for evaluation only; train on train.csv/dev.csv",
+                   EXIT_USAGE)
     try:
         rows = [row for path in files for row in read_labelled(path, settings.neutral_weight)]
         held = read_labelled(heldout)
-        if cold_path is not None:
-            rows += read_cold(cold_path, settings.cold_weight, settings.cold_safe_weight)
+        for path in cold_paths:
+            rows += read_cold(path, settings.cold_weight, settings.cold_safe_weight)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     rows, leaked = drop_leaks(rows, held)
@@ -107,17 +111,17 @@ def train_command(
         except ConfigError as exc:
             raise fail(str(exc), EXIT_CONFIG) from None
         progress.update(task, description="exporting and evaluating")
-        sources = [*files, *( [cold_path] if cold_path else [])]
+        sources = [*files, *cold_paths]
         export(pipeline, out, {"training": {
             "files": [f"{p.parent.name}/{p.name}" for p in sources], "rows": len(rows),
             "dropped_as_heldout_duplicates": leaked,
             "data_sha256": files_sha256(sources),
-            "cold_weight": settings.cold_weight if cold_path else 0.0,
+            "cold_weight": settings.cold_weight if cold_paths else 0.0,
             "cold_safe_weight": (settings.cold_weight if settings.cold_safe_weight is None
-                                 else settings.cold_safe_weight) if cold_path else 0.0,
+                                 else settings.cold_safe_weight) if cold_paths else 0.0,
             "neutral_weight": settings.neutral_weight,
             "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
-                    "safe -> neutral" if cold_path else None,
+                    "safe -> neutral" if cold_paths else None,
         }})
         model = ToneClassifier.from_directory(out)
         metrics = evaluate_model(model, heldout, normalizer)

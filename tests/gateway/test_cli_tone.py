@@ -100,3 +100,39 @@ def test_cli_train_too_little_data_is_a_clear_error(tmp_path: Path) -> None:
                                  "--out", str(tmp_path / "m")])
     assert result.exit_code == 3
     assert "no training rows for label(s): abusive, perfunctory, sarcastic" in result.output
+
+
+def test_cli_train_refuses_cold_test_split(tmp_path: Path) -> None:
+    test_split = tmp_path / "test.csv"
+    test_split.write_text("text,label\n你们这些人真恶心,1\n", encoding="utf-8")
+    train = write_rows(tmp_path / "t.csv", ROWS)
+    result = runner.invoke(app, ["train", "--data", str(train), "--cold", str(test_split),
+                                 "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "evaluation only" in " ".join(result.output.split())
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_train_missing_cold_split_named(tmp_path: Path) -> None:
+    train = write_rows(tmp_path / "t.csv", ROWS)
+    result = runner.invoke(app, ["train", "--data", str(train), "--cold", str(tmp_path / "x.csv"),
+                                 "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "x.csv: not found" in " ".join(result.output.split())
+
+
+def test_cli_train_reads_every_cold_split_given(tmp_path: Path) -> None:
+    train = write_rows(tmp_path / "t.csv", ROWS)
+    heldout = write_rows(tmp_path / "h.csv", {label: texts[:2] for label, texts in ROWS.items()})
+    splits = []
+    for name, rows in (("train.csv", "你们这些人真恶心,1\n地域之间多交流挺好,0\n"),
+                       ("dev.csv", "这帮人就是垃圾,1\n")):
+        splits += ["--cold", str(tmp_path / name)]
+        (tmp_path / name).write_text("text,label\n" + rows, encoding="utf-8")
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", "--data", str(train), "--heldout", str(heldout),
+                                 *splits, "--min-df", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    training = json.loads((out / "model.json").read_text(encoding="utf-8"))["training"]
+    assert training["files"][-2:] == [f"{tmp_path.name}/train.csv", f"{tmp_path.name}/dev.csv"]
+    assert training["rows"] == 20 + 3
