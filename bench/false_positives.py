@@ -2,7 +2,7 @@
 shipped lexicons, tone model and default policy would hold (suggest-edit or stronger), with what
 was flagged.
 
-    python bench/false_positives.py [--show 40]
+    python bench/false_positives.py [--show 40] [--model DIR]
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from classifiers.tiers import Tier  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=30, help="flagged examples to print")
+    parser.add_argument("--model", type=Path, default=default_tone_model(),
+                        help="tone model directory [default: the shipped model]")
     args = parser.parse_args()
-    scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
-                         tone_model=default_tone_model())
+    scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=args.model)
     for name in SERVICE_REPLIES:
         tiers: Counter[str] = Counter()
         terms: Counter[str] = Counter()
@@ -50,8 +51,10 @@ def main() -> None:
         print("  by tier:", dict(tiers.most_common()))
         print("  top terms:", terms.most_common(15))
         for verdict in flagged[:args.show]:
+            tone = (f" tone {verdict.tone.label} {verdict.tone.scores[verdict.tone.label]:.2f}"
+                    if verdict.tone else "")
             print(f"    [{verdict.tier}] {verdict.text[:70]!r} <- "
-                  f"{[(m.term, m.text) for m in verdict.matches]}")
+                  f"{[(m.term, m.text) for m in verdict.matches]}{tone}")
 
 
 if __name__ == "__main__":
