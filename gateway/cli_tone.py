@@ -182,9 +182,11 @@ def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
     console.print(confusion)
     thresholds = Table("label", *(f"≥{t['threshold']}" for t in
                                   metrics["thresholds"][labels[0]]),
-                       title="precision / recall when flagging a label at a threshold")
+                       title="precision / recall (%) when flagging a label at a threshold")
+    # Whole percents keep the seven columns inside an 80-column terminal, where rich would
+    # otherwise cut "0.94/0.79" to "0.94/0.…".
     for label in labels:
-        thresholds.add_row(label, *(f"{t['precision']:.2f}/{t['recall']:.2f}"
+        thresholds.add_row(label, *(f"{100 * t['precision']:.0f}/{100 * t['recall']:.0f}"
                                     for t in metrics["thresholds"][label]))
     console.print(thresholds)
 

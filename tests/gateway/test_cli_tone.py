@@ -76,6 +76,7 @@ def test_cli_eval_prints_tables(trained: tuple[Path, Path]) -> None:
     result = runner.invoke(app, ["eval", "--model", str(out), "--data", str(heldout)])
     assert result.exit_code == 0
     assert "macro-F1" in result.output and "precision" in result.output
+    assert "…" not in result.output  # no figure cut short in an 80-column terminal
 
 
 def test_cli_train_bad_label_names_file_and_line(tmp_path: Path) -> None:
