@@ -1,7 +1,7 @@
 """Tone model: fast single-message inference side by side with scikit-learn, and the accuracy
 figures of the shipped model (held-out split, COLD test, false positives on real replies).
 
-    python bench/bench_tone.py [--messages 20000]
+    python bench/bench_tone.py [--messages 20000] [--model DIR] [--select]
 
 Speed: a pipeline is fitted here on the shipped training files (no COLD, to keep the run short),
 exported, and the same messages are scored by `pipeline.predict_proba([text])` and by the two
@@ -51,6 +51,10 @@ OFFENSIVE_CATEGORIES = {"abuse", "discrimination"}
 # Chooses tone training settings instead of COLD's dev split, which shares train's labelling
 # (docs/tone.md); never trained on.
 SELECTION_SET = Path(__file__).resolve().parent / "data" / "cold_style_select.csv"
+# Hand-written sincere replies (compliments, thanks, blessings, apologies, questions,
+# confirmations, often ending in 呢) beside sarcastic ones that use the same words; never
+# trained on.
+SINCERE_PROBE = Path(__file__).resolve().parent / "data" / "tone_sincere_probe.csv"
 
 
 def timed(function, items, repeats: int = 5) -> float:  # type: ignore[no-untyped-def]
@@ -118,15 +122,35 @@ def offensive_accuracy(scorer: Scorer, path: Path, name: str, note: str = "") ->
           + (f"; {note}" if note else ""))
 
 
-def accuracy(scorer: Scorer) -> None:
+def sincere_probe(scorer: Scorer) -> None:
+    """How often sincere replies are held, and sarcastic ones caught, by the whole scorer."""
+    with SINCERE_PROBE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    held: dict[str, list[bool]] = {}
+    called_sarcastic: dict[str, list[bool]] = {}
+    for row in rows:
+        verdict = scorer.score(row["text"], Role.AGENT)
+        held.setdefault(row["label"], []).append(
+            verdict.tier.severity >= Tier.SUGGEST_EDIT.severity)
+        called_sarcastic.setdefault(row["label"], []).append(
+            verdict.tone is not None and verdict.tone.label == "sarcastic")
+    print("sincere probe: " + "; ".join(
+        f"{label} {len(flags)}: held {sum(flags)} ({100 * sum(flags) / len(flags):.0f}%), "
+        f"tone label sarcastic {sum(called_sarcastic[label])}"
+        for label, flags in sorted(held.items())))
+
+
+def accuracy(scorer: Scorer, cold_test: bool = True) -> None:
     assert scorer.tone is not None
     metrics = evaluate_model(scorer.tone, default_heldout_data(), scorer.normalizer)
     print(f"held-out ({metrics['rows']} rows): macro-F1 {metrics['macro_f1']:.3f}, accuracy "
           f"{metrics['accuracy']:.3f}; per class F1 " + ", ".join(
               f"{k} {v['f1']:.3f}" for k, v in metrics["per_class"].items()))
+    sincere_probe(scorer)
     offensive_accuracy(scorer, SELECTION_SET, "selection set (hand-written, COLD-style)")
-    offensive_accuracy(scorer, EVAL_DATA / "cold" / "test.csv", "COLD test",
-                       "published: COLDetector 0.81, roberta-base-cold 0.8275, all-safe 0.604")
+    if cold_test:
+        offensive_accuracy(scorer, EVAL_DATA / "cold" / "test.csv", "COLD test",
+                           "published: COLDetector 0.81, roberta-base-cold 0.8275, all-safe 0.604")
     for name in SERVICE_REPLIES:
         texts = list(service_replies(name))
         verdicts = [scorer.score(t, Role.AGENT) for t in texts]
@@ -142,12 +166,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--model", type=Path, default=default_tone_model(),
                         help="tone model directory [default: the shipped model]")
+    parser.add_argument("--select", action="store_true",
+                        help="choosing settings: accuracy figures only, without COLD test")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
                          tone_model=args.model)
-    accuracy(scorer)
+    accuracy(scorer, cold_test=not args.select)
+    if args.select:
+        return
     messages = realistic_messages(args.messages)
     speed(messages)
     full = timed(lambda t: scorer.score(t, Role.AGENT), [m for m in messages if len(m) < 5000])
