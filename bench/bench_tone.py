@@ -55,6 +55,9 @@ SELECTION_SET = Path(__file__).resolve().parent / "data" / "cold_style_select.cs
 # confirmations, often ending in 呢) beside sarcastic ones that use the same words; never
 # trained on.
 SINCERE_PROBE = Path(__file__).resolve().parent / "data" / "tone_sincere_probe.csv"
+# Hand-written safe anti-bias comments about region, race and gender; never trained on (the
+# tone_train* glob does not pick it up).
+ANTI_BIAS_PROBE = default_heldout_data().parent / "tone_probe_neutral.csv"
 
 
 def timed(function, items, repeats: int = 5) -> float:  # type: ignore[no-untyped-def]
@@ -147,6 +150,11 @@ def accuracy(scorer: Scorer, cold_test: bool = True) -> None:
           f"{metrics['accuracy']:.3f}; per class F1 " + ", ".join(
               f"{k} {v['f1']:.3f}" for k, v in metrics["per_class"].items()))
     sincere_probe(scorer)
+    probe = [row.text for row in read_labelled(ANTI_BIAS_PROBE)]
+    abusive = sum(scorer.score(text, Role.AGENT).tone.label == "abusive"  # type: ignore[union-attr]
+                  for text in probe)
+    print(f"anti-bias probe: {abusive} of {len(probe)} ({100 * abusive / len(probe):.0f}%) "
+          f"called abusive")
     offensive_accuracy(scorer, SELECTION_SET, "selection set (hand-written, COLD-style)")
     if cold_test:
         offensive_accuracy(scorer, EVAL_DATA / "cold" / "test.csv", "COLD test",
