@@ -215,9 +215,12 @@ ClientFactory = Callable[..., TestClient]
 
 @pytest.fixture
 def gateway_settings(tmp_path: Path) -> Settings:
-    """Embedded defaults in a fresh data directory; a fixed secret; generous rate limits."""
+    """Embedded defaults in a fresh data directory; a fixed secret; generous rate limits;
+    no retention purge. The record factories date records from 2025-03-01, so the default
+    180-day purge, which runs as the app starts, raced the fixtures that store them (and, once
+    2025-08-28 had passed, sometimes deleted them first). Retention tests set it explicitly."""
     return Settings(data_dir=tmp_path / "data", secret=SecretStr(TEST_SECRET),
-                    watch_config=False, rate_per_s=1000.0, rate_burst=1000)
+                    watch_config=False, rate_per_s=1000.0, rate_burst=1000, retention_days=0)
 
 
 @pytest.fixture
