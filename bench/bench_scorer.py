@@ -146,7 +146,7 @@ def bench_build(label: str, lexicon: Lexicon, scorer: Scorer) -> None:
 def synthetic_lexicon(size: int) -> Lexicon:
     rng = random.Random(42)
     common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
-    terms = set()
+    terms: set[str] = set()
     while len(terms) < size:
         terms.add("".join(rng.choice(common) + chr(rng.randint(0x4E00, 0x9FA5))
                           for _ in range(rng.randint(1, 3))))

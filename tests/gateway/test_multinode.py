@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory,
     try:
         for process, port, name in ((a, port_a, "node-a"), (b, port_b, "node-b")):
             log = tmp_path / name / "node.log"
-            wait_ready(process, port, lambda log=log: log.read_text(errors="replace"))
+            wait_ready(process, port, partial(log.read_text, errors="replace"))
         yield port_a, port_b, tmp_path
     finally:
         for process in (a, b):

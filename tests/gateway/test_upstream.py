@@ -145,9 +145,10 @@ def test_held_and_blocked_messages_never_go_up(client_factory: ClientFactory,
 def test_upstream_frames_come_down_untouched(client_factory: ClientFactory,
                                              token_for: TokenFor,
                                              upstream: ChatServer) -> None:
-    frames = [{"type": "message", "conversation": "c9", "from": {"role": "buyer", "user": "u9"},
-               "text": "在吗？能便宜点吗"},
-              {"type": "typing", "conversation": "c9", "vendor_field": [1, 2, 3]}]
+    frames: list[dict[str, Any]] = [
+        {"type": "message", "conversation": "c9", "from": {"role": "buyer", "user": "u9"},
+         "text": "在吗？能便宜点吗"},
+        {"type": "typing", "conversation": "c9", "vendor_field": [1, 2, 3]}]
     with agent_peer(client_factory, token_for, upstream.url) as session:
         agent = Peer(session)
         wait_for(lambda: len(upstream.clients) == 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers.normalize import NormalizeStep
 from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.case import Case
 from classifiers.normalize.digits import Digits
@@ -14,8 +15,8 @@ from classifiers.normalize.separators import Separators
 from classifiers.normalize.width import Width
 
 
-def run(step: object, text: str) -> NormalizedText:
-    return step(NormalizedText.of(text))  # type: ignore[operator]
+def run(step: NormalizeStep, text: str) -> NormalizedText:
+    return step(NormalizedText.of(text))
 
 
 @pytest.mark.parametrize(("text", "expected"), [
