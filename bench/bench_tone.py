@@ -33,7 +33,7 @@ from classifiers.resources import (  # noqa: E402
     default_tone_model,
     default_training_data,
 )
-from classifiers.results import Role  # noqa: E402
+from classifiers.results import Role, Verdict  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
@@ -96,20 +96,28 @@ def speed(messages: list[str]) -> None:
           f"faster than scikit-learn; shipped model (kernel) {ours_shipped:.1f} µs/message")
 
 
+def called(verdict: Verdict, label: str) -> bool:
+    return verdict.tone is not None and verdict.tone.label == label
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def offensive_accuracy(scorer: Scorer, path: Path, name: str, note: str = "") -> None:
     """The offensive decision on a COLD-style file (columns text, label 0/1): flagged when the
     verdict has an abuse/discrimination category or the tone label is abusive."""
     if not path.exists():
         print(f"{name}: {path} not found, skipped")
         return
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(path)
     hits = {"lexicon": 0, "tone": 0, "combined": 0}
     flagged_combined = []
     for row in rows:
         verdict = scorer.score(row["text"], Role.AGENT)
         lexicon = bool(OFFENSIVE_CATEGORIES & set(verdict.categories))
-        tone = verdict.tone is not None and verdict.tone.label == "abusive"
+        tone = called(verdict, "abusive")
         truth = row["label"] == "1"
         hits["lexicon"] += lexicon == truth
         hits["tone"] += tone == truth
@@ -127,8 +135,7 @@ def offensive_accuracy(scorer: Scorer, path: Path, name: str, note: str = "") ->
 
 def sincere_probe(scorer: Scorer) -> None:
     """How often sincere replies are held, and sarcastic ones caught, by the whole scorer."""
-    with SINCERE_PROBE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(SINCERE_PROBE)
     held: dict[str, list[bool]] = {}
     called_sarcastic: dict[str, list[bool]] = {}
     for row in rows:
@@ -136,7 +143,7 @@ def sincere_probe(scorer: Scorer) -> None:
         held.setdefault(row["label"], []).append(
             verdict.tier.severity >= Tier.SUGGEST_EDIT.severity)
         called_sarcastic.setdefault(row["label"], []).append(
-            verdict.tone is not None and verdict.tone.label == "sarcastic")
+            called(verdict, "sarcastic"))
     print("sincere probe: " + "; ".join(
         f"{label} {len(flags)}: held {sum(flags)} ({100 * sum(flags) / len(flags):.0f}%), "
         f"tone label sarcastic {sum(called_sarcastic[label])}"
@@ -150,9 +157,8 @@ def accuracy(scorer: Scorer, cold_test: bool = True) -> None:
           f"{metrics['accuracy']:.3f}; per class F1 " + ", ".join(
               f"{k} {v['f1']:.3f}" for k, v in metrics["per_class"].items()))
     sincere_probe(scorer)
-    probe = [row.text for row in read_labelled(ANTI_BIAS_PROBE)]
-    abusive = sum(scorer.score(text, Role.AGENT).tone.label == "abusive"  # type: ignore[union-attr]
-                  for text in probe)
+    probe = read_rows(ANTI_BIAS_PROBE)
+    abusive = sum(called(scorer.score(row["text"], Role.AGENT), "abusive") for row in probe)
     print(f"anti-bias probe: {abusive} of {len(probe)} ({100 * abusive / len(probe):.0f}%) "
           f"called abusive")
     offensive_accuracy(scorer, SELECTION_SET, "selection set (hand-written, COLD-style)")
