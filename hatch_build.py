@@ -1,4 +1,4 @@
-"""Build hook: compiles the tone model's C kernel (classifiers/_tone_kernel.pyx) with Cython.
+"""Build hook: compiles the tone model's C kernel (classifiers/tone/_kernel.pyx) with Cython.
 
 The kernel is built in place, next to its source, so an editable install (`pip install -e .`)
 imports it straight from the checkout, and a wheel carries it as an artefact (the wheel is then
@@ -14,7 +14,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-KERNEL = "classifiers/_tone_kernel.pyx"
+KERNEL = "classifiers/tone/_kernel.pyx"
 
 
 class ToneKernelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -30,13 +30,13 @@ class ToneKernelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         cwd = os.getcwd()
         os.chdir(self.root)  # setuptools resolves sources and the in-place target from here
         try:
-            extensions = cythonize([Extension("classifiers._tone_kernel", [KERNEL])],
+            extensions = cythonize([Extension("classifiers.tone._kernel", [KERNEL])],
                                    quiet=True, language_level=3)
             command = build_ext(Distribution({"ext_modules": extensions}))
             command.inplace = True
             command.ensure_finalized()
             command.run()
-            built = command.get_ext_fullpath("classifiers._tone_kernel")
+            built = command.get_ext_fullpath("classifiers.tone._kernel")
         finally:
             os.chdir(cwd)
         build_data["pure_python"] = False

@@ -54,7 +54,7 @@ from classifiers.resources import (  # noqa: E402
 )
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
-from classifiers.tone_training import read_labelled  # noqa: E402
+from classifiers.tone.training import read_labelled  # noqa: E402
 
 SECRET = "bench-relay-secret-" + "x" * 32
 SHOP = "bench"

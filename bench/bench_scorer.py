@@ -30,14 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.lexicon import Lexicon, Term  # noqa: E402
-from classifiers.policy import Policy  # noqa: E402
+from classifiers.policy.decide import Policy  # noqa: E402
 from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
 from classifiers.results import Role  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
 
 PEER = EVAL_DATA.parent / "peers" / "houbb-sensitive-word" / "houbb-sensitive-word.jar"
-DATA = Path(__file__).resolve().parent.parent / "classifiers" / "data"
+DATA = Path(__file__).resolve().parent.parent / "classifiers" / "tone" / "data"
 
 
 def realistic_messages(count: int) -> list[str]:

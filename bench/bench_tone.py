@@ -37,15 +37,15 @@ from classifiers.results import Role, Verdict  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
-from classifiers.tone import ToneClassifier  # noqa: E402
-from classifiers.tone_training import (  # noqa: E402
+from classifiers.tone.classifier import ToneClassifier  # noqa: E402
+from classifiers.tone.training import (  # noqa: E402
     TrainingSettings,
     drop_leaks,
     export,
     fit,
     read_labelled,
 )
-from gateway.cli_tone import evaluate_model  # noqa: E402
+from gateway.cli.tone import evaluate_model  # noqa: E402
 
 OFFENSIVE_CATEGORIES = {"abuse", "discrimination"}
 # Chooses tone training settings instead of COLD's dev split, which shares train's labelling

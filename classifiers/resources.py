@@ -28,15 +28,15 @@ def default_policy_file() -> Path:
 
 
 def default_tone_model() -> Path:
-    return _PACKAGE / "models" / "tone"
+    return _PACKAGE / "tone" / "model"
 
 
 def default_training_data() -> list[Path]:
-    return sorted((_PACKAGE / "data").glob("tone_train*.csv"))
+    return sorted((_PACKAGE / "tone" / "data").glob("tone_train*.csv"))
 
 
 def default_heldout_data() -> Path:
-    return _PACKAGE / "data" / "tone_heldout.csv"
+    return _PACKAGE / "tone" / "data" / "tone_heldout.csv"
 
 
 def default_cold_splits() -> list[Path]:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from classifiers.tiers import Tier
-from classifiers.tone import ToneScores
+from classifiers.tone.classifier import ToneScores
 
 
 class Role(StrEnum):

@@ -22,11 +22,11 @@ from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
-from classifiers.policy import Policy
+from classifiers.policy.decide import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
-from classifiers.tone import ToneClassifier
+from classifiers.tone.classifier import ToneClassifier
 
 DEFAULT_MAX_CHARS = 5000
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that

@@ -16,13 +16,13 @@ from classifiers.scorer import Scorer
 from gateway import error_handlers
 from gateway.api import api_router
 from gateway.auth import TokenService, load_secret
-from gateway.config_sync import ConfigSync
-from gateway.lexicon_edit import AUDIT_FILE, LexiconEditor
-from gateway.live_config import ConfigSource, LiveConfig
+from gateway.chat.endpoint import websocket_endpoint
+from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
+from gateway.config.live import ConfigSource, LiveConfig
+from gateway.config.sync import ConfigSync
 from gateway.log import open_log
+from gateway.log.retention import purge_daily
 from gateway.metrics import Metrics
-from gateway.relay import websocket_endpoint
-from gateway.retention import purge_daily
 from gateway.runtime import Gateway
 from gateway.settings import Settings
 from gateway.state import SharedState
@@ -86,7 +86,7 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
             await state.set_policy_version(applied.version)
 
         live.on_applied.append(announce)
-        # Several nodes: configuration changes travel between them (gateway/config_sync.py).
+        # Several nodes: configuration changes travel between them (gateway/config/sync.py).
         sync = ConfigSync(live, Redis.from_url(settings.redis_url), settings.node_id,
                           prefix=settings.redis_prefix) if settings.redis_url else None
         if sync is not None:

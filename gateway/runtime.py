@@ -8,24 +8,24 @@ import asyncio
 import logging
 from typing import Any
 
-from gateway.actions import Actions
 from gateway.auth import TokenService
-from gateway.config_sync import ConfigSync
-from gateway.delivery import Hub
-from gateway.handoff import Handoff
-from gateway.interventions import Interventions
-from gateway.live_config import LiveConfig
+from gateway.chat.actions import Actions
+from gateway.chat.connection import Connection
+from gateway.chat.handoff import Handoff
+from gateway.chat.hub import Hub
+from gateway.chat.interventions import Interventions
+from gateway.chat.messages import Messages
+from gateway.chat.moderation import Moderator
+from gateway.chat.presence import PresenceService
+from gateway.chat.reception import Reception
+from gateway.chat.transcript import Transcript
+from gateway.config.live import LiveConfig
+from gateway.config.sync import ConfigSync
 from gateway.log import InterceptionLog, Outcome, StoreError
-from gateway.messages import Messages
 from gateway.metrics import Metrics
-from gateway.moderation import Moderator
-from gateway.presence import PresenceService
 from gateway.protocol import CloseCode
-from gateway.reception import Reception
-from gateway.session import Connection
 from gateway.settings import Settings
 from gateway.state import SharedState
-from gateway.transcript import Transcript
 
 log = logging.getLogger("replyguard.gateway")
 

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from bench.pgserver import BIN_GLOB, PostgresServer, find_binaries
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
-from classifiers.policy import Policy
+from classifiers.policy.decide import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
 from classifiers.scorer import Scorer

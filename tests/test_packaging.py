@@ -21,6 +21,6 @@ def test_wheel_bundles_lexicons_and_policy(tmp_path: Path) -> None:
     shipped = {p.name for p in (REPO / "lexicons").glob("*.txt")}
     bundled = {Path(n).name for n in names if n.startswith("classifiers/_bundled/lexicons/")}
     assert shipped and shipped <= bundled
-    assert "gateway/cli.py" in names
-    assert any(n.startswith("classifiers/_tone_kernel.") and n.endswith(".so") for n in names)
+    assert "gateway/cli/main.py" in names
+    assert any(n.startswith("classifiers/tone/_kernel.") and n.endswith(".so") for n in names)
     assert "-none-any" not in wheel.name  # a platform wheel: it holds compiled code

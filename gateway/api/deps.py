@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from gateway.auth import Principal, UserRole, bearer
+from gateway.config.lexicon_edit import LexiconEditor
 from gateway.errors import Forbidden, Unauthorized
-from gateway.lexicon_edit import LexiconEditor
 from gateway.runtime import Gateway
 
 

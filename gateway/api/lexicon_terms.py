@@ -1,5 +1,5 @@
 """QA manages lexicon terms: list, search, add, remove, and the audit trail of changes.
-See gateway/lexicon_edit.py for validation, atomic writes, hot reload and the audit file."""
+See gateway/config/lexicon_edit.py for validation, atomic writes, hot reload and the audit file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gateway.api.deps import LexiconEditorDep, RequireQA
-from gateway.lexicon_edit import MAX_TERM_CHARS, TermOptions
+from gateway.config.lexicon_edit import MAX_TERM_CHARS, TermOptions
 
 router = APIRouter(prefix="/api/lexicon", tags=["qa: lexicon"])
 

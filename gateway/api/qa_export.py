@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from classifiers.tone_training import LABELS
+from classifiers.tone.training import LABELS
 from gateway.api.deps import GatewayDep
 from gateway.api.filters import QAFilter
 from gateway.log import InterceptionLog, InterceptionRecord, LogFilter, ReviewState

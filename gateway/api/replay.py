@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from classifiers.scorer import Scorer
 from gateway.api.deps import GatewayDep, RequireQA
 from gateway.api.filters import scoped
+from gateway.config.replay import ReplayRecord, replay
 from gateway.log import LogFilter
-from gateway.replay import ReplayRecord, replay
 
 router = APIRouter(prefix="/api/replay", tags=["qa: replay"])
 

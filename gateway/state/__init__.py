@@ -8,7 +8,7 @@ repeat-offence counters, the running policy version — lives here, and a frame 
 connected to another node travels through `publish`.
 
 Keys: shops, users and buyers are ids without ':' (`gateway.auth.valid_id`); a conversation id is
-`shop:buyer` (`gateway.conversation`). Times are seconds; expiry is the implementation's job
+`shop:buyer` (`gateway.chat.conversation`). Times are seconds; expiry is the implementation's job
 (LocalState checks its clock, Redis uses key TTLs). Every method may raise
 `gateway.errors.StateUnavailable` when the backing store cannot be reached.
 """
@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from gateway.auth import UserRole
-from gateway.offences import OffenceCounter
 from gateway.protocol import PresenceStatus
+from gateway.state.offences import OffenceCounter
 
 # Receives one frame's JSON text addressed to a user connected to this node.
 Receiver = Callable[[str], Awaitable[None]]

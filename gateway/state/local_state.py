@@ -11,9 +11,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from gateway.auth import UserRole
-from gateway.offences import LocalOffenceCounter
 from gateway.protocol import PresenceStatus
 from gateway.state import Handler, HistoryEntry, PendingAck, PresenceEntry, Receiver
+from gateway.state.offences import LocalOffenceCounter
 
 _Key = tuple[str, str]
 

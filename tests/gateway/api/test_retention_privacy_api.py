@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from gateway.cli import app
+from gateway.cli.main import app
 from gateway.log import open_log
 from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.api.helpers import bearer

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from classifiers.tiers import Tier
-from classifiers.tone_training import read_labelled
+from classifiers.tone.training import read_labelled
 from gateway.log import Outcome
 from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.api.helpers import bearer, gateway_log, store

@@ -1,0 +1,236 @@
+"""The policy, compiled: `Policy.decide()` is where the tier is decided.
+
+Evaluation order (docs/policy.md): every rule whose conditions all hold is a candidate; the most
+severe tier wins; among rules of the same tier, the first in the file wins (for a shop: the
+default's rules in file order, then the rules the shop adds). The decision names the rule. With
+no candidate the tier is `none` and the rule is null. Repeat offences are applied after that by
+the caller, who owns the counters (`ShopPolicy.escalations` / `ShopPolicy.escalate`), so this
+module stays a pure function of its inputs.
+
+Buyer messages are never held: a rule or escalation that could hold one is refused at load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+from classifiers.errors import PolicyError
+from classifiers.policy import loader as policy_file
+from classifiers.policy.periods import BoundPeriod
+from classifiers.policy.schema import (
+    Conditions,
+    Escalation,
+    FailMode,
+    PolicyModel,
+    Rule,
+    TierSettings,
+)
+from classifiers.policy.shape import MessageShape
+from classifiers.results import Match, Role
+from classifiers.tiers import Tier
+from classifiers.tone.classifier import ToneScores
+
+# An escalation "+1" never goes past this: route-to-human is routing, not a harsher penalty.
+_ESCALATION_CEILING = Tier.BLOCK_WITH_WARNING
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    tier: Tier
+    rule: str | None
+    reason: str | None
+    escalation: str | None = None
+
+
+NO_DECISION = Decision(Tier.NONE, None, None)
+
+
+def _match_holds(when: Conditions, match: Match) -> bool:
+    return (match.category in when.categories and match.view in when.views
+            and when.min_severity <= match.severity <= when.max_severity
+            and (when.evasion is None or when.evasion == match.evasion))
+
+
+class _OtherRule(NamedTuple):
+    """A rule on tone or message shape, checked for every message."""
+
+    position: int  # in the policy file: ties go to the rule written first
+    rule: Rule
+    roles: frozenset[Role]
+    thresholds: tuple[tuple[str, float], ...]
+    has_shape: bool
+
+
+class ShopPolicy:
+    """One shop's effective policy (the default merged with its override), compiled."""
+
+    def __init__(self, model: PolicyModel, shop: str | None) -> None:
+        self.model = model
+        self.shop = shop
+        self.tiers: TierSettings = model.tiers
+        self.fail_mode: FailMode = model.fail_mode
+        self.escalation: tuple[Escalation, ...] = model.escalation
+        self._periods = {name: period.bind(model.timezone)
+                         for name, period in model.periods.items()}
+        rules = [rule for rule in model.rules
+                 if rule.when.shops is None or (shop is not None and shop in rule.when.shops)]
+        # category -> rules that need it, in order, so a message with no hit costs nothing;
+        # rules on tone or shape are checked for every message
+        self._by_category: dict[str, list[tuple[int, Rule]]] = {}
+        # plain values for the per-message loop (every agent message walks these rules)
+        self._other: list[_OtherRule] = []
+        self._timed = any(r.when.during or r.when.outside for r in rules)
+        for index, rule in enumerate(rules):
+            if rule.when.tone or rule.when.has_shape:
+                self._other.append(_OtherRule(index, rule, frozenset(rule.when.roles),
+                                              tuple(rule.when.tone.items()),
+                                              rule.when.has_shape))
+                continue
+            for category in rule.when.categories:
+                self._by_category.setdefault(category, []).append((index, rule))
+
+    def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
+               text: str = "", now: datetime | None = None) -> Decision:
+        if not matches and not self._other:
+            return NO_DECISION
+        if self._timed and now is None:
+            now = datetime.now(UTC)
+        shape: MessageShape | None = None  # only shape rules need it
+        candidates: list[tuple[int, Rule]] = []
+        for match in matches:
+            for index, rule in self._by_category.get(match.category, ()):
+                if role in rule.when.roles and _match_holds(rule.when, match) \
+                        and self._context_holds(rule.when, now):
+                    candidates.append((index, rule))
+        scores = tone.scores if tone is not None else {}
+        for index, rule, roles, thresholds, has_shape in self._other:
+            if role not in roles:
+                continue
+            if thresholds:
+                for label, threshold in thresholds:
+                    if scores.get(label, 0.0) >= threshold:
+                        break
+                else:
+                    continue
+            when = rule.when
+            if when.unmatched and matches:
+                continue
+            if when.categories and not any(_match_holds(when, m) for m in matches):
+                continue
+            if has_shape:
+                shape = shape or MessageShape(text)
+                if not self._shape_holds(when, shape):
+                    continue
+            if self._context_holds(when, now):
+                candidates.append((index, rule))
+        if not candidates:
+            return NO_DECISION
+        _, rule = max(candidates, key=lambda item: (item[1].tier.severity, -item[0]))
+        return Decision(rule.tier, rule.id, rule.reason or None)
+
+    def _context_holds(self, when: Conditions, now: datetime | None) -> bool:
+        if when.during is None and when.outside is None:
+            return True
+        assert now is not None
+        if when.during is not None and not any(self._periods[p].contains(now)
+                                               for p in when.during):
+            return False
+        return when.outside is None or not any(self._periods[p].contains(now)
+                                               for p in when.outside)
+
+    @staticmethod
+    def _shape_holds(when: Conditions, shape: MessageShape) -> bool:
+        if when.min_length is not None and shape.length < when.min_length:
+            return False
+        if when.max_length is not None and shape.length > when.max_length:
+            return False
+        return when.only is None or shape.only(when.only)
+
+    def escalations(self, role: Role, tier: Tier, categories: Sequence[str]) -> list[Escalation]:
+        """The repeat-offence counters this message adds one to."""
+        return [e for e in self.escalation
+                if role in e.when.roles and tier.severity >= e.when.min_tier.severity
+                and (not e.when.categories or any(c in e.when.categories for c in categories))]
+
+    @staticmethod
+    def escalate(decision: Decision, escalation: Escalation) -> Decision:
+        """The decision after `escalation` reached its count (never lower than before)."""
+        if escalation.to == "+1":
+            target = Tier(list(Tier)[min(decision.tier.severity + 1,
+                                         _ESCALATION_CEILING.severity)])
+        else:
+            target = Tier(escalation.to)
+        if target.severity <= decision.tier.severity:
+            return decision
+        return Decision(target, decision.rule, escalation.reason or decision.reason,
+                        escalation.id)
+
+    def period(self, name: str) -> BoundPeriod:
+        return self._periods[name]
+
+
+class Policy:
+    """A validated policy file: the default and every shop's effective policy, compiled."""
+
+    def __init__(self, document: policy_file.PolicyDocument) -> None:
+        assert document.default is not None and not document.errors
+        self.document = document
+        self.model: PolicyModel = document.default
+        self.source = document.source
+        self.digest = document.digest
+        self.default = ShopPolicy(self.model, None)
+        self._shops = {shop: ShopPolicy(model, shop) for shop, model in document.shops.items()}
+        # shops without an override still see rules limited to them (`when.shops`)
+        named = {s for rule in self.model.rules for s in rule.when.shops or ()}
+        for shop in named - set(self._shops):
+            self._shops[shop] = ShopPolicy(self.model, shop)
+
+    def for_shop(self, shop: str | None) -> ShopPolicy:
+        if shop is None:
+            return self.default
+        return self._shops.get(shop, self.default)
+
+    @property
+    def shops(self) -> list[str]:
+        return sorted(self._shops)
+
+    @property
+    def categories(self) -> set[str]:
+        models = [self.model, *(s.model for s in self._shops.values())]
+        return {c for m in models for rule in m.rules for c in rule.when.categories}
+
+    @property
+    def tone_labels(self) -> set[str]:
+        models = [self.model, *(s.model for s in self._shops.values())]
+        return {label for m in models for rule in m.rules for label in rule.when.tone}
+
+    @classmethod
+    def load(cls, path: Path | str, *, known_categories: Sequence[str] | None = None,
+             known_tone_labels: Sequence[str] | None = None) -> Policy:
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy: {exc.strerror}", path=path) from None
+        return cls.parse(raw, source=str(path), known_categories=known_categories,
+                         known_tone_labels=known_tone_labels)
+
+    @classmethod
+    def parse(cls, raw: bytes | str, *, source: str = "<policy>",
+              known_categories: Sequence[str] | None = None,
+              known_tone_labels: Sequence[str] | None = None) -> Policy:
+        """Raise PolicyError carrying every error found; otherwise the compiled policy."""
+        document = policy_file.validate(policy_file.read(raw, source),
+                                        known_categories=known_categories,
+                                        known_tone_labels=known_tone_labels)
+        if document.errors or document.default is None:
+            raise PolicyError.from_problems(document.problems)
+        return cls(document)
+
+    def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
+               shop: str | None = None, text: str = "", now: datetime | None = None) -> Decision:
+        return self.for_shop(shop).decide(role, matches, tone, text=text, now=now)

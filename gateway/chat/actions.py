@@ -1,0 +1,69 @@
+"""What a shop-side client does about an intercepted message — send-anyway, ack, appeal — and
+the bot-assist switch. Each answers with an `ok` frame or raises a FrameError."""
+
+from __future__ import annotations
+
+from classifiers.tiers import Tier
+from gateway.auth import UserRole
+from gateway.chat.connection import Connection
+from gateway.chat.conversation import split
+from gateway.chat.interventions import Interventions
+from gateway.chat.messages import Messages
+from gateway.errors import EditRequired, Forbidden, UnknownMessage
+from gateway.log import InterceptionLog, Outcome
+from gateway.protocol import Ack, Appeal, Assist, Ok, SendAnyway
+from gateway.state import SharedState
+
+
+def _ok(connection: Connection, frame: Ok) -> None:
+    connection.send(frame.model_dump_json(exclude_none=True))
+
+
+class Actions:
+    def __init__(self, state: SharedState, log: InterceptionLog, messages: Messages,
+                 interventions: Interventions) -> None:
+        self.state = state
+        self.log = log
+        self.messages = messages
+        self.interventions = interventions
+
+    async def send_anyway(self, connection: Connection, frame: SendAnyway) -> None:
+        held = connection.held.get(frame.id)
+        if held is None:
+            raise UnknownMessage(f"没有待发送的消息 {frame.id}", frame_id=frame.id)
+        if held.tier is not Tier.SUGGEST_EDIT:
+            raise EditRequired("这条消息必须修改后才能发送", frame_id=frame.id)
+        await self.messages.check_assigned(connection, held.conversation, frame.id)
+        del connection.held[frame.id]
+        await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
+        await self.log.update_outcome(held.record_id, Outcome.OVERRIDDEN, "send-anyway")
+        _ok(connection, Ok(action="send-anyway", id=frame.id, conversation=held.conversation))
+
+    async def ack(self, connection: Connection, frame: Ack) -> None:
+        principal = connection.principal
+        pending = await self.state.pending_acks(principal.shop, principal.user)
+        for conversation, ack in pending.items():
+            if ack.message_id == frame.id:
+                await self.state.clear_ack(principal.shop, principal.user, conversation)
+                await self.log.update_outcome(ack.record_id, Outcome.ACKNOWLEDGED)
+                _ok(connection, Ok(action="ack", id=frame.id, conversation=conversation))
+                return
+        raise UnknownMessage(f"没有待确认的警告 {frame.id}", frame_id=frame.id)
+
+    async def appeal(self, connection: Connection, frame: Appeal) -> None:
+        intercepted = connection.intercepted.get(frame.id)
+        if intercepted is None:
+            raise UnknownMessage(f"没有被拦截的消息 {frame.id}", frame_id=frame.id)
+        record_id, conversation = intercepted
+        await self.log.appeal(record_id, frame.note)
+        _ok(connection, Ok(action="appeal", id=frame.id, conversation=conversation))
+
+    async def assist(self, connection: Connection, frame: Assist) -> None:
+        principal = connection.principal
+        if principal.role is not UserRole.AGENT:
+            raise Forbidden("只有人工客服可以开关机器人辅助")
+        if split(frame.conversation)[0] != principal.shop:
+            raise Forbidden("不能访问其他店铺的会话")
+        await self.state.set_assist(principal.shop, principal.user, frame.conversation,
+                                    frame.on)
+        _ok(connection, Ok(action="assist", conversation=frame.conversation))

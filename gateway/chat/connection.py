@@ -1,0 +1,109 @@
+"""One websocket connection: who it is, what it holds, and its outgoing frames.
+
+Held messages (suggest-edit, force-edit) belong to the connection that wrote them: the agent's
+client keeps the draft, so when the connection ends (or the gateway shuts down) they expire.
+Frames to the client go through one outbox drained by one writer task, so frames published from
+other connections never interleave or block the sender's own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket
+
+from classifiers.tiers import Tier
+from gateway.auth import Principal
+from gateway.chat.conversation import address_of
+from gateway.chat.ratelimit import TokenBucket
+from gateway.chat.upstream import UpstreamLink
+from gateway.protocol import CloseCode, PresenceStatus
+
+log = logging.getLogger("replyguard.session")
+
+OUTBOX_LIMIT = 1000
+# How many intercepted messages a connection remembers for appeals.
+REMEMBERED = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A message waiting for the agent: an edit (`replaces`), or send-anyway on suggest-edit."""
+
+    message_id: str
+    record_id: str
+    conversation: str
+    text: str
+    tier: Tier
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, principal: Principal, bucket: TokenBucket) -> None:
+        self.websocket = websocket
+        self.principal = principal
+        self.address = address_of(principal)
+        self.bucket = bucket
+        self.status: PresenceStatus = "online"
+        self.held: dict[str, Held] = {}
+        # message id → (record id, conversation) of intercepted messages, newest last
+        self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
+        self._writer: asyncio.Task[None] | None = None
+        self.closing = False
+        # Proxy mode: where this agent's released messages go (instead of a local buyer).
+        self.upstream: UpstreamLink | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"writer {self.address}")
+
+    def send(self, payload: str) -> None:
+        """Queue one frame's JSON text; a client that falls this far behind is closed."""
+        if self.closing:
+            return
+        try:
+            self._outbox.put_nowait(payload)
+        except asyncio.QueueFull:
+            log.warning("closing %s: %d frames unread", self.address, OUTBOX_LIMIT)
+            self.close(CloseCode.POLICY_VIOLATION)
+
+    def close(self, code: CloseCode) -> None:
+        """Send the queued frames, then close with `code`."""
+        if self.closing:
+            return
+        self.closing = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self._outbox.put_nowait(code)
+        if self._outbox.full() and self._writer is not None:
+            self._writer.cancel()
+
+    async def closed(self, timeout: float = 5.0) -> None:
+        """Wait until the writer finished (after `close`)."""
+        if self._writer is not None:
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+
+    async def stop(self) -> None:
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    def remember(self, message_id: str, record_id: str, conversation: str) -> None:
+        self.intercepted[message_id] = (record_id, conversation)
+        while len(self.intercepted) > REMEMBERED:
+            self.intercepted.popitem(last=False)
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, CloseCode):
+                    await self.websocket.close(int(item))
+                    return
+                await self.websocket.send_text(item)
+        except Exception:  # the peer went away: nothing left to write to
+            log.debug("writer of %s stopped", self.address, exc_info=True)

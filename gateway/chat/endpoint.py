@@ -1,0 +1,151 @@
+"""The websocket endpoint `/ws`: authenticate, then read frames and dispatch them one at a time.
+
+The token comes from `?token=` or `Authorization: Bearer`. A bad one closes the socket with 4401
+before any frame; a role that may not chat (supervisor, qa) with 4403. Each frame is size-checked,
+rate-limited, parsed and handed to its service; a recoverable error becomes an error frame
+(`gateway.error_handlers`) and the connection stays open.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from gateway.auth import Principal, bearer
+from gateway.chat.connection import Connection
+from gateway.chat.ratelimit import TokenBucket
+from gateway.chat.upstream import UpstreamLink
+from gateway.decode import check_size, parse
+from gateway.error_handlers import close_code, error_frame
+from gateway.errors import Forbidden, RateLimited, Unauthorized
+from gateway.protocol import (
+    Ack,
+    Appeal,
+    Assist,
+    ClientFrame,
+    CloseCode,
+    MessageIn,
+    Ping,
+    Pong,
+    Presence,
+    SendAnyway,
+    System,
+)
+from gateway.runtime import Gateway
+
+log = logging.getLogger("replyguard.relay")
+
+
+def authenticate(websocket: WebSocket, gateway: Gateway) -> Principal:
+    token = websocket.query_params.get("token") or bearer(websocket.headers.get("authorization"))
+    if not token:
+        raise Unauthorized("缺少令牌")
+    principal = gateway.tokens.verify(token)
+    if principal.role.value not in ("agent", "bot", "buyer"):
+        raise Forbidden("该角色不能连接聊天网关")
+    return principal
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    gateway: Gateway = websocket.app.state.gateway
+    await websocket.accept()
+    if gateway.draining:
+        await websocket.close(int(CloseCode.GOING_AWAY))
+        return
+    try:
+        principal = authenticate(websocket, gateway)
+    except (Unauthorized, Forbidden) as exc:
+        await websocket.close(int(close_code(exc)), reason=type(exc).__name__)
+        return
+    settings = gateway.settings
+    connection = Connection(websocket, principal,
+                            TokenBucket(settings.rate_per_s, settings.rate_burst))
+    connection.start()
+    if settings.upstream_url and principal.role.shop_side:
+        connection.upstream = open_upstream(websocket, connection, settings.upstream_url,
+                                            settings.upstream_buffer)
+    await gateway.hub.attach(connection)
+    gateway.metrics.connections.labels(str(principal.role)).inc()
+    log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
+    try:
+        await gateway.presence.connected(connection)
+        while not connection.closing:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            raw = message.get("text")
+            if raw is None:
+                raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+            await handle(gateway, connection, raw)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await gateway.hub.detach(connection)
+        gateway.metrics.connections.labels(str(principal.role)).dec()
+        if connection.upstream is not None:
+            await connection.upstream.close()
+        await gateway.expire_held(connection, "connection closed")
+        await gateway.presence.disconnected(connection)
+        await connection.stop()
+        log.info("%s %s of shop %s disconnected", principal.role, principal.user,
+                 principal.shop)
+
+
+_UPSTREAM_STATUS = {
+    "reconnecting": "上游聊天服务器连接中断，正在重连；已放行的消息将在恢复后按顺序发出",
+    "connected": "上游聊天服务器已恢复连接",
+}
+
+
+def open_upstream(websocket: WebSocket, connection: Connection, url: str,
+                  buffer: int) -> UpstreamLink:
+    """Proxy mode: this agent's link to the upstream chat server; what comes down is passed
+    to the agent untouched."""
+    def status(state: str) -> None:
+        connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state])
+                        .model_dump_json(exclude_none=True))
+
+    link = UpstreamLink(url, connection.principal, deliver=connection.send, status=status,
+                        token=websocket.query_params.get("upstream_token"), buffer=buffer)
+    link.start()
+    return link
+
+
+async def handle(gateway: Gateway, connection: Connection, raw: str) -> None:
+    """One client frame; every error it raises is answered with an error frame."""
+    frame_id = None
+    try:
+        check_size(raw, gateway.settings.max_frame_bytes)
+        if not connection.bucket.take():
+            raise RateLimited("发送过于频繁，请稍后再试")
+        frame = parse(raw)
+        frame_id = getattr(frame, "id", None)
+        await gateway.presence.heartbeat(connection)
+        await dispatch(gateway, connection, frame)
+    except Exception as exc:
+        error = error_frame(exc, frame_id)
+        gateway.metrics.frame_errors.labels(str(error.code)).inc()
+        connection.send(error.model_dump_json())
+
+
+async def dispatch(gateway: Gateway, connection: Connection, frame: ClientFrame) -> None:
+    if isinstance(frame, MessageIn):
+        await gateway.messages.handle(connection, frame)
+        return
+    if isinstance(frame, Ping):
+        connection.send(Pong().model_dump_json())
+        return
+    if isinstance(frame, Presence):
+        await gateway.presence.update(connection, frame)
+        return
+    if not connection.principal.role.shop_side:
+        raise Forbidden(f"买家不能发送 {frame.type}", frame_id=getattr(frame, "id", None))
+    if isinstance(frame, SendAnyway):
+        await gateway.actions.send_anyway(connection, frame)
+    elif isinstance(frame, Ack):
+        await gateway.actions.ack(connection, frame)
+    elif isinstance(frame, Appeal):
+        await gateway.actions.appeal(connection, frame)
+    elif isinstance(frame, Assist):
+        await gateway.actions.assist(connection, frame)

@@ -1,0 +1,53 @@
+"""`Hub`: this node's websocket connections, and frames to users connected to any node.
+
+A frame for a user is published to the user's address in the shared state; every node with a
+connection at that address is subscribed and queues it there (LocalState: a direct call; Redis:
+pub/sub). The first connection at an address subscribes, the last one unsubscribes.
+"""
+
+from __future__ import annotations
+
+from gateway.chat.connection import Connection
+from gateway.protocol import Frame, dump
+from gateway.state import SharedState, Subscription
+
+
+class Hub:
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+        self._local: dict[str, list[Connection]] = {}
+        self._subscriptions: dict[str, Subscription] = {}
+
+    async def attach(self, connection: Connection) -> None:
+        address = connection.address
+        connections = self._local.setdefault(address, [])
+        connections.append(connection)
+        if address not in self._subscriptions:
+            self._subscriptions[address] = await self.state.subscribe(
+                address, lambda payload: self._receive(address, payload))
+
+    async def detach(self, connection: Connection) -> None:
+        address = connection.address
+        connections = self._local.get(address, [])
+        if connection in connections:
+            connections.remove(connection)
+        if not connections:
+            self._local.pop(address, None)
+            subscription = self._subscriptions.pop(address, None)
+            if subscription is not None:
+                await subscription.cancel()
+
+    def local(self, address: str) -> int:
+        """How many connections this node has at `address`."""
+        return len(self._local.get(address, ()))
+
+    def connections(self) -> list[Connection]:
+        return [c for connections in self._local.values() for c in connections]
+
+    async def send(self, address: str, frame: Frame) -> int:
+        """Deliver to every connection at `address`, on any node; 0: nobody is connected."""
+        return await self.state.publish(address, dump(frame))
+
+    async def _receive(self, address: str, payload: str) -> None:
+        for connection in list(self._local.get(address, ())):
+            connection.send(payload)

@@ -1,0 +1,103 @@
+"""Reception: who answers a buyer.
+
+A buyer's message goes to the conversation's current handler while that handler is present.
+Otherwise the conversation is (re)assigned: to an online bot when the shop is bot-first (it is
+whenever a bot is online), else to the least-loaded online human agent, else it waits in the
+shop's queue and the buyer is told so. A buyer routed to a human (sticky) skips the bot and waits
+at the front of the queue. Queued conversations are handed out when an agent comes online.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from gateway.auth import UserRole
+from gateway.chat.conversation import buyer_address, staff_address
+from gateway.chat.hub import Hub
+from gateway.chat.transcript import Transcript
+from gateway.metrics import Metrics
+from gateway.protocol import Assigned, System, Unassigned
+from gateway.state import Handler, PresenceEntry, SharedState
+
+log = logging.getLogger("replyguard.reception")
+
+QUEUED_TEXT = "当前客服繁忙，已为您排队，请稍候"
+NEW_REASON = "新会话"
+QUEUE_REASON = "排队的会话"
+
+
+def least_loaded(candidates: Iterable[PresenceEntry], loads: dict[str, int]) -> Handler | None:
+    """The candidate with the fewest conversations (ties: the first by user id)."""
+    ranked = sorted(candidates, key=lambda e: (loads.get(e.user, 0), e.user))
+    return Handler(ranked[0].user, ranked[0].role) if ranked else None
+
+
+class Reception:
+    def __init__(self, state: SharedState, hub: Hub, transcript: Transcript,
+                 metrics: Metrics) -> None:
+        self.state = state
+        self.hub = hub
+        self.transcript = transcript
+        self.metrics = metrics
+
+    async def handler_for(self, shop: str, conversation: str) -> Handler | None:
+        """The handler the buyer's next message goes to, assigning or queueing as needed."""
+        current = await self.state.handler(conversation)
+        present = await self.state.presence(shop)
+        if current is not None and any(e.user == current.user for e in present):
+            return current
+        human_only = await self.state.sticky(conversation)
+        chosen = None
+        if not human_only:
+            chosen = await self.pick(shop, present, UserRole.BOT)
+        if chosen is None:
+            chosen = await self.pick(shop, present, UserRole.AGENT)
+        if chosen is None:
+            await self.queue(shop, conversation, front=human_only)
+            return None
+        await self.assign(shop, conversation, chosen, NEW_REASON)
+        return chosen
+
+    async def pick(self, shop: str, present: Iterable[PresenceEntry], role: UserRole,
+                   eligible: tuple[str, ...] = ()) -> Handler | None:
+        """The least-loaded online user of `role` (among `eligible` when it is not empty)."""
+        candidates = [e for e in present if e.role is role and e.status == "online"
+                      and (not eligible or e.user in eligible)]
+        loads = {e.user: await self.state.load(shop, e.user) for e in candidates}
+        return least_loaded(candidates, loads)
+
+    async def assign(self, shop: str, conversation: str, handler: Handler, reason: str) -> None:
+        """Give the conversation to `handler`, telling it (with the history) and the previous
+        handler, if any."""
+        previous = await self.state.assign(shop, conversation, handler)
+        if previous is not None and previous != handler:
+            await self.hub.send(staff_address(shop, previous.user),
+                                Unassigned(conversation=conversation, reason=reason))
+        history = await self.transcript.items(conversation)
+        await self.hub.send(staff_address(shop, handler.user),
+                            Assigned(conversation=conversation, reason=reason, history=history))
+        log.info("conversation %s → %s %s (%s)", conversation, handler.role, handler.user,
+                 reason)
+
+    async def queue(self, shop: str, conversation: str, *, front: bool = False) -> None:
+        length = await self.state.enqueue(shop, conversation, front=front)
+        self.metrics.queue_length.labels(shop).set(length)
+        await self.hub.send(buyer_address(conversation),
+                            System(code="queued", text=QUEUED_TEXT, conversation=conversation))
+
+    async def hand_out(self, shop: str) -> None:
+        """Assign queued conversations to the online human agents, least loaded first."""
+        while True:
+            present = await self.state.presence(shop)
+            agent = await self.pick(shop, present, UserRole.AGENT)
+            if agent is None:
+                break
+            conversation = await self.state.dequeue(shop)
+            if conversation is None:
+                break
+            current = await self.state.handler(conversation)
+            if current is not None and any(e.user == current.user for e in present):
+                continue  # picked up meanwhile (a bot came online and the buyer wrote again)
+            await self.assign(shop, conversation, agent, QUEUE_REASON)
+        self.metrics.queue_length.labels(shop).set(await self.state.queue_length(shop))

@@ -1,0 +1,193 @@
+"""`replyguard train` and `replyguard eval`: the QA loop of the tone model.
+
+QA staff add labelled rows (CSV or JSONL with `text,label`), train a candidate into a directory of
+their choice, compare it with the model in use on the same held-out split (`eval --compare`), and
+switch by pointing REPLYGUARD_TONE_MODEL at it (or training into classifiers/tone/model in a
+checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from classifiers.errors import ConfigError
+from classifiers.normalize import Normalizer
+from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+from classifiers.resources import (
+    default_cold_splits,
+    default_heldout_data,
+    default_tone_model,
+    default_training_data,
+)
+from classifiers.segmentation import WordSegmenter
+from classifiers.tone.classifier import ToneClassifier
+from classifiers.tone.training import (
+    TrainingSettings,
+    drop_leaks,
+    evaluate,
+    export,
+    files_sha256,
+    fit,
+    read_cold,
+    read_labelled,
+)
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail
+
+
+def _normalizer() -> Normalizer:
+    return Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
+
+
+def evaluate_model(model: ToneClassifier, heldout: Path,
+                   normalizer: Normalizer | None = None) -> dict[str, Any]:
+    normalizer = normalizer or _normalizer()
+    rows = read_labelled(heldout)
+    probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
+    return evaluate([r.label for r in rows], probabilities, model.labels_)
+
+
+def train_command(
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="labelled CSV/JSONL (text,label); repeatable [default: "
+                       "classifiers/tone/data/tone_train*.csv]")] = None,
+    extra: Annotated[list[Path] | None, typer.Option(
+        "--add", help="more labelled rows on top of the defaults (QA additions)")] = None,
+    heldout: Annotated[Path | None, typer.Option(
+        help="held-out split, never trained on [default: classifiers/tone/data/tone_heldout.csv]")]
+        = None,
+    cold: Annotated[list[Path] | None, typer.Option(
+        help="COLD split for the abusive dimension; repeatable, never the test split "
+             "[default: train and dev in ../shared/eval-data/cold]")] = None,
+    no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
+    out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
+        Path("tone-candidate"),
+    c: Annotated[float, typer.Option("--C", help="inverse regularisation strength")] =
+        TrainingSettings.C,
+    min_df: Annotated[int, typer.Option(
+        "--min-df", min=1, help="least number of rows a feature must occur in")] =
+        TrainingSettings.min_df,
+) -> None:
+    """Train the tone model and write a versioned artefact with its metrics."""
+    console = Console(stderr=True)
+    heldout = heldout or default_heldout_data()
+    settings = TrainingSettings(C=c, min_df=min_df)
+    files = list(data or default_training_data()) + list(extra or [])
+    if not files:
+        raise fail("no training data (give --data FILE)", EXIT_USAGE)
+    cold_paths = [] if no_cold else list(cold or default_cold_splits())
+    missing = [path for path in cold_paths if not path.exists()]
+    if missing and cold:
+        raise fail(f"{missing[0]}: not found", EXIT_USAGE)
+    if missing:
+        console.print(f"[yellow]COLD not found at {missing[0].parent}; training without it[/]")
+        cold_paths = []
+    if any(path.name == "test.csv" for path in cold_paths):
+        raise fail("COLD's test split is for evaluation only; train on train.csv/dev.csv",
+                   EXIT_USAGE)
+    try:
+        rows = [row for path in files for row in read_labelled(path, settings.neutral_weight)]
+        held = read_labelled(heldout)
+        for path in cold_paths:
+            rows += read_cold(path, settings.cold_weight, settings.cold_safe_weight)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    rows, leaked = drop_leaks(rows, held)
+    normalizer = _normalizer()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("loading jieba", total=None)
+        segmenter = WordSegmenter()
+        try:
+            pipeline = fit(rows, lambda t: normalizer(t).text, segmenter.words, settings,
+                           lambda step: progress.update(task, description=step))
+        except ConfigError as exc:
+            raise fail(str(exc), EXIT_CONFIG) from None
+        progress.update(task, description="exporting and evaluating")
+        sources = [*files, *cold_paths]
+        export(pipeline, out, {"training": {
+            "files": [f"{p.parent.name}/{p.name}" for p in sources], "rows": len(rows),
+            "dropped_as_heldout_duplicates": leaked,
+            "data_sha256": files_sha256(sources),
+            "cold_weight": settings.cold_weight if cold_paths else 0.0,
+            "cold_safe_weight": (settings.cold_weight if settings.cold_safe_weight is None
+                                 else settings.cold_safe_weight) if cold_paths else 0.0,
+            "neutral_weight": settings.neutral_weight,
+            "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
+                    "safe -> neutral" if cold_paths else None,
+        }})
+        model = ToneClassifier.from_directory(out)
+        metrics = evaluate_model(model, heldout, normalizer)
+        meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+        meta["metrics"] = {"heldout": {"file": str(heldout), **metrics}}
+        (out / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                        encoding="utf-8")
+        progress.update(task, description="done")
+    console.print(f"trained on {len(rows):,} rows ({leaked} held-out duplicates dropped); "
+                  f"held-out macro-F1 {metrics['macro_f1']:.3f}, accuracy "
+                  f"{metrics['accuracy']:.3f}")
+    typer.echo(str(out))
+
+def eval_command(
+    model: Annotated[Path | None, typer.Option(
+        help="model artefact directory [default: the shipped model]")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="labelled CSV/JSONL to evaluate on [default: the held-out split]")] = None,
+    compare: Annotated[Path | None, typer.Option(
+        help="a second model (e.g. the shipped one) scored on the same rows")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
+    model = model or default_tone_model()
+    data = data or default_heldout_data()
+    try:
+        results = {str(model): evaluate_model(ToneClassifier.from_directory(model), data)}
+        if compare is not None:
+            results[str(compare)] = evaluate_model(ToneClassifier.from_directory(compare),
+                                                   data)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    if as_json:
+        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = Console()
+    for name, metrics in results.items():
+        print_metrics(console, name, metrics)
+    if compare is not None:
+        first, second = results.values()
+        delta = first["macro_f1"] - second["macro_f1"]
+        console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
+                      f"({delta:+.3f}) on {first['rows']} rows of {data}")
+
+
+def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
+    console.print(f"[bold]{name}[/]: {metrics['rows']} rows, accuracy "
+                  f"{metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
+    table = Table("label", "precision", "recall", "F1", "support")
+    for label, row in metrics["per_class"].items():
+        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}",
+                      f"{row['f1']:.3f}", str(row["support"]))
+    console.print(table)
+    labels = metrics["labels"]
+    confusion = Table("true \\ predicted", *labels)
+    for label, counts in zip(labels, metrics["confusion"]):
+        confusion.add_row(label, *map(str, counts))
+    console.print(confusion)
+    thresholds = Table("label", *(f"≥{t['threshold']}" for t in
+                                  metrics["thresholds"][labels[0]]),
+                       title="precision / recall (%) when flagging a label at a threshold")
+    # Whole percents keep the seven columns inside an 80-column terminal, where rich would
+    # otherwise cut "0.94/0.79" to "0.94/0.…".
+    for label in labels:
+        thresholds.add_row(label, *(f"{100 * t['precision']:.0f}/{100 * t['recall']:.0f}"
+                                    for t in metrics["thresholds"][label]))
+    console.print(thresholds)
+
+

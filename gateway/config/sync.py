@@ -1,0 +1,190 @@
+"""Configuration across gateway nodes, through Redis.
+
+When a node accepts a change of its own (file edit or reload API), it publishes the whole bundle
+— the policy file and every lexicon file — under one key and announces it on a channel. Every
+other node writes the bundle into its own configured files (so a restart keeps it) and reloads:
+it validates by building, exactly as for a local edit, and keeps its last good version if the
+bundle does not build here (say, a tone label its model lacks). Each node keeps a heartbeat
+record of the version it runs and its last error, which `nodes()` lists for `/readyz` and the
+config API: the answer to "did the word I added reach the other nodes?".
+
+A node that starts while the cluster already has a bundle adopts it: the cluster's newest
+accepted change wins over files that were edited on one host while its node was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from classifiers.scorer import Scorer
+from gateway.config.live import LiveConfig
+
+log = logging.getLogger("replyguard.config_sync")
+
+HEARTBEAT_S = 5.0
+STALE_AFTER_S = 3 * HEARTBEAT_S
+
+
+def read_bundle(policy_file: Path, lexicon_dir: Path) -> dict[str, Any]:
+    """The configuration files as one JSON-able bundle with a content digest."""
+    lexicons = {p.name: p.read_text(encoding="utf-8") for p in sorted(lexicon_dir.glob("*.txt"))}
+    policy = policy_file.read_text(encoding="utf-8")
+    digest = hashlib.sha256(json.dumps([policy, lexicons], ensure_ascii=False,
+                                       sort_keys=True).encode()).hexdigest()[:16]
+    return {"digest": digest, "policy": policy, "lexicons": lexicons}
+
+
+def write_bundle(bundle: dict[str, Any], policy_file: Path, lexicon_dir: Path) -> bool:
+    """Make the files say what the bundle says (atomic renames; unchanged files untouched).
+    Returns whether anything changed."""
+    changed = _write_if_different(policy_file, bundle["policy"])
+    wanted = bundle["lexicons"]
+    for name, text in wanted.items():
+        if Path(name).name != name or not name.endswith(".txt"):
+            raise ValueError(f"bad lexicon file name in bundle: {name!r}")
+        changed |= _write_if_different(lexicon_dir / name, text)
+    for path in lexicon_dir.glob("*.txt"):
+        if path.name not in wanted:
+            path.unlink()
+            changed = True
+    return changed
+
+
+def _write_if_different(path: Path, text: str) -> bool:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except FileNotFoundError:
+        pass
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return True
+
+
+class ConfigSync:
+    def __init__(self, live: LiveConfig, redis: Redis, node_id: str, *,
+                 prefix: str = "replyguard") -> None:
+        self.live = live
+        self.redis = redis
+        self.node_id = node_id
+        self.bundle_key = f"{prefix}:config:bundle"
+        self.channel = f"{prefix}:config"
+        self.nodes_key = f"{prefix}:nodes"
+        self._tasks: list[asyncio.Task[None]] = []
+        self._digest: str | None = None
+
+    async def start(self) -> None:
+        source = self.live.source
+        local = read_bundle(source.policy_file, source.lexicon_dir)
+        self._digest = local["digest"]
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(self.channel)  # before adopting, so no announcement is missed
+        raw = await self.redis.get(self.bundle_key)
+        if raw is None:
+            await self._publish(local)
+        elif json.loads(raw)["digest"] != local["digest"]:
+            await self._adopt(json.loads(raw))
+        self.live.on_applied.append(self._on_applied)
+        await self._heartbeat_once()
+        self._tasks = [asyncio.create_task(self._listen(pubsub)),
+                       asyncio.create_task(self._heartbeat())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await task
+        self._tasks = []
+        with contextlib.suppress(RedisError):
+            await self.redis.hdel(self.nodes_key, self.node_id)
+
+    async def nodes(self) -> dict[str, dict[str, Any]]:
+        """Every node's last heartbeat: version, config digest, last error, and `stale` when it
+        stopped reporting."""
+        now = time.time()
+        result = {}
+        for node, raw in (await self.redis.hgetall(self.nodes_key)).items():
+            status = json.loads(raw)
+            status["stale"] = now - status["time"] > STALE_AFTER_S
+            result[node.decode() if isinstance(node, bytes) else str(node)] = status
+        return result
+
+    async def _on_applied(self, scorer: Scorer, origin: str) -> None:
+        if origin == "peer":
+            await self._heartbeat_once()
+            return
+        source = self.live.source
+        bundle = await asyncio.to_thread(read_bundle, source.policy_file, source.lexicon_dir)
+        if bundle["digest"] != self._digest:
+            await self._publish(bundle)
+        await self._heartbeat_once()
+
+    async def _publish(self, bundle: dict[str, Any]) -> None:
+        self._digest = bundle["digest"]
+        bundle = {**bundle, "node": self.node_id, "time": time.time()}
+        await self.redis.set(self.bundle_key, json.dumps(bundle, ensure_ascii=False))
+        await self.redis.publish(self.channel, bundle["digest"])
+        log.info("published configuration %s", bundle["digest"])
+
+    async def _listen(self, pubsub: Any) -> None:
+        async for message in pubsub.listen():
+            if message.get("type") != "message":
+                continue
+            raw = await self.redis.get(self.bundle_key)
+            if raw is None:
+                continue
+            bundle = json.loads(raw)
+            if bundle["digest"] != self._digest:
+                await self._adopt(bundle)
+
+    async def _adopt(self, bundle: dict[str, Any]) -> None:
+        """Validate by building from a scratch copy; only a bundle that builds is written into
+        this node's files (so a restart never starts from a configuration it refused)."""
+        source = self.live.source
+        self._digest = bundle["digest"]
+        with tempfile.TemporaryDirectory(prefix="replyguard-bundle-") as scratch:
+            policy, lexicons = Path(scratch) / source.policy_file.name, Path(scratch) / "lexicons"
+            lexicons.mkdir()
+            try:
+                await asyncio.to_thread(write_bundle, bundle, policy, lexicons)
+            except (OSError, ValueError) as exc:
+                self.live.last_error = f"unusable configuration {bundle['digest']}: {exc}"
+                log.error("%s", self.live.last_error)
+                await self._heartbeat_once()
+                return
+            event = await self.live.reload("peer", build=lambda running: Scorer.load(
+                lexicons, policy, tone_model=source.tone_model, max_chars=source.max_chars,
+                reuse=running))
+        if event.result != "rejected":
+            await asyncio.to_thread(write_bundle, bundle, source.policy_file, source.lexicon_dir)
+        log.info("configuration %s from node %s: %s", bundle["digest"], bundle.get("node"),
+                 event.result)
+        await self._heartbeat_once()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            try:
+                await self._heartbeat_once()
+            except RedisError as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+    async def _heartbeat_once(self) -> None:
+        status = {"version": self.live.version, "config": self._digest,
+                  "error": self.live.last_error, "time": time.time()}
+        await self.redis.hset(self.nodes_key, self.node_id, json.dumps(status,
+                                                                       ensure_ascii=False))

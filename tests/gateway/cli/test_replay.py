@@ -1,0 +1,113 @@
+"""`replyguard replay`: the diff of a one-line policy change, on the public service replies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bench.datasets import SERVICE_REPLIES
+from classifiers.resources import default_policy_file
+from gateway.cli.main import app
+from tests.conftest import require_shared
+
+# Lowering the cold-tone threshold moves some real replies from none to notice.
+ONE_LINE = ("when: {roles: [agent, bot], tone: {cold: 0.9}}",
+            "when: {roles: [agent, bot], tone: {cold: 0.6}}")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["replay", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def candidate(tmp_path: Path) -> Path:
+    text = default_policy_file().read_text(encoding="utf-8")
+    assert text.count(ONE_LINE[0]) == 1
+    path = tmp_path / "candidate.yaml"
+    path.write_text(text.replace(*ONE_LINE), encoding="utf-8")
+    return path
+
+
+def test_replay_one_line_change_on_public_service_replies(candidate: Path) -> None:
+    replies = require_shared(SERVICE_REPLIES["ecd_taobao"][0])
+    code, out, _ = run(str(replies), "--policy", str(candidate), "--json")
+    assert code == 0
+    diff = json.loads(out)
+    assert diff["total"] > 1000 and not diff["bad_records"]
+    assert diff["current_version"] != diff["candidate_version"]
+    moves = {(m["from"], m["to"]): m for m in diff["moves"]}
+    assert diff["changed"] == sum(m["count"] for m in moves.values()) > 0
+    # a lower threshold can only add cold-tone notices
+    assert set(moves) <= {("none", "notice")}
+    example = moves[("none", "notice")]["examples"][0]
+    assert (example["current_rule"], example["candidate_rule"]) == (None, "tone-cold")
+    tiers = diff["tiers"]
+    assert tiers["notice"]["candidate"] - tiers["notice"]["current"] == diff["changed"]
+    assert sum(t["current"] for t in tiers.values()) == diff["total"]
+
+
+def test_replay_same_configuration_changes_nothing(tmp_path: Path) -> None:
+    messages = tmp_path / "chat.jsonl"
+    rows = [{"text": "加我薇信", "from": "agent", "shop": "s1", "user": "a1"},
+            {"text": "您好，有什么可以帮您", "from": "agent"},
+            {"text": "我要投诉", "from": "buyer"}]
+    messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                        encoding="utf-8")
+    code, out, _ = run(str(messages), "--policy", str(default_policy_file()), "--json")
+    assert code == 0
+    diff = json.loads(out)
+    assert (diff["total"], diff["changed"]) == (3, 0)
+    assert diff["tiers"]["block"]["current"] == 1
+    assert diff["tiers"]["route-to-human"]["current"] == 1
+
+
+def test_replay_replays_escalation_with_the_records_times(tmp_path: Path) -> None:
+    policy = default_policy_file().read_text(encoding="utf-8") + (
+        "escalation:\n  - {id: repeat-cold, when: {categories: [cold]}, count: 2, within: 1h}\n")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(policy, encoding="utf-8")
+    messages = tmp_path / "log.jsonl"
+    rows = [{"text": "爱买不买", "user": "a1", "time": "2026-11-20T10:00:00+08:00"},
+            {"text": "爱买不买", "user": "a1", "time": "2026-11-20T10:30:00+08:00"},
+            {"text": "爱买不买", "user": "a1", "time": "2026-11-20T12:00:00+08:00"}]
+    messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                        encoding="utf-8")
+    code, out, _ = run(str(messages), "--policy", str(candidate), "--json")
+    assert code == 0
+    diff = json.loads(out)
+    assert diff["changed"] == 1  # only the second, 30 minutes after the first
+
+
+def test_replay_text_report_and_bad_records(tmp_path: Path, candidate: Path) -> None:
+    messages = tmp_path / "mixed.jsonl"
+    messages.write_text('{"text": "您好"}\nnot json at all {\n{"text": 5}\n'
+                        '{"text": "好的", "from": "boss"}\n{"text": ""}\n', encoding="utf-8")
+    code, out, _ = run(str(messages), "--policy", str(candidate))
+    assert code == 0
+    assert "messages per tier" in out and "1 messages replayed" in out
+    assert "4 bad records skipped" in out
+
+
+def test_replay_csv_needs_a_text_column(tmp_path: Path, candidate: Path) -> None:
+    table = tmp_path / "export.csv"
+    table.write_text("msg,who\n你好,agent\n", encoding="utf-8")
+    code, _, err = run(str(table), "--policy", str(candidate))
+    assert code == 2 and "needs a 'text' column" in err
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["nope.jsonl", "--policy", "policies.yaml"], 2, "no such file"),
+    (["{input}", "--policy", "{broken}"], 3, "YAML syntax error"),
+])
+def test_replay_usage_errors_are_messages(tmp_path: Path, args: list[str], code: int,
+                                          message: str) -> None:
+    (tmp_path / "in.jsonl").write_text('{"text": "您好"}\n', encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("version: 1\nrules: [\n", encoding="utf-8")
+    filled = [a.format(input=tmp_path / "in.jsonl", broken=tmp_path / "broken.yaml")
+              for a in args]
+    exit_code, _, err = run(*filled)
+    assert exit_code == code and message in err

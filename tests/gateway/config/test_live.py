@@ -1,0 +1,261 @@
+"""Hot reload: atomic swaps under concurrent scoring, invalid changes keep the last good version,
+file watching, and several nodes kept in step through a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from classifiers.resources import default_tone_model
+from classifiers.results import Role
+from classifiers.scorer import Scorer
+from classifiers.tiers import Tier
+from gateway.chat.moderation import Moderator
+from gateway.config.live import ConfigSource, LiveConfig
+from gateway.config.sync import ConfigSync
+from gateway.metrics import Metrics
+from gateway.state.offences import LocalOffenceCounter
+from tests.conftest import MINI_LEXICON, MINI_POLICY, write_mini_config
+
+# The probe word 爱买不买 is `cold`: suggest-edit under MINI_POLICY, block under STRICT.
+STRICT = MINI_POLICY.replace("categories: [cold]}, tier: suggest-edit",
+                             "categories: [cold]}, tier: block")
+PROBE = "爱买不买"
+
+
+def make_config(root: Path) -> ConfigSource:
+    lexicons, policy = write_mini_config(root)
+    return ConfigSource(lexicons, policy, None, 5000)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> ConfigSource:
+    return make_config(tmp_path / "node")
+
+
+@pytest.fixture
+def live(source: ConfigSource, mini_scorer: Scorer) -> LiveConfig:
+    return LiveConfig(source.load(reuse=mini_scorer), source, metrics=Metrics())
+
+
+def test_reload_applies_a_valid_change(live: LiveConfig, source: ConfigSource) -> None:
+    before = live.version
+    assert live.current.score(PROBE).tier is Tier.SUGGEST_EDIT
+    source.policy_file.write_text(STRICT, encoding="utf-8")
+    event = asyncio.run(live.reload("api"))
+    assert (event.result, event.version) == ("applied", live.version)
+    assert live.version != before
+    assert live.current.score(PROBE).tier is Tier.BLOCK
+    assert live.current.score(PROBE).version == live.version
+    assert asyncio.run(live.reload("api")).result == "unchanged"
+
+
+def test_reload_picks_up_lexicon_edits(live: LiveConfig, source: ConfigSource) -> None:
+    assert live.current.score("你个大聪明").tier is Tier.NONE
+    with (source.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
+        handle.write("大聪明\tseverity=2\n")
+    assert asyncio.run(live.reload("api")).result == "applied"
+    assert live.current.score("你个大聪明").tier is Tier.FORCE_EDIT
+
+
+@pytest.mark.parametrize(("target", "content", "error"), [
+    ("policy", "version: 1\nrules: [\n", "YAML syntax error"),
+    ("policy", "version: 1\nrules:\n  - {id: a, when: {categories: [cold]}, tier: loud}\n",
+     "rules.0.tier"),
+    ("policy", "version: 1\nrules:\n  - {id: a, when: {categories: [colt]}, tier: notice}\n",
+     "unknown category 'colt'"),
+    ("lexicon", "傻逼\tseverity=9\n", "severity"),
+])
+def test_invalid_change_keeps_the_last_good_version(live: LiveConfig, source: ConfigSource,
+                                                    target: str, content: str,
+                                                    error: str) -> None:
+    good = live.version
+    path = source.policy_file if target == "policy" else source.lexicon_dir / "abuse.txt"
+    path.write_text(content, encoding="utf-8")
+    event = asyncio.run(live.reload("file"))
+    assert event.result == "rejected" and error in (event.error or "")
+    assert live.version == good and live.last_error == event.error
+    assert live.current.score(PROBE).tier is Tier.SUGGEST_EDIT
+    assert live.status()["error"] == event.error
+    metrics = live.metrics
+    assert metrics is not None
+    assert metrics.registry.get_sample_value("replyguard_config_error") == 1.0
+    assert metrics.registry.get_sample_value(
+        "replyguard_config_reloads_total", {"result": "rejected", "origin": "file"}) == 1.0
+    # fixing the file clears the error
+    source.policy_file.write_text(MINI_POLICY, encoding="utf-8")
+    if target == "lexicon":
+        path.write_text(MINI_LEXICON["abuse.txt"], encoding="utf-8")
+    assert asyncio.run(live.reload("file")).result in ("unchanged", "applied")
+    assert live.last_error is None
+
+
+def test_reload_under_concurrent_scoring_is_atomic(live: LiveConfig,
+                                                   source: ConfigSource) -> None:
+    """Scoring never stops while the configuration flips back and forth. Every message gets
+    exactly one verdict, and each verdict is wholly from one version: its tier is the tier that
+    version gives the probe (a half-swapped scorer would pair one version with the other's
+    tier)."""
+    expected: dict[str, Tier] = {live.version: Tier.SUGGEST_EDIT}
+    moderator = Moderator(live, LocalOffenceCounter())
+    results: list[tuple[str, Tier]] = []
+    stop = threading.Event()
+
+    async def score_until_stopped(worker: int) -> int:
+        sent = 0
+        while not stop.is_set():
+            outcome = await moderator.moderate(PROBE, Role.AGENT, shop=None, user=f"w{worker}")
+            results.append((outcome.verdict.version, outcome.verdict.tier))
+            sent += 1
+            await asyncio.sleep(0)
+        return sent
+
+    async def flip(times: int) -> None:
+        for index in range(times):
+            text = STRICT if index % 2 == 0 else MINI_POLICY
+            source.policy_file.write_text(text, encoding="utf-8")
+            event = await live.reload("api")
+            assert event.result == "applied"
+            expected[live.version] = Tier.BLOCK if text == STRICT else Tier.SUGGEST_EDIT
+        stop.set()
+
+    async def main() -> list[int]:
+        workers = [asyncio.create_task(score_until_stopped(n)) for n in range(4)]
+        await flip(4)
+        return list(await asyncio.gather(*workers))
+
+    sent = asyncio.run(main())
+    assert len(results) == sum(sent) > 100
+    versions = {version for version, _ in results}
+    assert len(versions) == 2  # both versions served traffic between swaps
+    assert all(tier is expected[version] for version, tier in results)
+
+
+def test_watch_reloads_when_a_file_changes(live: LiveConfig, source: ConfigSource) -> None:
+    async def main() -> str:
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
+        await asyncio.sleep(0.3)
+        before = live.version
+        source.policy_file.write_text(STRICT, encoding="utf-8")
+        for _ in range(100):
+            if live.version != before:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await watcher
+        return before
+
+    before = asyncio.run(main())
+    assert live.version != before
+    assert live.events[-1].origin == "file"
+    assert live.current.score(PROBE).tier is Tier.BLOCK
+
+
+async def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+async def settled(sync: ConfigSync, count: int) -> dict[str, dict[str, Any]]:
+    """The node table once `count` nodes report the same version or an error."""
+    for _ in range(200):
+        nodes = await sync.nodes()
+        if len(nodes) == count and (len({s["version"] for s in nodes.values()}) == 1
+                                    or any(s["error"] for s in nodes.values())):
+            return nodes
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nodes did not settle: {nodes}")
+
+
+@contextlib.asynccontextmanager
+async def node(name: str, source: ConfigSource, redis_url: str,
+               mini_scorer: Scorer) -> AsyncIterator[tuple[LiveConfig, ConfigSync]]:
+    """One node's running configuration, kept in step with the others through Redis."""
+    live = LiveConfig(source.load(reuse=mini_scorer), source)
+    redis = Redis.from_url(redis_url)
+    sync = ConfigSync(live, redis, name)
+    await sync.start()
+    try:
+        yield live, sync
+    finally:
+        await sync.stop()
+        await redis.aclose()
+
+
+def test_change_on_one_node_reaches_the_other_through_redis(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    """Two nodes with their own copies of the files and a real redis-server: a word added on
+    node A is enforced by node B within seconds, B's files now say so, and both report the
+    same version."""
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+
+    async def main() -> None:
+        async with node("node-a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("node-b", source_b, redis_url, mini_scorer) as (live_b, _):
+            assert live_b.current.score("你个大聪明").tier is Tier.NONE
+            with (source_a.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
+                handle.write("大聪明\tseverity=2\n")
+            assert (await live_a.reload("api")).result == "applied"
+            await wait_for(lambda: live_b.version == live_a.version)
+            assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
+            # B writes its files right after the swap (and before it heartbeats the version)
+            await wait_for(lambda: "大聪明" in (source_b.lexicon_dir / "sarcasm.txt").read_text(
+                encoding="utf-8"))
+            nodes = await settled(sync_a, 2)
+            assert {n: s["version"] for n, s in nodes.items()} == \
+                {"node-a": live_a.version, "node-b": live_a.version}
+            assert not any(s["stale"] or s["error"] for s in nodes.values())
+
+    asyncio.run(main())
+
+
+def test_a_node_that_cannot_build_the_change_keeps_its_version(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    """Node B has no tone model; a policy with a tone rule, accepted on node A (which has
+    one), is refused on B: B keeps its last good version, its files untouched, and reports the
+    error for /readyz."""
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    source_a = ConfigSource(source_a.lexicon_dir, source_a.policy_file, default_tone_model(),
+                            5000)
+    tone_policy = MINI_POLICY + ("  - {id: tone, when: {roles: [agent], tone: {sarcastic: 0.9}},"
+                                 " tier: notice}\n")
+
+    async def main() -> None:
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+            good_b = live_b.version
+            source_a.policy_file.write_text(tone_policy, encoding="utf-8")
+            assert (await live_a.reload("api")).result == "applied"
+            await wait_for(lambda: live_b.last_error is not None)
+            assert live_b.version == good_b
+            assert "no tone model" in (live_b.last_error or "")
+            assert source_b.policy_file.read_text(encoding="utf-8") == MINI_POLICY
+            nodes = await settled(sync_a, 2)
+            assert nodes["b"]["version"] == good_b and nodes["b"]["error"]
+
+    asyncio.run(main())
+
+
+def test_a_node_joining_late_adopts_the_cluster_configuration(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    source_a.policy_file.write_text(STRICT, encoding="utf-8")
+
+    async def main() -> None:
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, _):
+            async with node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+                assert live_b.version == live_a.version
+                assert live_b.current.score(PROBE).tier is Tier.BLOCK
+
+    asyncio.run(main())
