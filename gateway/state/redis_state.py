@@ -319,7 +319,7 @@ class RedisState:
             self._listener = None
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
             self._pubsub = None
         self._receivers.clear()
         with contextlib.suppress(RedisError, OSError):
