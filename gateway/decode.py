@@ -27,8 +27,12 @@ def parse(raw: str) -> ClientFrame:
         raise errors.BadJson("帧必须是 JSON 对象")
     frame_id = data.get("id") if isinstance(data.get("id"), str) else None
     kind = data.get("type")
-    if kind not in CLIENT_TYPES:
-        raise errors.UnknownType(f"未知的帧类型：{kind!r}", frame_id=frame_id)
+    if kind is None:
+        raise errors.UnknownType("帧缺少 type 字段", frame_id=frame_id)
+    if not isinstance(kind, str) or kind not in CLIENT_TYPES:
+        # quoted as JSON, the client's own notation
+        raise errors.UnknownType(f"未知的帧类型：{json.dumps(kind, ensure_ascii=False)}",
+                                 frame_id=frame_id)
     try:
         return CLIENT_FRAMES.validate_python(data)
     except ValidationError as exc:

@@ -1,119 +1,170 @@
 """The one place exceptions become error frames, close codes and HTTP responses.
 
-A handler is found by walking the exception's MRO (like Starlette's exception middleware), so a
-new subclass inherits its parent's treatment. Errors of other layers are mapped here too:
-`classifiers.errors.InputError` and `ConfigError`, `gateway.log.StoreError`, and FastAPI's
-request validation. Every HTTP error body is `{"detail": text, "code": error code}` (plus
-`where`/`problems` for a configuration error, `errors` for a validation error).
+`TREATMENTS` has one row per exception class: its wire error code, its HTTP status, whether a
+websocket closes on it (and with which code) rather than answering with an error frame, and the
+Chinese text the user sees. A row is found by walking the exception's MRO (like Starlette's
+exception middleware), so a subclass without a row of its own is treated as its parent; a test
+checks that every class has its own row anyway.
+
+What the user reads: a `GatewayError` carries its own message, written in Chinese where it is
+raised. Errors of other layers (`classifiers.errors`, `gateway.log`) are the operator's language,
+so the user gets the row's Chinese text, followed by the exception's detail only where that
+detail is the user's business (the refused text, the file:line of a bad configuration); the rest
+(a driver's error) goes to the log. Every HTTP error body is `{"detail": text, "code": error
+code}` (plus `where`/`problems` for a configuration error, `errors` for a validation error).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from classifiers.errors import ConfigError, InputError, PolicyError
-from gateway.errors import (
-    ConfigRejected,
-    Forbidden,
-    GatewayError,
-    InvalidRequest,
-    NotFound,
-    StateUnavailable,
-    Unauthorized,
+from classifiers.errors import (
+    ClassifierError,
+    ConfigError,
+    InputError,
+    LexiconError,
+    NotBuiltError,
+    PolicyError,
 )
-from gateway.log import InvalidCursor, RecordNotFound, StoreError, StoreUnavailable
+from classifiers.tone.classifier import ToneModelError
+from gateway import errors
+from gateway.log import InvalidCursor, RecordConflict, RecordNotFound, StoreError, StoreUnavailable
 from gateway.protocol import CloseCode, Error, ErrorCode
 
 log = logging.getLogger("replyguard.errors")
-V = TypeVar("V")
-
-_FRAME_CODES: dict[type[BaseException], ErrorCode] = {
-    InputError: ErrorCode.INVALID_INPUT,
-    StoreUnavailable: ErrorCode.LOG_UNAVAILABLE,
-}
-_FRAME_PREFIX: dict[ErrorCode, str] = {
-    ErrorCode.INVALID_INPUT: "消息无法审核：",
-    ErrorCode.LOG_UNAVAILABLE: "审核记录暂时无法保存，消息未发送，请稍后重试：",
-}
-_HTTP_STATUS: dict[type[Exception], int] = {
-    Unauthorized: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    RecordNotFound: 404,
-    InvalidCursor: 400,
-    InvalidRequest: 422,
-    ConfigRejected: 422,
-    ConfigError: 422,
-    InputError: 422,
-    StateUnavailable: 503,
-    StoreUnavailable: 503,
-    StoreError: 500,
-}
-_HTTP_CODES: dict[type[Exception], ErrorCode] = {
-    StoreUnavailable: ErrorCode.LOG_UNAVAILABLE,
-    RecordNotFound: ErrorCode.NOT_FOUND,
-    InvalidCursor: ErrorCode.INVALID_REQUEST,
-    ConfigError: ErrorCode.INVALID_CONFIG,
-    InputError: ErrorCode.INVALID_INPUT,
-}
-INTERNAL_TEXT = "网关内部错误"
 
 
-def _lookup(exc: Exception, table: dict[type[Exception], V]) -> V | None:
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """What one exception class becomes.
+
+    `close`: on a websocket before its first frame, the connection closes with this code (None:
+    an error frame answers and the socket stays open). `detail`: the exception's own message
+    follows `text` (foreign exceptions only; a GatewayError's message replaces `text`)."""
+
+    code: ErrorCode
+    status: int
+    text: str
+    close: CloseCode | None = None
+    detail: bool = False
+
+
+INTERNAL = Treatment(ErrorCode.INTERNAL, 500, "网关内部错误", CloseCode.INTERNAL_ERROR)
+
+TREATMENTS: dict[type[BaseException], Treatment] = {
+    # --- the gateway's own (gateway/errors.py); the message is the exception's
+    errors.GatewayError: INTERNAL,
+    errors.Unauthorized: Treatment(ErrorCode.UNAUTHORIZED, 401, "令牌无效",
+                                   CloseCode.UNAUTHORIZED),
+    errors.Forbidden: Treatment(ErrorCode.FORBIDDEN, 403, "无权执行此操作", CloseCode.FORBIDDEN),
+    errors.StateUnavailable: Treatment(ErrorCode.STATE_UNAVAILABLE, 503,
+                                       "共享状态暂时不可用，请稍后重试"),
+    errors.NotFound: Treatment(ErrorCode.NOT_FOUND, 404, "没有找到"),
+    errors.InvalidRequest: Treatment(ErrorCode.INVALID_REQUEST, 422, "请求无效"),
+    errors.ConfigRejected: Treatment(ErrorCode.INVALID_CONFIG, 422, "配置修改未生效"),
+    errors.FrameError: Treatment(ErrorCode.BAD_FRAME, 400, "帧无效"),
+    errors.BadJson: Treatment(ErrorCode.BAD_JSON, 400, "帧不是 JSON 对象"),
+    errors.UnknownType: Treatment(ErrorCode.UNKNOWN_TYPE, 400, "未知的帧类型"),
+    errors.BadFrame: Treatment(ErrorCode.BAD_FRAME, 400, "字段缺失或无效"),
+    errors.FrameTooLarge: Treatment(ErrorCode.TOO_LARGE, 413, "帧过大"),
+    errors.RateLimited: Treatment(ErrorCode.RATE_LIMITED, 429, "发送过于频繁，请稍后再试"),
+    errors.WarningUnacknowledged: Treatment(ErrorCode.WARNING_UNACKNOWLEDGED, 409,
+                                            "请先确认警告"),
+    errors.UnknownMessage: Treatment(ErrorCode.UNKNOWN_MESSAGE, 404, "没有这条消息"),
+    errors.EditRequired: Treatment(ErrorCode.EDIT_REQUIRED, 409, "这条消息必须修改后才能发送"),
+    errors.UpstreamUnavailable: Treatment(ErrorCode.UPSTREAM_UNAVAILABLE, 503,
+                                          "上游聊天服务器暂时无法连接，消息未发送"),
+    # --- the text pipeline (classifiers/errors.py)
+    ClassifierError: INTERNAL,
+    NotBuiltError: INTERNAL,
+    InputError: Treatment(ErrorCode.INVALID_INPUT, 422, "消息无法审核", detail=True),
+    ConfigError: Treatment(ErrorCode.INVALID_CONFIG, 422, "配置无法构建", detail=True),
+    LexiconError: Treatment(ErrorCode.INVALID_CONFIG, 422, "词库无法构建", detail=True),
+    PolicyError: Treatment(ErrorCode.INVALID_CONFIG, 422, "策略无法构建", detail=True),
+    ToneModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "语气模型无法加载", detail=True),
+    # --- the interception log (gateway/log/errors.py); a driver's message stays in the log
+    StoreError: Treatment(ErrorCode.INTERNAL, 500, "审核记录库出错"),
+    StoreUnavailable: Treatment(ErrorCode.LOG_UNAVAILABLE, 503,
+                                "审核记录暂时无法保存，消息未发送，请稍后重试"),
+    RecordNotFound: Treatment(ErrorCode.NOT_FOUND, 404, "没有这条拦截记录", detail=True),
+    RecordConflict: Treatment(ErrorCode.INTERNAL, 500, "拦截记录已存在"),
+    InvalidCursor: Treatment(ErrorCode.INVALID_REQUEST, 400, "分页游标无效，请从第一页重新查询"),
+}
+
+
+def treatment(exc: BaseException) -> Treatment:
     for cls in type(exc).__mro__:
-        value = table.get(cls)
-        if value is not None:
-            return value
-    return None
+        found = TREATMENTS.get(cls)
+        if found is not None:
+            return found
+    return INTERNAL
+
+
+def message(exc: BaseException) -> str:
+    """The Chinese text the user sees for `exc`."""
+    rule = treatment(exc)
+    if isinstance(exc, errors.GatewayError):
+        return exc.message
+    if rule.detail:
+        return f"{rule.text}：{_detail(exc)}"
+    return rule.text
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, ConfigError):
+        return _where(exc)
+    if isinstance(exc, RecordNotFound):
+        return exc.record_id
+    return str(exc)
 
 
 def error_frame(exc: Exception, frame_id: str | None = None) -> Error:
     """The error frame for an exception raised while handling one client frame. Unexpected
     exceptions are logged and answered with `internal`: the connection stays open."""
-    if isinstance(exc, GatewayError):
-        return Error(code=exc.code, message=exc.message, id=exc.frame_id or frame_id)
-    for cls in type(exc).__mro__:
-        code = _FRAME_CODES.get(cls)
-        if code is not None:
-            return Error(code=code, message=_FRAME_PREFIX.get(code, "") + str(exc), id=frame_id)
-    log.exception("unexpected error handling a frame", exc_info=exc)
-    return Error(code=ErrorCode.INTERNAL, message=INTERNAL_TEXT, id=frame_id)
+    rule = treatment(exc)
+    if rule is INTERNAL:
+        log.exception("unexpected error handling a frame", exc_info=exc)
+    elif rule.code is ErrorCode.LOG_UNAVAILABLE:
+        log.warning("message refused, the log is unavailable: %s", exc)
+    own_id = exc.frame_id if isinstance(exc, errors.GatewayError) else None
+    return Error(code=rule.code, message=message(exc), id=own_id or frame_id)
 
 
 def close_code(exc: Exception) -> CloseCode:
     """The close code for an error that ends a connection before its first frame."""
-    if isinstance(exc, Unauthorized):
-        return CloseCode.UNAUTHORIZED
-    if isinstance(exc, Forbidden):
-        return CloseCode.FORBIDDEN
-    return CloseCode.INTERNAL_ERROR
+    return treatment(exc).close or CloseCode.INTERNAL_ERROR
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    status = _lookup(exc, _HTTP_STATUS) or 500
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    code = exc.code if isinstance(exc, GatewayError) else \
-        _lookup(exc, _HTTP_CODES) or ErrorCode.INTERNAL
-    body: dict[str, Any] = {"detail": str(exc), "code": str(code)}
+    rule = treatment(exc)
+    if rule.status >= 500:
+        log.warning("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    headers = {"WWW-Authenticate": "Bearer"} if rule.status == 401 else None
+    body: dict[str, Any] = {"detail": message(exc), "code": str(rule.code)}
     if isinstance(exc, ConfigError):
         body.update(_config_error(exc))
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=rule.status, headers=headers)
+
+
+def _where(exc: ConfigError) -> str:
+    """file:line:column of a configuration error and what is wrong, naming the file but not the
+    server's directories (a candidate policy is built in a temporary one)."""
+    name = Path(exc.path).name if exc.path else None
+    where = ":".join(str(p) for p in (name, exc.line, exc.column) if p is not None)
+    return f"{where}: {exc.detail}" if where else exc.detail
 
 
 def _config_error(exc: ConfigError) -> dict[str, Any]:
-    """file:line:column of a configuration error, naming the file but not the server's
-    directories (a candidate policy is built in a temporary one)."""
     name = Path(exc.path).name if exc.path else None
-    where = ":".join(str(p) for p in (name, exc.line, exc.column) if p is not None)
-    body: dict[str, Any] = {"detail": f"{where}: {exc.detail}" if where else exc.detail,
-                            "where": {"file": name, "line": exc.line, "column": exc.column}}
+    body: dict[str, Any] = {"where": {"file": name, "line": exc.line, "column": exc.column}}
     if isinstance(exc, PolicyError):
         body["problems"] = [str(dataclasses.replace(p, path=Path(p.path).name if p.path else None))
                             for p in exc.problems]
@@ -123,14 +174,16 @@ def _config_error(exc: ConfigError) -> dict[str, Any]:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's own validation (query, path, body) in the same shape as every other error."""
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
-              for e in exc.errors()]
-    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-    return JSONResponse({"detail": detail, "code": str(ErrorCode.INVALID_REQUEST),
-                         "errors": errors}, status_code=422)
+    found = [{"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
+             for e in exc.errors()]
+    detail = "；".join(".".join(e["loc"]) for e in found)
+    return JSONResponse({"detail": f"请求参数无效：{detail}",
+                         "code": str(ErrorCode.INVALID_REQUEST), "errors": found},
+                        status_code=422)
 
 
 def install(app: FastAPI) -> None:
-    for cls in _HTTP_STATUS:
-        app.add_exception_handler(cls, _http_error)
+    for cls in TREATMENTS:
+        if issubclass(cls, Exception):
+            app.add_exception_handler(cls, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,7 +1,9 @@
 """What the gateway raises on purpose. `gateway.error_handlers` is the one place these become
-error frames, close codes and HTTP responses:
+error frames, close codes and HTTP responses (its `TREATMENTS` table gives each class its wire
+code, HTTP status and websocket behaviour). The message of each is shown to the user as it is,
+so it is written in Chinese at the raise site:
 
-    GatewayError                  base; `code` is the wire error code
+    GatewayError                  base
     ├── Unauthorized              missing, malformed, tampered or expired token
     │                             (websocket: close 4401; HTTP: 401)
     ├── StateUnavailable          the shared state (Redis) cannot be reached
@@ -32,12 +34,8 @@ scorer refuses) → `invalid-input`; `gateway.log.StoreUnavailable` → `log-una
 
 from __future__ import annotations
 
-from gateway.protocol import ErrorCode
-
 
 class GatewayError(Exception):
-    code: ErrorCode = ErrorCode.INTERNAL
-
     def __init__(self, message: str, *, frame_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -46,27 +44,27 @@ class GatewayError(Exception):
 
 
 class Unauthorized(GatewayError):
-    code = ErrorCode.UNAUTHORIZED  # never sent as a frame: the socket closes with 4401
+    pass
 
 
 class Forbidden(GatewayError):
-    code = ErrorCode.FORBIDDEN
+    pass
 
 
 class StateUnavailable(GatewayError):
-    code = ErrorCode.STATE_UNAVAILABLE
+    pass
 
 
 class NotFound(GatewayError):
-    code = ErrorCode.NOT_FOUND
+    pass
 
 
 class InvalidRequest(GatewayError):
-    code = ErrorCode.INVALID_REQUEST
+    pass
 
 
 class ConfigRejected(GatewayError):
-    code = ErrorCode.INVALID_CONFIG
+    pass
 
 
 class FrameError(GatewayError):
@@ -74,36 +72,36 @@ class FrameError(GatewayError):
 
 
 class BadJson(FrameError):
-    code = ErrorCode.BAD_JSON
+    pass
 
 
 class UnknownType(FrameError):
-    code = ErrorCode.UNKNOWN_TYPE
+    pass
 
 
 class BadFrame(FrameError):
-    code = ErrorCode.BAD_FRAME
+    pass
 
 
 class FrameTooLarge(FrameError):
-    code = ErrorCode.TOO_LARGE
+    pass
 
 
 class RateLimited(FrameError):
-    code = ErrorCode.RATE_LIMITED
+    pass
 
 
 class WarningUnacknowledged(FrameError):
-    code = ErrorCode.WARNING_UNACKNOWLEDGED
+    pass
 
 
 class UnknownMessage(FrameError):
-    code = ErrorCode.UNKNOWN_MESSAGE
+    pass
 
 
 class EditRequired(FrameError):
-    code = ErrorCode.EDIT_REQUIRED
+    pass
 
 
 class UpstreamUnavailable(FrameError):
-    code = ErrorCode.UPSTREAM_UNAVAILABLE
+    pass

@@ -69,7 +69,7 @@ class LexiconEditor:
     def file_of(self, category: str) -> Path:
         path = self.files().get(category)
         if path is None:
-            raise InvalidRequest(f"未知的词库类别 {category!r}；可用：{', '.join(self.files())}")
+            raise InvalidRequest(f"未知的词库类别 {category}；可用：{'、'.join(self.files())}")
         return path
 
     def terms(self, category: str, contains: str | None = None) -> list[Term]:
@@ -98,7 +98,7 @@ class LexiconEditor:
             lines = old.splitlines(keepends=True)
             kept = [ln for ln in lines if _term_of(ln) != text.lower()]
             if len(kept) == len(lines):
-                raise NotFound(f"{category} 词库中没有 {text!r}")
+                raise NotFound(f"{category} 词库中没有词条 {text}")
             removed = next(ln for ln in lines if _term_of(ln) == text.lower()).rstrip("\r\n")
             return await self._apply(user, "remove", category, path, old, "".join(kept),
                                      text, removed)

@@ -24,13 +24,13 @@ class StoreUnavailable(StoreError):
 
 class RecordNotFound(StoreError):
     def __init__(self, record_id: str) -> None:
-        super().__init__(f"no interception record {record_id!r}")
+        super().__init__(f"没有拦截记录 {record_id}")
         self.record_id = record_id
 
 
 class RecordConflict(StoreError):
     def __init__(self, record_id: str) -> None:
-        super().__init__(f"interception record {record_id!r} already exists")
+        super().__init__(f"拦截记录 {record_id} 已存在")
         self.record_id = record_id
 
 

@@ -74,4 +74,4 @@ class Cursor:
                 raise ValueError(version)
             return cls(utc(datetime.fromisoformat(time)), record_id)
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-            raise InvalidCursor(f"not a cursor of this log: {text[:40]!r}") from exc
+            raise InvalidCursor(f"不是本日志的分页游标：{text[:40]}") from exc

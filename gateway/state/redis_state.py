@@ -78,7 +78,8 @@ async def _mapped(what: str) -> AsyncIterator[None]:
     try:
         yield
     except (RedisError, OSError) as exc:
-        raise StateUnavailable(f"Redis unavailable ({what}): {exc}") from exc
+        log.warning("Redis unavailable (%s): %s", what, exc)
+        raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试") from exc
 
 
 class RedisOffenceCounter:

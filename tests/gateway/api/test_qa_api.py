@@ -114,7 +114,7 @@ def test_qa_lexicon_refuses_bad_terms_and_restores_a_rejected_change(
     duplicate = client.post("/api/lexicon/off_platform/terms", headers=qa,
                             json={"term": "微信"})
     assert duplicate.status_code == 422 and duplicate.json()["code"] == "invalid-config"
-    assert duplicate.json()["detail"].startswith("off_platform.txt:")
+    assert duplicate.json()["detail"].startswith("词库无法构建：off_platform.txt:")
     assert path.read_text(encoding="utf-8") == before
 
     # the running configuration refuses to build (someone broke the policy file): the new
@@ -165,7 +165,7 @@ def test_qa_replay_of_the_log_under_a_candidate_policy(client: TestClient,
     assert broken.status_code == 422, broken.text
     body = broken.json()
     assert body["code"] == "invalid-config"
-    assert body["detail"].startswith("candidate-policy.yaml:3:")
+    assert body["detail"].startswith("策略无法构建：candidate-policy.yaml:3:")
     assert body["where"]["file"] == "candidate-policy.yaml" and body["where"]["line"] == 3
     assert "/tmp" not in json.dumps(body)
     assert client.post("/api/replay", headers=qa, json={"policy": policy, "days": 0}

@@ -192,7 +192,7 @@ def test_redis_state_unreachable_is_state_unavailable() -> None:
     async def main() -> None:
         state = RedisState.from_url("redis://127.0.0.1:1/0")
         try:
-            with pytest.raises(StateUnavailable, match="Redis unavailable"):
+            with pytest.raises(StateUnavailable, match="共享状态（Redis）暂时不可用"):
                 await state.ping()
             with pytest.raises(StateUnavailable):
                 await state.presence("s1")
