@@ -22,7 +22,7 @@ from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
-from classifiers.policy.decide import Policy
+from classifiers.policy.decide import Policy, ShopPolicy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
@@ -83,21 +83,27 @@ class Scorer:
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""
         if not text or text.isspace():
-            raise InputError("empty message")
+            raise InputError("消息为空")
         if len(text) > self.max_chars:
-            raise InputError(f"message too long: {len(text)} characters (limit {self.max_chars})")
+            raise InputError(f"消息过长：{len(text)} 个字符（上限 {self.max_chars}）")
         bad = _BAD_CHARS.search(text)
         if bad:
             code = ord(bad.group())
-            what = "lone surrogate (invalid Unicode)" if 0xD800 <= code <= 0xDFFF else \
-                "control character"
-            raise InputError(f"{what} U+{code:04X} at position {bad.start()}")
+            what = "无效的 Unicode 代理字符" if 0xD800 <= code <= 0xDFFF else "控制字符"
+            raise InputError(f"第 {bad.start() + 1} 个字符是{what} U+{code:04X}")
 
     def score(self, text: str, role: Role = Role.AGENT, *, shop: str | None = None,
               now: datetime | None = None) -> Verdict:
         """`shop` selects the shop's policy; `now` (aware) is the time for time-window rules
         (default: the current time). Repeat offences are not applied here: they need counters,
         which the gateway's Moderator owns."""
+        return self.score_under(self.policy.for_shop(shop), text, role, now=now)
+
+    def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
+                    now: datetime | None = None) -> Verdict:
+        """`score` with the shop's policy already chosen (one of `self.policy`'s): the
+        Moderator looks it up once per message and uses it for scoring, escalation and the
+        intervention alike."""
         started = time.perf_counter()
         self.check(text)
         normalized = self.normalizer(text)
@@ -106,7 +112,7 @@ class Scorer:
         if contacts:
             matches.extend(contacts)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
-        decision = self.policy.for_shop(shop).decide(role, matches, tone, text=text, now=now)
+        decision = policy.decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
                        tuple(sorted(matches, key=_span_order)), self.version,

@@ -1,16 +1,26 @@
-"""The websocket wire format: every frame, the error codes and the close codes.
+"""The websocket wire format: every frame, the error codes and the close codes, how a client
+frame is parsed (`parse`) and how a frame is serialised (`dump`).
 
 JSON text frames, each an object with a `type`. `ClientFrame` is what clients send (a
 discriminated union on `type`), `ServerFrame` what the gateway sends. docs/protocol.md describes
 every frame listed here (a test checks it).
+
+Absent, never null: `dump` is the one function that turns a frame into text, and it leaves out
+every field whose value is None, so an optional field the gateway has no value for is absent
+from the frame; the gateway never sends `null`. Lists are always present (possibly empty).
 """
 
 from __future__ import annotations
 
+import json
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from classifiers.results import Match
+from classifiers.tiers import Tier
+from gateway import errors
 
 # Message ids are the client's: unique per sender, echoed in verdicts, errors and actions.
 MessageId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -126,17 +136,42 @@ class MessageOut(Frame):
                                    "from": Sender(role=role, user=user), "text": text})
 
 
+class MatchOut(Frame):
+    """One hit of a verdict, spans on the text as the sender wrote it (`classifiers.Match`)."""
+
+    term: str
+    category: str
+    severity: int
+    start: int
+    end: int
+    text: str
+    mode: str
+    view: str
+    trace: list[str] = []
+    evasion: bool = False
+
+    @classmethod
+    def of(cls, match: Match) -> MatchOut:
+        return cls(term=match.term, category=match.category, severity=match.severity,
+                   start=match.start, end=match.end, text=match.text, mode=str(match.mode),
+                   view=match.view, trace=list(match.trace), evasion=match.evasion)
+
+
 class VerdictFrame(Frame):
+    """`rule` is the policy rule that decided the tier; `escalation` the repeat-offence rule that
+    then raised it (absent when none did)."""
+
     type: Literal["verdict"] = "verdict"
     id: str
-    tier: str
+    tier: Tier
     delivered: bool
     reason: str | None = None
     categories: list[str] = []
-    matches: list[dict[str, Any]] = []
+    matches: list[MatchOut] = []
     actions: list[str] = []
     rule: str | None = None
-    version: str | None = None
+    escalation: str | None = None
+    version: str
 
 
 class Notice(Frame):
@@ -207,6 +242,38 @@ SERVER_FRAMES: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
 
 
 def dump(frame: Frame) -> str:
-    """The JSON text of a gateway frame (aliases such as `from` applied)."""
-    return frame.model_dump_json(by_alias=True)
+    """The JSON text of a frame: aliases such as `from` applied, None fields left out (absent,
+    never null). The one place frames become text."""
+    return frame.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def check_size(raw: str, limit: int) -> None:
+    size = len(raw.encode("utf-8"))
+    if size > limit:
+        raise errors.FrameTooLarge(f"帧过大：{size} 字节（上限 {limit} 字节）")
+
+
+def parse(raw: str) -> ClientFrame:
+    """One client frame from its JSON text; raises BadJson, UnknownType or BadFrame (the id, when
+    readable, is on the exception as `frame_id` so the error frame can echo it)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise errors.BadJson("帧不是合法的 JSON") from None
+    if not isinstance(data, dict):
+        raise errors.BadJson("帧必须是 JSON 对象")
+    frame_id = data.get("id") if isinstance(data.get("id"), str) else None
+    kind = data.get("type")
+    if kind is None:
+        raise errors.UnknownType("帧缺少 type 字段", frame_id=frame_id)
+    if not isinstance(kind, str) or kind not in CLIENT_TYPES:
+        # quoted as JSON, the client's own notation
+        raise errors.UnknownType(f"未知的帧类型：{json.dumps(kind, ensure_ascii=False)}",
+                                 frame_id=frame_id)
+    try:
+        return CLIENT_FRAMES.validate_python(data)
+    except ValidationError as exc:
+        fields = "，".join(".".join(str(p) for p in e["loc"][1:]) or str(kind)
+                          for e in exc.errors())
+        raise errors.BadFrame(f"字段缺失或无效：{fields}", frame_id=frame_id) from None
 

@@ -47,11 +47,10 @@ class Gateway:
                                      context=settings.context_size)
         self.reception = Reception(state, self.hub, self.transcript, metrics)
         self.handoff = Handoff(state, self.hub, self.reception, metrics)
-        self.interventions = Interventions(self.moderator, interception_log, state, self.hub,
-                                           self.transcript, self.handoff)
-        self.messages = Messages(self.moderator, state, self.hub, self.transcript,
-                                 self.reception, self.handoff, self.interventions)
-        self.actions = Actions(state, interception_log, self.messages, self.interventions)
+        self.interventions = Interventions(interception_log, state, self.hub, self.transcript,
+                                           self.reception, self.handoff)
+        self.messages = Messages(self.moderator, state, self.reception, self.interventions)
+        self.actions = Actions(state, interception_log, self.reception, self.interventions)
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.draining = False

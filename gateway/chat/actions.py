@@ -8,23 +8,19 @@ from gateway.auth import UserRole
 from gateway.chat.connection import Connection
 from gateway.chat.conversation import split
 from gateway.chat.interventions import Interventions
-from gateway.chat.messages import Messages
+from gateway.chat.reception import Reception
 from gateway.errors import EditRequired, Forbidden, UnknownMessage
 from gateway.log import InterceptionLog, Outcome
 from gateway.protocol import Ack, Appeal, Assist, Ok, SendAnyway
 from gateway.state import SharedState
 
 
-def _ok(connection: Connection, frame: Ok) -> None:
-    connection.send(frame.model_dump_json(exclude_none=True))
-
-
 class Actions:
-    def __init__(self, state: SharedState, log: InterceptionLog, messages: Messages,
+    def __init__(self, state: SharedState, log: InterceptionLog, reception: Reception,
                  interventions: Interventions) -> None:
         self.state = state
         self.log = log
-        self.messages = messages
+        self.reception = reception
         self.interventions = interventions
 
     async def send_anyway(self, connection: Connection, frame: SendAnyway) -> None:
@@ -33,11 +29,11 @@ class Actions:
             raise UnknownMessage(f"没有待发送的消息 {frame.id}", frame_id=frame.id)
         if held.tier is not Tier.SUGGEST_EDIT:
             raise EditRequired("这条消息必须修改后才能发送", frame_id=frame.id)
-        await self.messages.check_assigned(connection, held.conversation, frame.id)
+        await self.reception.check_assigned(connection, held.conversation, frame.id)
         del connection.held[frame.id]
         await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
         await self.log.update_outcome(held.record_id, Outcome.OVERRIDDEN, "send-anyway")
-        _ok(connection, Ok(action="send-anyway", id=frame.id, conversation=held.conversation))
+        connection.send(Ok(action="send-anyway", id=frame.id, conversation=held.conversation))
 
     async def ack(self, connection: Connection, frame: Ack) -> None:
         principal = connection.principal
@@ -46,7 +42,7 @@ class Actions:
             if ack.message_id == frame.id:
                 await self.state.clear_ack(principal.shop, principal.user, conversation)
                 await self.log.update_outcome(ack.record_id, Outcome.ACKNOWLEDGED)
-                _ok(connection, Ok(action="ack", id=frame.id, conversation=conversation))
+                connection.send(Ok(action="ack", id=frame.id, conversation=conversation))
                 return
         raise UnknownMessage(f"没有待确认的警告 {frame.id}", frame_id=frame.id)
 
@@ -56,7 +52,7 @@ class Actions:
             raise UnknownMessage(f"没有被拦截的消息 {frame.id}", frame_id=frame.id)
         record_id, conversation = intercepted
         await self.log.appeal(record_id, frame.note)
-        _ok(connection, Ok(action="appeal", id=frame.id, conversation=conversation))
+        connection.send(Ok(action="appeal", id=frame.id, conversation=conversation))
 
     async def assist(self, connection: Connection, frame: Assist) -> None:
         principal = connection.principal
@@ -66,4 +62,4 @@ class Actions:
             raise Forbidden("不能访问其他店铺的会话")
         await self.state.set_assist(principal.shop, principal.user, frame.conversation,
                                     frame.on)
-        _ok(connection, Ok(action="assist", conversation=frame.conversation))
+        connection.send(Ok(action="assist", conversation=frame.conversation))

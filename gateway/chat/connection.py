@@ -3,7 +3,9 @@
 Held messages (suggest-edit, force-edit) belong to the connection that wrote them: the agent's
 client keeps the draft, so when the connection ends (or the gateway shuts down) they expire.
 Frames to the client go through one outbox drained by one writer task, so frames published from
-other connections never interleave or block the sender's own loop.
+other connections never interleave or block the sender's own loop. `send(frame)` is the one way a
+gateway frame reaches a socket (serialised by `protocol.dump`); `forward(text)` queues text that
+already is a frame: one `dump`ed on another node (the Hub) or the upstream server's (proxy mode).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from gateway.auth import Principal
 from gateway.chat.conversation import address_of
 from gateway.chat.ratelimit import TokenBucket
 from gateway.chat.upstream import UpstreamLink
-from gateway.protocol import CloseCode, PresenceStatus
+from gateway.protocol import CloseCode, Frame, PresenceStatus, dump
 
 log = logging.getLogger("replyguard.session")
 
@@ -60,7 +62,11 @@ class Connection:
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write(), name=f"writer {self.address}")
 
-    def send(self, payload: str) -> None:
+    def send(self, frame: Frame) -> None:
+        """Queue one frame for the client."""
+        self.forward(dump(frame))
+
+    def forward(self, payload: str) -> None:
         """Queue one frame's JSON text; a client that falls this far behind is closed."""
         if self.closing:
             return

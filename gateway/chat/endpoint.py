@@ -16,7 +16,6 @@ from gateway.auth import Principal, bearer
 from gateway.chat.connection import Connection
 from gateway.chat.ratelimit import TokenBucket
 from gateway.chat.upstream import UpstreamLink
-from gateway.decode import check_size, parse
 from gateway.error_handlers import close_code, error_frame
 from gateway.errors import Forbidden, RateLimited, Unauthorized
 from gateway.protocol import (
@@ -31,6 +30,8 @@ from gateway.protocol import (
     Presence,
     SendAnyway,
     System,
+    check_size,
+    parse,
 )
 from gateway.runtime import Gateway
 
@@ -103,10 +104,9 @@ def open_upstream(websocket: WebSocket, connection: Connection, url: str,
     """Proxy mode: this agent's link to the upstream chat server; what comes down is passed
     to the agent untouched."""
     def status(state: str) -> None:
-        connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state])
-                        .model_dump_json(exclude_none=True))
+        connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state]))
 
-    link = UpstreamLink(url, connection.principal, deliver=connection.send, status=status,
+    link = UpstreamLink(url, connection.principal, deliver=connection.forward, status=status,
                         token=websocket.query_params.get("upstream_token"), buffer=buffer)
     link.start()
     return link
@@ -126,7 +126,7 @@ async def handle(gateway: Gateway, connection: Connection, raw: str) -> None:
     except Exception as exc:
         error = error_frame(exc, frame_id)
         gateway.metrics.frame_errors.labels(str(error.code)).inc()
-        connection.send(error.model_dump_json())
+        connection.send(error)
 
 
 async def dispatch(gateway: Gateway, connection: Connection, frame: ClientFrame) -> None:
@@ -134,7 +134,7 @@ async def dispatch(gateway: Gateway, connection: Connection, frame: ClientFrame)
         await gateway.messages.handle(connection, frame)
         return
     if isinstance(frame, Ping):
-        connection.send(Pong().model_dump_json())
+        connection.send(Pong())
         return
     if isinstance(frame, Presence):
         await gateway.presence.update(connection, frame)

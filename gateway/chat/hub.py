@@ -50,4 +50,4 @@ class Hub:
 
     async def _receive(self, address: str, payload: str) -> None:
         for connection in list(self._local.get(address, ())):
-            connection.send(payload)
+            connection.forward(payload)

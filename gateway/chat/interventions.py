@@ -1,5 +1,13 @@
-"""Applying a shop-side message's Moderation: the only code that delivers, holds, blocks, warns
-or reroutes a message (the Moderator only computes).
+"""Everything that happens after a verdict, for either side: the only code that delivers,
+holds, blocks, warns, shows a notice, routes a conversation to a human or queues it. The
+Moderator only computes; its `Moderation` carries every setting needed here, so nothing is read
+from the running configuration again (a reload meanwhile cannot mix versions).
+
+A shop-side message is delivered (to the buyer, or upstream in proxy mode), held for an edit,
+blocked, or blocked until the warning is acknowledged; a bot reply intercepted at force-edit or
+above also moves the conversation to a human. A buyer message is never held: it is delivered to
+the conversation's handler (assigned or queued by Reception), and an escalation moves the
+conversation to a human first.
 
 Order matters for the log: a record of a message that is not delivered is committed
 (`durable=True`) BEFORE the verdict frame is sent, so a verdict the agent sees is always on disk;
@@ -10,15 +18,14 @@ from __future__ import annotations
 
 import logging
 
-from classifiers.policy.schema import RouteSettings
-from classifiers.results import Role
 from classifiers.tiers import Tier
 from gateway.auth import Principal
 from gateway.chat.connection import Connection, Held
-from gateway.chat.conversation import buyer_address, split
+from gateway.chat.conversation import buyer_address, split, staff_address
 from gateway.chat.handoff import Handoff
 from gateway.chat.hub import Hub
-from gateway.chat.moderation import Moderation, Moderator
+from gateway.chat.moderation import Moderation
+from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
 from gateway.log import (
     InterceptionLog,
@@ -27,7 +34,7 @@ from gateway.log import (
     StoreUnavailable,
     new_record_id,
 )
-from gateway.protocol import MessageIn, MessageOut, Notice, VerdictFrame
+from gateway.protocol import MatchOut, MessageIn, MessageOut, Notice, VerdictFrame
 from gateway.state import PendingAck, SharedState
 
 log = logging.getLogger("replyguard.interventions")
@@ -35,11 +42,11 @@ log = logging.getLogger("replyguard.interventions")
 
 def verdict_frame(message_id: str, moderation: Moderation) -> VerdictFrame:
     verdict, intervention = moderation.verdict, moderation.intervention
-    return VerdictFrame(id=message_id, tier=str(verdict.tier), delivered=intervention.delivered,
+    return VerdictFrame(id=message_id, tier=verdict.tier, delivered=intervention.delivered,
                         reason=intervention.text, categories=list(verdict.categories),
-                        matches=[m.to_dict() for m in verdict.matches],
+                        matches=[MatchOut.of(m) for m in verdict.matches],
                         actions=list(intervention.actions), rule=verdict.rule,
-                        version=verdict.version)
+                        escalation=verdict.escalation, version=verdict.version)
 
 
 def initial_outcome(moderation: Moderation) -> Outcome:
@@ -52,15 +59,78 @@ def initial_outcome(moderation: Moderation) -> Outcome:
     return Outcome.BLOCKED
 
 
+def logged(moderation: Moderation) -> bool:
+    """Whether the message gets an interception record: the policy acted on it, or it could
+    not be scored."""
+    return moderation.verdict.tier is not Tier.NONE or moderation.unscored
+
+
 class Interventions:
-    def __init__(self, moderator: Moderator, log: InterceptionLog, state: SharedState,
-                 hub: Hub, transcript: Transcript, handoff: Handoff) -> None:
-        self.moderator = moderator
+    def __init__(self, log: InterceptionLog, state: SharedState, hub: Hub,
+                 transcript: Transcript, reception: Reception, handoff: Handoff) -> None:
         self.log = log
         self.state = state
         self.hub = hub
         self.transcript = transcript
+        self.reception = reception
         self.handoff = handoff
+
+    async def from_buyer(self, connection: Connection, frame: MessageIn, conversation: str,
+                         moderation: Moderation) -> None:
+        """A buyer's scored message: its verdict (always delivered), the route to a human on an
+        escalation, then the conversation's handler gets it (or it waits in the queue)."""
+        principal = connection.principal
+        verdict, route = moderation.verdict, moderation.intervention.route
+        connection.send(verdict_frame(frame.id, moderation))
+        routed = None
+        if route is not None:
+            routed = await self.handoff.route(principal.shop, conversation, route,
+                                              verdict.reason)
+        if logged(moderation):
+            outcome = Outcome.ROUTED if routed is not None else \
+                Outcome.UNSCORED if moderation.unscored else Outcome.DELIVERED
+            await self.record(moderation, principal, conversation, outcome)
+        handler = await self.reception.handler_for(principal.shop, conversation)
+        await self.transcript.add(conversation, principal, frame.id, frame.text)
+        if handler is not None:
+            await self.hub.send(staff_address(principal.shop, handler.user),
+                                MessageOut.of(frame.id, conversation, "buyer",
+                                              principal.user, frame.text))
+
+    async def from_shop(self, connection: Connection, message_id: str, text: str,
+                        conversation: str, moderation: Moderation,
+                        replaced: Held | None = None) -> None:
+        """An agent's or bot's scored message (`replaced`: the held message it is an edit
+        of)."""
+        principal = connection.principal
+        verdict, intervention = moderation.verdict, moderation.intervention
+        record_id = None
+        if logged(moderation):
+            record_id = await self.record(moderation, principal, conversation,
+                                          initial_outcome(moderation))
+            connection.remember(message_id, record_id, conversation)
+        if intervention.delivered:
+            await self.deliver(connection, conversation, message_id, text)
+        elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
+            connection.held[message_id] = Held(message_id, record_id, conversation, text,
+                                               verdict.tier)
+        elif verdict.tier is Tier.BLOCK_WITH_WARNING and record_id is not None:
+            await self.state.require_ack(principal.shop, principal.user, conversation,
+                                         PendingAck(message_id, record_id))
+        connection.send(verdict_frame(message_id, moderation))
+        if verdict.tier is Tier.NOTICE and intervention.ttl_ms is not None:
+            connection.send(Notice(id=message_id, text=intervention.text or "",
+                                   ttl_ms=intervention.ttl_ms,
+                                   dismissible=intervention.dismissible))
+        if replaced is not None:
+            await self.log.update_outcome(replaced.record_id, Outcome.EDITED,
+                                          f"replaced by {message_id}")
+        if intervention.route is not None and record_id is not None:
+            agent = await self.handoff.route(principal.shop, conversation, intervention.route,
+                                             verdict.reason)
+            if agent is not None and agent.user != principal.user:
+                connection.held.pop(message_id, None)
+                await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}")
 
     async def deliver(self, connection: Connection, conversation: str, message_id: str,
                       text: str) -> None:
@@ -69,8 +139,7 @@ class Interventions:
         sender = connection.principal
         if connection.upstream is not None:  # raises when it cannot go up: not in the transcript
             await connection.upstream.send(
-                MessageIn(id=message_id, conversation=conversation, text=text)
-                .model_dump_json(exclude_none=True), message_id)
+                MessageIn(id=message_id, conversation=conversation, text=text))
         await self.transcript.add(conversation, sender, message_id, text)
         if connection.upstream is None:
             await self.hub.send(buyer_address(conversation),
@@ -92,49 +161,3 @@ class Interventions:
         except StoreUnavailable:  # the message went out; losing its record must not stop chat
             log.exception("interception record %s lost", record.id)
         return record.id
-
-    async def apply(self, connection: Connection, message_id: str, text: str,
-                    conversation: str, moderation: Moderation,
-                    replaced: Held | None = None) -> None:
-        principal = connection.principal
-        verdict, intervention = moderation.verdict, moderation.intervention
-        frame = verdict_frame(message_id, moderation)
-        record_id = None
-        if verdict.tier is not Tier.NONE or moderation.unscored:
-            record_id = await self.record(moderation, principal, conversation,
-                                          initial_outcome(moderation))
-            connection.remember(message_id, record_id, conversation)
-        if intervention.delivered:
-            await self.deliver(connection, conversation, message_id, text)
-        elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
-            connection.held[message_id] = Held(message_id, record_id, conversation, text,
-                                               verdict.tier)
-        elif verdict.tier is Tier.BLOCK_WITH_WARNING and record_id is not None:
-            await self.state.require_ack(principal.shop, principal.user, conversation,
-                                         PendingAck(message_id, record_id))
-        connection.send(frame.model_dump_json(by_alias=True))
-        if verdict.tier is Tier.NOTICE and intervention.ttl_ms is not None:
-            connection.send(Notice(id=message_id, text=intervention.text or "",
-                                   ttl_ms=intervention.ttl_ms,
-                                   dismissible=intervention.dismissible).model_dump_json())
-        if replaced is not None:
-            await self.log.update_outcome(replaced.record_id, Outcome.EDITED,
-                                          f"replaced by {message_id}")
-        route = self._route(principal, moderation)
-        if route is not None and record_id is not None:
-            agent = await self.handoff.route(principal.shop, conversation, route,
-                                             verdict.reason)
-            if agent is not None and agent.user != principal.user:
-                connection.held.pop(message_id, None)
-                await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}")
-
-    def _route(self, principal: Principal, moderation: Moderation) -> RouteSettings | None:
-        """Route settings when this message moves the conversation to a human: a route-to-human
-        verdict, or a bot reply intercepted at force-edit or above."""
-        if moderation.intervention.route is not None:
-            return moderation.intervention.route
-        tier = moderation.verdict.tier
-        if moderation.verdict.role is Role.BOT and tier.severity >= Tier.FORCE_EDIT.severity:
-            policy = self.moderator.config.current.policy.for_shop(principal.shop)
-            return policy.tiers.route_to_human
-        return None

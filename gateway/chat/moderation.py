@@ -1,8 +1,10 @@
 """Moderator: the one call the relay makes per message — score under the running configuration,
 apply repeat offences and the fail mode, and say what the intervention looks like.
 
-It computes; holding, delivering and routing are the relay's business (`Moderation` says what to
-do, the relay does it).
+It computes; holding, delivering and routing are `gateway.chat.interventions`' business.
+`Moderation` is complete: everything the interventions need (texts, actions, banner, route
+settings) comes from the one configuration version that scored the message, read once, so a
+reload while the message is being acted on cannot mix two versions.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ class Intervention:
     """The tier with the texts and actions the policy sets for it.
 
     `text` is what the sender is shown (notice banner, edit prompt, block reason, warning);
-    `actions` what the sender may do: ``edit``, ``send-anyway``, ``ack``.
+    `actions` what the sender may do: ``edit``, ``send-anyway``, ``ack``. `route`: the
+    conversation moves to a human with these settings (a route-to-human verdict, or a bot
+    reply intercepted at force-edit or above).
     """
 
     tier: Tier
@@ -54,8 +58,16 @@ class Moderation:
     unscored: bool = False
 
 
+def bot_route(policy: ShopPolicy, role: Role, tier: Tier) -> RouteSettings | None:
+    """A bot that writes something held at force-edit or above hands the buyer to a human."""
+    if role is Role.BOT and tier.severity >= Tier.FORCE_EDIT.severity:
+        return policy.tiers.route_to_human
+    return None
+
+
 def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
     tier, tiers, reason = verdict.tier, policy.tiers, verdict.reason
+    route = bot_route(policy, verdict.role, tier)
     if verdict.role is Role.BUYER:
         # never held; route-to-human moves the conversation, nothing is shown to the buyer here
         route = tiers.route_to_human if tier is Tier.ROUTE_TO_HUMAN else None
@@ -67,12 +79,13 @@ def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
         return Intervention(tier, False, reason or tiers.suggest_edit.prompt,
                             ("edit", "send-anyway"))
     if tier is Tier.FORCE_EDIT:
-        return Intervention(tier, False, reason or tiers.force_edit.prompt, ("edit",))
+        return Intervention(tier, False, reason or tiers.force_edit.prompt, ("edit",),
+                            route=route)
     if tier is Tier.BLOCK:
-        return Intervention(tier, False, reason or tiers.block.reason)
+        return Intervention(tier, False, reason or tiers.block.reason, route=route)
     if tier is Tier.BLOCK_WITH_WARNING:
         return Intervention(tier, False, reason or tiers.block_with_warning.warning,
-                            ("ack", "edit"), dismissible=False)
+                            ("ack", "edit"), dismissible=False, route=route)
     if tier is Tier.ROUTE_TO_HUMAN:
         return Intervention(tier, True, reason, route=tiers.route_to_human)
     return Intervention(tier, True)
@@ -116,7 +129,7 @@ class Moderator:
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
         try:
-            verdict = scorer.score(text, role, shop=shop, now=now)
+            verdict = scorer.score_under(policy, text, role, now=now)
         except InputError:
             raise
         except Exception:  # an internal failure must not take the relay down with it
@@ -155,4 +168,6 @@ class Moderator:
             return Moderation(verdict, Intervention(Tier.NONE, True), unscored=True)
         reason = policy.fail_mode.message
         verdict = Verdict(text, role, Tier.BLOCK, FAIL_CLOSED_RULE, reason, (), (), version)
-        return Moderation(verdict, Intervention(Tier.BLOCK, False, reason), unscored=True)
+        return Moderation(verdict, Intervention(Tier.BLOCK, False, reason,
+                                                route=bot_route(policy, role, Tier.BLOCK)),
+                          unscored=True)

@@ -32,7 +32,7 @@ class PresenceService:
             raise Forbidden("买家没有在线状态")
         connection.status = frame.status
         await self._set(connection)
-        connection.send(Ok(action="presence").model_dump_json(exclude_none=True))
+        connection.send(Ok(action="presence"))
 
     async def heartbeat(self, connection: Connection) -> None:
         principal = connection.principal

@@ -5,6 +5,8 @@ Otherwise the conversation is (re)assigned: to an online bot when the shop is bo
 whenever a bot is online), else to the least-loaded online human agent, else it waits in the
 shop's queue and the buyer is told so. A buyer routed to a human (sticky) skips the bot and waits
 at the front of the queue. Queued conversations are handed out when an agent comes online.
+Reception also answers the reverse question: may this agent write in that conversation
+(`check_assigned`)?
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import logging
 from collections.abc import Iterable
 
 from gateway.auth import UserRole
-from gateway.chat.conversation import buyer_address, staff_address
+from gateway.chat.connection import Connection
+from gateway.chat.conversation import buyer_address, split, staff_address
 from gateway.chat.hub import Hub
 from gateway.chat.transcript import Transcript
+from gateway.errors import Forbidden
 from gateway.metrics import Metrics
 from gateway.protocol import Assigned, System, Unassigned
 from gateway.state import Handler, PresenceEntry, SharedState
@@ -40,6 +44,19 @@ class Reception:
         self.hub = hub
         self.transcript = transcript
         self.metrics = metrics
+
+    async def check_assigned(self, connection: Connection, conversation: str,
+                             frame_id: str | None) -> None:
+        """Forbidden unless the conversation is of the sender's shop and assigned to it. In
+        proxy mode the upstream server owns conversations and checks them itself."""
+        if connection.upstream is not None:
+            return
+        principal = connection.principal
+        if split(conversation)[0] != principal.shop:
+            raise Forbidden("不能访问其他店铺的会话", frame_id=frame_id)
+        handler = await self.state.handler(conversation)
+        if handler is None or handler.user != principal.user:
+            raise Forbidden("该会话未分配给您", frame_id=frame_id)
 
     async def handler_for(self, shop: str, conversation: str) -> Handler | None:
         """The handler the buyer's next message goes to, assigning or queueing as needed."""

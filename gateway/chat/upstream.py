@@ -27,6 +27,7 @@ from websockets.exceptions import InvalidHandshake, WebSocketException
 
 from gateway.auth import Principal
 from gateway.errors import UpstreamUnavailable
+from gateway.protocol import MessageIn, dump
 
 log = logging.getLogger("replyguard.upstream")
 
@@ -55,9 +56,11 @@ class UpstreamLink:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"upstream {self.principal.user}")
 
-    async def send(self, payload: str, frame_id: str | None = None) -> None:
-        """Send one frame up, or keep it for when the link is back. Raises UpstreamUnavailable
-        when the buffer is full (the message was not sent; the agent may retry)."""
+    async def send(self, frame: MessageIn) -> None:
+        """Send one released message up as the agent wrote it, or keep it for when the link is
+        back. Raises UpstreamUnavailable when the buffer is full (the message was not sent; the
+        agent may retry)."""
+        payload = dump(frame)
         async with self._lock:
             if self._ws is not None and not self._pending:
                 try:
@@ -67,7 +70,7 @@ class UpstreamLink:
                     self._ws = None  # the reader notices too and reconnects
             if len(self._pending) >= self._limit:
                 raise UpstreamUnavailable("上游聊天服务器暂时无法连接，消息未发送，请稍后重试",
-                                          frame_id=frame_id)
+                                          frame_id=frame.id)
             self._pending.append(payload)
 
     async def close(self) -> None:

@@ -78,9 +78,9 @@ def test_scorer_without_tone_model_leaves_tone_out(mini_scorer: Scorer) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("", "empty message"), ("   \n", "empty message"), ("a" * 100_000, "message too long"),
-    ("好\ud800的", "lone surrogate"), ("好\x00的", "control character U+0000"),
-    ("\x1b[31m红", "control character U+001B"),
+    ("", "消息为空"), ("   \n", "消息为空"), ("a" * 100_000, "消息过长"),
+    ("好\ud800的", "代理字符"), ("好\x00的", "控制字符 U+0000"),
+    ("\x1b[31m红", "控制字符 U+001B"),
 ])
 def test_scorer_rejects_unscorable_input(scorer: Scorer, text: str, message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):

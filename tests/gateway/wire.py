@@ -12,6 +12,17 @@ from starlette.websockets import WebSocketDisconnect
 Frame = dict[str, Any]
 
 
+def assert_no_null(value: Any, path: str = "frame") -> None:
+    """docs/protocol.md: a field without a value is absent, never null."""
+    assert value is not None, f"{path} is null"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert_no_null(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            assert_no_null(item, f"{path}[{index}]")
+
+
 class Peer:
     """One websocket client. `expect(type)` reads the next frame and checks its type."""
 
@@ -29,6 +40,7 @@ class Peer:
         if self._pending:
             return self._pending.pop(0)
         frame: Frame = self.session.receive_json()
+        assert_no_null(frame)
         return frame
 
     def expect(self, kind: str, **fields: Any) -> Frame:
@@ -42,6 +54,7 @@ class Peer:
         """Everything this peer sent so far has been handled (frames are handled in order)."""
         self.send(type="ping")
         while (frame := self.session.receive_json())["type"] != "pong":
+            assert_no_null(frame)
             self._pending.append(frame)
 
     def idle(self) -> None:

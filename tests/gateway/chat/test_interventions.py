@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from classifiers.resources import default_policy_file
+from classifiers.results import Role
+from gateway.chat.moderation import Moderation
 from gateway.log import InterceptionRecord, LogFilter, Outcome
-from tests.conftest import TokenFor
+from gateway.runtime import Gateway
+from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.wire import Peer, connect
 
 CONV = "s1:b1"
@@ -150,3 +155,44 @@ def test_interventions_buyer_messages_are_never_held(chat: tuple[Peer, Peer]) ->
     verdict = buyer.say("m1", "傻逼客服")
     assert verdict["delivered"] is True
     agent.expect("message", id="m1", text="傻逼客服")
+
+
+ROUTED_HINT = "已为您转接人工客服，请稍候"
+
+
+def test_interventions_act_on_the_version_that_scored(client_factory: ClientFactory,
+                                                      token_for: TokenFor,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reload lands between scoring a bot reply and acting on it: the route-to-human that
+    follows uses the settings of the version that scored the reply (issue 14: interventions
+    used to read the running policy again after several awaits)."""
+    shipped = default_policy_file().read_text(encoding="utf-8")
+    assert ROUTED_HINT in shipped
+    policy = tmp_path / "policies.yaml"
+    policy.write_text(shipped, encoding="utf-8")
+    client = client_factory(policy_file=policy)
+    gateway: Gateway = client.app.state.gateway  # type: ignore[attr-defined]
+    scored_under = gateway.live.version
+    moderate = gateway.moderator.moderate
+
+    async def moderate_then_reload(text: str, role: Role, **kwargs: Any) -> Moderation:
+        moderation = await moderate(text, role, **kwargs)
+        if role is Role.BOT:
+            policy.write_text(shipped.replace(ROUTED_HINT, "新版本的转接提示"), encoding="utf-8")
+            assert (await gateway.live.reload("test")).result == "applied"
+        return moderation
+
+    monkeypatch.setattr(gateway.moderator, "moderate", moderate_then_reload)
+    with connect(client, token_for("agent", "a1", "s1")) as agent, \
+            connect(client, token_for("bot", "bot1", "s1")) as bot, \
+            connect(client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.say("m1", "质量这么差？")
+        bot.expect("assigned")
+        bot.expect("message", id="m1")
+        verdict = bot.say("r1", "呵呵", CONV)
+        assert verdict["tier"] == "force-edit" and verdict["version"] == scored_under
+        assert gateway.live.version != scored_under  # the reload did land meanwhile
+        bot.expect("unassigned", conversation=CONV)
+        agent.expect("assigned", conversation=CONV)
+        buyer.expect("system", code="routed", text=ROUTED_HINT)

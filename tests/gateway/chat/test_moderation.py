@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.errors import InputError
+from classifiers.policy.decide import ShopPolicy
 from classifiers.results import Role, Verdict
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
@@ -43,11 +44,11 @@ shops:
 class BrokenScorer(Scorer):
     """Fault injection: scoring raises as an internal bug would (not an input error)."""
 
-    def score(self, text: str, role: Role = Role.AGENT, *, shop: str | None = None,
-              now: datetime | None = None) -> Verdict:
+    def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
+                    now: datetime | None = None) -> Verdict:
         if text == "boom":
             raise RuntimeError("internal failure")
-        return super().score(text, role, shop=shop, now=now)
+        return super().score_under(policy, text, role, now=now)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +181,34 @@ def test_scoring_histogram_buckets_are_cumulative_and_inclusive() -> None:
     assert sample("replyguard_scoring_seconds_bucket", {"le": "0.05"}) == 3.0
     assert sample("replyguard_scoring_seconds_bucket", {"le": "+Inf"}) == 4.0
     assert sample("replyguard_scoring_seconds_sum") == pytest.approx(0.20012)
+
+
+@pytest.mark.parametrize(("role", "text", "routed"), [
+    (Role.BOT, "傻逼", True),          # a bot reply held at force-edit or above: to a human
+    (Role.AGENT, "傻逼", False),       # an agent's is not
+    (Role.BOT, "呵呵", False),         # suggest-edit: below force-edit
+    (Role.BUYER, "我要投诉", True),     # a buyer's escalation
+])
+def test_moderation_carries_the_route_settings(scorer: Scorer, role: Role, text: str,
+                                               routed: bool) -> None:
+    """The decision is complete in the Moderation: the bot-route rule included, with the
+    route settings of the version that scored (issue 14)."""
+    moderator = Moderator(FixedConfig(scorer), LocalOffenceCounter())
+    route = moderate(moderator, text, T0, role=role).intervention.route
+    expected = scorer.policy.for_shop("s1").tiers.route_to_human
+    assert route == (expected if routed else None)
+
+
+def test_moderation_looks_the_shop_policy_up_once(scorer: Scorer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    lookups: list[str | None] = []
+    for_shop = scorer.policy.for_shop
+
+    def counted(shop: str | None) -> ShopPolicy:
+        lookups.append(shop)
+        return for_shop(shop)
+
+    monkeypatch.setattr(scorer.policy, "for_shop", counted)
+    moderator = Moderator(FixedConfig(scorer), LocalOffenceCounter())
+    assert moderate(moderator, "呵呵", T0, role=Role.BOT).verdict.tier is Tier.SUGGEST_EDIT
+    assert lookups == ["s1"]

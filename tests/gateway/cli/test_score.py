@@ -57,7 +57,7 @@ def test_cli_score_jsonl_streams_one_result_per_line_and_survives_bad_lines() ->
     for index in (2, 3, 4, 5, 6, 7):
         assert set(out[index]) == {"line", "error"} and out[index]["line"] == index + 1
     assert "not valid UTF-8" in out[3]["error"]
-    assert "too long" in out[6]["error"]
+    assert "消息过长" in out[6]["error"]
     assert out[8]["tier"] == "route-to-human"
     for record in (out[0], out[1], out[8]):
         assert {"text", "tier", "rule", "categories", "matches"} <= set(record)
@@ -71,7 +71,7 @@ def test_cli_score_jsonl_from_option_sets_default_role() -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["score"], "missing TEXT"),
     (["score", "x", "--jsonl"], "either TEXT or --jsonl"),
-    (["score", ""], "empty message"),
+    (["score", ""], "消息为空"),
     (["score", "x", "--from", "boss"], "Invalid value"),
 ])
 def test_cli_unusable_arguments_exit_2_without_traceback(args: list[str], message: str) -> None:
