@@ -1,35 +1,20 @@
 """`create_app(settings)`: the FastAPI app of one gateway node (uvicorn runs it with
-factory=True). The lifespan builds everything once — the scorer (unless given), the shared state,
-the interception log, the metrics — and puts the `Gateway` on `app.state`; nothing is global."""
+factory=True). Its lifespan opens one `Gateway` (gateway/runtime.py builds, and closes in reverse
+order, everything the node holds) and keeps it on `app.state`; nothing is global."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from classifiers.scorer import Scorer
 from gateway import error_handlers
 from gateway.api import api_router
-from gateway.auth import TokenService, load_secret
 from gateway.chat.endpoint import websocket_endpoint
-from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
-from gateway.config.live import ConfigSource, LiveConfig
-from gateway.config.sync import ConfigSync
-from gateway.log import open_log
-from gateway.log.retention import purge_daily
-from gateway.metrics import Metrics
 from gateway.runtime import Gateway
 from gateway.settings import Settings
-from gateway.state import SharedState
-from gateway.state.local_state import LocalState
-from gateway.state.redis_state import RedisState
-
-log = logging.getLogger("replyguard.app")
 
 API_DESCRIPTION = """The gateway's HTTP API (the chat itself is the websocket at `/ws`).
 
@@ -51,70 +36,16 @@ API_TAGS = [
 ]
 
 
-def open_state(settings: Settings) -> SharedState:
-    if settings.redis_url:
-        return RedisState.from_url(settings.redis_url, prefix=settings.redis_prefix)
-    return LocalState()
-
-
-def config_source(settings: Settings) -> ConfigSource:
-    return ConfigSource(settings.lexicon_dir, settings.policy_file, settings.tone_model,
-                        settings.max_chars)
-
-
 def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
     """`scorer`: an already built scorer for `settings`' configuration (tests build it once)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        metrics = Metrics()
-        source = config_source(settings)
-        if scorer is None:
-            live = await asyncio.to_thread(LiveConfig.load, source, metrics=metrics)
-        else:
-            live = LiveConfig(scorer, source, metrics=metrics)
-        tokens = TokenService(await asyncio.to_thread(load_secret, settings))
-        state = open_state(settings)
-        key = settings.buyer_key.get_secret_value().encode() if settings.buyer_key else None
-        interception_log = await asyncio.to_thread(
-            open_log, settings.database_url, settings.data_dir.expanduser(),
-            hash_buyer_ids=settings.hash_buyer_ids, buyer_key=key)
-        gateway = Gateway(settings, tokens, live, state, interception_log, metrics)
-        await state.set_policy_version(live.version)
-
-        async def announce(applied: Scorer, origin: str) -> None:
-            await state.set_policy_version(applied.version)
-
-        live.on_applied.append(announce)
-        # Several nodes: configuration changes travel between them (gateway/config/sync.py).
-        sync = ConfigSync(live, Redis.from_url(settings.redis_url), settings.node_id,
-                          prefix=settings.redis_prefix) if settings.redis_url else None
-        if sync is not None:
-            await sync.start()
-        gateway.config_sync = sync
-        app.state.gateway = gateway
-        app.state.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() /
-                                                 AUDIT_FILE)
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(live.watch(stop=stop)) if settings.watch_config else None
-        purger = asyncio.create_task(purge_daily(interception_log, settings.retention_days,
-                                                 stop)) if settings.retention_days else None
-        log.info("gateway ready: configuration %s", live.version)
+        app.state.gateway = gateway = await Gateway.open(settings, scorer=scorer)
         try:
             yield
         finally:
-            stop.set()
-            await gateway.drain()
-            for task in (watcher, purger):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-            if sync is not None:
-                await sync.stop()
-                await sync.redis.aclose()
-            await interception_log.close()
-            await state.close()
+            await gateway.close()
 
     app = FastAPI(title="ReplyGuard gateway", lifespan=lifespan, description=API_DESCRIPTION,
                   openapi_tags=API_TAGS)

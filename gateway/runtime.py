@@ -1,14 +1,31 @@
-"""`Gateway`: everything one running app holds, built once in the lifespan and kept on
-`app.state.gateway` (never a module global). It wires the services together and owns the
-shutdown drain."""
+"""`Gateway`: everything one running app holds, kept on `app.state.gateway` (never a module
+global). `Gateway.open(settings)` builds it all, in dependency order; `close()` takes it down in
+the reverse order. The FastAPI lifespan is only these two calls.
+
+Built by `open`, in this order (closed in the reverse one):
+
+    metrics, running configuration (LiveConfig), token service
+    ONE Redis client (with REPLYGUARD_REDIS_URL), shared by the state, the offence counters
+        and the configuration sync
+    shared state (RedisState on that client, or LocalState in process)
+    interception log
+    the chat services (moderator, hub, transcript, reception, handoff, interventions, messages,
+        actions, presence) and the lexicon editor: wiring only, nothing to close
+    started: the version announcement, configuration sync between nodes, and the background
+        tasks (configuration file watcher, daily retention purge)
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
-from gateway.auth import TokenService
+from redis.asyncio import Redis
+
+from classifiers.scorer import Scorer
+from gateway.auth import TokenService, load_secret
 from gateway.chat.actions import Actions
 from gateway.chat.connection import Connection
 from gateway.chat.handoff import Handoff
@@ -19,24 +36,35 @@ from gateway.chat.moderation import Moderator
 from gateway.chat.presence import PresenceService
 from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
-from gateway.config.live import LiveConfig
+from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
+from gateway.config.live import ConfigSource, LiveConfig
 from gateway.config.sync import ConfigSync
-from gateway.log import InterceptionLog, Outcome, StoreError
+from gateway.log import InterceptionLog, Outcome, StoreError, open_log
+from gateway.log.retention import purge_daily
 from gateway.metrics import Metrics
 from gateway.protocol import CloseCode
 from gateway.settings import Settings
 from gateway.state import SharedState
+from gateway.state.local_state import LocalState
+from gateway.state.redis_state import RedisState
 
 log = logging.getLogger("replyguard.gateway")
 
 
+def config_source(settings: Settings) -> ConfigSource:
+    return ConfigSource(settings.lexicon_dir, settings.policy_file, settings.tone_model,
+                        settings.max_chars)
+
+
 class Gateway:
     def __init__(self, settings: Settings, tokens: TokenService, live: LiveConfig,
-                 state: SharedState, interception_log: InterceptionLog,
-                 metrics: Metrics) -> None:
+                 state: SharedState, interception_log: InterceptionLog, metrics: Metrics, *,
+                 redis: Redis | None = None) -> None:
+        """Wires the services over resources already open; `open` is the way to get one."""
         self.settings = settings
         self.tokens = tokens
         self.live = live
+        self.redis = redis
         self.state = state
         self.log = interception_log
         self.metrics = metrics
@@ -53,9 +81,94 @@ class Gateway:
         self.actions = Actions(state, interception_log, self.reception, self.interventions)
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
+        self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
+        # Several nodes: configuration changes travel between them (gateway/config/sync.py).
+        self.config_sync = ConfigSync(live, redis, settings.node_id,
+                                      prefix=settings.redis_prefix) if redis is not None else None
         self.draining = False
-        # Set by the app when Redis is configured: configuration shared between nodes.
-        self.config_sync: ConfigSync | None = None
+        self._stop = asyncio.Event()  # tells the background tasks to end
+        self.tasks: list[asyncio.Task[None]] = []  # background tasks, named
+        self._sync_started = False
+
+    @classmethod
+    async def open(cls, settings: Settings, *, scorer: Scorer | None = None) -> Gateway:
+        """Build and start everything. `scorer`: an already built scorer for `settings`'
+        configuration (tests build it once). If a step fails, what was built is closed."""
+        metrics = Metrics()
+        source = config_source(settings)
+        if scorer is None:
+            live = await asyncio.to_thread(LiveConfig.load, source, metrics=metrics)
+        else:
+            live = LiveConfig(scorer, source, metrics=metrics)
+        tokens = TokenService(await asyncio.to_thread(load_secret, settings))
+        # No connection is made here: the client connects on first use.
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        state: SharedState = LocalState() if redis is None else \
+            RedisState(redis, prefix=settings.redis_prefix)
+        key = settings.buyer_key.get_secret_value().encode() if settings.buyer_key else None
+        try:
+            interception_log = await asyncio.to_thread(
+                open_log, settings.database_url, settings.data_dir.expanduser(),
+                hash_buyer_ids=settings.hash_buyer_ids, buyer_key=key)
+        except BaseException:
+            await state.close()
+            if redis is not None:
+                await redis.aclose()
+            raise
+        gateway = cls(settings, tokens, live, state, interception_log, metrics, redis=redis)
+        try:
+            await gateway._start()
+        except BaseException:
+            await gateway.close()
+            raise
+        log.info("gateway ready: configuration %s", live.version)
+        return gateway
+
+    async def _start(self) -> None:
+        await self.state.set_policy_version(self.live.version)
+
+        async def announce(applied: Scorer, origin: str) -> None:
+            await self.state.set_policy_version(applied.version)
+
+        self.live.on_applied.append(announce)
+        if self.config_sync is not None:
+            await self.config_sync.start()
+            self._sync_started = True
+        if self.settings.watch_config:
+            self.tasks.append(asyncio.create_task(self.live.watch(stop=self._stop),
+                                                   name="config watcher"))
+        if self.settings.retention_days:
+            self.tasks.append(asyncio.create_task(
+                purge_daily(self.log, self.settings.retention_days, self._stop),
+                name="retention purge"))
+
+    async def close(self) -> None:
+        """Everything `open` built, in the reverse order. Each step runs even if the gateway
+        never finished starting."""
+        # Connections came last (from clients, after start): refuse new sockets, log held
+        # messages as expired, close every socket with 1001 so clients reconnect elsewhere.
+        # Under uvicorn server.py ran it already; it is idempotent.
+        await self.drain()
+        # Background tasks next: they read the configuration and write the log, which close
+        # below. `stop` lets a task between two runs end at once; cancel the one mid-run.
+        self._stop.set()
+        for task in reversed(self.tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks = []
+        # Configuration sync: its listener and heartbeat end, and this node leaves the node
+        # list the others show in /readyz. It uses the Redis client closed last.
+        if self.config_sync is not None and self._sync_started:
+            await self.config_sync.stop()
+            self._sync_started = False
+        # The interception log: drain flushed it; closing waits for its writer to finish.
+        await self.log.close()
+        # The shared state: its pub/sub listener (frames for this node's sockets) ends.
+        await self.state.close()
+        # The one Redis client last: the state, the offence counters and the sync used it.
+        if self.redis is not None:
+            await self.redis.aclose()
 
     async def nodes(self) -> dict[str, dict[str, Any]] | None:
         """Every node's running configuration version (None on a single node)."""
@@ -81,5 +194,8 @@ class Gateway:
             await self.expire_held(connection, "gateway shutdown")
             connection.close(CloseCode.GOING_AWAY)
         await asyncio.gather(*(c.closed() for c in connections))
-        await self.log.flush()
+        try:
+            await self.log.flush()
+        except StoreError:  # the database is down: shutting down must not wait for it
+            log.exception("interception log not flushed at shutdown")
         log.info("drained %d connections", len(connections))

@@ -24,9 +24,8 @@ def get_gateway(request: Request) -> Gateway:
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
-def get_lexicon_editor(request: Request) -> LexiconEditor:
-    editor: LexiconEditor = request.app.state.lexicon_editor
-    return editor
+def get_lexicon_editor(gateway: GatewayDep) -> LexiconEditor:
+    return gateway.lexicon_editor
 
 
 LexiconEditorDep = Annotated[LexiconEditor, Depends(get_lexicon_editor)]

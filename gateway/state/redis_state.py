@@ -114,8 +114,11 @@ class _RedisSubscription:
 
 class RedisState:
     def __init__(self, redis: Redis, *, prefix: str = "replyguard",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
+        """`redis` is the caller's (the Gateway shares one client between the state, the offence
+        counters and the configuration sync, and closes it); `from_url` makes one it owns."""
         self._redis = redis
+        self._owns_client = owns_client
         self._p = prefix
         self._clock = clock
         self.offences = RedisOffenceCounter(redis, prefix)
@@ -125,7 +128,7 @@ class RedisState:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisState:
-        return cls(Redis.from_url(url), **kwargs)
+        return cls(Redis.from_url(url), owns_client=True, **kwargs)
 
     # --- presence ---
     async def set_presence(self, shop: str, user: str, role: UserRole, status: PresenceStatus,
@@ -323,8 +326,9 @@ class RedisState:
                 await self._pubsub.aclose()
             self._pubsub = None
         self._receivers.clear()
-        with contextlib.suppress(RedisError, OSError):
-            await self._redis.aclose()
+        if self._owns_client:
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.aclose()
 
 
 def _text(value: Any) -> str:
