@@ -36,6 +36,8 @@ class RecordOut(_Out):
     normalized: str
     tier: Tier
     rule: str | None
+    escalation: str | None = Field(description="the repeat-offence rule that raised the tier "
+                                               "above the rule's (docs/policy.md)")
     reason: str | None
     categories: list[str]
     matches: list[dict[str, Any]] = Field(description="Match.to_dict() each")

@@ -15,6 +15,7 @@ from gateway.log.records import InterceptionRecord
 
 CSV_COLUMNS = (
     "id", "time", "shop", "user", "conversation", "from", "text", "normalized", "tier", "rule",
+    "escalation",
     "reason", "categories", "matches", "tone", "version", "outcome", "buyer", "context",
     "appeal_note", "appealed_at", "review_state", "review_note", "reviewer", "reviewed_at",
 )

@@ -105,6 +105,7 @@ def to_record(row: RowMapping) -> InterceptionRecord:
         id=row["id"], time=row["time"], shop=row["shop"], user=row["user_id"],
         conversation=row["conversation"], role=row["role"], text=row["text"],
         normalized=row["normalized"], tier=row["tier"], rule=row["rule"], reason=row["reason"],
+        escalation=row["escalation"],
         categories=tuple(row["categories"]), matches=tuple(row["matches"]), tone=row["tone"],
         version=row["version"], outcome=row["outcome"], buyer=row["buyer"],
         context=tuple(ContextMessage.from_dict(c) for c in row["context"]),

@@ -101,6 +101,8 @@ class InterceptionRecord:
     review_note: str | None = None
     reviewer: str | None = None
     reviewed_at: datetime | None = None
+    # The repeat-offence rule (policy `escalation:` id) that raised the tier above the rule's.
+    escalation: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id or len(self.id) > 64:
@@ -131,7 +133,7 @@ class InterceptionRecord:
             id=id, time=time or datetime.now(UTC), shop=shop, user=user,
             conversation=conversation, role=verdict.role, text=verdict.text,
             normalized=verdict.normalized, tier=verdict.tier, rule=verdict.rule,
-            reason=verdict.reason, categories=verdict.categories,
+            escalation=verdict.escalation, reason=verdict.reason, categories=verdict.categories,
             matches=tuple(m.to_dict() for m in verdict.matches),
             tone=verdict.tone.to_dict() if verdict.tone is not None else None,
             version=verdict.version, outcome=outcome, buyer=buyer, context=tuple(context))
@@ -142,6 +144,7 @@ class InterceptionRecord:
             "id": self.id, "time": self.time.isoformat(), "shop": self.shop, "user": self.user,
             "conversation": self.conversation, "from": str(self.role), "text": self.text,
             "normalized": self.normalized, "tier": str(self.tier), "rule": self.rule,
+            "escalation": self.escalation,
             "reason": self.reason, "categories": list(self.categories),
             "matches": list(self.matches), "tone": self.tone, "version": self.version,
             "outcome": str(self.outcome), "buyer": self.buyer,

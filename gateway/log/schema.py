@@ -65,6 +65,7 @@ records = Table(
     Column("normalized", Text, nullable=False),
     Column("tier", String(32), nullable=False),
     Column("rule", String(128)),
+    Column("escalation", String(128)),   # revision 0004: the repeat-offence rule that raised it
     Column("reason", Text),
     Column("categories", JSON, nullable=False),
     Column("matches", JSON, nullable=False),

@@ -41,6 +41,7 @@ def record_row(record: InterceptionRecord) -> dict[str, Any]:
         "id": record.id, "time": record.time, "shop": record.shop, "user_id": record.user,
         "conversation": record.conversation, "role": str(record.role), "text": record.text,
         "normalized": record.normalized, "tier": str(record.tier), "rule": record.rule,
+        "escalation": record.escalation,
         "reason": record.reason, "categories": list(record.categories),
         "matches": list(record.matches), "tone": record.tone, "version": record.version,
         "outcome": str(record.outcome), "buyer": record.buyer,

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from classifiers.resources import default_policy_file
 from classifiers.results import Role
+from classifiers.tiers import Tier
 from gateway.chat.moderation import Moderation
 from gateway.log import InterceptionRecord, LogFilter, Outcome
 from gateway.runtime import Gateway
@@ -196,3 +197,23 @@ def test_interventions_act_on_the_version_that_scored(client_factory: ClientFact
         bot.expect("unassigned", conversation=CONV)
         agent.expect("assigned", conversation=CONV)
         buyer.expect("system", code="routed", text=ROUTED_HINT)
+
+
+def test_interventions_verdict_and_record_name_the_escalation(
+        chat: tuple[Peer, Peer], gateway_client: TestClient) -> None:
+    """docs/policy.md: a tier raised by repeat offences keeps the matching rule and names the
+    escalation, in the verdict frame and in the interception record (issue 14)."""
+    agent, buyer = chat
+    for n in (1, 2):
+        first = agent.say(f"r{n}", "好的", CONV)
+        assert first["tier"] == "notice" and "escalation" not in first
+        agent.expect("notice", id=f"r{n}")
+        buyer.expect("message", id=f"r{n}")
+    third = agent.say("r3", "好的", CONV)
+    assert third["tier"] == "suggest-edit" and third["delivered"] is False
+    assert third["escalation"] == "repeat-attitude" and third["rule"] == first["rule"]
+    assert "服务态度" in third["reason"]
+    [record] = records(gateway_client, shops=frozenset({"s1"}),
+                       tiers=frozenset({Tier.SUGGEST_EDIT}))
+    assert (record.escalation, record.rule) == ("repeat-attitude", first["rule"])
+    assert record.to_dict()["escalation"] == "repeat-attitude"

@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 
 from gateway.log import LogFilter, open_log
 from gateway.log.engine import make_engine
@@ -67,8 +67,10 @@ async def test_a_database_at_the_first_revision_migrates_forward_with_its_rows(
     try:
         with engine.begin() as connection:
             upgrade_on(connection, first)
-            # rows written the way the first revision's store wrote them
-            connection.execute(insert(records), [record_row(r) for r in saved])
+            # rows written the way the first revision's store wrote them: its columns only
+            columns = {c["name"] for c in inspect(connection).get_columns("interceptions")}
+            connection.execute(insert(records), [
+                {k: v for k, v in record_row(r).items() if k in columns} for r in saved])
             connection.execute(insert(categories),
                                [row for r in saved for row in category_rows(r)])
             connection.execute(insert(outcome_changes), [first_outcome_row(r) for r in saved])

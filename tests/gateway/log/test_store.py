@@ -32,6 +32,14 @@ async def test_a_durable_append_is_readable_as_soon_as_it_returns(
     assert await interception_log.get(record.id) == record
 
 
+async def test_the_escalation_that_raised_a_tier_is_stored(
+        interception_log: SqlInterceptionLog) -> None:
+    record = make_record(tier=Tier.BLOCK_WITH_WARNING, escalation="repeat-diversion")
+    await interception_log.append(record, durable=True)
+    stored = await interception_log.get(record.id)
+    assert stored == record and stored.escalation == "repeat-diversion"
+
+
 async def test_batched_appends_are_all_written_by_flush(
         interception_log: SqlInterceptionLog) -> None:
     batch = [make_record(time=at(i), text=f"第{i}条 消息") for i in range(300)]
