@@ -3,9 +3,15 @@
 Triggered by a buyer's escalation verdict or a bot reply intercepted at force-edit or above. The
 buyer becomes sticky (skips the bot and the queue for `RouteSettings.sticky` seconds, now and on
 later entries). The agent chosen is the least-loaded online one among
-`RouteSettings.eligible_agents` (any agent when empty); if it had bot-assist on for this buyer,
-assist is switched off and it gets `agent_hint`; the buyer gets `buyer_hint`. With no such agent
-online nothing moves, and that is logged.
+`RouteSettings.eligible_agents` (any agent when empty); the buyer gets `buyer_hint`. With no such
+agent online nothing moves, and that is logged.
+
+A routed buyer gets no bot-assisted replies: bot-assist for it is off afterwards, whoever handles
+it. The agent left with the conversation gets `system` `assist-off` (the policy's `agent_hint`)
+exactly when the route changed something for it: the route handed it the conversation (after
+its `assigned` frame, whether or not it had assist on), or it already had the conversation with
+assist on. An agent that already had it, assist off, gets nothing (a buyer repeating its
+escalation does not repeat the hint).
 """
 
 from __future__ import annotations
@@ -43,7 +49,10 @@ class Handoff:
         if current is not None and current.role is UserRole.AGENT \
                 and any(e.user == current.user for e in present) \
                 and (not route.eligible_agents or current.user in route.eligible_agents):
-            return current  # already with a human who may keep it
+            # already with a human who may keep it: nothing moves
+            if await self._assist_off(shop, conversation, current.user):
+                await self._hint(shop, conversation, current.user, route)
+            return current
         agent = await self.reception.pick(shop, present, UserRole.AGENT, route.eligible_agents)
         if agent is None:
             self.metrics.handoffs.labels("no-agent").inc()
@@ -51,13 +60,23 @@ class Handoff:
                         "stays where it is", shop, conversation)
             return None
         await self.reception.assign(shop, conversation, agent, reason or DEFAULT_REASON)
-        if await self.state.assist(shop, agent.user, conversation):
-            await self.state.set_assist(shop, agent.user, conversation, False)
-            await self.hub.send(staff_address(shop, agent.user),
-                                System(code="assist-off", text=route.agent_hint,
-                                       conversation=conversation))
+        await self._assist_off(shop, conversation, agent.user)
+        await self._hint(shop, conversation, agent.user, route)
         await self.hub.send(buyer_address(conversation),
                             System(code="routed", text=route.buyer_hint,
                                    conversation=conversation))
         self.metrics.handoffs.labels("routed").inc()
         return agent
+
+    async def _assist_off(self, shop: str, conversation: str, user: str) -> bool:
+        """Switch `user`'s bot-assist for this buyer off; whether it was on."""
+        if not await self.state.assist(shop, user, conversation):
+            return False
+        await self.state.set_assist(shop, user, conversation, False)
+        return True
+
+    async def _hint(self, shop: str, conversation: str, user: str,
+                    route: RouteSettings) -> None:
+        await self.hub.send(staff_address(shop, user),
+                            System(code="assist-off", text=route.agent_hint,
+                                   conversation=conversation))

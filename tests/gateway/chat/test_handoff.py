@@ -49,6 +49,7 @@ def test_handoff_sticky_buyer_skips_the_bot_later(gateway_client: TestClient,
             connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
         buyer.say("m1", "转人工")
         agent.expect("assigned", conversation=CONV)
+        agent.expect("system", code="assist-off", conversation=CONV)
         buyer.expect("system", code="routed")
         agent.expect("message", id="m1")
     with connect(gateway_client, token_for("bot", "bot1", "s1")) as bot, \
@@ -109,3 +110,47 @@ def test_handoff_eligible_agents_only(client_factory: ClientFactory, token_for: 
         buyer.say("m2", "我要投诉")
         a1.expect("unassigned", conversation=CONV)
         a2.expect("assigned", conversation=CONV)
+
+
+AGENT_HINT = "该买家已转接给您，已关闭对此买家的机器人辅助回复"
+
+
+def test_handoff_assist_off_comes_with_every_hand_over(gateway_client: TestClient,
+                                                       token_for: TokenFor) -> None:
+    """docs/protocol.md: an agent handed a routed buyer gets `assist-off` right after
+    `assigned`, whether or not it had assist on (issue 14: only when it had)."""
+    with connect(gateway_client, token_for("agent", "a1", "s1")) as agent, \
+            connect(gateway_client, token_for("bot", "bot1", "s1")) as bot, \
+            connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.say("m1", "这个能便宜吗")
+        bot.expect("assigned", conversation=CONV)
+        bot.expect("message", id="m1")
+        buyer.say("m2", "我要投诉")
+        bot.expect("unassigned", conversation=CONV)
+        agent.expect("assigned", conversation=CONV)
+        agent.expect("system", code="assist-off", conversation=CONV, text=AGENT_HINT)
+        agent.expect("message", id="m2")
+        agent.idle()
+
+
+def test_handoff_assist_off_when_the_agent_already_had_the_buyer_with_assist_on(
+        gateway_client: TestClient, token_for: TokenFor) -> None:
+    """Already with a human: the route moves nothing; assist that was on goes off and the agent
+    is told once; a repeated escalation (assist now off) sends nothing more."""
+    with connect(gateway_client, token_for("agent", "a1", "s1")) as agent, \
+            connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.say("m1", "在吗")
+        agent.expect("assigned", conversation=CONV)
+        agent.expect("message", id="m1")
+        agent.send(type="assist", conversation=CONV, on=True)
+        agent.expect("ok", action="assist", conversation=CONV)
+        buyer.say("m2", "我要投诉")
+        agent.expect("system", code="assist-off", conversation=CONV, text=AGENT_HINT)
+        agent.expect("message", id="m2")
+        state = gateway_client.app.state.gateway.state  # type: ignore[attr-defined]
+        assert gateway_client.portal.call(  # type: ignore[union-attr]
+            state.assist, "s1", "a1", CONV) is False
+        buyer.say("m3", "我要投诉")
+        agent.expect("message", id="m3")  # no second hint
+        agent.idle()
+        buyer.idle()  # and no second `routed`: nothing moved
