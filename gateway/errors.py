@@ -44,27 +44,28 @@ class GatewayError(Exception):
 
 
 class Unauthorized(GatewayError):
-    pass
+    """Missing, malformed, tampered or expired token (websocket: close 4401; HTTP: 401)."""
 
 
 class Forbidden(GatewayError):
-    pass
+    """A valid token that may not do this: wrong role, another shop's or another agent's
+    conversation."""
 
 
 class StateUnavailable(GatewayError):
-    pass
+    """The shared state (Redis) cannot be reached; the client may retry."""
 
 
 class NotFound(GatewayError):
-    pass
+    """HTTP: no such record or term in the caller's shops (404)."""
 
 
 class InvalidRequest(GatewayError):
-    pass
+    """HTTP: a value the API refuses, e.g. a lexicon term (422)."""
 
 
 class ConfigRejected(GatewayError):
-    pass
+    """HTTP: a lexicon change the reload refused; the file was restored (422)."""
 
 
 class FrameError(GatewayError):
@@ -72,36 +73,37 @@ class FrameError(GatewayError):
 
 
 class BadJson(FrameError):
-    pass
+    """The frame is not a JSON object."""
 
 
 class UnknownType(FrameError):
-    pass
+    """`type` is missing or not a client frame type."""
 
 
 class BadFrame(FrameError):
-    pass
+    """A field is missing or invalid."""
 
 
 class FrameTooLarge(FrameError):
-    pass
+    """Over `max_frame_bytes`."""
 
 
 class RateLimited(FrameError):
-    pass
+    """The connection's token bucket is empty."""
 
 
 class WarningUnacknowledged(FrameError):
-    pass
+    """A block-with-warning is not yet acknowledged in that conversation."""
 
 
 class UnknownMessage(FrameError):
-    pass
+    """No held / intercepted message of the sender with that id."""
 
 
 class EditRequired(FrameError):
-    pass
+    """send-anyway on a force-edit."""
 
 
 class UpstreamUnavailable(FrameError):
-    pass
+    """Proxy mode: the upstream is down and the buffer of released messages is
+    full; this message was not sent."""

@@ -152,9 +152,7 @@ class MatchOut(Frame):
 
     @classmethod
     def of(cls, match: Match) -> MatchOut:
-        return cls(term=match.term, category=match.category, severity=match.severity,
-                   start=match.start, end=match.end, text=match.text, mode=str(match.mode),
-                   view=match.view, trace=list(match.trace), evasion=match.evasion)
+        return cls.model_validate(match.to_dict())
 
 
 class VerdictFrame(Frame):
