@@ -39,12 +39,12 @@ from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
 from classifiers.tone.classifier import ToneClassifier  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
-    TrainingSettings,
     drop_leaks,
     export,
     fit,
     read_labelled,
 )
+from classifiers.tone.training_settings import TrainingSettings  # noqa: E402
 from gateway.cli.tone import evaluate_model  # noqa: E402
 
 OFFENSIVE_CATEGORIES = {"abuse", "discrimination"}

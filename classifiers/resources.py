@@ -1,4 +1,5 @@
-"""Where the shipped lexicons and default policy are.
+"""Where the shipped lexicons and default policy are, and the defaults every entry point shares
+(this module imports nothing heavy: settings and the CLI read it at start-up).
 
 In a source checkout they sit at the top of the repository; an installed wheel carries copies
 under `classifiers/_bundled/` (see pyproject's force-include).
@@ -7,6 +8,9 @@ under `classifiers/_bundled/` (see pyproject's force-include).
 from __future__ import annotations
 
 from pathlib import Path
+
+# Longest message scored; longer ones are refused (REPLYGUARD_MAX_CHARS overrides it).
+DEFAULT_MAX_CHARS = 5000
 
 _PACKAGE = Path(__file__).resolve().parent
 _CANDIDATES = (_PACKAGE.parent, _PACKAGE / "_bundled")

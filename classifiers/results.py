@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers.tiers import Tier
-from classifiers.tone.classifier import ToneScores
+
+if TYPE_CHECKING:  # the tone classifier imports numpy; the CLI reads Role without it
+    from classifiers.tone.classifier import ToneScores
 
 
 class Role(StrEnum):

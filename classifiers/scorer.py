@@ -24,11 +24,11 @@ from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
 from classifiers.policy.decide import Policy, ShopPolicy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+from classifiers.resources import DEFAULT_MAX_CHARS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
 from classifiers.tone.classifier import ToneClassifier
 
-DEFAULT_MAX_CHARS = 5000
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
 # reached us through surrogateescape): text no client should send.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")

@@ -11,17 +11,21 @@ every shop: head-office staff, not a shop's own.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
 import time
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import jwt
 
 from gateway.errors import Unauthorized
-from gateway.settings import Settings
+from gateway.roles import UserRole as UserRole
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 ALGORITHM = "HS256"
 SECRET_FILE = "jwt-secret"
@@ -29,23 +33,7 @@ MIN_SECRET_CHARS = 32
 # Ids become parts of conversation ids and keys (`shop:buyer`), so they may not contain ':'.
 _ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 ALL_SHOPS = "*"
-
-
-class UserRole(StrEnum):
-    AGENT = "agent"
-    BOT = "bot"
-    BUYER = "buyer"
-    SUPERVISOR = "supervisor"
-    QA = "qa"
-
-    @property
-    def shop_side(self) -> bool:
-        return self in (UserRole.AGENT, UserRole.BOT)
-
-    @property
-    def may_see_all_shops(self) -> bool:
-        """Only these roles may hold an ALL_SHOPS token; chat roles always belong to a shop."""
-        return self in (UserRole.SUPERVISOR, UserRole.QA)
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +56,20 @@ def valid_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
+def key_id(secret: str) -> str:
+    """A short fingerprint of a secret, carried as the token header's `kid`: a gateway that
+    refuses a token can then say it was signed with another secret (typically `replyguard
+    token` run with another REPLYGUARD_DATA_DIR), not merely that it is invalid. Eight hex digits
+    of SHA-256 reveal nothing usable about a 48-byte random secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
 class TokenService:
     def __init__(self, secret: str) -> None:
         if len(secret) < MIN_SECRET_CHARS:
             raise ValueError(f"the JWT secret needs at least {MIN_SECRET_CHARS} characters")
         self._secret = secret
+        self.key_id = key_id(secret)
 
     def issue(self, role: UserRole, user: str, shop: str, ttl_s: int) -> str:
         if not valid_id(user):
@@ -82,7 +79,8 @@ class TokenService:
                              f"(or {ALL_SHOPS} for supervisor and qa)")
         now = int(time.time())
         claims = {"role": str(role), "sub": user, "shop": shop, "iat": now, "exp": now + ttl_s}
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM,
+                          headers={"kid": self.key_id})
 
     def verify(self, token: str) -> Principal:
         """Raises Unauthorized for a missing, malformed, tampered or expired token."""
@@ -91,6 +89,8 @@ class TokenService:
                                 options={"require": ["exp", "sub", "role", "shop"]})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("令牌已过期") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized(self._signature_problem(token)) from None
         except jwt.InvalidTokenError:
             raise Unauthorized("令牌无效") from None
         try:
@@ -102,6 +102,14 @@ class TokenService:
                 and valid_id(user) and valid_shop(role, shop)):
             raise Unauthorized("令牌中的用户或店铺无效")
         return Principal(role, user, shop)
+
+    def _signature_problem(self, token: str) -> str:
+        """Short enough for a websocket close reason (at most 123 bytes)."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        if isinstance(kid, str) and _KEY_ID.fullmatch(kid) and kid != self.key_id:
+            return (f"令牌由另一个密钥签名（{kid}，网关用 {self.key_id}）："
+                    "检查 REPLYGUARD_DATA_DIR 或 REPLYGUARD_SECRET")
+        return "令牌签名无效"
 
 
 def bearer(header: str | None) -> str | None:

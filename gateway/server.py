@@ -12,6 +12,7 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
+from classifiers.scorer import Scorer
 from gateway.app import create_app
 from gateway.runtime import Gateway
 from gateway.settings import Settings
@@ -38,11 +39,13 @@ class GatewayServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = "info") -> None:
+    """`scorer`: the configuration already loaded for `settings` (`replyguard serve` loads it
+    first, so that an unusable one fails before uvicorn starts)."""
     apps: list[FastAPI] = []
 
     def factory() -> FastAPI:
-        app = create_app(settings)
+        app = create_app(settings, scorer=scorer)
         apps.append(app)
         return app
 

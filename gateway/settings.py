@@ -6,18 +6,28 @@ import os
 import socket
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
-from classifiers.scorer import DEFAULT_MAX_CHARS
+from classifiers.resources import (
+    DEFAULT_MAX_CHARS,
+    default_lexicon_dir,
+    default_policy_file,
+    default_tone_model,
+)
+
+# The one default, for the gateway and every command alike: a token printed by `replyguard token`
+# in another terminal is signed with the same secret as long as neither sets REPLYGUARD_DATA_DIR.
+DEFAULT_DATA_DIR = Path("~/.local/share/replyguard")
+ENV_PREFIX = "REPLYGUARD_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPLYGUARD_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
-    data_dir: Path = Field(default=Path("~/.local/share/replyguard"),
-                           description="where the embedded state lives (SQLite log, dev secret)")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR,
+                           description="where the embedded state lives (SQLite log, dev secret); "
+                                       "empty means the default")
     lexicon_dir: Path = Field(default_factory=default_lexicon_dir)
     policy_file: Path = Field(default_factory=default_policy_file)
     tone_model: Path | None = Field(
@@ -64,7 +74,30 @@ class Settings(BaseSettings):
                               description="preceding messages stored with a log record")
     token_ttl_s: int = Field(default=8 * 3600, ge=1, description="default token lifetime")
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # An empty REPLYGUARD_DATA_DIR would be Path("") = the current directory: the secret
+        # and the log would follow whichever directory a command happens to run in.
+        return DEFAULT_DATA_DIR if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
     @field_validator("tone_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", "none") else value
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line for an unusable setting, naming the environment variable."""
+    error = exc.errors()[0]
+    name = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+    value = error.get("input")
+    secret = error["loc"][:1] in (("secret",), ("buyer_key",))
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) and not secret else ""
+    more = f"; and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
+    return f"{name}: {error['msg']}{shown}{more}"

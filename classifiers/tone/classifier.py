@@ -72,15 +72,7 @@ class ToneClassifier:
         return cls(directory, accelerated=accelerated).load()
 
     def load(self) -> ToneClassifier:
-        meta = _read_json(self.directory / "model.json")
-        if meta.get("format") != FORMAT:
-            raise ToneModelError(f"not a ReplyGuard tone model (format {meta.get('format')!r})",
-                                 path=self.directory / "model.json")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ToneModelError(
-                f"tone model format version {meta.get('format_version')!r} is not supported "
-                f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
-                "`replyguard train`", path=self.directory / "model.json")
+        meta = _read_meta(self.directory)
         vocabulary = _read_json(self.directory / "vocabulary.json")
         digest = hashlib.sha256()
         for name in ("model.json", "vocabulary.json", "weights.npz"):
@@ -197,6 +189,25 @@ class ToneClassifier:
         total = sum(exps)
         scores = dict(zip(self.labels_, [e / total for e in exps]))
         return ToneScores(self.labels_[logits.index(top)], scores)
+
+
+def read_labels(directory: Path | str) -> tuple[str, ...]:
+    """The labels a model directory predicts, from model.json alone: what `replyguard policy
+    check` validates `tone:` conditions against, without loading the weights."""
+    return tuple(_read_meta(Path(directory))["labels"])
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    meta = _read_json(directory / "model.json")
+    if meta.get("format") != FORMAT:
+        raise ToneModelError(f"not a ReplyGuard tone model (format {meta.get('format')!r})",
+                             path=directory / "model.json")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ToneModelError(
+            f"tone model format version {meta.get('format_version')!r} is not supported "
+            f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
+            "`replyguard train`", path=directory / "model.json")
+    return meta
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -57,7 +57,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     try:
         principal = authenticate(websocket, gateway)
     except (Unauthorized, Forbidden) as exc:
-        await websocket.close(int(close_code(exc)), reason=type(exc).__name__)
+        # The reason is the message (e.g. a token signed with another secret says so); these
+        # messages are short enough for a close frame's 123 bytes.
+        await websocket.close(int(close_code(exc)), reason=str(exc))
         return
     settings = gateway.settings
     connection = Connection(websocket, principal,

@@ -6,19 +6,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
-from classifiers.errors import ConfigError, PolicyError, Problem
-from classifiers.lexicon import Lexicon
-from classifiers.policy import lint as policy_lint
-from classifiers.policy import loader as policy_file
-from classifiers.tone.classifier import ToneClassifier
-from gateway.cli.support import EXIT_CONFIG, fail
-from gateway.settings import Settings
+from classifiers.errors import ConfigError
+from gateway.cli.support import EXIT_CONFIG, fail, load_settings
+
+if TYPE_CHECKING:
+    from classifiers.errors import Problem
 
 policy_app = typer.Typer(no_args_is_help=True, help="Validate and inspect policy files.")
 
@@ -34,12 +30,17 @@ def check_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the problems as JSON")] = False,
 ) -> None:
     """Report every error and warning in a policy file. Exit 0 when usable, 3 when not."""
-    settings = Settings()
+    # The lexicon's categories and the tone model's labels are read, not built: no automata,
+    # no jieba, no model weights.
+    from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
+    from classifiers.lexicon import Lexicon
+    from classifiers.tone.classifier import read_labels
+
+    settings = load_settings()
     path = file or settings.policy_file
     try:
         lexicon = Lexicon.load(lexicons or settings.lexicon_dir)
-        labels = ToneClassifier.from_directory(settings.tone_model).labels_ \
-            if settings.tone_model is not None else None
+        labels = read_labels(settings.tone_model) if settings.tone_model is not None else None
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     problems = check_file(path, sorted({*lexicon.categories, CONTACT_CATEGORY}), labels)
@@ -49,6 +50,8 @@ def check_command(
             {"severity": p.severity, "line": p.line, "column": p.column, "message": p.message}
             for p in problems]}, ensure_ascii=False) + "\n")
     else:
+        from rich.console import Console
+
         console = Console(highlight=False)
         for problem in problems:
             style = "red" if problem.severity == "error" else "yellow"
@@ -62,6 +65,10 @@ def check_command(
 
 def check_file(path: Path, categories: Sequence[str],
                tone_labels: Sequence[str] | None) -> list[Problem]:
+    from classifiers.errors import PolicyError, Problem
+    from classifiers.policy import lint as policy_lint
+    from classifiers.policy import loader as policy_file
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from classifiers.errors import ConfigError, InputError
 from classifiers.results import Role
-from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
-from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail
-from gateway.config.replay import ReplayDiff, read_records, replay
-from gateway.settings import Settings
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gateway.config.replay import ReplayDiff
 
 
 def replay_command(
@@ -35,7 +33,15 @@ def replay_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the diff as JSON")] = False,
 ) -> None:
     """Re-score INPUT under the current and the candidate configuration; show what moves."""
-    settings = Settings()
+    import asyncio
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from classifiers.scorer import Scorer
+    from gateway.config.replay import read_records, replay
+
+    settings = load_settings()
     if not input_file.is_file():
         raise fail(f"{input_file}: no such file", EXIT_USAGE)
     try:
@@ -66,6 +72,8 @@ def replay_command(
 
 
 def print_diff(console: Console, diff: ReplayDiff) -> None:
+    from rich.table import Table
+
     console.print(f"{diff.total} messages replayed: current {diff.current_version} → candidate "
                   f"{diff.candidate_version}; [bold]{diff.changed}[/] change tier"
                   + (f"; {len(diff.bad)} bad records skipped" if diff.bad else ""))

@@ -9,21 +9,22 @@ writes (REPLYGUARD_DATABASE_URL, or the SQLite file in REPLYGUARD_DATA_DIR).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail
-from gateway.log import LogFilter, LogStats, StoreUnavailable, open_log
-from gateway.settings import Settings
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from gateway.log import LogFilter, LogStats
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # CJK-capable families matplotlib may find; without one, chart labels fall back to ASCII
@@ -60,11 +61,15 @@ def report_command(
         start = parse_since(since, now)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
-    settings = Settings()
+    import asyncio
+
+    from gateway.log import LogFilter, StoreUnavailable
+
+    settings = load_settings()
     filters = LogFilter(since=start, shops=frozenset({shop}) if shop else None)
     try:
-        stats = asyncio.run(_stats(database_url or getattr(settings, "database_url", None),
-                                   settings.data_dir, filters))
+        stats = asyncio.run(_stats(database_url or settings.database_url, settings.data_dir,
+                                   filters))
     except StoreUnavailable as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     if as_json:
@@ -72,6 +77,8 @@ def report_command(
                 **stats.to_dict()}
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
+        from rich.console import Console
+
         print_report(Console(), stats, start, shop)
     if png is not None:
         try:
@@ -81,6 +88,10 @@ def report_command(
 
 
 async def _stats(url: str | None, data_dir: Path, filters: LogFilter) -> LogStats:
+    import asyncio
+
+    from gateway.log import open_log
+
     log = await asyncio.to_thread(open_log, url, data_dir)
     try:
         return await log.stats(filters)
@@ -89,6 +100,8 @@ async def _stats(url: str | None, data_dir: Path, filters: LogFilter) -> LogStat
 
 
 def print_report(console: Console, stats: LogStats, start: datetime, shop: str | None) -> None:
+    from rich.table import Table
+
     scope = f" for shop {shop}" if shop else ""
     console.print(f"[bold]{stats.total}[/] interceptions since {start:%Y-%m-%d %H:%M} UTC{scope}",
                   highlight=False)
@@ -116,6 +129,8 @@ def print_report(console: Console, stats: LogStats, start: datetime, shop: str |
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    from rich.table import Table
+
     table = Table("", "records", title=title, title_justify="left")
     for key, count in sorted(counts.items(), key=lambda kv: -kv[1])[:_TOP]:
         table.add_row(key, str(count))

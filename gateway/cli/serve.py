@@ -1,33 +1,81 @@
-"""`replyguard serve` (the gateway) and `replyguard token` (a JWT for a client)."""
+"""`replyguard serve` (the gateway) and `replyguard token` (a JWT for a client).
+
+`serve` loads the configuration (settings, lexicons, policy, tone model, secret) before uvicorn
+starts, so an unusable one is one line on stderr and exit code 3, not a traceback inside a
+JSON log line. In dev mode (no REPLYGUARD_SECRET: the secret is generated in the data
+directory) it prints ready-to-use tokens, so trying the gateway needs no second terminal."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gateway import logging_setup
-from gateway.auth import TokenService, UserRole, load_secret
-from gateway.cli.support import EXIT_USAGE, fail
-from gateway.server import serve
-from gateway.settings import Settings
+from classifiers.errors import ConfigError
+from gateway.cli.options import LexiconOption, PolicyOption
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings
+from gateway.roles import UserRole
+
+if TYPE_CHECKING:
+    from gateway.auth import TokenService
+    from gateway.settings import Settings
+
+# The users the dev-mode tokens are for: what the README's walkthrough uses.
+DEV_USERS = ((UserRole.AGENT, "a1"), (UserRole.BUYER, "b1"), (UserRole.SUPERVISOR, "sup1"),
+             (UserRole.QA, "qa1"))
+DEV_SHOP = "s1"
 
 
 def serve_command(
     host: Annotated[str | None, typer.Option(help="[default: REPLYGUARD_HOST or 127.0.0.1]")]
     = None,
     port: Annotated[int | None, typer.Option(help="[default: REPLYGUARD_PORT or 8000]")] = None,
+    lexicons: LexiconOption = None,
+    policy: PolicyOption = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the websocket gateway (embedded defaults: in-process state, SQLite log)."""
-    overrides: dict[str, object] = {}
-    if host is not None:
-        overrides["host"] = host
-    if port is not None:
-        overrides["port"] = port
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    from gateway import logging_setup
+    from gateway.app import config_source
+    from gateway.auth import TokenService, load_secret
+    from gateway.server import serve
+
+    overrides = {name: value for name, value in (
+        ("host", host), ("port", port), ("lexicon_dir", lexicons), ("policy_file", policy))
+        if value is not None}
+    settings = load_settings(**overrides)
+    try:
+        scorer = config_source(settings).load()
+        tokens = TokenService(load_secret(settings))
+    except (ConfigError, ValueError) as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    except OSError as exc:
+        raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
+                   EXIT_CONFIG) from None
+    if settings.secret is None:
+        typer.echo("\n".join(dev_banner(settings, tokens)))
     logging_setup.configure(log_level)
-    serve(settings, log_level=log_level)
+    serve(settings, scorer=scorer, log_level=log_level)
+
+
+def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
+    """What `serve` prints in dev mode: where the secret is, and a token per role."""
+    from gateway.auth import SECRET_FILE
+
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    ws = f"ws://{host}:{settings.port}/ws?token="
+    http = f"http://{host}:{settings.port}"
+    lines = [f"dev mode: tokens are signed with the secret in {settings.data_dir / SECRET_FILE} "
+             f"(key {tokens.key_id}); `replyguard token` signs more with the same "
+             f"REPLYGUARD_DATA_DIR. Tokens for shop {DEV_SHOP}, valid "
+             f"{settings.token_ttl_s / 3600:g} h:"]
+    for role, user in DEV_USERS:
+        token = tokens.issue(role, user, DEV_SHOP, settings.token_ttl_s)
+        chats = role.shop_side or role is UserRole.BUYER
+        lines.append(f"  {role} {user}: {ws}{token}" if chats else
+                     f"  {role} {user}: curl -H 'Authorization: Bearer {token}' "
+                     f"{http}/api/interceptions")
+    return lines
 
 
 def token_command(
@@ -39,10 +87,23 @@ def token_command(
     = None,
 ) -> None:
     """Print a token signed with the gateway's secret (the token is the last word printed)."""
-    settings = Settings()
+    from gateway.auth import SECRET_FILE, TokenService, load_secret
+
+    settings = load_settings()
+    secret_file = settings.data_dir / SECRET_FILE
+    created = settings.secret is None and not secret_file.exists()
     try:
-        token = TokenService(load_secret(settings)).issue(role, user, shop,
-                                                          ttl or settings.token_ttl_s)
+        tokens = TokenService(load_secret(settings))
+        token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
+    except OSError as exc:
+        raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
+                   EXIT_CONFIG) from None
+    if created:
+        # A new secret means no gateway has run with this data directory: say so, or the
+        # gateway's refusal (4401) is the first the user hears of it.
+        typer.echo(f"note: created a new secret in {secret_file} (key {tokens.key_id}); a "
+                   "gateway started with another REPLYGUARD_DATA_DIR or REPLYGUARD_SECRET "
+                   "refuses this token", err=True)
     typer.echo(token)

@@ -11,43 +11,38 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from classifiers.errors import ConfigError
-from classifiers.normalize import Normalizer
-from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import (
     default_cold_splits,
     default_heldout_data,
     default_tone_model,
     default_training_data,
 )
-from classifiers.segmentation import WordSegmenter
-from classifiers.tone.classifier import ToneClassifier
-from classifiers.tone.training import (
-    TrainingSettings,
-    drop_leaks,
-    evaluate,
-    export,
-    files_sha256,
-    fit,
-    read_cold,
-    read_labelled,
-)
+from classifiers.tone.training_settings import TrainingSettings
 from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from classifiers.normalize import Normalizer
+    from classifiers.tone.classifier import ToneClassifier
 
 
 def _normalizer() -> Normalizer:
+    from classifiers.normalize import Normalizer
+    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+
     return Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
 
 
 def evaluate_model(model: ToneClassifier, heldout: Path,
                    normalizer: Normalizer | None = None) -> dict[str, Any]:
+    from classifiers.tone.training import evaluate, read_labelled
+
     normalizer = normalizer or _normalizer()
     rows = read_labelled(heldout)
     probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
@@ -76,6 +71,20 @@ def train_command(
         TrainingSettings.min_df,
 ) -> None:
     """Train the tone model and write a versioned artefact with its metrics."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from classifiers.segmentation import WordSegmenter
+    from classifiers.tone.classifier import ToneClassifier
+    from classifiers.tone.training import (
+        drop_leaks,
+        export,
+        files_sha256,
+        fit,
+        read_cold,
+        read_labelled,
+    )
+
     console = Console(stderr=True)
     heldout = heldout or default_heldout_data()
     settings = TrainingSettings(C=c, min_df=min_df)
@@ -145,6 +154,10 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
+    from rich.console import Console
+
+    from classifiers.tone.classifier import ToneClassifier
+
     model = model or default_tone_model()
     data = data or default_heldout_data()
     try:
@@ -168,6 +181,8 @@ def eval_command(
 
 
 def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(f"[bold]{name}[/]: {metrics['rows']} rows, accuracy "
                   f"{metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
     table = Table("label", "precision", "recall", "F1", "support")

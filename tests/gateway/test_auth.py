@@ -10,8 +10,10 @@ from pathlib import Path
 import jwt
 import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from gateway.auth import SECRET_FILE, TokenService, UserRole, load_secret
+from gateway.errors import Unauthorized
 from gateway.settings import Settings
 from tests.conftest import TEST_SECRET, TokenFor
 from tests.gateway.wire import close_code
@@ -32,6 +34,23 @@ def test_auth_bad_token_closes_with_4401(gateway_client: TestClient, token_for: 
              "expired": token_for("agent", "a1", "s1", ttl_s=-10),
              "other-secret": TokenService("z" * 48).issue(UserRole.AGENT, "a1", "s1", 60)}[case]
     assert close_code(gateway_client, f"/ws?token={token}") == 4401
+
+
+def test_auth_token_of_another_secret_says_so(gateway_client: TestClient) -> None:
+    """The newcomer's mistake: `replyguard token` run with another REPLYGUARD_DATA_DIR."""
+    other = TokenService("z" * 48)
+    with gateway_client.websocket_connect(
+            f"/ws?token={other.issue(UserRole.AGENT, 'a1', 's1', 60)}") as session:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            session.receive_text()
+    assert closed.value.code == 4401
+    assert "另一个密钥" in closed.value.reason and other.key_id in closed.value.reason
+    assert len(closed.value.reason.encode()) <= 123
+    # a token without a key id (or tampered with) cannot be told apart: no claim about secrets
+    bare = jwt.encode({"role": "agent", "sub": "a1", "shop": "s1", "exp": 2**40}, "z" * 48,
+                      algorithm="HS256")
+    with pytest.raises(Unauthorized, match="令牌签名无效"):
+        TokenService(TEST_SECRET).verify(bare)
 
 
 def test_auth_bearer_header_and_chat_roles(gateway_client: TestClient,
@@ -71,6 +90,12 @@ def test_auth_token_command_prints_a_valid_token(tmp_path: Path) -> None:
     token = result.stdout.split()[-1]
     principal = TokenService(load_secret(Settings(data_dir=tmp_path))).verify(token)
     assert (principal.role, principal.user, principal.shop) == (UserRole.AGENT, "a1", "s1")
+    # the first token of a data directory made its secret: said on stderr, once
+    assert "created a new secret" in result.stderr and str(tmp_path) in result.stderr
+    again = subprocess.run([sys.executable, "-m", "gateway", "token", "--role", "buyer",
+                            "--user", "b1", "--shop", "s1"],
+                           capture_output=True, text=True, env=env, check=True, timeout=60)
+    assert again.stderr == "" and again.stdout.count("\n") == 1
 
 
 def test_auth_all_shops_only_for_supervisor_and_qa(gateway_client: TestClient) -> None:

@@ -20,13 +20,13 @@ from classifiers.tone.classifier import ToneClassifier, ToneModelError
 from classifiers.tone.training import (
     LABELS,
     NEUTRAL,
-    TrainingSettings,
     drop_leaks,
     evaluate,
     export,
     fit,
     read_labelled,
 )
+from classifiers.tone.training_settings import TrainingSettings
 
 
 @pytest.fixture(scope="module")
