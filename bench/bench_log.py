@@ -44,8 +44,14 @@ from gateway.log import (  # noqa: E402
     open_log,
 )
 from gateway.log.filters import Cursor  # noqa: E402
-from gateway.log.schema import categories, outcome_changes, records  # noqa: E402
-from gateway.log.writes import category_rows, first_outcome_row, record_row  # noqa: E402
+from gateway.log.records import Appeal  # noqa: E402
+from gateway.log.schema import appeals, categories, outcome_changes, records  # noqa: E402
+from gateway.log.writes import (  # noqa: E402
+    appeal_rows,
+    category_rows,
+    first_outcome_row,
+    record_row,
+)
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
 SPAN = timedelta(days=180)
@@ -80,8 +86,10 @@ def synthetic(count: int, seed: int = 7) -> Iterator[InterceptionRecord]:
             rng.random() < 0.1 else (category,)
         shop = rng.choices(SHOPS, SHOP_WEIGHTS)[0]
         body = rng.choice(TEXTS) + (f"，{RARE_TERM}" if rng.random() < 0.0001 else "")
+        record_id = new_record_id()
+        appealed = END - timedelta(days=1) if rng.random() < 0.005 else None
         yield InterceptionRecord(
-            id=new_record_id(), time=END - SPAN + step * index, shop=shop,
+            id=record_id, time=END - SPAN + step * index, shop=shop,
             user=f"{shop}-agent-{rng.randrange(20)}", conversation=f"c{rng.randrange(10**9)}",
             role=Role.AGENT, text=f"{body} #{index}", normalized=body, tier=tier,
             rule=category, reason=f"{category} rule", categories=cats,
@@ -90,8 +98,8 @@ def synthetic(count: int, seed: int = 7) -> Iterator[InterceptionRecord]:
                       "trace": [], "evasion": False},),
             tone=None, version="bench-1", outcome=rng.choice(outcomes),
             buyer=f"b{rng.randrange(10**6)}",
-            appealed_at=END - timedelta(days=1) if rng.random() < 0.005 else None,
-            appeal_note=None)
+            appealed_at=appealed,
+            appeals=(Appeal(record_id, "买家自己要的", appealed),) if appealed else ())
 
 
 def sqlite_text_index() -> tuple[str, ...]:
@@ -110,7 +118,8 @@ def bulk_load(engine: Engine, count: int) -> float:
     """Load `count` records with the indexes (and SQLite's trigram index, whose triggers would
     index row by row) dropped, then build them: the fast way in."""
     started = time.perf_counter()
-    indexes = [ix for table in (records, categories, outcome_changes) for ix in table.indexes]
+    indexes = [ix for table in (records, categories, outcome_changes, appeals)
+               for ix in table.indexes]
     sqlite = engine.dialect.name == "sqlite"
     with engine.begin() as connection:
         for index in indexes:
@@ -126,6 +135,9 @@ def bulk_load(engine: Engine, count: int) -> float:
             connection.execute(insert(records), [record_row(r) for r in chunk])
             connection.execute(insert(categories), [c for r in chunk for c in category_rows(r)])
             connection.execute(insert(outcome_changes), [first_outcome_row(r) for r in chunk])
+            appeal = [a for r in chunk for a in appeal_rows(r)]
+            if appeal:
+                connection.execute(insert(appeals), appeal)
     with engine.begin() as connection:
         for index in indexes:
             index.create(connection)

@@ -17,7 +17,8 @@ CSV_COLUMNS = (
     "id", "time", "shop", "user", "conversation", "from", "text", "normalized", "tier", "rule",
     "escalation",
     "reason", "categories", "matches", "tone", "version", "outcome", "buyer", "context",
-    "appeal_note", "appealed_at", "review_state", "review_note", "reviewer", "reviewed_at",
+    "appeal_note", "appealed_at", "appeals", "review_state", "review_note", "reviewer",
+    "reviewed_at",
 )
 
 

@@ -7,6 +7,7 @@ index is already in page order); every other filter is a condition on `intercept
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -23,8 +24,8 @@ from sqlalchemy import (
 )
 
 from gateway.log.filters import Cursor, LogFilter
-from gateway.log.records import ContextMessage, InterceptionRecord
-from gateway.log.schema import UTCDateTime, categories, records
+from gateway.log.records import Appeal, ContextMessage, InterceptionRecord
+from gateway.log.schema import UTCDateTime, appeals, categories, records
 
 # A "text contains" search on SQLite asks the trigram index first; up to this many hits it
 # fetches them by id and sorts them, beyond it the needle is common enough that walking the
@@ -100,7 +101,20 @@ def conditions(filters: LogFilter, time_col: Any = None, *,
     return and_(true(), *parts)
 
 
-def to_record(row: RowMapping) -> InterceptionRecord:
+def to_records(connection: Connection, rows: Iterable[RowMapping]) -> list[InterceptionRecord]:
+    """Records of `rows`, with their appeals (one more query, only when a row was appealed)."""
+    rows = list(rows)
+    appealed = [row["id"] for row in rows if row["appealed_at"] is not None]
+    found: dict[str, list[Appeal]] = {}
+    if appealed:
+        for a in connection.execute(select(appeals).where(appeals.c.record_id.in_(appealed))
+                                    .order_by(appeals.c.seq)).mappings():
+            found.setdefault(a["record_id"], []).append(
+                Appeal(a["record_id"], a["note"], a["time"]))
+    return [to_record(row, found.get(row["id"], ())) for row in rows]
+
+
+def to_record(row: RowMapping, appeals: Iterable[Appeal] = ()) -> InterceptionRecord:
     return InterceptionRecord(
         id=row["id"], time=row["time"], shop=row["shop"], user=row["user_id"],
         conversation=row["conversation"], role=row["role"], text=row["text"],
@@ -109,6 +123,6 @@ def to_record(row: RowMapping) -> InterceptionRecord:
         categories=tuple(row["categories"]), matches=tuple(row["matches"]), tone=row["tone"],
         version=row["version"], outcome=row["outcome"], buyer=row["buyer"],
         context=tuple(ContextMessage.from_dict(c) for c in row["context"]),
-        appeal_note=row["appeal_note"], appealed_at=row["appealed_at"],
+        appealed_at=row["appealed_at"], appeals=tuple(appeals),
         review_state=row["review_state"], review_note=row["review_note"],
         reviewer=row["reviewer"], reviewed_at=row["reviewed_at"])

@@ -76,6 +76,23 @@ class ContextMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Appeal:
+    """The agent disputes the interception; appealed records come first in the review queue.
+    Every appeal is kept, in order; an empty note is no note (None)."""
+
+    record_id: str
+    note: str | None
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "note", self.note or None)
+        object.__setattr__(self, "time", utc(self.time))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"note": self.note, "time": self.time.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
 class InterceptionRecord:
     id: str
     time: datetime
@@ -95,8 +112,8 @@ class InterceptionRecord:
     outcome: Outcome
     buyer: str | None = None                # HMAC of the buyer id when hashing is on
     context: tuple[ContextMessage, ...] = ()
-    appeal_note: str | None = None
-    appealed_at: datetime | None = None
+    appealed_at: datetime | None = None     # the first appeal
+    appeals: tuple[Appeal, ...] = ()        # every appeal, oldest first
     review_state: ReviewState = ReviewState.UNREVIEWED
     review_note: str | None = None
     reviewer: str | None = None
@@ -115,6 +132,7 @@ class InterceptionRecord:
         object.__setattr__(self, "categories", tuple(self.categories))
         object.__setattr__(self, "matches", tuple(self.matches))
         object.__setattr__(self, "context", tuple(self.context))
+        object.__setattr__(self, "appeals", tuple(self.appeals))
         for name in ("appealed_at", "reviewed_at"):
             value = getattr(self, name)
             if value is not None:
@@ -123,6 +141,11 @@ class InterceptionRecord:
     @property
     def appealed(self) -> bool:
         return self.appealed_at is not None
+
+    @property
+    def appeal_note(self) -> str | None:
+        """The latest note an appeal gave (an appeal without one does not blank it)."""
+        return next((a.note for a in reversed(self.appeals) if a.note is not None), None)
 
     @classmethod
     def from_verdict(cls, verdict: Verdict, *, id: str, shop: str, user: str,
@@ -150,6 +173,7 @@ class InterceptionRecord:
             "outcome": str(self.outcome), "buyer": self.buyer,
             "context": [c.to_dict() for c in self.context],
             "appeal_note": self.appeal_note, "appealed_at": _iso(self.appealed_at),
+            "appeals": [a.to_dict() for a in self.appeals],
             "review_state": str(self.review_state), "review_note": self.review_note,
             "reviewer": self.reviewer, "reviewed_at": _iso(self.reviewed_at),
         }
@@ -164,18 +188,6 @@ class OutcomeChange:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
-        object.__setattr__(self, "time", utc(self.time))
-
-
-@dataclass(frozen=True, slots=True)
-class Appeal:
-    """The agent disputes the interception; appealed records come first in the review queue."""
-
-    record_id: str
-    note: str
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def __post_init__(self) -> None:
         object.__setattr__(self, "time", utc(self.time))
 
 

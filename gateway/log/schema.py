@@ -74,8 +74,7 @@ records = Table(
     Column("outcome", String(16), nullable=False),
     Column("buyer", String(128)),
     Column("context", JSON, nullable=False),
-    Column("appeal_note", Text),
-    Column("appealed_at", UTCDateTime),
+    Column("appealed_at", UTCDateTime),   # the first appeal: orders the review queue
     Column("review_state", String(16), nullable=False),
     Column("review_note", Text),
     Column("reviewer", String(128)),
@@ -99,6 +98,18 @@ categories = Table(
     Column("category", String(64), primary_key=True),
     Column("time", UTCDateTime, nullable=False),
     Index("ix_record_categories_category", "category", "time", "record_id"),
+)
+
+# Every appeal of a record, in order (revision 0005); a later one never replaces an earlier one.
+appeals = Table(
+    "appeals", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("record_id", String(64), ForeignKey("interceptions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("note", Text),
+    Column("time", UTCDateTime, nullable=False),
+    Index("ix_appeals_record", "record_id", "seq"),
 )
 
 outcome_changes = Table(

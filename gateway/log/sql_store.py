@@ -24,7 +24,7 @@ from gateway.log.errors import RecordNotFound
 from gateway.log.export import csv_header, csv_line, jsonl_line
 from gateway.log.filters import Cursor, LogFilter
 from gateway.log.privacy import BuyerHasher, data_dir_key
-from gateway.log.queries import conditions, page_select, text_candidates, to_record
+from gateway.log.queries import conditions, page_select, text_candidates, to_records
 from gateway.log.records import (
     Appeal,
     InterceptionRecord,
@@ -34,7 +34,7 @@ from gateway.log.records import (
     Review,
     ReviewState,
 )
-from gateway.log.schema import categories, outcome_changes, records
+from gateway.log.schema import appeals, categories, outcome_changes, records
 from gateway.log.stats import LogStats, compute
 from gateway.log.store import ExportFormat
 from gateway.log.writer import Writer
@@ -120,7 +120,7 @@ class SqlInterceptionLog:
         await self._submit(OutcomeChange(record_id, outcome, datetime.now(UTC), detail))
 
     async def appeal(self, record_id: str, note: str) -> None:
-        await self._submit(Appeal(record_id, note))
+        await self._submit(Appeal(record_id, note or None))
 
     async def review(self, record_id: str, state: ReviewState, note: str | None,
                      reviewer: str) -> None:
@@ -150,8 +150,8 @@ class SqlInterceptionLog:
             stmt = stmt.where(records.c.shop.in_(sorted(shops)))
 
         def read(connection: Connection) -> InterceptionRecord | None:
-            row = connection.execute(stmt).mappings().first()
-            return to_record(row) if row is not None else None
+            found = to_records(connection, connection.execute(stmt).mappings())
+            return found[0] if found else None
         return await self._read(read)
 
     async def query(self, filters: LogFilter, cursor: str | None = None,
@@ -163,7 +163,7 @@ class SqlInterceptionLog:
         def read(connection: Connection) -> Page:
             stmt = page_select(filters, position, limit + 1,
                                text_candidates(connection, filters))
-            items = [to_record(row) for row in connection.execute(stmt).mappings()]
+            items = to_records(connection, connection.execute(stmt).mappings())
             if len(items) <= limit:
                 return Page(items, None)
             last = items[limit - 1]
@@ -180,9 +180,9 @@ class SqlInterceptionLog:
                 .order_by(records.c.time.desc(), records.c.id.desc()).limit(limit))
 
         def read(connection: Connection) -> list[InterceptionRecord]:
-            items = [to_record(r) for r in connection.execute(appealed).mappings()]
+            items = to_records(connection, connection.execute(appealed).mappings())
             if len(items) < limit:
-                items += [to_record(r) for r in connection.execute(rest).mappings()]
+                items += to_records(connection, connection.execute(rest).mappings())
             return items[:limit]
         return await self._read(read)
 
@@ -218,6 +218,7 @@ class SqlInterceptionLog:
                     return deleted
                 for table, column in ((categories, categories.c.record_id),
                                       (outcome_changes, outcome_changes.c.record_id),
+                                      (appeals, appeals.c.record_id),
                                       (records, records.c.id)):
                     connection.execute(delete(table).where(column.in_(ids)))
                 deleted += len(ids)

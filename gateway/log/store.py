@@ -41,7 +41,7 @@ class InterceptionLog(Protocol):
         """Every outcome the record has had, oldest first (the first is the one appended)."""
 
     async def appeal(self, record_id: str, note: str) -> None:
-        """The agent disputes the interception."""
+        """The agent disputes the interception; every appeal is kept, an empty note is none."""
 
     async def review(self, record_id: str, state: ReviewState, note: str | None,
                      reviewer: str) -> None:

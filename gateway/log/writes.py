@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection
 
 from gateway.log.errors import RecordNotFound, StoreError
 from gateway.log.records import Appeal, InterceptionRecord, OutcomeChange, Review
-from gateway.log.schema import categories, outcome_changes, records
+from gateway.log.schema import appeals, categories, outcome_changes, records
 
 WriteOp = InterceptionRecord | OutcomeChange | Appeal | Review
 
@@ -46,7 +46,7 @@ def record_row(record: InterceptionRecord) -> dict[str, Any]:
         "matches": list(record.matches), "tone": record.tone, "version": record.version,
         "outcome": str(record.outcome), "buyer": record.buyer,
         "context": [c.to_dict() for c in record.context],
-        "appeal_note": record.appeal_note, "appealed_at": record.appealed_at,
+        "appealed_at": record.appealed_at,
         "review_state": str(record.review_state), "review_note": record.review_note,
         "reviewer": record.reviewer, "reviewed_at": record.reviewed_at,
     }
@@ -63,10 +63,17 @@ def first_outcome_row(record: InterceptionRecord) -> dict[str, Any]:
             "detail": None}
 
 
+def appeal_rows(record: InterceptionRecord) -> list[dict[str, Any]]:
+    return [{"record_id": record.id, "note": a.note, "time": a.time} for a in record.appeals]
+
+
 def _insert(connection: Connection, run: list[InterceptionRecord]) -> None:
     if not run:
         return
     connection.execute(insert(records), [record_row(r) for r in run])
+    rows = [row for r in run for row in appeal_rows(r)]
+    if rows:
+        connection.execute(insert(appeals), rows)
     rows = [row for r in run for row in category_rows(r)]
     if rows:
         connection.execute(insert(categories), rows)
@@ -78,7 +85,8 @@ def _update(connection: Connection, op: OutcomeChange | Appeal | Review) -> Stor
     if isinstance(op, OutcomeChange):
         values: dict[str, Any] = {"outcome": str(op.outcome)}
     elif isinstance(op, Appeal):
-        values = {"appeal_note": op.note, "appealed_at": op.time}
+        # appealed_at is the first appeal's time: a second appeal keeps its place in the queue
+        values = {"appealed_at": func.coalesce(records.c.appealed_at, op.time)}
     else:
         values = {"review_state": str(op.state), "review_note": op.note,
                   "reviewer": op.reviewer, "reviewed_at": op.time}
@@ -87,4 +95,7 @@ def _update(connection: Connection, op: OutcomeChange | Appeal | Review) -> Stor
     if isinstance(op, OutcomeChange):
         connection.execute(insert(outcome_changes).values(
             record_id=op.record_id, outcome=str(op.outcome), time=op.time, detail=op.detail))
+    elif isinstance(op, Appeal):
+        connection.execute(insert(appeals).values(record_id=op.record_id, note=op.note,
+                                                  time=op.time))
     return None

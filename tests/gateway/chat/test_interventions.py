@@ -147,6 +147,11 @@ def test_interventions_appeal_is_recorded(chat: tuple[Peer, Peer],
     agent.expect("ok", action="appeal", id="r1")
     [record] = flushed(gateway_client, shops=frozenset({"s1"}))
     assert record.appeal_note == "买家问的是官方微信公众号" and record.appealed
+    agent.send(type="appeal", id="r1")    # again, without a note: kept, blanks nothing
+    agent.expect("ok", action="appeal", id="r1")
+    [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+    assert [a.note for a in record.appeals] == ["买家问的是官方微信公众号", None]
+    assert record.appeal_note == "买家问的是官方微信公众号"
     agent.send(type="appeal", id="r-none", note="?")
     agent.expect("error", code="unknown-message")
 

@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, text
 
 from gateway.log import LogFilter, open_log
 from gateway.log.engine import make_engine
@@ -84,6 +84,39 @@ async def test_a_database_at_the_first_revision_migrates_forward_with_its_rows(
         page = await log.query(LogFilter(category="cold"), limit=100)
         assert list(page.items) == list(reversed(saved))
         assert len(await log.history(saved[0].id)) == 1
+    finally:
+        await log.close()
+
+
+async def test_0005_moves_each_appeal_note_into_the_appeals_table(
+        log_url: str, tmp_path: Path) -> None:
+    appealed, silent, plain = (make_record(time=at(i)) for i in range(3))
+    engine = make_engine(log_url)
+    try:
+        with engine.begin() as connection:
+            upgrade_on(connection, "0004")
+            connection.execute(insert(records), [
+                record_row(appealed) | {"appealed_at": at(10)},
+                record_row(silent) | {"appealed_at": at(11)}, record_row(plain)])
+            # the single note 0001-0004 kept (the store's table no longer names the column)
+            connection.execute(text("UPDATE interceptions SET appeal_note = :note WHERE id = :id"),
+                               {"note": "买家自己要的", "id": appealed.id})
+    finally:
+        engine.dispose()
+
+    log = open_log(log_url, tmp_path)
+    try:
+        assert current_revision(log.engine) == head_revision()
+        first = await log.get(appealed.id)
+        second = await log.get(silent.id)
+        third = await log.get(plain.id)
+        assert first is not None and second is not None and third is not None
+        assert [(a.note, a.time) for a in first.appeals] == [("买家自己要的", at(10))]
+        assert [(a.note, a.time) for a in second.appeals] == [(None, at(11))]
+        assert third.appeals == () and not third.appealed
+        await log.appeal(appealed.id, "补充")
+        again = await log.get(appealed.id)
+        assert again is not None and [a.note for a in again.appeals] == ["买家自己要的", "补充"]
     finally:
         await log.close()
 

@@ -115,6 +115,30 @@ async def test_appeal_and_review_are_stored_and_drive_the_queue(
         old.id, new.id]
 
 
+async def test_every_appeal_is_kept_and_the_first_keeps_the_queue_place(
+        interception_log: SqlInterceptionLog) -> None:
+    first, second = make_record(time=at(0)), make_record(time=at(1))
+    for appended in (first, second):
+        await interception_log.append(appended, durable=True)
+    await interception_log.appeal(first.id, "顾客自己要的")
+    await interception_log.appeal(second.id, "只是语气词")
+    await interception_log.appeal(first.id, "")       # no note: the earlier one stays
+    await interception_log.appeal(first.id, "补充：有聊天截图")
+    record = await interception_log.get(first.id)
+    assert record is not None
+    assert [a.note for a in record.appeals] == ["顾客自己要的", None, "补充：有聊天截图"]
+    assert record.appeal_note == "补充：有聊天截图"
+    assert record.appealed_at == record.appeals[0].time
+    assert record.to_dict()["appeals"][1] == {"note": None,
+                                              "time": record.appeals[1].time.isoformat()}
+    # the queue orders by the first appeal, so appealing again does not jump the queue
+    assert [r.id for r in await interception_log.review_queue(LogFilter())] == [
+        first.id, second.id]
+    page = await interception_log.query(LogFilter(appealed_only=True))
+    assert {r.id: len(r.appeals) for r in page.items} == {first.id: 3, second.id: 1}
+    assert await interception_log.purge(at(5)) == 2     # appeals go with their records
+
+
 async def test_a_shop_never_sees_another_shops_records(
         interception_log: SqlInterceptionLog) -> None:
     mine, theirs = make_record(shop="mine"), make_record(shop="theirs", time=at(1))
