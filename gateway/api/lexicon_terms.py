@@ -51,7 +51,7 @@ class AuditEntry(BaseModel):
     action: Literal["add", "remove"]
     category: str
     term: str
-    line: str
+    line: str | None  # None: refused before a line was written or found
     result: str
     version: str
     error: str | None

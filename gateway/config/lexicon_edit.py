@@ -6,8 +6,9 @@ which builds the whole configuration. If that reload is rejected, the previous f
 and the change is refused (`ConfigRejected`): the files on disk always describe a configuration
 that builds.
 
-Audit trail: one JSON line per attempted change in `<data_dir>/lexicon-audit.jsonl` (appended
-and fsynced before the API answers): who, when, what line, the result and the version after.
+Audit trail: one JSON line per attempted change, refused ones included, in
+`<data_dir>/lexicon-audit.jsonl` (appended and fsynced before the API answers): who, when, what
+line, the result and the version after.
 It lives beside the lexicon files it describes rather than in the log database: lexicons are
 files on each node, the audit needs no schema migration, and an append-only file survives the
 log database being purged or moved.
@@ -16,16 +17,20 @@ log database being purged or moved.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import tempfile
+import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from classifiers.errors import LexiconError
 from classifiers.lexicon import ALLOW_FILE, Term, parse_file
 from gateway.auth import Principal
 from gateway.config.live import LiveConfig, ReloadEvent
@@ -82,17 +87,17 @@ class LexiconEditor:
 
     async def add(self, user: Principal, category: str, text: str,
                   options: TermOptions) -> ReloadEvent:
-        text = check_term(text)
-        line = options.line(text)
-        async with self._lock:
+        async with self._lock, self._audited(user, "add", category, text):
+            text = check_term(text)
+            line = options.line(text)
             path = self.file_of(category)
             old = path.read_text(encoding="utf-8-sig")
             new = old + ("" if not old or old.endswith("\n") else "\n") + line + "\n"
             return await self._apply(user, "add", category, path, old, new, text, line)
 
     async def remove(self, user: Principal, category: str, text: str) -> ReloadEvent:
-        text = check_term(text)
-        async with self._lock:
+        async with self._lock, self._audited(user, "remove", category, text):
+            text = check_term(text)
             path = self.file_of(category)
             old = path.read_text(encoding="utf-8-sig")
             lines = old.splitlines(keepends=True)
@@ -102,6 +107,21 @@ class LexiconEditor:
             removed = next(ln for ln in lines if _term_of(ln) == text.lower()).rstrip("\r\n")
             return await self._apply(user, "remove", category, path, old, "".join(kept),
                                      text, removed)
+
+    @contextlib.asynccontextmanager
+    async def _audited(self, user: Principal, action: str, category: str,
+                       term: str) -> AsyncIterator[None]:
+        """An attempt refused before anything was written (a bad term, an unknown category, a
+        term that is not there, a file the parser refuses) is audited as rejected too; one
+        the reload refused was audited by `_apply` with the reload's event."""
+        try:
+            yield
+        except (InvalidRequest, NotFound, LexiconError) as exc:
+            error = str(exc).replace(f"{self.directory}{os.sep}", "")
+            refused = ReloadEvent(time.time(), "api", "rejected", self.live.version,
+                                  error=error)
+            await asyncio.to_thread(self._audit, user, action, category, term, None, refused)
+            raise
 
     async def _apply(self, user: Principal, action: str, category: str, path: Path, old: str,
                      new: str, term: str, line: str) -> ReloadEvent:
@@ -119,8 +139,8 @@ class LexiconEditor:
             raise ConfigRejected(f"词库修改未生效，已恢复原文件：{error}")
         return event
 
-    def _audit(self, user: Principal, action: str, category: str, term: str, line: str,
-               event: ReloadEvent) -> None:
+    def _audit(self, user: Principal, action: str, category: str, term: str,
+               line: str | None, event: ReloadEvent) -> None:
         entry = {"time": datetime.now(UTC).isoformat(), "user": user.user,
                  "role": str(user.role), "shop": user.shop, "action": action,
                  "category": category, "term": term, "line": line, "result": event.result,

@@ -89,7 +89,9 @@ def test_qa_lexicon_terms_add_search_remove_with_reload_and_audit(
     audit = client.get("/api/lexicon/audit", headers=qa).json()
     assert [(e["user"], e["action"], e["category"], e["term"], e["result"]) for e in audit] == \
         [("q1", "add", "off_platform", "拼夕夕", "applied"),
-         ("q1", "remove", "off_platform", "拼夕夕", "applied")]
+         ("q1", "remove", "off_platform", "拼夕夕", "applied"),
+         ("q1", "remove", "off_platform", "拼夕夕", "rejected")]   # the 404 is audited too
+    assert "没有" in audit[2]["error"] and audit[2]["line"] is None
     assert audit[0]["line"] == "拼夕夕\tseverity=3"
     assert client.get("/api/lexicon", headers=bearer(token_for, "supervisor", "s", "hq")
                       ).status_code == 403
@@ -116,6 +118,13 @@ def test_qa_lexicon_refuses_bad_terms_and_restores_a_rejected_change(
     assert duplicate.status_code == 422 and duplicate.json()["code"] == "invalid-config"
     assert duplicate.json()["detail"].startswith("词库无法构建：off_platform.txt:")
     assert path.read_text(encoding="utf-8") == before
+    # every refused attempt is in the audit, with why (docs/api.md: one line per attempt)
+    refused = client.get("/api/lexicon/audit", headers=qa).json()
+    assert [(e["category"], e["result"]) for e in refused] == [
+        ("off_platform", "rejected")] * 4 + [("no_such_category", "rejected"),
+                                              ("off_platform", "rejected")]
+    assert all(e["error"] for e in refused) and refused[-1]["term"] == "微信"
+    assert refused[-1]["error"].startswith("off_platform.txt:")
 
     # the running configuration refuses to build (someone broke the policy file): the new
     # term is rolled back and the answer says why
@@ -128,8 +137,9 @@ def test_qa_lexicon_refuses_bad_terms_and_restores_a_rejected_change(
     assert "policies.yaml" in rejected.json()["detail"]
     assert path.read_text(encoding="utf-8") == before
     policy.write_text(good, encoding="utf-8")
-    [entry] = client.get("/api/lexicon/audit", headers=qa).json()
+    entry = client.get("/api/lexicon/audit", headers=qa).json()[-1]
     assert (entry["term"], entry["result"]) == ("拼夕夕", "rejected") and entry["error"]
+    assert "policies.yaml" in entry["error"]
 
 
 def test_qa_replay_of_the_log_under_a_candidate_policy(client: TestClient,
