@@ -23,5 +23,10 @@ class Tier(StrEnum):
         """True when the agent's message does not go out as it is."""
         return self in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT, Tier.BLOCK, Tier.BLOCK_WITH_WARNING)
 
+    @property
+    def awaits_edit(self) -> bool:
+        """True when the message is held for the agent to edit (a block is dropped instead)."""
+        return self in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT)
+
 
 _ORDER = {tier: index for index, tier in enumerate(Tier)}

@@ -108,7 +108,7 @@ def print_report(console: Console, stats: LogStats, start: datetime, shop: str |
     summary = Table("figure", "value", title="rates", title_justify="left")
     summary.add_row("send anyway after suggest-edit",
                     _rate(stats.send_anyway_rate, stats.overridden, stats.suggest_edits))
-    summary.add_row("edited, then passed (of held)",
+    summary.add_row("edited, then passed (of held for an edit)",
                     _rate(stats.edit_then_pass_rate, stats.edited, stats.held))
     summary.add_row("warnings acknowledged", str(stats.acknowledged))
     summary.add_row("reviewed: confirmed / false positive",

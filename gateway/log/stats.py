@@ -5,8 +5,10 @@ a rate of 0). Definitions:
 
 - send-anyway rate: suggest-edit records the agent sent unchanged (outcome `overridden`) /
   suggest-edit records;
-- edit-then-pass rate: held records (tiers that hold the message) whose rewrite passed
-  (outcome `edited`) / held records;
+- edit-then-pass rate: records held for an edit (suggest-edit, force-edit: a block is dropped,
+  never edited into a pass) whose rewrite passed (outcome `edited`) / those records;
+- per user (`by_user`, `notices_by_user`): shop-side senders only (agents and bots); a buyer's
+  message is logged too (e.g. routed to a human) but counts in totals, tiers and shops only;
 - false-positive rate: reviewed `false-positive` / reviewed (confirmed + false-positive);
 - appeal upheld rate: appealed records reviewed as false positives / appealed records reviewed;
 - time in forced edit: for force-edit records whose rewrite passed, seconds from the record
@@ -23,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.engine import Connection
 
+from classifiers.results import Role
 from classifiers.tiers import Tier
 from gateway.log.filters import LogFilter
 from gateway.log.queries import conditions
@@ -30,7 +33,8 @@ from gateway.log.records import Outcome, ReviewState
 from gateway.log.schema import categories, outcome_changes, records
 
 TOP_TERMS = 20
-HOLDING_TIERS = sorted(str(t) for t in Tier if t.holds_message)
+EDIT_TIERS = sorted(str(t) for t in Tier if t.awaits_edit)
+SHOP_SIDE = sorted(str(role) for role in (Role.AGENT, Role.BOT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ def compute(connection: Connection, filters: LogFilter) -> LogStats:
             select(func.count()).select_from(records).where(where, *extra)).scalar_one())
 
     notice = r.tier == str(Tier.NOTICE)
+    shop_side = r.role.in_(SHOP_SIDE)
     reviewed = r.review_state.in_([str(ReviewState.CONFIRMED),
                                    str(ReviewState.FALSE_POSITIVE)])
     by_review = grouped(r.review_state)
@@ -108,15 +113,17 @@ def compute(connection: Connection, filters: LogFilter) -> LogStats:
         .where(where).group_by(categories.c.category))}
     return LogStats(
         total=count(),
-        by_tier=grouped(r.tier), by_category=by_category, by_user=grouped(r.user_id),
+        by_tier=grouped(r.tier), by_category=by_category,
+        by_user=grouped(r.user_id, shop_side),
         by_shop=grouped(r.shop), by_day=grouped(func.date(r.time)), by_outcome=by_outcome,
-        notices_by_user=grouped(r.user_id, notice), notices_by_shop=grouped(r.shop, notice),
+        notices_by_user=grouped(r.user_id, notice, shop_side),
+        notices_by_shop=grouped(r.shop, notice),
         notices_by_rule=grouped(r.rule, notice),
         suggest_edits=count(r.tier == str(Tier.SUGGEST_EDIT)),
         overridden=count(r.tier == str(Tier.SUGGEST_EDIT),
                          r.outcome == str(Outcome.OVERRIDDEN)),
-        held=count(r.tier.in_(HOLDING_TIERS)),
-        edited=count(r.tier.in_(HOLDING_TIERS), r.outcome == str(Outcome.EDITED)),
+        held=count(r.tier.in_(EDIT_TIERS), shop_side),
+        edited=count(r.tier.in_(EDIT_TIERS), shop_side, r.outcome == str(Outcome.EDITED)),
         acknowledged=by_outcome.get(str(Outcome.ACKNOWLEDGED), 0),
         confirmed=by_review.get(str(ReviewState.CONFIRMED), 0),
         false_positives=by_review.get(str(ReviewState.FALSE_POSITIVE), 0),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from classifiers.results import Role
 from classifiers.tiers import Tier
 from gateway.cli.main import app
 from gateway.log import Outcome, ReviewState, open_log
@@ -28,6 +29,10 @@ def fill(url: str, data_dir: Path) -> None:
                     matches=({"term": "爱买不买", "category": "cold"},)),
         make_record(time=now - timedelta(hours=3), shop="shop-b"),
         make_record(time=now - timedelta(days=30), shop="shop-a"),   # outside 7d
+        make_record(time=now - timedelta(hours=4), shop="shop-a", role=Role.BUYER,
+                    user="buyer-9", tier=Tier.ROUTE_TO_HUMAN, outcome=Outcome.ROUTED,
+                    categories=("escalation",),
+                    matches=({"term": "投诉", "category": "escalation"},)),
     ]
 
     async def write() -> None:
@@ -45,10 +50,12 @@ def test_report_prints_tables(log_url: str, tmp_path: Path) -> None:
     fill(log_url, tmp_path)
     result = runner.invoke(app, ["report", "--since", "7d", "--database-url", log_url])
     assert result.exit_code == 0, result.output
-    assert "3 interceptions since" in result.output
-    # categories, agents, terms, the send-anyway rate, confirmed / false positive
-    for expected in ("off_platform", "agent-2", "微信", "100.0% (1/1)", "0 / 1"):
+    assert "4 interceptions since" in result.output
+    # categories, agents, terms, the send-anyway rate, edited of held for an edit (the
+    # suggest-edit, not the blocks), confirmed / false positive
+    for expected in ("off_platform", "agent-2", "微信", "100.0% (1/1)", "0.0% (0/1)", "0 / 1"):
         assert expected in result.output, expected
+    assert "buyer-9" not in result.output      # a buyer is no agent
 
 
 def test_report_json_is_scoped_to_the_shop(log_url: str, tmp_path: Path) -> None:
@@ -57,8 +64,10 @@ def test_report_json_is_scoped_to_the_shop(log_url: str, tmp_path: Path) -> None
                                  "--database-url", log_url])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert (data["total"], data["shop"]) == (2, "shop-a")
-    assert data["by_category"] == {"off_platform": 1, "cold": 1}
+    assert (data["total"], data["shop"]) == (3, "shop-a")
+    assert data["by_category"] == {"off_platform": 1, "cold": 1, "escalation": 1}
+    assert data["by_user"] == {"agent-1": 1, "agent-2": 1}
+    assert (data["held"], data["edited"], data["edit_then_pass_rate"]) == (1, 0, 0.0)
     assert data["send_anyway_rate"] == 1.0 and data["false_positive_rate"] == 1.0
     assert {"term": "爱买不买", "category": "cold", "count": 1} in data["top_terms"]
 
@@ -82,7 +91,7 @@ def test_report_reads_the_data_dir_log_by_default(tmp_path: Path,
     monkeypatch.delenv("REPLYGUARD_DATABASE_URL", raising=False)
     result = runner.invoke(app, ["report", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["total"] == 3
+    assert json.loads(result.output)["total"] == 4
 
 
 @pytest.mark.parametrize("since", ["7x", "yesterday", "-3d"])

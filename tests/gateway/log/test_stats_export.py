@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from classifiers.results import Role
 from classifiers.tiers import Tier
 from gateway.log import InterceptionRecord, LogFilter, Outcome, ReviewState, SqlInterceptionLog
 from gateway.log.export import CSV_COLUMNS
@@ -47,6 +48,10 @@ def build() -> list[InterceptionRecord]:
         make_record(time=at(12) + day2, tier=Tier.ROUTE_TO_HUMAN, outcome=Outcome.ROUTED,
                     rule="escalation", categories=("escalation",),
                     matches=(match("投诉", "escalation"),)),
+        # a buyer's message is logged too (routed, never held) but its sender is no agent
+        make_record(time=at(13) + day2, role=Role.BUYER, user="buyer-9",
+                    tier=Tier.ROUTE_TO_HUMAN, outcome=Outcome.ROUTED, rule="escalation",
+                    categories=("escalation",), matches=(match("我要投诉", "escalation"),)),
     ]
 
 
@@ -65,19 +70,20 @@ async def stored(log: SqlInterceptionLog) -> list[InterceptionRecord]:
 async def test_stats_on_a_hand_built_log(interception_log: SqlInterceptionLog) -> None:
     await stored(interception_log)
     stats = await interception_log.stats(LogFilter())
-    assert stats.total == 13
+    assert stats.total == 14
     assert stats.by_tier == {"suggest-edit": 4, "force-edit": 2, "block": 2,
-                             "block-with-warning": 1, "notice": 3, "route-to-human": 1}
+                             "block-with-warning": 1, "notice": 3, "route-to-human": 2}
     assert stats.by_category == {"cold": 5, "sarcasm": 2, "off_platform": 2, "abuse": 1,
-                                 "perfunctory": 3, "escalation": 1}
-    assert stats.by_user == {"agent-1": 11, "agent-2": 2}
-    assert stats.by_day == {"2025-03-01": 9, "2025-03-02": 4}
+                                 "perfunctory": 3, "escalation": 2}
+    assert stats.by_user == {"agent-1": 11, "agent-2": 2}         # agents only, no buyer
+    assert stats.by_day == {"2025-03-01": 9, "2025-03-02": 5}
     assert stats.notices_by_user == {"agent-1": 2, "agent-2": 1}
     assert stats.notices_by_shop == {"shop-a": 2, "shop-b": 1}
     assert stats.notices_by_rule == {"perfunctory": 3}
     assert (stats.suggest_edits, stats.overridden, stats.send_anyway_rate) == (4, 1, 0.25)
-    assert (stats.held, stats.edited) == (9, 2)
-    assert stats.edit_then_pass_rate == pytest.approx(2 / 9)
+    # held for an edit: suggest-edit and force-edit; a block is never edited into a pass
+    assert (stats.held, stats.edited) == (6, 2)
+    assert stats.edit_then_pass_rate == pytest.approx(2 / 6)
     assert stats.acknowledged == 1
     assert (stats.confirmed, stats.false_positives) == (2, 1)
     assert stats.false_positive_rate == pytest.approx(1 / 3)
@@ -88,7 +94,7 @@ async def test_stats_on_a_hand_built_log(interception_log: SqlInterceptionLog) -
     json.dumps(stats.to_dict())  # the --json report shape serialises
 
     day_two = await interception_log.stats(LogFilter(since=at(0) + timedelta(days=1)))
-    assert (day_two.total, day_two.suggest_edits, day_two.send_anyway_rate) == (4, 0, None)
+    assert (day_two.total, day_two.suggest_edits, day_two.send_anyway_rate) == (5, 0, None)
     cold = await interception_log.stats(LogFilter(category="cold"))
     assert (cold.total, cold.by_category["sarcasm"]) == (5, 1)
 
@@ -108,7 +114,9 @@ async def test_exports_round_trip_every_record(interception_log: SqlInterception
     assert [row["id"] for row in rows] == [r.id for r in reversed(records)]
     assert rows[-1]["text"] == records[0].text == "亲，加我微信聊"
     assert json.loads(rows[-1]["matches"]) == list(records[0].matches)
-    assert rows[4]["review_note"] == "在说产品名"
+    reviewed = {row["id"]: row for row in rows}[records[8].id]
+    assert reviewed["review_note"] == "在说产品名"
+    assert [a["note"] for a in json.loads(reviewed["appeals"])] == ["不是骂人"]
 
 
 async def test_export_pages_through_large_selections(
