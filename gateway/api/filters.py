@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Query
 from pydantic import AwareDatetime
 
+from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.tiers import Tier
-from gateway.api.deps import RequireQA, RequireSupervisor
+from gateway.api.deps import GatewayDep, RequireQA, RequireSupervisor
 from gateway.auth import Principal
 from gateway.errors import Forbidden, InvalidRequest
 from gateway.log import LogFilter, Outcome, ReviewState
@@ -22,14 +23,15 @@ MAX_TEXT_FILTER = 200
 
 
 def record_filter(
+    gateway: GatewayDep,
     since: Annotated[AwareDatetime | None, Query(
         description="records at or after this time (ISO 8601 with a zone)")] = None,
     until: Annotated[AwareDatetime | None, Query(description="records before this time")] = None,
     shop: Annotated[list[str] | None, Query(description="repeatable; within your shops")] = None,
     agent: Annotated[list[str] | None, Query(description="agent/bot user id; repeatable")] = None,
     tier: Annotated[list[Tier] | None, Query(description="repeatable")] = None,
-    category: Annotated[str | None, Query(description="lexicon category, e.g. off_platform")]
-    = None,
+    category: Annotated[str | None, Query(
+        description="a category of the running configuration, e.g. off_platform")] = None,
     outcome: Annotated[list[Outcome] | None, Query(description="repeatable")] = None,
     review: Annotated[list[ReviewState] | None, Query(
         description="review state: unreviewed, confirmed, false-positive; repeatable")] = None,
@@ -39,6 +41,12 @@ def record_filter(
 ) -> LogFilter:
     if since is not None and until is not None and since >= until:
         raise InvalidRequest("since 必须早于 until")
+    if category:
+        # like a bad tier or outcome: a typo answers 422, not an empty list that looks like
+        # "no such records"
+        known = sorted({*gateway.live.current.lexicon.categories, CONTACT_CATEGORY})
+        if category not in known:
+            raise InvalidRequest(f"未知的类别 {category!r}；可用：{', '.join(known)}")
     return LogFilter(
         since=since, until=until, shops=frozenset(shop) if shop else None,
         users=frozenset(agent) if agent else None, tiers=frozenset(tier) if tier else None,

@@ -150,12 +150,17 @@ def test_interceptions_bad_input_is_4xx_json(blocked: tuple[TestClient, str],
         (("limit", "0"),): (422, "invalid-request"),
         (("limit", "100000"),): (422, "invalid-request"),
         (("appealed", "maybe"),): (422, "invalid-request"),
+        (("category", "bogus"),): (422, "invalid-request"),
     }
     for params, (status, code) in cases.items():
         response = client.get("/api/interceptions", headers=sup, params=list(params))
         assert response.status_code == status, (params, response.text)
         body = response.json()
         assert body["code"] == code and isinstance(body["detail"], str) and body["detail"]
+    unknown = client.get("/api/interceptions", headers=sup, params={"category": "bogus"})
+    assert "bogus" in unknown.json()["detail"] and "off_platform" in unknown.json()["detail"]
+    for path in ("/api/stats", "/api/review-queue", "/api/interceptions/export"):
+        assert client.get(path, headers=sup, params={"category": "bogus"}).status_code == 422
 
 
 def test_interceptions_pages_follow_the_cursor(client_factory: ClientFactory,
