@@ -5,7 +5,7 @@
 
 Fills each backend with `--records` synthetic records spread over 180 days (500 shops of very
 different sizes, 20 agents each, a realistic tier and category mix; bulk loaded, not timed),
-then prints for each realistic console filter the median time of one 50-record page through the
+then prints for each realistic supervisor filter the median time of one 50-record page through the
 store API (thread hop and record decoding included), and the sustained append rate: durable
 appends one at a time, durable appends from 64 concurrent conversations (group commit), and
 batched appends. Without --postgres-url a throwaway server is started from Debian's binaries,

@@ -1,4 +1,4 @@
-"""The figures behind the report and the console dashboard, over any LogFilter.
+"""The figures behind `replyguard report` and `GET /api/stats`, over any LogFilter.
 
 Rates are None when their denominator is zero (no suggest-edits means no send-anyway rate, not
 a rate of 0). Definitions:

@@ -1,4 +1,4 @@
-"""The interception log as the gateway, the console and the report see it.
+"""The interception log as the gateway, the HTTP API and the report see it.
 
 One implementation exists (`SqlInterceptionLog`, SQLite or PostgreSQL); this protocol is what
 callers depend on. Writes and reads never block the event loop: database calls run on the
