@@ -9,7 +9,8 @@ the child beside it, which a busy shared machine disturbs less. With `--baseline
 run by run with this one, so both see the same load; the baseline runs with this checkout's
 virtualenv, its own sources first on the path.
 
-Every command runs in a throwaway data directory and never contacts a server: `--help`,
+Every command runs in a throwaway data directory (one per checkout: a newer checkout migrates
+the log an older one cannot read) and never contacts a server: `--help`,
 `token`, `policy check` on the shipped policy, `score` of one message (which loads the whole
 pipeline: the lower bound of a command that scores) and `log purge` on an empty SQLite log.
 """
@@ -62,15 +63,16 @@ def main() -> None:
     checkouts = {"this": HERE}
     if args.baseline is not None:
         checkouts = {"baseline": args.baseline.resolve(), **checkouts}
-    with tempfile.TemporaryDirectory() as data_dir:
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dirs = {label: f"{scratch}/{label}" for label in checkouts}
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for name, command in COMMANDS.items():
-            for checkout in checkouts.values():  # warm the file cache and .pyc files once
-                run_once(checkout, command, data_dir)
+            for label, checkout in checkouts.items():  # warm the file cache and .pyc files
+                run_once(checkout, command, data_dirs[label])
             for _ in range(args.runs):
                 for label, checkout in checkouts.items():
                     times.setdefault((name, label), []).append(
-                        run_once(checkout, command, data_dir))
+                        run_once(checkout, command, data_dirs[label]))
     print(f"median of {args.runs} runs, wall / CPU seconds (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     header = "".join(f"{label:>20}" for label in checkouts)

@@ -1,9 +1,10 @@
 """`replyguard serve` (the gateway) and `replyguard token` (a JWT for a client).
 
-`serve` loads the configuration (settings, lexicons, policy, tone model, secret) before uvicorn
-starts, so an unusable one is one line on stderr and exit code 3, not a traceback inside a
-JSON log line. In dev mode (no REPLYGUARD_SECRET: the secret is generated in the data
-directory) it prints ready-to-use tokens, so trying the gateway needs no second terminal."""
+`serve` loads the configuration (settings, secret, log database, lexicons, policy, tone model)
+before uvicorn starts, so an unusable one is one line on stderr and exit code 3, not a
+traceback inside a JSON log line; the cheap checks, and their imports, come first. In dev mode
+(no REPLYGUARD_SECRET: the secret is generated in the data directory) it prints ready-to-use
+tokens, so trying the gateway needs no second terminal."""
 
 from __future__ import annotations
 
@@ -35,25 +36,33 @@ def serve_command(
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the websocket gateway (embedded defaults: in-process state, SQLite log)."""
-    from gateway import logging_setup
-    from gateway.app import config_source
     from gateway.auth import TokenService, load_secret
-    from gateway.server import serve
+    from gateway.log import StoreUnavailable, open_log
 
     overrides = {name: value for name, value in (
         ("host", host), ("port", port), ("lexicon_dir", lexicons), ("policy_file", policy))
         if value is not None}
     settings = load_settings(**overrides)
     try:
-        scorer = config_source(settings).load()
         tokens = TokenService(load_secret(settings))
-    except (ConfigError, ValueError) as exc:
+        # opened once here (URL, reachability, migrations, buyer key) so that a log the
+        # gateway cannot use stops it now, in one line; the app opens its own
+        key = settings.buyer_key.get_secret_value().encode() if settings.buyer_key else None
+        open_log(settings.database_url, settings.data_dir,
+                 hash_buyer_ids=settings.hash_buyer_ids, buyer_key=key).close_sync()
+        from gateway.runtime import config_source
+
+        scorer = config_source(settings).load()   # the slow one last
+    except (ConfigError, StoreUnavailable, ValueError) as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     except OSError as exc:
         raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
                    EXIT_CONFIG) from None
     if settings.secret is None:
         typer.echo("\n".join(dev_banner(settings, tokens)))
+    from gateway import logging_setup
+    from gateway.server import serve
+
     logging_setup.configure(log_level)
     serve(settings, scorer=scorer, log_level=log_level)
 

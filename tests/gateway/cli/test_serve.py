@@ -48,6 +48,10 @@ def test_serve_bad_lexicon_dir_and_bad_setting_are_one_line_and_exit_3(tmp_path:
     assert_one_line_error(run_serve(tmp_path, REPLYGUARD_MAX_CHARS="many"),
                           "REPLYGUARD_MAX_CHARS", "'many'")
     assert_one_line_error(run_serve(tmp_path, REPLYGUARD_SECRET="short"), "32")
+    assert_one_line_error(run_serve(tmp_path, REPLYGUARD_DATABASE_URL="nonsense"),
+                          "cannot use log database")
+    assert_one_line_error(run_serve(tmp_path, REPLYGUARD_HASH_BUYER_IDS="true",
+                                    REPLYGUARD_BUYER_KEY="short"), "16 bytes")
 
 
 @pytest.fixture
