@@ -46,7 +46,7 @@ def record_filter(
         # "no such records"
         known = sorted({*gateway.live.current.lexicon.categories, CONTACT_CATEGORY})
         if category not in known:
-            raise InvalidRequest(f"未知的类别 {category!r}；可用：{', '.join(known)}")
+            raise InvalidRequest(f"未知的类别 {category}；可用：{'、'.join(known)}")
     return LogFilter(
         since=since, until=until, shops=frozenset(shop) if shop else None,
         users=frozenset(agent) if agent else None, tiers=frozenset(tier) if tier else None,
