@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from classifiers.errors import (
     ClassifierError,
@@ -36,7 +37,14 @@ from classifiers.errors import (
 )
 from classifiers.tone.classifier import ToneModelError
 from gateway import errors
-from gateway.log import InvalidCursor, RecordConflict, RecordNotFound, StoreError, StoreUnavailable
+from gateway.log import (
+    InvalidCursor,
+    RecordConflict,
+    RecordNotFound,
+    StoreError,
+    StoreUnavailable,
+    ValueRejected,
+)
 from gateway.protocol import CloseCode, Error, ErrorCode
 
 log = logging.getLogger("replyguard.errors")
@@ -55,6 +63,8 @@ class Treatment:
     text: str
     close: CloseCode | None = None
     detail: bool = False
+    # the exception's message is the operator's (hosts, ports, driver text): logged, never shown
+    private: bool = False
 
 
 INTERNAL = Treatment(ErrorCode.INTERNAL, 500, "网关内部错误", CloseCode.INTERNAL_ERROR)
@@ -66,7 +76,7 @@ TREATMENTS: dict[type[BaseException], Treatment] = {
                                    CloseCode.UNAUTHORIZED),
     errors.Forbidden: Treatment(ErrorCode.FORBIDDEN, 403, "无权执行此操作", CloseCode.FORBIDDEN),
     errors.StateUnavailable: Treatment(ErrorCode.STATE_UNAVAILABLE, 503,
-                                       "共享状态暂时不可用，请稍后重试"),
+                                       "共享状态暂时不可用，请稍后重试", private=True),
     errors.NotFound: Treatment(ErrorCode.NOT_FOUND, 404, "没有找到"),
     errors.InvalidRequest: Treatment(ErrorCode.INVALID_REQUEST, 422, "请求无效"),
     errors.ConfigRejected: Treatment(ErrorCode.INVALID_CONFIG, 422, "配置修改未生效"),
@@ -96,6 +106,8 @@ TREATMENTS: dict[type[BaseException], Treatment] = {
                                 "审核记录暂时无法保存，消息未发送，请稍后重试"),
     RecordNotFound: Treatment(ErrorCode.NOT_FOUND, 404, "没有这条拦截记录", detail=True),
     RecordConflict: Treatment(ErrorCode.INTERNAL, 500, "拦截记录已存在"),
+    ValueRejected: Treatment(ErrorCode.INVALID_INPUT, 422,
+                             "内容含有无法保存的字符（NUL 或无效的 Unicode）"),
     InvalidCursor: Treatment(ErrorCode.INVALID_REQUEST, 400, "分页游标无效，请从第一页重新查询"),
 }
 
@@ -111,6 +123,8 @@ def treatment(exc: BaseException) -> Treatment:
 def message(exc: BaseException) -> str:
     """The Chinese text the user sees for `exc`."""
     rule = treatment(exc)
+    if rule.private:
+        return rule.text
     if isinstance(exc, errors.GatewayError):
         return exc.message
     if rule.detail:
@@ -132,8 +146,8 @@ def error_frame(exc: Exception, frame_id: str | None = None) -> Error:
     rule = treatment(exc)
     if rule is INTERNAL:
         log.exception("unexpected error handling a frame", exc_info=exc)
-    elif rule.code is ErrorCode.LOG_UNAVAILABLE:
-        log.warning("message refused, the log is unavailable: %s", exc)
+    elif rule.code is ErrorCode.LOG_UNAVAILABLE or rule.private:
+        log.warning("frame refused: %s: %s", type(exc).__name__, exc)
     own_id = exc.frame_id if isinstance(exc, errors.GatewayError) else None
     return Error(code=rule.code, message=message(exc), id=own_id or frame_id)
 
@@ -174,12 +188,38 @@ def _config_error(exc: ConfigError) -> dict[str, Any]:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's own validation (query, path, body) in the same shape as every other error."""
     assert isinstance(exc, RequestValidationError)
-    found = [{"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
+    found = [{"loc": [str(part) for part in e["loc"]], "msg": _message(e), "type": e["type"]}
              for e in exc.errors()]
-    detail = "；".join(".".join(e["loc"]) for e in found)
+    # our own validators speak Chinese (NUL in a filter, a date out of range): say what
+    detail = "；".join(".".join(e["loc"]) + (f"（{e['msg']}）" if e["type"] == "value_error"
+                                            else "") for e in found)
     return JSONResponse({"detail": f"请求参数无效：{detail}",
                          "code": str(ErrorCode.INVALID_REQUEST), "errors": found},
                         status_code=422)
+
+
+def _message(error: Any) -> str:
+    """pydantic's text, or for our own validators their message without pydantic's English
+    "Value error, " prefix."""
+    cause = error.get("ctx", {}).get("error")
+    if error["type"] == "value_error" and isinstance(cause, ValueError):
+        return str(cause)
+    return str(error["msg"])
+
+
+# Starlette's own refusals (unknown path, method, a body it cannot parse), in our shape
+_ROUTING: dict[int, tuple[ErrorCode, str]] = {
+    400: (ErrorCode.INVALID_REQUEST, "请求体无法解析（不是合法的 JSON 或 UTF-8）"),
+    404: (ErrorCode.NOT_FOUND, "没有这个接口"),
+    405: (ErrorCode.INVALID_REQUEST, "该接口不支持这个 HTTP 方法"),
+}
+
+
+async def _routing_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code, text = _ROUTING.get(exc.status_code, (ErrorCode.INVALID_REQUEST, str(exc.detail)))
+    return JSONResponse({"detail": text, "code": str(code)}, status_code=exc.status_code,
+                        headers=exc.headers)
 
 
 def install(app: FastAPI) -> None:
@@ -187,3 +227,4 @@ def install(app: FastAPI) -> None:
         if issubclass(cls, Exception):
             app.add_exception_handler(cls, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _routing_error)

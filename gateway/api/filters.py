@@ -7,10 +7,11 @@ one shop sees that shop only (asking for another is 403); a token for shop `*` s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.tiers import Tier
@@ -18,25 +19,40 @@ from gateway.api.deps import GatewayDep, RequireQA, RequireSupervisor
 from gateway.auth import Principal
 from gateway.errors import Forbidden, InvalidRequest
 from gateway.log import LogFilter, Outcome, ReviewState
+from gateway.storable import StorableStr
 
 MAX_TEXT_FILTER = 200
 
 
+def _in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+14:00 is a valid ISO date whose UTC instant is before year 1
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("时间超出可表示的范围（换算为 UTC 后早于公元 1 年或晚于 9999 年）"
+                         ) from None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 def record_filter(
     gateway: GatewayDep,
-    since: Annotated[AwareDatetime | None, Query(
+    since: Annotated[UtcDatetime | None, Query(
         description="records at or after this time (ISO 8601 with a zone)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="records before this time")] = None,
-    shop: Annotated[list[str] | None, Query(description="repeatable; within your shops")] = None,
-    agent: Annotated[list[str] | None, Query(description="agent/bot user id; repeatable")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="records before this time")] = None,
+    shop: Annotated[list[StorableStr] | None, Query(
+        description="repeatable; within your shops")] = None,
+    agent: Annotated[list[StorableStr] | None, Query(
+        description="agent/bot user id; repeatable")] = None,
     tier: Annotated[list[Tier] | None, Query(description="repeatable")] = None,
-    category: Annotated[str | None, Query(
+    category: Annotated[StorableStr | None, Query(
         description="a category of the running configuration, e.g. off_platform")] = None,
     outcome: Annotated[list[Outcome] | None, Query(description="repeatable")] = None,
     review: Annotated[list[ReviewState] | None, Query(
         description="review state: unreviewed, confirmed, false-positive; repeatable")] = None,
     appealed: Annotated[bool, Query(description="only records the agent appealed")] = False,
-    text: Annotated[str | None, Query(
+    text: Annotated[StorableStr | None, Query(
         max_length=MAX_TEXT_FILTER, description="the message contains this (any case)")] = None,
 ) -> LogFilter:
     if since is not None and until is not None and since >= until:

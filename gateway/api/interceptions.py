@@ -16,10 +16,11 @@ from gateway.errors import NotFound
 from gateway.log import InterceptionRecord
 from gateway.log.sql_store import MAX_PAGE
 from gateway.runtime import Gateway
+from gateway.storable import StorableStr
 
 router = APIRouter(prefix="/api/interceptions", tags=["supervisor: interceptions"])
 
-RecordId = Annotated[str, Path(min_length=1, max_length=64, description="record id")]
+RecordId = Annotated[StorableStr, Path(min_length=1, max_length=64, description="record id")]
 _MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 
@@ -40,7 +41,7 @@ async def visible_record(gateway: Gateway, user: Principal, record_id: str
 @router.get("", summary="List interceptions (supervisor)")
 async def list_interceptions(
     gateway: GatewayDep, filters: SupervisorFilter,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+    cursor: Annotated[StorableStr | None, Query(description="`next_cursor` of the previous page")]
     = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> RecordPage:

@@ -14,6 +14,7 @@ from gateway.api.interceptions import RecordId, record_out, visible_record
 from gateway.api.models import RecordOut, ReviewQueue
 from gateway.log import ReviewState
 from gateway.log.sql_store import MAX_PAGE
+from gateway.storable import StorableStr
 
 router = APIRouter(tags=["supervisor: review"])
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["supervisor: review"])
 class ReviewIn(BaseModel):
     state: Literal["confirmed", "false-positive"] = Field(
         description="confirmed: the interception was right; false-positive: it was not")
-    note: str | None = Field(default=None, max_length=2000, description=(
+    note: StorableStr | None = Field(default=None, max_length=2000, description=(
         "why; on a false positive, `label=cold` (any tone label) sets the label of its "
         "retraining row, which is otherwise polite"))
 

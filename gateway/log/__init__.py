@@ -9,6 +9,7 @@ from gateway.log.errors import (
     RecordNotFound,
     StoreError,
     StoreUnavailable,
+    ValueRejected,
 )
 from gateway.log.filters import LogFilter
 from gateway.log.records import (
@@ -29,5 +30,5 @@ __all__ = [
     "ContextMessage", "InterceptionLog", "InterceptionRecord", "InvalidCursor", "LogFilter",
     "LogStats", "Outcome", "OutcomeChange", "Page", "RecordConflict", "RecordNotFound",
     "Review", "ReviewState", "SqlInterceptionLog", "StoreError", "StoreUnavailable",
-    "new_record_id", "open_log",
+    "ValueRejected", "new_record_id", "open_log",
 ]

@@ -19,13 +19,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
     IntegrityError,
     NoSuchModuleError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gateway.log.errors import StoreUnavailable
+from gateway.log.errors import StoreUnavailable, ValueRejected
 
 SQLITE_FILE = "interceptions.sqlite3"
 _CONNECT_TIMEOUT_S = 5
@@ -83,11 +84,16 @@ def _redact(url: str) -> str:
 @contextmanager
 def unavailable_on_db_error(what: str) -> Iterator[None]:
     """Turn a database failure into StoreUnavailable; integrity errors stay for the caller,
-    since they mean "this record", not "this database"."""
+    since they mean "this record", not "this database", and a value the database refuses (NUL
+    in PostgreSQL text, a lone surrogate the driver cannot encode) becomes ValueRejected."""
     try:
         yield
     except IntegrityError:
         raise
+    except DataError as exc:
+        raise ValueRejected(f"{what}: {_first_line(exc.orig or exc)}") from exc
+    except UnicodeEncodeError as exc:
+        raise ValueRejected(f"{what}: text is not valid Unicode ({exc.reason})") from exc
     except DBAPIError as exc:
         raise StoreUnavailable(f"{what}: {_first_line(exc.orig or exc)}") from exc
     except PoolTimeout as exc:

@@ -6,6 +6,9 @@
     │                          the gateway treats it as "log down", never as "message bad"
     ├── RecordNotFound         no record with that id (or not in the caller's shops)
     ├── RecordConflict         a record with that id already exists
+    ├── ValueRejected          the database refused a value of this one operation (PostgreSQL:
+    │                          a NUL character; either backend: a lone surrogate); the other
+    │                          writes of its batch are unaffected (also a ValueError)
     └── InvalidCursor          a pagination cursor this log did not hand out (also a ValueError)
 
 Programming errors (a naive datetime, an unknown outcome) stay ValueError/TypeError.
@@ -36,3 +39,8 @@ class RecordConflict(StoreError):
 
 class InvalidCursor(StoreError, ValueError):
     """A cursor string that was not produced by `query` (tampered, truncated, other version)."""
+
+
+class ValueRejected(StoreError, ValueError):
+    """The database refused a value of one write or read (a NUL in PostgreSQL text, a lone
+    surrogate): that operation's fault, not the database's, so never "log down"."""

@@ -73,5 +73,7 @@ class Cursor:
             if version != _CURSOR_VERSION or not isinstance(record_id, str):
                 raise ValueError(version)
             return cls(utc(datetime.fromisoformat(time)), record_id)
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
-            raise InvalidCursor(f"不是本日志的分页游标：{text[:40]}") from exc
+        # RecursionError: deeply nested JSON; OverflowError: a time whose UTC is out of range
+        except (binascii.Error, ValueError, TypeError, RecursionError, OverflowError) as exc:
+            raise InvalidCursor(
+                f"不是本日志的分页游标：{text[:40]}") from exc

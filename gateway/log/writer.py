@@ -8,6 +8,11 @@ load a durable append costs a fraction of an fsync, and a batched one never wait
 - a *batched* append carries none; the relay goes on at once. If the database is down, batched
   appends are kept and retried with backoff, up to `max_backlog` queued records; past that,
   `submit` refuses new ones (StoreUnavailable) rather than grow without bound.
+
+A batch is one transaction, so one bad operation would fail all of them: when the database
+refuses a row (a duplicate id, a value it cannot store such as NUL in PostgreSQL text) the batch
+is written again one operation per transaction, and only the offending one fails, with its own
+error (RecordConflict, ValueRejected). Other shops' writes in the same batch are not touched.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from gateway.log.engine import unavailable_on_db_error
-from gateway.log.errors import RecordConflict, StoreError, StoreUnavailable
+from gateway.log.errors import RecordConflict, StoreError, StoreUnavailable, ValueRejected
 from gateway.log.records import InterceptionRecord
 from gateway.log.writes import WriteOp
 
@@ -114,8 +119,8 @@ class Writer:
         ops = [item.op for item in batch if item.op is not None]
         try:
             results = self._transaction(ops)
-        except IntegrityError:
-            results = [self._alone(op) for op in ops]  # find the one duplicate, keep the rest
+        except (IntegrityError, ValueRejected):
+            results = [self._alone(op) for op in ops]  # find the offending one, keep the rest
         except StoreUnavailable as exc:
             results = [exc] * len(ops)
         except Exception as exc:  # a bug must not kill the only writer
@@ -134,7 +139,7 @@ class Writer:
                     continue
             if item.future is None:
                 if error is not None:
-                    log.warning("batched interception record dropped: %s", error)
+                    log.error("batched interception log write dropped: %s", error)
             elif item.live:
                 if error is None:
                     item.future.set_result(None)
@@ -157,5 +162,5 @@ class Writer:
         except IntegrityError:
             assert isinstance(op, InterceptionRecord)  # only inserts can collide
             return RecordConflict(op.id)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, ValueRejected) as exc:
             return exc

@@ -12,7 +12,7 @@ from classifiers.errors import ClassifierError, InputError, PolicyError
 from classifiers.tone.training import TrainingDataError
 from gateway import errors
 from gateway.error_handlers import TREATMENTS, close_code, error_frame, message, treatment
-from gateway.log import RecordNotFound, StoreError, StoreUnavailable
+from gateway.log import RecordNotFound, StoreError, StoreUnavailable, ValueRejected
 from gateway.protocol import CloseCode, ErrorCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +116,26 @@ def test_error_handlers_every_raised_message_is_chinese_without_reprs() -> None:
         reprs = [v for v in ast.walk(arg) if isinstance(v, ast.FormattedValue)
                  and v.conversion == ord("r")]
         assert not reprs, f"{where}: a repr in a user-facing message"
+
+
+@pytest.mark.issue(18)
+@pytest.mark.parametrize(("exc", "code"), [
+    (StoreUnavailable("writing the interception log: connection failed: connection to server "
+                      "at \"10.0.3.7\", port 5432 failed: Connection refused"),
+     ErrorCode.LOG_UNAVAILABLE),
+    (errors.StateUnavailable("Redis unavailable (publish): Error 111 connecting to "
+                             "redis-internal.example:6379. Connection refused."),
+     ErrorCode.STATE_UNAVAILABLE),
+    (ValueRejected("writing the interception log: PostgreSQL text fields cannot contain NUL"),
+     ErrorCode.INVALID_INPUT),
+])
+def test_error_handlers_frames_never_show_service_internals(exc: Exception,
+                                                           code: ErrorCode) -> None:
+    """A chat client learns that the log or the state is down, in Chinese; which host, port
+    and driver failed is for the server log only."""
+    frame = error_frame(exc, "m1")
+    assert frame.code is code and frame.id == "m1"
+    for internal in ("10.0.3.7", "5432", "6379", "redis-internal", "Connection refused",
+                     "PostgreSQL", "NUL (0x00)", "writing"):
+        assert internal not in frame.message
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in frame.message)

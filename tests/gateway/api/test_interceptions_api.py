@@ -3,6 +3,7 @@ blocked over the real websocket shows up, filters narrow it, roles and shops are
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -177,3 +178,42 @@ def test_interceptions_pages_follow_the_cursor(client_factory: ClientFactory,
         if (cursor := page["next_cursor"]) is None:
             break
     assert seen == [f"加我微信{n}" for n in range(4, -1, -1)]
+
+
+def _cursor(payload: str) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+@pytest.mark.issue(18)
+def test_interceptions_unstorable_and_extreme_input_is_a_clear_4xx(
+        blocked: tuple[TestClient, str], token_for: TokenFor) -> None:
+    """NUL in a filter, an id or a review note is the caller's mistake (422 in Chinese), not a
+    "log down" 503; dates whose UTC is out of range and deeply nested cursors are 4xx, not 500."""
+    client, record_id = blocked
+    sup = bearer(token_for, "supervisor", "sup1", "s1")
+    cases: list[tuple[str, list[tuple[str, str]], int]] = [
+        ("/api/interceptions", [("agent", "a\x001")], 422),
+        ("/api/interceptions", [("category", "off\x00")], 422),
+        ("/api/interceptions", [("text", "微信\x00")], 422),
+        ("/api/interceptions", [("shop", "s\x001")], 422),
+        ("/api/interceptions/export", [("agent", "a\x001")], 422),
+        ("/api/review-queue", [("text", "\x00")], 422),
+        ("/api/stats", [("agent", "\x00")], 422),
+        ("/api/interceptions", [("since", "0001-01-01T00:00:00+23:59")], 422),
+        ("/api/interceptions", [("until", "9999-12-31T23:59:59-23:59")], 422),
+        ("/api/interceptions", [("cursor", _cursor('[1, "0001-01-01T00:00:00+23:59", "x"]'))],
+         400),
+        ("/api/interceptions", [("cursor", _cursor("[" * 4000 + "]" * 4000))], 400),
+        (f"/api/interceptions/{record_id}%00", [], 422),
+    ]
+    for path, params, status in cases:
+        response = client.get(path, headers=sup, params=params)
+        assert response.status_code == status, (path, params, response.text)
+        body = response.json()
+        assert body["code"] == "invalid-request", body
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body
+    review = client.post(f"/api/interceptions/{record_id}/review", headers=sup,
+                         json={"state": "confirmed", "note": "核实\x00无误"})
+    assert review.status_code == 422, review.text
+    assert "NUL" in review.json()["detail"]
+    assert client.get(f"/api/interceptions/{record_id}", headers=sup).status_code == 200

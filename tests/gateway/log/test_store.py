@@ -3,6 +3,7 @@ privacy and retention. Every test runs on SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from pathlib import Path
@@ -18,6 +19,7 @@ from gateway.log import (
     RecordNotFound,
     ReviewState,
     SqlInterceptionLog,
+    ValueRejected,
     open_log,
 )
 from tests.gateway.log.records_factory import at, make_record
@@ -214,3 +216,33 @@ def test_the_embedded_log_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     assert files
     assert all(path.stat().st_mode & 0o077 == 0 for path in files), \
         [(p.name, oct(p.stat().st_mode)) for p in files]
+
+
+@pytest.mark.issue(18)
+@pytest.mark.parametrize("bad", ["申诉\x00说明", "申诉\ud800说明"], ids=["nul", "lone-surrogate"])
+async def test_a_value_the_database_refuses_fails_only_its_own_write(
+        interception_log: SqlInterceptionLog, bad: str) -> None:
+    """One agent's unstorable appeal note shares a batch with other shops' writes: only the
+    appeal fails (ValueRejected, not "log down"); every other write of the batch lands."""
+    if "\x00" in bad and interception_log.backend == "sqlite":
+        pytest.skip("SQLite stores NUL; only PostgreSQL refuses it")
+    target = make_record(shop="shop-a")
+    await interception_log.append(target, durable=True)
+    durable = [make_record(shop=f"shop-{i}", time=at(i)) for i in range(60)]
+    batched = [make_record(shop=f"shop-b{i}", time=at(100 + i)) for i in range(60)]
+    for record in batched[:30]:
+        await interception_log.append(record, durable=False)
+    results = await asyncio.gather(
+        *(interception_log.append(r, durable=True) for r in durable[:30]),
+        interception_log.appeal(target.id, bad),
+        *(interception_log.append(r, durable=True) for r in durable[30:]),
+        return_exceptions=True)
+    for record in batched[30:]:
+        await interception_log.append(record, durable=False)
+    await interception_log.flush()
+    assert isinstance(results[30], ValueRejected), results[30]
+    assert [r for r in results[:30] + results[31:] if r is not None] == []
+    for record in durable + batched:
+        assert await interception_log.get(record.id) == record
+    stored = await interception_log.get(target.id)
+    assert stored is not None and stored.appeal_note is None
