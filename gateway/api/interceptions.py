@@ -11,9 +11,11 @@ from fastapi.responses import StreamingResponse
 from gateway.api.deps import GatewayDep, RequireSupervisor
 from gateway.api.filters import SupervisorFilter
 from gateway.api.models import OutcomeChangeOut, RecordDetail, RecordOut, RecordPage
+from gateway.api.streaming import stream_lines
 from gateway.auth import Principal
 from gateway.errors import NotFound
 from gateway.log import InterceptionRecord
+from gateway.log.export import csv_cut, jsonl_cut
 from gateway.log.sql_store import MAX_PAGE
 from gateway.runtime import Gateway
 from gateway.storable import StorableStr
@@ -60,9 +62,9 @@ async def export_interceptions(
 ) -> StreamingResponse:
     """Role **supervisor**. Every selected record (same filters as the list), streamed page by
     page; CSV cells holding lists or objects are JSON."""
-    return StreamingResponse(
-        gateway.log.export(filters, format), media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="interceptions.{format}"'})
+    return await stream_lines(gateway.log.export(filters, format), media_type=_MEDIA[format],
+                              filename=f"interceptions.{format}",
+                              error_line=csv_cut if format == "csv" else jsonl_cut)
 
 
 @router.get("/{record_id}", summary="One interception with its context (supervisor)")

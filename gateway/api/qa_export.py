@@ -21,7 +21,9 @@ from pydantic import BaseModel, Field
 from classifiers.tone.training import LABELS
 from gateway.api.deps import GatewayDep
 from gateway.api.filters import QAFilter
+from gateway.api.streaming import stream_lines
 from gateway.log import InterceptionLog, InterceptionRecord, LogFilter, ReviewState
+from gateway.log.export import csv_cut
 
 router = APIRouter(prefix="/api/qa/false-positives", tags=["qa: false positives"])
 
@@ -95,8 +97,8 @@ async def training_rows(gateway: GatewayDep, filters: QAFilter) -> StreamingResp
                 seen.add(record.text)
                 yield _csv_row(record.text, training_label(record.review_note))
 
-    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="false-positives.csv"'})
+    return await stream_lines(rows(), media_type="text/csv; charset=utf-8",
+                              filename="false-positives.csv", error_line=csv_cut)
 
 
 def _csv_row(*cells: str) -> str:

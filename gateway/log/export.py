@@ -22,6 +22,10 @@ CSV_COLUMNS = (
 )
 
 
+# The last line of an export cut short by a failure (docs/api.md): never a record's shape.
+CUT_MARKER = "#export-error"
+
+
 def jsonl_line(record: InterceptionRecord) -> str:
     return json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
 
@@ -47,3 +51,12 @@ def _csv_row(cells: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
+
+
+def jsonl_cut(text: str) -> str:
+    return json.dumps({CUT_MARKER: "log-unavailable", "detail": text},
+                      ensure_ascii=False) + "\n"
+
+
+def csv_cut(text: str) -> str:
+    return _csv_row([CUT_MARKER, "log-unavailable", text])
