@@ -34,6 +34,9 @@ MIN_SECRET_CHARS = 32
 _ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 ALL_SHOPS = "*"
 _KEY_ID = re.compile(r"[0-9a-f]{8}")
+DEFAULT_MAX_TTL_S = 7 * 24 * 3600
+# clocks of the issuer and the gateway may differ a little
+_SKEW_S = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +68,21 @@ def key_id(secret: str) -> str:
 
 
 class TokenService:
-    def __init__(self, secret: str) -> None:
+    """Issues and verifies tokens. A token that is valid for longer than `max_ttl_s` from now is
+    refused as well as issued: a leaked token must not open the gateway for years, so however
+    it was minted, its remaining lifetime is capped."""
+
+    def __init__(self, secret: str, *, max_ttl_s: int = DEFAULT_MAX_TTL_S) -> None:
         if len(secret) < MIN_SECRET_CHARS:
             raise ValueError(f"the JWT secret needs at least {MIN_SECRET_CHARS} characters")
         self._secret = secret
         self.key_id = key_id(secret)
+        self.max_ttl_s = max_ttl_s
 
     def issue(self, role: UserRole, user: str, shop: str, ttl_s: int) -> str:
+        if ttl_s > self.max_ttl_s:
+            raise ValueError(f"token lifetime {ttl_s} s is over the limit of {self.max_ttl_s} s "
+                             "(REPLYGUARD_TOKEN_MAX_TTL_S)")
         if not valid_id(user):
             raise ValueError(f"user id {user!r}: use 1-64 of A-Z a-z 0-9 _ . @ -")
         if not valid_shop(role, shop):
@@ -102,6 +113,9 @@ class TokenService:
             role = UserRole(claims["role"])
         except ValueError:
             raise Unauthorized("令牌中的角色无效") from None
+        if not isinstance(claims["exp"], int | float) or \
+                claims["exp"] - time.time() > self.max_ttl_s + _SKEW_S:
+            raise Unauthorized(f"令牌有效期过长（最长 {_duration(self.max_ttl_s)}），请重新签发")
         user, shop = claims["sub"], claims["shop"]
         if not (isinstance(user, str) and isinstance(shop, str)
                 and valid_id(user) and valid_shop(role, shop)):
@@ -114,6 +128,14 @@ class TokenService:
         if isinstance(kid, str) and _KEY_ID.fullmatch(kid) and kid != self.key_id:
             return kid
         return None
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} 天"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} 小时"
+    return f"{seconds} 秒"
 
 
 def bearer(header: str | None) -> str | None:

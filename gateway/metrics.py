@@ -71,9 +71,11 @@ class Metrics:
                                    registry=r)
         self.connections = Gauge("replyguard_connections", "Open websocket connections, by role",
                                  ["role"], registry=r)
+        # /metrics has no token (Prometheus scrapes it), so no label names a shop, user or
+        # conversation: the queue is one total; a shop's own queue is its supervisors' business.
         self.queue_length = Gauge("replyguard_queue_length",
-                                  "Conversations waiting for an agent, by shop", ["shop"],
-                                  registry=r)
+                                  "Conversations waiting for an agent, all shops", registry=r)
+        self._queued: dict[str, int] = {}
         self.frame_errors = Counter("replyguard_frame_errors", "Error frames sent, by code",
                                     ["code"], registry=r)
         self.handoffs = Counter("replyguard_handoffs",
@@ -82,3 +84,11 @@ class Metrics:
         self.config_error = Gauge("replyguard_config_error",
                                   "1 while the newest configuration change was rejected",
                                   registry=r)
+
+    def queued(self, shop: str, length: int) -> None:
+        """`shop`'s queue is now `length` long: the gauge shows the total over every shop."""
+        if length:
+            self._queued[shop] = length
+        else:
+            self._queued.pop(shop, None)
+        self.queue_length.set(sum(self._queued.values()))

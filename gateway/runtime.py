@@ -100,7 +100,8 @@ class Gateway:
             live = await asyncio.to_thread(LiveConfig.load, source, metrics=metrics)
         else:
             live = LiveConfig(scorer, source, metrics=metrics)
-        tokens = TokenService(await asyncio.to_thread(load_secret, settings))
+        tokens = TokenService(await asyncio.to_thread(load_secret, settings),
+                              max_ttl_s=settings.token_max_ttl_s)
         # No connection is made here: the client connects on first use.
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         state: SharedState = LocalState() if redis is None else \

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     context_size: int = Field(default=10, ge=0,
                               description="preceding messages stored with a log record")
     token_ttl_s: int = Field(default=8 * 3600, ge=1, description="default token lifetime")
+    token_max_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60,
+        description="longest lifetime a token may have left; longer ones are refused (4401/401)")
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -14,6 +15,14 @@ from gateway.errors import StateUnavailable
 from gateway.log import StoreError
 
 router = APIRouter(tags=["operations"])
+log = logging.getLogger("replyguard.health")
+# /readyz has no token: which host, port or driver failed goes to the server log, not here
+_DOWN = "unreachable (details in the server log)"
+
+
+def _down(what: str, exc: Exception) -> dict[str, Any]:
+    log.warning("readiness: %s unavailable: %s", what, exc)
+    return {"ok": False, "error": _DOWN}
 
 
 @router.get("/healthz", summary="Liveness (no token)")
@@ -34,19 +43,19 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
         await gateway.state.ping()
         checks["state"] = {"ok": True, "policy_version": await gateway.state.policy_version()}
     except StateUnavailable as exc:
-        checks["state"] = {"ok": False, "error": str(exc)}
+        checks["state"] = _down("shared state", exc)
     try:
         nodes = await gateway.nodes()
         if nodes is not None:
             # informational: another node's lag or error does not make this one unready
             checks["nodes"] = nodes
     except (StateUnavailable, RedisError) as exc:
-        checks["state"] = {"ok": False, "error": str(exc)}
+        checks["state"] = _down("shared state", exc)
     try:
         await gateway.log.get("readiness-probe")  # a point read: cheap on any log size
         checks["log"] = {"ok": True}
     except StoreError as exc:
-        checks["log"] = {"ok": False, "error": str(exc)}
+        checks["log"] = _down("interception log", exc)
     ready = all(check["ok"] for name, check in checks.items() if name != "nodes") \
         and not gateway.draining
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

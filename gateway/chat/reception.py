@@ -99,7 +99,7 @@ class Reception:
 
     async def queue(self, shop: str, conversation: str, *, front: bool = False) -> None:
         length = await self.state.enqueue(shop, conversation, front=front)
-        self.metrics.queue_length.labels(shop).set(length)
+        self.metrics.queued(shop, length)
         await self.hub.send(buyer_address(conversation),
                             System(code="queued", text=QUEUED_TEXT, conversation=conversation))
 
@@ -117,4 +117,4 @@ class Reception:
             if current is not None and any(e.user == current.user for e in present):
                 continue  # picked up meanwhile (a bot came online and the buyer wrote again)
             await self.assign(shop, conversation, agent, QUEUE_REASON)
-        self.metrics.queue_length.labels(shop).set(await self.state.queue_length(shop))
+        self.metrics.queued(shop, await self.state.queue_length(shop))

@@ -102,7 +102,7 @@ def token_command(
     secret_file = settings.data_dir / SECRET_FILE
     created = settings.secret is None and not secret_file.exists()
     try:
-        tokens = TokenService(load_secret(settings))
+        tokens = TokenService(load_secret(settings), max_ttl_s=settings.token_max_ttl_s)
         token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None

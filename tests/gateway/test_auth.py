@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jwt
@@ -110,3 +111,25 @@ def test_auth_all_shops_only_for_supervisor_and_qa(gateway_client: TestClient) -
         forged = jwt.encode({"role": str(role), "sub": "a1", "shop": "*", "exp": 2**40},
                             TEST_SECRET, algorithm="HS256")
         assert close_code(gateway_client, f"/ws?token={forged}") == 4401
+
+
+@pytest.mark.issue(18)
+def test_auth_a_token_valid_for_years_is_refused(gateway_client: TestClient) -> None:
+    """However it was signed, a token may have at most REPLYGUARD_TOKEN_MAX_TTL_S (7 days by
+    default) left to run: 4401 on the websocket with a reason saying so, 401 on HTTP."""
+    now = int(time.time())
+    ten_years = jwt.encode({"role": "agent", "sub": "a1", "shop": "s1", "iat": now,
+                            "exp": now + 10 * 365 * 86400}, TEST_SECRET, algorithm="HS256")
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with gateway_client.websocket_connect(f"/ws?token={ten_years}") as session:
+            session.receive_json()
+    assert closed.value.code == 4401 and "有效期过长" in closed.value.reason
+    qa = jwt.encode({"role": "qa", "sub": "q1", "shop": "s1", "iat": now,
+                     "exp": now + 10 * 365 * 86400}, TEST_SECRET, algorithm="HS256")
+    response = gateway_client.get("/api/config", headers={"Authorization": f"Bearer {qa}"})
+    assert response.status_code == 401 and "有效期过长" in response.json()["detail"]
+    week = jwt.encode({"role": "agent", "sub": "a1", "shop": "s1", "iat": now,
+                       "exp": now + 7 * 86400}, TEST_SECRET, algorithm="HS256")
+    assert TokenService(TEST_SECRET).verify(week).user == "a1"
+    with pytest.raises(ValueError, match="over the limit"):
+        TokenService(TEST_SECRET).issue(UserRole.AGENT, "a1", "s1", 10 * 365 * 86400)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import TokenFor
+from bench.pgserver import PostgresServer
+from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.wire import connect
 
 
@@ -32,3 +36,23 @@ def test_health_metrics_count_tiers_connections_and_errors(gateway_client: TestC
     assert 'replyguard_messages_total{role="buyer",tier="route-to-human"} 1.0' in text
     assert 'replyguard_frame_errors_total{code="bad-json"} 1.0' in text
     assert "replyguard_scoring_seconds_bucket" in text
+
+
+@pytest.mark.issue(18)
+def test_health_readiness_names_no_database_host(client_factory: ClientFactory,
+                                                 postgres_server: PostgresServer) -> None:
+    """/readyz needs no token: a log outage says "unreachable", not the host, port and
+    driver text (those are in the server log)."""
+    name = f"ready_{uuid.uuid4().hex[:12]}"
+    client = client_factory(database_url=postgres_server.create_database(name))
+    postgres_server.checkpoint()
+    postgres_server.pause()
+    try:
+        ready = client.get("/readyz")
+    finally:
+        postgres_server.resume()
+    assert ready.status_code == 503
+    log_check = ready.json()["checks"]["log"]
+    assert log_check["ok"] is False
+    assert str(postgres_server.port) not in ready.text and "127.0.0.1" not in ready.text
+    assert client.get("/readyz").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import TokenFor
@@ -42,14 +43,25 @@ def test_reception_queues_then_hands_out(gateway_client: TestClient,
         queued = buyer.expect("system", code="queued", conversation="s1:b1")
         assert "排队" in queued["text"]
         metrics = gateway_client.get("/metrics").text
-        assert 'replyguard_queue_length{shop="s1"} 1.0' in metrics
+        assert "replyguard_queue_length 1.0" in metrics
         with connect(gateway_client, token_for("agent", "a1", "s1")) as agent:
             assigned = agent.recv()  # handed out when the agent came online
             assert assigned["type"] == "assigned" and assigned["conversation"] == "s1:b1"
             assert [h["text"] for h in assigned["history"]] == ["有人吗"]
             assert agent.say("r1", "亲，您好，请问有什么可以帮您", "s1:b1")["delivered"]
             buyer.expect("message", id="r1")
-        assert 'replyguard_queue_length{shop="s1"} 0.0' in gateway_client.get("/metrics").text
+        assert "replyguard_queue_length 0.0" in gateway_client.get("/metrics").text
+
+
+@pytest.mark.issue(18)
+def test_reception_metrics_name_no_shop(gateway_client: TestClient, token_for: TokenFor) -> None:
+    """/metrics needs no token, so it must not list the shops (or users) using the gateway."""
+    with connect(gateway_client, token_for("buyer", "buyer-x", "shop-secret-42")) as buyer:
+        buyer.say("m1", "有人吗")
+        buyer.expect("system", code="queued")
+        metrics = gateway_client.get("/metrics").text
+    assert "replyguard_queue_length 1.0" in metrics
+    assert "shop-secret-42" not in metrics and "buyer-x" not in metrics
 
 
 def test_reception_away_agent_gets_no_new_conversation(gateway_client: TestClient,
