@@ -51,13 +51,20 @@ class PolicyDocument:
 
 def read(raw: bytes | str, source: str) -> PolicyDocument:
     """Decode and parse; raise PolicyError for what makes the file unreadable as YAML."""
-    data_bytes = raw.encode() if isinstance(raw, str) else raw
+    try:
+        data_bytes = raw.encode() if isinstance(raw, str) else raw
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from a JSON body's "\ud800"
+        raise PolicyError(f"not valid Unicode (character {exc.start + 1})", path=source) from None
     try:
         text = data_bytes.decode("utf-8-sig")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except UnicodeDecodeError as exc:
         raise PolicyError(f"not valid UTF-8 (byte {exc.start})", path=source) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (controls)
+        raise PolicyError(f"YAML does not allow character U+{exc.character:04X}"
+                          if isinstance(exc.character, int) else f"YAML: {exc.reason}",
+                          path=source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise PolicyError(f"YAML syntax error: {exc.problem}", path=source,

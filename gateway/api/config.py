@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from gateway.api.deps import GatewayDep, RequireConfigReader, RequireQA
+from gateway.api.responses import GUARDED
 
-router = APIRouter(prefix="/api/config", tags=["config"])
+router = APIRouter(prefix="/api/config", tags=["config"], responses=GUARDED)
 
 
 @router.get("", summary="The running configuration (qa, supervisor)")

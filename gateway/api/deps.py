@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.auth import Principal, UserRole, bearer
+from gateway.auth import Principal, UserRole
 from gateway.config.lexicon_edit import LexiconEditor
 from gateway.errors import Forbidden, Unauthorized
 from gateway.runtime import Gateway
@@ -31,11 +32,15 @@ def get_lexicon_editor(gateway: GatewayDep) -> LexiconEditor:
 LexiconEditorDep = Annotated[LexiconEditor, Depends(get_lexicon_editor)]
 
 
-def current_user(request: Request, gateway: GatewayDep) -> Principal:
-    token = bearer(request.headers.get("authorization"))
-    if token is None:
+# declares the bearer scheme in /openapi.json; a missing token is our 401, not FastAPI's 403
+_BEARER = HTTPBearer(auto_error=False, description="a token from `replyguard token`")
+
+
+def current_user(gateway: GatewayDep, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthorized("缺少 Authorization: Bearer 令牌")
-    return gateway.tokens.verify(token)
+    return gateway.tokens.verify(credentials.credentials.strip())
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

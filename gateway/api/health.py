@@ -30,7 +30,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness (no token)")
+@router.get("/readyz", summary="Readiness (no token)",
+            responses={503: {"description": "not ready: the same body, a check with ok false"}})
 async def readyz(gateway: GatewayDep) -> JSONResponse:
     """Ready when a configuration is loaded, the shared state answers and the log can be
     read."""
@@ -61,6 +62,8 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics (no token)")
+@router.get("/metrics", summary="Prometheus metrics (no token)", response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+                             "description": "Prometheus text format"}})
 async def metrics(gateway: GatewayDep) -> Response:
     return Response(generate_latest(gateway.metrics.registry), media_type=CONTENT_TYPE_LATEST)

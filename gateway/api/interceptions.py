@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from gateway.api.deps import GatewayDep, RequireSupervisor
 from gateway.api.filters import SupervisorFilter
 from gateway.api.models import OutcomeChangeOut, RecordDetail, RecordOut, RecordPage
+from gateway.api.responses import GUARDED, errors
 from gateway.api.streaming import stream_lines
 from gateway.auth import Principal
 from gateway.errors import NotFound
@@ -20,7 +21,8 @@ from gateway.log.sql_store import MAX_PAGE
 from gateway.runtime import Gateway
 from gateway.storable import StorableStr
 
-router = APIRouter(prefix="/api/interceptions", tags=["supervisor: interceptions"])
+router = APIRouter(prefix="/api/interceptions", tags=["supervisor: interceptions"],
+                   responses=GUARDED)
 
 RecordId = Annotated[StorableStr, Path(min_length=1, max_length=64, description="record id")]
 _MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -40,7 +42,7 @@ async def visible_record(gateway: Gateway, user: Principal, record_id: str
     return record
 
 
-@router.get("", summary="List interceptions (supervisor)")
+@router.get("", summary="List interceptions (supervisor)", responses=errors(400))
 async def list_interceptions(
     gateway: GatewayDep, filters: SupervisorFilter,
     cursor: Annotated[StorableStr | None, Query(description="`next_cursor` of the previous page")]
@@ -67,7 +69,8 @@ async def export_interceptions(
                               error_line=csv_cut if format == "csv" else jsonl_cut)
 
 
-@router.get("/{record_id}", summary="One interception with its context (supervisor)")
+@router.get("/{record_id}", summary="One interception with its context (supervisor)",
+            responses=errors(404))
 async def get_interception(gateway: GatewayDep, user: RequireSupervisor,
                            record_id: RecordId) -> RecordDetail:
     """Role **supervisor**. The record, the conversation messages that preceded it

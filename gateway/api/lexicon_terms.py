@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gateway.api.deps import LexiconEditorDep, RequireQA
+from gateway.api.responses import GUARDED, WITH_BODY, errors
 from gateway.config.lexicon_edit import MAX_TERM_CHARS, TermOptions
 
-router = APIRouter(prefix="/api/lexicon", tags=["qa: lexicon"])
+router = APIRouter(prefix="/api/lexicon", tags=["qa: lexicon"], responses=GUARDED)
 
 Category = Annotated[str, Path(description="lexicon category (file name), or `allow`")]
 
@@ -84,7 +85,8 @@ async def list_terms(editor: LexiconEditorDep, user: RequireQA, category: Catego
                     variants=t.variants, source=t.source) for t in editor.terms(category, q)]
 
 
-@router.post("/{category}/terms", status_code=201, summary="Add a term (qa)")
+@router.post("/{category}/terms", status_code=201, summary="Add a term (qa)",
+             responses=WITH_BODY)
 async def add_term(editor: LexiconEditorDep, user: RequireQA, category: Category,
                    body: TermIn) -> ChangeOut:
     """Role **qa**. Appends the term to the category's file and hot-reloads. 422 for a term
@@ -95,7 +97,8 @@ async def add_term(editor: LexiconEditorDep, user: RequireQA, category: Category
     return ChangeOut(result=event.result, version=event.version)
 
 
-@router.delete("/{category}/terms/{term}", summary="Remove a term (qa)")
+@router.delete("/{category}/terms/{term}", summary="Remove a term (qa)",
+               responses=errors(404))
 async def remove_term(editor: LexiconEditorDep, user: RequireQA, category: Category,
                       term: Annotated[str, Path(description="the term as written")]
                       ) -> ChangeOut:

@@ -21,11 +21,13 @@ from pydantic import BaseModel, Field
 from classifiers.tone.training import LABELS
 from gateway.api.deps import GatewayDep
 from gateway.api.filters import QAFilter
+from gateway.api.responses import GUARDED
 from gateway.api.streaming import stream_lines
 from gateway.log import InterceptionLog, InterceptionRecord, LogFilter, ReviewState
 from gateway.log.export import csv_cut
 
-router = APIRouter(prefix="/api/qa/false-positives", tags=["qa: false positives"])
+router = APIRouter(prefix="/api/qa/false-positives", tags=["qa: false positives"],
+                   responses=GUARDED)
 
 DEFAULT_LABEL = "polite"
 _LABEL = re.compile(r"\blabel\s*[=:]\s*([a-z]+)", re.IGNORECASE)

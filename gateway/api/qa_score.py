@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from classifiers.results import Role
 from gateway.api.deps import GatewayDep, RequireQA
+from gateway.api.responses import GUARDED, WITH_BODY
 
-router = APIRouter(prefix="/api/score", tags=["qa: scoring"])
+router = APIRouter(prefix="/api/score", tags=["qa: scoring"], responses=GUARDED)
 
 
 class ScoreIn(BaseModel):
@@ -38,7 +39,7 @@ class VerdictOut(BaseModel):
     escalation: dict[str, Any] | None = None
 
 
-@router.post("", summary="Score a message (qa)", response_model=VerdictOut,
+@router.post("", summary="Score a message (qa)", response_model=VerdictOut, responses=WITH_BODY,
              response_class=JSONResponse)
 async def score(gateway: GatewayDep, user: RequireQA, body: ScoreIn) -> JSONResponse:
     """Role **qa**. The verdict of the configuration this node runs, the same JSON as

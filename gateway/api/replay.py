@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 from classifiers.scorer import Scorer
 from gateway.api.deps import GatewayDep, RequireQA
 from gateway.api.filters import scoped
+from gateway.api.responses import GUARDED, WITH_BODY
 from gateway.config.replay import ReplayRecord, replay
 from gateway.log import LogFilter
 
-router = APIRouter(prefix="/api/replay", tags=["qa: replay"])
+router = APIRouter(prefix="/api/replay", tags=["qa: replay"], responses=GUARDED)
 
 CANDIDATE_FILE = "candidate-policy.yaml"
 MAX_POLICY_CHARS = 500_000
@@ -44,7 +45,8 @@ class ReplayOut(BaseModel):
     categories: dict[str, dict[str, int]]
 
 
-@router.post("", summary="Replay the log under a candidate policy (qa)")
+@router.post("", summary="Replay the log under a candidate policy (qa)",
+             responses=WITH_BODY)
 async def replay_log(gateway: GatewayDep, user: RequireQA, body: ReplayIn) -> ReplayOut:
     """Role **qa**. Re-scores the interception records of the last `days` days (your shops)
     under the running configuration and under the candidate policy (with the running lexicons

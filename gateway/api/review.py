@@ -12,11 +12,12 @@ from gateway.api.deps import GatewayDep, RequireSupervisor
 from gateway.api.filters import SupervisorFilter
 from gateway.api.interceptions import RecordId, record_out, visible_record
 from gateway.api.models import RecordOut, ReviewQueue
+from gateway.api.responses import GUARDED, errors
 from gateway.log import ReviewState
 from gateway.log.sql_store import MAX_PAGE
 from gateway.storable import StorableStr
 
-router = APIRouter(tags=["supervisor: review"])
+router = APIRouter(tags=["supervisor: review"], responses=GUARDED)
 
 
 class ReviewIn(BaseModel):
@@ -28,7 +29,8 @@ class ReviewIn(BaseModel):
 
 
 @router.post("/api/interceptions/{record_id}/review",
-             summary="Review an interception (supervisor)")
+             summary="Review an interception (supervisor)",
+             responses=errors(400, 404))
 async def review_interception(gateway: GatewayDep, user: RequireSupervisor,
                               record_id: RecordId, body: ReviewIn) -> RecordOut:
     """Role **supervisor**. Records the verdict with your user id as reviewer and the current

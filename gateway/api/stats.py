@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from gateway.api.deps import GatewayDep
 from gateway.api.filters import SupervisorFilter
 from gateway.api.models import StatsOut
+from gateway.api.responses import GUARDED
 
-router = APIRouter(prefix="/api/stats", tags=["supervisor: stats"])
+router = APIRouter(prefix="/api/stats", tags=["supervisor: stats"], responses=GUARDED)
 
 
 @router.get("", summary="Interception statistics (supervisor)")
