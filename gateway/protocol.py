@@ -21,10 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from classifiers.results import Match
 from classifiers.tiers import Tier
 from gateway import errors
+from gateway.storable import StorableStr, is_storable
 
 # Message ids are the client's: unique per sender, echoed in verdicts, errors and actions.
-MessageId = Annotated[str, Field(min_length=1, max_length=64)]
-ConversationId = Annotated[str, Field(min_length=1, max_length=200)]
+# Ids and notes are stored in the log: no NUL, no lone surrogate (bad-frame otherwise).
+MessageId = Annotated[StorableStr, Field(min_length=1, max_length=64)]
+ConversationId = Annotated[StorableStr, Field(min_length=1, max_length=200)]
 
 
 class CloseCode(IntEnum):
@@ -88,7 +90,7 @@ class Ack(Frame):
 class Appeal(Frame):
     type: Literal["appeal"] = "appeal"
     id: MessageId
-    note: str = Field(default="", max_length=2000)
+    note: StorableStr = Field(default="", max_length=2000)
 
 
 class Assist(Frame):
@@ -258,16 +260,21 @@ def parse(raw: str) -> ClientFrame:
         data = json.loads(raw)
     except ValueError:
         raise errors.BadJson("帧不是合法的 JSON") from None
+    except RecursionError:  # thousands of nested arrays fit in a few KiB
+        raise errors.BadJson("帧的 JSON 嵌套过深") from None
     if not isinstance(data, dict):
         raise errors.BadJson("帧必须是 JSON 对象")
-    frame_id = data.get("id") if isinstance(data.get("id"), str) else None
+    # an id that cannot be echoed (a lone surrogate cannot be encoded) is not echoed
+    frame_id = data.get("id") if is_storable(data.get("id")) else None
     kind = data.get("type")
     if kind is None:
         raise errors.UnknownType("帧缺少 type 字段", frame_id=frame_id)
     if not isinstance(kind, str) or kind not in CLIENT_TYPES:
         # quoted as JSON, the client's own notation
-        raise errors.UnknownType(f"未知的帧类型：{json.dumps(kind, ensure_ascii=False)}",
-                                 frame_id=frame_id)
+        shown = json.dumps(kind, ensure_ascii=False)
+        if not is_storable(shown):  # a lone surrogate: only its escape can be sent back
+            shown = json.dumps(kind)
+        raise errors.UnknownType(f"未知的帧类型：{shown[:100]}", frame_id=frame_id)
     try:
         return CLIENT_FRAMES.validate_python(data)
     except ValidationError as exc:

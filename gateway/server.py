@@ -39,6 +39,13 @@ class GatewayServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+def transport_max_bytes(settings: Settings) -> int:
+    """Frames up to this size are read and answered with a `too-large` error frame when over
+    `max_frame_bytes`; only past it does the transport refuse to buffer the frame (close 1009).
+    At 8x the frame limit (64 KiB) ordinary oversize pastes were cut off with 1009."""
+    return max(1 << 20, settings.max_frame_bytes * 8)
+
+
 def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = "info") -> None:
     """`scorer`: the configuration already loaded for `settings` (`replyguard serve` loads it
     first, so that an unusable one fails before uvicorn starts)."""
@@ -51,5 +58,5 @@ def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = 
 
     config = uvicorn.Config(factory, factory=True, host=settings.host, port=settings.port,
                             log_config=None, log_level=log_level, lifespan="on",
-                            ws_max_size=settings.max_frame_bytes * 8)
+                            ws_max_size=transport_max_bytes(settings))
     GatewayServer(config, apps).run()

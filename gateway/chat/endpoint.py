@@ -17,7 +17,7 @@ from gateway.chat.connection import Connection
 from gateway.chat.ratelimit import TokenBucket
 from gateway.chat.upstream import UpstreamLink
 from gateway.error_handlers import close_code, error_frame
-from gateway.errors import Forbidden, RateLimited, Unauthorized
+from gateway.errors import BadJson, Forbidden, RateLimited, Unauthorized
 from gateway.protocol import (
     Ack,
     Appeal,
@@ -78,8 +78,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             if message["type"] == "websocket.disconnect":
                 break
             raw = message.get("text")
-            if raw is None:
-                raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+            if raw is None:  # a binary frame: the protocol is JSON text, decoding would guess
+                refuse(gateway, connection, BadJson("只接受文本帧（JSON），不接受二进制帧"))
+                continue
             await handle(gateway, connection, raw)
     except WebSocketDisconnect:
         pass
@@ -126,9 +127,14 @@ async def handle(gateway: Gateway, connection: Connection, raw: str) -> None:
         await gateway.presence.heartbeat(connection)
         await dispatch(gateway, connection, frame)
     except Exception as exc:
-        error = error_frame(exc, frame_id)
-        gateway.metrics.frame_errors.labels(str(error.code)).inc()
-        connection.send(error)
+        refuse(gateway, connection, exc, frame_id)
+
+
+def refuse(gateway: Gateway, connection: Connection, exc: Exception,
+           frame_id: str | None = None) -> None:
+    error = error_frame(exc, frame_id)
+    gateway.metrics.frame_errors.labels(str(error.code)).inc()
+    connection.send(error)
 
 
 async def dispatch(gateway: Gateway, connection: Connection, frame: ClientFrame) -> None:

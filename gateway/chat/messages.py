@@ -55,6 +55,10 @@ class Messages:
             raise WarningUnacknowledged(
                 f"请先确认消息 {pending[conversation].message_id} 的警告（ack），再在此会话中发送",
                 frame_id=frame.id)
+        if frame.id in connection.held and frame.replaces != frame.id:
+            # a second message under a held one's id would orphan the held record
+            raise BadFrame(f"消息 {frame.id} 仍在等待修改，请换一个 id（修改它请用 replaces）",
+                           frame_id=frame.id)
         replaced = None
         if frame.replaces is not None:
             replaced = connection.held.get(frame.replaces)

@@ -22,6 +22,17 @@ from tests.gateway.wire import Peer, connect
     (json.dumps({"type": "message", "id": "x1", "text": "好" * 3000}), "too-large"),
     ('{"type": "message", "id": "x1", "text": "   "}', "invalid-input"),
     ('{"type": "message", "id": "x1", "text": "hi\\u0000"}', "invalid-input"),
+    # issue 18: these escaped the error mapping (a crashed handler, or `internal`)
+    pytest.param('{"type": "message", "id": "\\ud800", "text": "hi"}', "bad-frame",
+                 id="lone-surrogate-id", marks=pytest.mark.issue(18)),
+    pytest.param('{"type": "message", "id": "x1", "text": "hi", "conversation": "s1:\\u0000"}',
+                 "bad-frame", id="nul-conversation", marks=pytest.mark.issue(18)),
+    pytest.param('{"type": "message", "id": "x1", "text": "hi", "x": ' + "[" * 4000
+                 + "]" * 4000 + "}", "bad-json", id="deep-nesting", marks=pytest.mark.issue(18)),
+    pytest.param('{"type": ["message"], "id": "x1"}', "unknown-type", id="type-list",
+                 marks=pytest.mark.issue(18)),
+    pytest.param('{"type": {"a": 1}, "id": "x1"}', "unknown-type", id="type-object",
+                 marks=pytest.mark.issue(18)),
 ])
 def test_relay_error_frames_keep_the_connection(gateway_client: TestClient, token_for: TokenFor,
                                                 raw: str, code: str) -> None:
@@ -29,9 +40,22 @@ def test_relay_error_frames_keep_the_connection(gateway_client: TestClient, toke
         buyer.send_text(raw)
         error = buyer.expect("error", code=code)
         assert error["message"]
-        if '"id": "x1"' in raw and code != "too-large":
+        if '"id": "x1"' in raw and code not in ("too-large", "bad-json"):
             assert error["id"] == "x1"
         assert buyer.say("m1", "还在吗")["delivered"] is True  # still open
+
+
+@pytest.mark.issue(18)
+def test_relay_binary_frames_are_refused_not_guessed(gateway_client: TestClient,
+                                                    token_for: TokenFor) -> None:
+    with connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.session.send_bytes(json.dumps({"type": "message", "id": "x1",
+                                             "text": "在吗"}).encode())
+        error = buyer.expect("error", code="bad-json")
+        assert "二进制" in error["message"]
+        buyer.session.send_bytes(b"\xff\xfe")
+        buyer.expect("error", code="bad-json")
+        assert buyer.say("m1", "还在吗")["delivered"] is True
 
 
 def test_relay_rate_limit(client_factory: ClientFactory, token_for: TokenFor) -> None:

@@ -222,3 +222,35 @@ def test_interventions_verdict_and_record_name_the_escalation(
                        tiers=frozenset({Tier.SUGGEST_EDIT}))
     assert (record.escalation, record.rule) == ("repeat-attitude", first["rule"])
     assert record.to_dict()["escalation"] == "repeat-attitude"
+
+
+@pytest.mark.issue(18)
+def test_interventions_a_held_message_id_is_not_reused(chat: tuple[Peer, Peer],
+                                                      gateway_client: TestClient) -> None:
+    """A second message under the id of a held one would leave the first record `held`
+    forever: it is refused; an edit naming the held id in `replaces` may reuse it."""
+    agent, buyer = chat
+    assert agent.say("r1", "不知道", CONV)["tier"] == "suggest-edit"
+    agent.send(type="message", id="r1", conversation=CONV, text="亲，有货的")
+    error = agent.expect("error", code="bad-frame", id="r1")
+    assert "replaces" in error["message"]
+    agent.send(type="send-anyway", id="r1")  # the first is still held, as it was
+    agent.expect("ok", action="send-anyway", id="r1")
+    buyer.expect("message", id="r1", text="不知道")
+    assert agent.say("r2", "不知道呢", CONV)["tier"] == "suggest-edit"
+    assert agent.say("r2", "亲，有货的，今天下单明天发", CONV, replaces="r2")["delivered"]
+    buyer.expect("message", id="r2", text="亲，有货的，今天下单明天发")
+    outcomes = {str(r.text): r.outcome for r in flushed(gateway_client, shops=frozenset({"s1"}))}
+    assert outcomes == {"不知道": Outcome.OVERRIDDEN, "不知道呢": Outcome.EDITED}
+
+
+@pytest.mark.issue(18)
+def test_interventions_an_unstorable_appeal_note_is_a_bad_frame(chat: tuple[Peer, Peer],
+                                                                gateway_client: TestClient
+                                                                ) -> None:
+    agent, _ = chat
+    agent.say("r1", "加我薇信", CONV)
+    agent.send_text('{"type": "appeal", "id": "r1", "note": "\\u0000"}')
+    agent.expect("error", code="bad-frame", id="r1")
+    agent.send(type="appeal", id="r1", note="买家问的是公众号")
+    agent.expect("ok", action="appeal", id="r1")
