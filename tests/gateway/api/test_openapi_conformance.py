@@ -10,12 +10,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
+from schemathesis.core.result import Ok
 
 from classifiers.resources import default_lexicon_dir, default_policy_file
 from gateway.auth import TokenService, UserRole
@@ -52,6 +54,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
 
 
 TOKENS = TokenService(TEST_SECRET)
+Operation = schemathesis.APIOperation[Any, Any, Any, Any]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Not asked of this API: a schema cannot say which cursor, record id or lexicon category
 # exists, or that `since` must precede `until` (so schema-valid requests are refused with a
@@ -59,12 +62,12 @@ MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 LENIENT = [checks.positive_data_acceptance, checks.negative_data_rejection]
 
 
-def role_of(operation: schemathesis.APIOperation) -> UserRole:
+def role_of(operation: Operation) -> UserRole:
     tags = operation.tags or []
     return UserRole.SUPERVISOR if any(t.startswith("supervisor") for t in tags) else UserRole.QA
 
 
-def failures_of(operation: schemathesis.APIOperation, mode: GenerationMode) -> list[str]:
+def failures_of(operation: Operation, mode: GenerationMode) -> list[str]:
     """Run `EXAMPLES` generated requests against `operation`; the failed checks, described."""
     headers = {"Authorization": f"Bearer {TOKENS.issue(role_of(operation), 'fuzz1', 's1', 600)}"}
     found: list[str] = []
@@ -73,7 +76,7 @@ def failures_of(operation: schemathesis.APIOperation, mode: GenerationMode) -> l
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
-    def run(case: schemathesis.Case) -> None:
+    def run(case: schemathesis.Case[Operation]) -> None:
         try:
             case.call_and_validate(headers=headers, excluded_checks=LENIENT)
         except (Exception, BaseExceptionGroup) as exc:  # every failure, reported at the end
@@ -89,6 +92,7 @@ def failures_of(operation: schemathesis.APIOperation, mode: GenerationMode) -> l
 def test_openapi_every_response_is_declared(api_schema: schemathesis.BaseSchema) -> None:
     failures: list[str] = []
     for result in api_schema.get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         for mode in MODES:
             failures += failures_of(operation, mode)
