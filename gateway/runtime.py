@@ -176,12 +176,14 @@ class Gateway:
         return await self.config_sync.nodes() if self.config_sync is not None else None
 
     async def expire_held(self, connection: Connection, why: str) -> None:
-        """Held messages of a connection that ends: logged as expired, never sent."""
+        """Held messages of a connection that ends: logged as expired, never sent. Queued like
+        batched appends, so a log outage delays the change instead of leaving them `held`."""
         held, connection.held = list(connection.held.values()), {}
         for item in held:
             try:
-                await self.log.update_outcome(item.record_id, Outcome.EXPIRED, why)
-            except StoreError:
+                await self.log.update_outcome(item.record_id, Outcome.EXPIRED, why,
+                                              durable=False)
+            except StoreError:  # only when the writer's backlog is full
                 log.exception("could not mark held message %s expired", item.record_id)
 
     async def drain(self) -> None:

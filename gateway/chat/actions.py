@@ -30,9 +30,18 @@ class Actions:
         if held.tier is not Tier.SUGGEST_EDIT:
             raise EditRequired("这条消息必须修改后才能发送", frame_id=frame.id)
         await self.reception.check_assigned(connection, held.conversation, frame.id)
-        del connection.held[frame.id]
-        await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
+        # The record first: with the log down the agent hears log-unavailable and the
+        # message is still held, never delivered-but-refused (docs/log.md, "Order").
         await self.log.update_outcome(held.record_id, Outcome.OVERRIDDEN, "send-anyway")
+        del connection.held[frame.id]
+        try:
+            await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
+        except Exception:
+            # not delivered after all: held again, and the record says so (queued, retried)
+            connection.held[frame.id] = held
+            await self.log.update_outcome(held.record_id, Outcome.HELD, "delivery failed",
+                                          durable=False)
+            raise
         connection.send(Ok(action="send-anyway", id=frame.id, conversation=held.conversation))
 
     async def ack(self, connection: Connection, frame: Ack) -> None:
@@ -40,8 +49,9 @@ class Actions:
         pending = await self.state.pending_acks(principal.shop, principal.user)
         for conversation, ack in pending.items():
             if ack.message_id == frame.id:
-                await self.state.clear_ack(principal.shop, principal.user, conversation)
+                # recorded before the warning is cleared: a log outage leaves both as they were
                 await self.log.update_outcome(ack.record_id, Outcome.ACKNOWLEDGED)
+                await self.state.clear_ack(principal.shop, principal.user, conversation)
                 connection.send(Ok(action="ack", id=frame.id, conversation=conversation))
                 return
         raise UnknownMessage(f"没有待确认的警告 {frame.id}", frame_id=frame.id)

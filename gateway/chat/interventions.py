@@ -9,9 +9,13 @@ above also moves the conversation to a human. A buyer message is never held: it 
 the conversation's handler (assigned or queued by Reception), and an escalation moves the
 conversation to a human first.
 
-Order matters for the log: a record of a message that is not delivered is committed
-(`durable=True`) BEFORE the verdict frame is sent, so a verdict the agent sees is always on disk;
-records of delivered messages are batched.
+Order matters for the log (docs/log.md, "Order"): every interception record is committed
+(`durable=True`) BEFORE its verdict frame is sent and before the message is released, so a verdict
+the agent saw, and a notice the buyer got, are on disk even if the process is killed right after.
+With the log down, a message that would not be delivered is refused (log-unavailable, nothing
+held); a delivered one (notice) still goes out, its record queued and retried by the writer.
+An outcome change the agent asked for (send-anyway, edit, ack) is committed before it takes
+effect; one that happens regardless (expired, routed) is queued and retried.
 """
 
 from __future__ import annotations
@@ -104,6 +108,12 @@ class Interventions:
         of)."""
         principal = connection.principal
         verdict, intervention = moderation.verdict, moderation.intervention
+        if replaced is not None:
+            # the edit is on disk before anything of the new message happens: with the log
+            # down the agent hears log-unavailable and the original is still held
+            await self.log.update_outcome(replaced.record_id, Outcome.EDITED,
+                                          f"replaced by {message_id}")
+            connection.held.pop(replaced.message_id, None)
         record_id = None
         if logged(moderation):
             record_id = await self.record(moderation, principal, conversation,
@@ -122,15 +132,13 @@ class Interventions:
             connection.send(Notice(id=message_id, text=intervention.text or "",
                                    ttl_ms=intervention.ttl_ms,
                                    dismissible=intervention.dismissible))
-        if replaced is not None:
-            await self.log.update_outcome(replaced.record_id, Outcome.EDITED,
-                                          f"replaced by {message_id}")
         if intervention.route is not None and record_id is not None:
             agent = await self.handoff.route(principal.shop, conversation, intervention.route,
                                              verdict.reason)
             if agent is not None and agent.user != principal.user:
                 connection.held.pop(message_id, None)
-                await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}")
+                await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}",
+                                              durable=False)
 
     async def deliver(self, connection: Connection, conversation: str, message_id: str,
                       text: str) -> None:
@@ -148,7 +156,7 @@ class Interventions:
 
     async def record(self, moderation: Moderation, principal: Principal, conversation: str,
                      outcome: Outcome) -> str:
-        """Append the interception record (durable when the message is not delivered)."""
+        """Append the interception record, committed before the caller goes on."""
         record = InterceptionRecord.from_verdict(
             moderation.verdict, id=new_record_id(), shop=principal.shop, user=principal.user,
             conversation=conversation, buyer=split(conversation)[1] or None, outcome=outcome,
@@ -157,7 +165,14 @@ class Interventions:
             await self.log.append(record, durable=True)  # StoreUnavailable: nothing is held
             return record.id
         try:
-            await self.log.append(record, durable=False)
-        except StoreUnavailable:  # the message went out; losing its record must not stop chat
-            log.exception("interception record %s lost", record.id)
+            # Committed before release, like blocking tiers: a batched notice record died with
+            # the process on kill -9 (41 of 959 in the issue-18 probe) after the buyer had it.
+            await self.log.append(record, durable=True)
+        except StoreUnavailable:
+            # the log is down: the message still goes out (notices must not stop chat); its
+            # record waits in the writer's retry queue until the database is back
+            try:
+                await self.log.append(record, durable=False)
+            except StoreUnavailable:  # the retry queue is full too
+                log.exception("interception record %s lost", record.id)
         return record.id

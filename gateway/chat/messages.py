@@ -66,7 +66,5 @@ class Messages:
                 raise UnknownMessage(f"没有待修改的消息 {frame.replaces}", frame_id=frame.id)
         moderation = await self.moderator.moderate(frame.text, Role(str(principal.role)),
                                                    shop=principal.shop, user=principal.user)
-        if replaced is not None:
-            del connection.held[replaced.message_id]
         await self.interventions.from_shop(connection, frame.id, frame.text, conversation,
                                            moderation, replaced)

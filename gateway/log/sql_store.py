@@ -116,8 +116,9 @@ class SqlInterceptionLog:
         await self._submit(record, wait=durable)
 
     async def update_outcome(self, record_id: str, outcome: Outcome,
-                             detail: str | None = None) -> None:
-        await self._submit(OutcomeChange(record_id, outcome, datetime.now(UTC), detail))
+                             detail: str | None = None, *, durable: bool = True) -> None:
+        await self._submit(OutcomeChange(record_id, outcome, datetime.now(UTC), detail),
+                           wait=durable)
 
     async def appeal(self, record_id: str, note: str) -> None:
         await self._submit(Appeal(record_id, note or None))

@@ -34,8 +34,11 @@ class InterceptionLog(Protocol):
         on disk before the agent is told); durable=False queues it and returns at once."""
 
     async def update_outcome(self, record_id: str, outcome: Outcome,
-                             detail: str | None = None) -> None:
-        """Set the record's outcome and add the change to its history."""
+                             detail: str | None = None, *, durable: bool = True) -> None:
+        """Set the record's outcome and add the change to its history. durable=True returns
+        after COMMIT (the caller acts on the change only then: send-anyway, edit, ack);
+        durable=False queues it like a batched append, kept and retried through an outage
+        (a change that happens whatever the log says: expired, routed)."""
 
     async def history(self, record_id: str) -> Sequence[OutcomeChange]:
         """Every outcome the record has had, oldest first (the first is the one appended)."""
