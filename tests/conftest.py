@@ -262,15 +262,23 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+def start_serve(data_dir: Path, **settings: str) -> tuple[subprocess.Popen[str], int]:
+    """A ready `replyguard serve` on a free port with the test secret, `data_dir` and
+    `settings` (REPLYGUARD_<NAME> values); its output is piped (read it after it ends)."""
     port = free_port()
-    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path), "REPLYGUARD_SECRET": TEST_SECRET,
-           "REPLYGUARD_WATCH_CONFIG": "false"}
+    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(data_dir), "REPLYGUARD_SECRET": TEST_SECRET,
+           "REPLYGUARD_WATCH_CONFIG": "false",
+           **{f"REPLYGUARD_{name.upper()}": value for name, value in settings.items()}}
     process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     wait_ready(process, port, lambda: process.communicate()[0])
+    return process, port
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    process, port = start_serve(tmp_path)
     yield process, port, tmp_path
     if process.poll() is None:
         process.kill()
