@@ -262,17 +262,25 @@ def free_port() -> int:
         return port
 
 
-def start_serve(data_dir: Path, **settings: str) -> tuple[subprocess.Popen[str], int]:
+def start_serve(data_dir: Path, output: Path | None = None,
+                **settings: str) -> tuple[subprocess.Popen[str], int]:
     """A ready `replyguard serve` on a free port with the test secret, `data_dir` and
-    `settings` (REPLYGUARD_<NAME> values); its output is piped (read it after it ends)."""
+    `settings` (REPLYGUARD_<NAME> values). Its output is piped (read it after it ends), or
+    written to `output` for a long run (a pipe nobody reads fills up and stalls it)."""
     port = free_port()
     env = {**os.environ, "REPLYGUARD_DATA_DIR": str(data_dir), "REPLYGUARD_SECRET": TEST_SECRET,
            "REPLYGUARD_WATCH_CONFIG": "false",
            **{f"REPLYGUARD_{name.upper()}": value for name, value in settings.items()}}
-    process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    wait_ready(process, port, lambda: process.communicate()[0])
+    command = [sys.executable, "-m", "gateway", "serve", "--port", str(port)]
+    if output is None:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        wait_ready(process, port, lambda: process.communicate()[0])
+        return process, port
+    with output.open("w") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                   text=True)
+    wait_ready(process, port, lambda: output.read_text(errors="replace"))
     return process, port
 
 
