@@ -198,21 +198,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
                         status_code=422)
 
 
-# Starlette's own refusals (unknown path, method, a body it cannot parse), in our shape
-_ROUTING: dict[int, tuple[ErrorCode, str]] = {
-    400: (ErrorCode.INVALID_REQUEST, "请求体无法解析（不是合法的 JSON 或 UTF-8）"),
-    404: (ErrorCode.NOT_FOUND, "没有这个接口"),
-    405: (ErrorCode.INVALID_REQUEST, "该接口不支持这个 HTTP 方法"),
-}
-
-
-async def _routing_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HTTPException)
-    code, text = _ROUTING.get(exc.status_code, (ErrorCode.INVALID_REQUEST, str(exc.detail)))
-    return JSONResponse({"detail": text, "code": str(code)}, status_code=exc.status_code,
-                        headers=exc.headers)
-
-
 def _message(error: Any) -> str:
     """pydantic's text, or for our own validators their message without pydantic's English
     "Value error, " prefix."""
