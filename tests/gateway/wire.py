@@ -80,6 +80,17 @@ def connect(client: TestClient, token: str) -> Iterator[Peer]:
         yield peer
 
 
+@contextmanager
+def assigned_chat(client: TestClient, agent_token: str, buyer_token: str,
+                  conversation: str) -> Iterator[tuple[Peer, Peer]]:
+    """An agent online and a buyer whose first message put `conversation` in its hands."""
+    with connect(client, agent_token) as agent, connect(client, buyer_token) as buyer:
+        buyer.say("m0", "你好，请问有货吗")
+        agent.expect("assigned", conversation=conversation)
+        agent.expect("message", id="m0")
+        yield agent, buyer
+
+
 def close_code(client: TestClient, url: str, headers: dict[str, str] | None = None) -> int:
     """The close code the gateway ends a connection with before any frame."""
     with client.websocket_connect(url, headers=headers or {}) as session:

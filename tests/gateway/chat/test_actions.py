@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from bench.pgserver import PostgresServer
 from gateway.log import LogFilter, Outcome
 from tests.conftest import ClientFactory, TokenFor
-from tests.gateway.wire import connect
+from tests.gateway.wire import assigned_chat
 
 pytestmark = pytest.mark.issue(18)
 CONV = "s1:b1"
@@ -44,12 +44,8 @@ def test_actions_with_the_log_down_are_refused_then_work(
         postgres_server: PostgresServer) -> None:
     name = f"outage_{uuid.uuid4().hex[:12]}"
     client = client_factory(database_url=postgres_server.create_database(name))
-    with ExitStack() as stack:
-        agent = stack.enter_context(connect(client, token_for("agent", "a1", "s1")))
-        buyer = stack.enter_context(connect(client, token_for("buyer", "b1", "s1")))
-        buyer.say("m0", "你好，请问有货吗")
-        agent.expect("assigned", conversation=CONV)
-        agent.expect("message", id="m0")
+    with assigned_chat(client, token_for("agent", "a1", "s1"), token_for("buyer", "b1", "s1"),
+                       CONV) as (agent, buyer):
         assert agent.say("r1", "不知道", CONV)["tier"] == "suggest-edit"
         assert agent.say("r3", "呵呵", CONV)["tier"] == "force-edit"
 

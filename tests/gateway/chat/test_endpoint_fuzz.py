@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from starlette.testclient import TestClient
 
 from gateway.protocol import CLIENT_TYPES, SERVER_FRAMES
 from tests.conftest import TokenFor
-from tests.gateway.wire import Peer, connect
+from tests.gateway.wire import Peer, assigned_chat
 
 pytestmark = pytest.mark.issue(18)
 
@@ -81,12 +80,8 @@ payloads = st.one_of(
 
 @pytest.fixture
 def agent(gateway_client: TestClient, token_for: TokenFor) -> Iterator[Peer]:
-    with ExitStack() as stack:
-        peer = stack.enter_context(connect(gateway_client, token_for("agent", "a1", "s1")))
-        buyer = stack.enter_context(connect(gateway_client, token_for("buyer", "b1", "s1")))
-        buyer.say("m0", "你好")
-        peer.expect("assigned", conversation=CONV)
-        peer.expect("message", id="m0")
+    with assigned_chat(gateway_client, token_for("agent", "a1", "s1"),
+                       token_for("buyer", "b1", "s1"), CONV) as (peer, _):
         yield peer
 
 
