@@ -125,27 +125,39 @@ class KeywordMatcher:
 
     # -- match --------------------------------------------------------------------------
 
-    def match(self, text: NormalizedText) -> list[Match]:
-        try:
-            base_automaton = self.base_automaton_
-        except AttributeError:
-            raise NotBuiltError("KeywordMatcher.match() called before build()") from None
+    def match(self, text: NormalizedText, overlay: KeywordMatcher | None = None) -> list[Match]:
+        """The matches of `text`; `overlay` is a shop's own matcher (built from its overlay
+        lexicon): its deny terms add hits and its allow phrases suppress hits of both."""
+        if not hasattr(self, "base_automaton_"):
+            raise NotBuiltError("KeywordMatcher.match() called before build()")
         base = text.text
+        hits, view = self._hits(base, None)
+        message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
+        if overlay is not None:
+            hits += overlay._hits(base, view)[0]
+            if overlay.message_terms_ and len(base) <= overlay.message_limit_:
+                message_hits += overlay._match_message(base)
+        if not hits and not message_hits:
+            return []
+        return [self._to_match(text, h, overlay) for h in self._filter(text, hits, overlay)] + [
+            self._message_match(text, term, key) for term, key in message_hits]
+
+    def _hits(self, base: str, view: str | None) -> tuple[list[_Hit], str | None]:
+        """Hits of this matcher's deny terms, and the pinyin view of `base` if it was needed
+        (passed back in for the shop overlay, so a message's view is computed once)."""
         hits: list[_Hit] = []
-        for end, (key, terms) in base_automaton.iter(base):
-            start = end - len(key) + 1
-            hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+        if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
+            for end, (key, terms) in self.base_automaton_.iter(base):
+                start = end - len(key) + 1
+                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
         if len(self.variant_automaton_):
-            view = self.pinyin.view(base)
+            if view is None:
+                view = self.pinyin.view(base)
             for end, (form, terms) in self.variant_automaton_.iter(view):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
                 if span is not None:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
-        message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
-        if not hits and not message_hits:
-            return []
-        return [self._to_match(text, h) for h in self._filter(text, hits)] + [
-            self._message_match(text, term, key) for term, key in message_hits]
+        return hits, view
 
     def _match_message(self, base: str) -> list[tuple[Term, str]]:
         found: dict[str, tuple[Term, str]] = {}
@@ -154,10 +166,14 @@ class KeywordMatcher:
                 found.setdefault(term.source, (term, key))
         return list(found.values())
 
-    def _filter(self, text: NormalizedText, hits: list[_Hit]) -> Iterable[_Hit]:
+    def _filter(self, text: NormalizedText, hits: list[_Hit],
+                overlay: KeywordMatcher | None) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
                        for end, (key, _) in self.allow_automaton_.iter(base)]
+        if overlay is not None and len(overlay.allow_automaton_):
+            allow_spans += [(end - len(key) + 1, end + 1)
+                            for end, (key, _) in overlay.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -177,7 +193,8 @@ class KeywordMatcher:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
                     continue
-                if hit.view == "pinyin" and not self._plausible_homophone(base, hit, boundaries):
+                if hit.view == "pinyin" and not self._plausible_homophone(
+                        base, hit, boundaries, self._normalized(hit.term, overlay)):
                     continue
             seen.add(identity)
             yield hit
@@ -187,11 +204,19 @@ class KeywordMatcher:
         return hit.view == "pinyin" and not any(
             c.isascii() for c in base[hit.start:hit.end])
 
-    def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int]) -> bool:
+    def _normalized(self, term: Term, overlay: KeywordMatcher | None) -> str:
+        """The normalised form of a term of this matcher or of the shop overlay."""
+        found = self.normalized_terms_.get(term)
+        if found is None and overlay is not None:
+            return overlay.normalized_terms_[term]
+        assert found is not None, term
+        return found
+
+    def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int],
+                             term: str) -> bool:
         """A homophone spelling is not itself an everyday word, and it either keeps some
         characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
-        term = self.normalized_terms_[hit.term]
         spelled = base[hit.start:hit.end]
         if self.segmenter.is_common_word(spelled):
             return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
@@ -212,7 +237,8 @@ class KeywordMatcher:
 
     # -- results ------------------------------------------------------------------------
 
-    def _to_match(self, text: NormalizedText, hit: _Hit) -> Match:
+    def _to_match(self, text: NormalizedText, hit: _Hit,
+                  overlay: KeywordMatcher | None) -> Match:
         start, end = text.span(hit.start, hit.end)
         original = text.original[start:end]
         steps = self.normalizer.explain_steps(original)
@@ -221,7 +247,7 @@ class KeywordMatcher:
             self._undoes_evasion.get(name, False) for name, _ in steps)
         if hit.view == "pinyin":
             trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
-                                              self.normalized_terms_[hit.term]))
+                                              self._normalized(hit.term, overlay)))
         return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
                      hit.term.mode, hit.view, tuple(trace), evasion)
 

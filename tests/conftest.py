@@ -255,6 +255,22 @@ def gateway_client(client_factory: ClientFactory) -> TestClient:
     return client_factory()
 
 
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped lexicons and policy that a test (and its gateway) may edit."""
+    root = tmp_path / "config"
+    shutil.copytree(default_lexicon_dir(), root / "lexicons")
+    shutil.copy(default_policy_file(), root / "policies.yaml")
+    return root
+
+
+@pytest.fixture
+def config_client(client_factory: ClientFactory, config_dir: Path) -> TestClient:
+    """A gateway on the files of `config_dir`."""
+    return client_factory(lexicon_dir=config_dir / "lexicons",
+                          policy_file=config_dir / "policies.yaml")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

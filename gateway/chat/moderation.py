@@ -129,7 +129,7 @@ class Moderator:
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
         try:
-            verdict = scorer.score_under(policy, text, role, now=now)
+            verdict = scorer.score_under(policy, text, role, shop=shop, now=now)
         except InputError:
             raise
         except Exception:  # an internal failure must not take the relay down with it

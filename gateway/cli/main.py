@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from gateway.cli.lexicon import lexicon_app
 from gateway.cli.log import log_app
 from gateway.cli.policy import policy_app
 from gateway.cli.replay import replay_command
@@ -31,6 +32,7 @@ app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.add_typer(policy_app, name="policy")
 app.add_typer(log_app, name="log")
+app.add_typer(lexicon_app, name="lexicon")
 app.command("replay")(replay_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)

@@ -90,7 +90,8 @@ def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
 def token_command(
     role: Annotated[UserRole, typer.Option(help="who the token is for")],
     user: Annotated[str, typer.Option(help="user id (the token's subject)")],
-    shop: Annotated[str, typer.Option(help="shop id")],
+    shop: Annotated[str, typer.Option(
+        help="shop id, or '*' (supervisor, qa): platform-wide, every shop")],
     ttl: Annotated[int | None, typer.Option(help="lifetime in seconds "
                                             "[default: REPLYGUARD_TOKEN_TTL_S or 8 hours]")]
     = None,

@@ -1,6 +1,6 @@
 """Two `replyguard serve` processes sharing a real redis-server act as one gateway: an agent on
 node A and a buyer on node B talk normally, interventions hold on either side, and a lexicon
-change accepted on one node is enforced by the other."""
+change accepted on one node is enforced by the other (a shop's overlay for that shop only)."""
 
 from __future__ import annotations
 
@@ -136,3 +136,76 @@ def test_lexicon_change_on_one_node_reaches_the_other(two_nodes: tuple[int, int,
     nodes = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["nodes"]
     assert {n: s["version"] for n, s in nodes.items()} == \
         {"node-a": config["version"], "node-b": config["version"]}
+
+
+async def agent_verdict(agent_port: int, buyer_port: int, shop: str,
+                        text: str) -> tuple[str, bool]:
+    """An agent of `shop` on one node answers a buyer on the other with `text`: the verdict's
+    tier and whether the message was delivered."""
+    tokens = TokenService(TEST_SECRET)
+
+    def url(port: int, role: UserRole, user: str) -> str:
+        return f"ws://127.0.0.1:{port}/ws?token={tokens.issue(role, user, shop, 300)}"
+
+    async with connect(url(agent_port, UserRole.AGENT, f"{shop}-a")) as agent, \
+            connect(url(buyer_port, UserRole.BUYER, f"{shop}-b")) as buyer:
+        await agent.send(json.dumps({"type": "presence", "status": "online"}))
+        await agent.send(json.dumps({"type": "ping"}))
+        await recv(agent, "pong")
+        await buyer.send(json.dumps({"type": "message", "id": "q1", "text": "在吗"}))
+        conversation = (await recv(agent, "assigned"))["conversation"]
+        await agent.send(json.dumps({"type": "message", "id": "a1",
+                                     "conversation": conversation, "text": text}))
+        verdict = await recv(agent, "verdict")
+        return str(verdict["tier"]), bool(verdict["delivered"])
+
+
+def wait_for_version(port: int, before: str) -> str:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        version = str(httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+                      ["checks"]["config"]["version"])
+        if version != before:
+            return version
+        time.sleep(0.2)
+    pytest.fail(f"node on port {port} never left version {before}")
+
+
+def test_shop_overlay_added_on_one_node_is_enforced_on_the_other_for_that_shop_only(
+        two_nodes: tuple[int, int, Path]) -> None:
+    port_a, port_b, root = two_nodes
+    tokens = TokenService(TEST_SECRET)
+
+    def qa(shop: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.issue(UserRole.QA, 'q1', shop, 300)}"}
+
+    def tier(port: int, shop: str, text: str) -> str:
+        response = httpx.post(f"http://127.0.0.1:{port}/api/score", headers=qa(shop),
+                              json={"text": text})
+        assert response.status_code == 200, response.text
+        return str(response.json()["tier"])
+
+    # through the QA API on node A, with s1's own token
+    before = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["config"]["version"]
+    added = httpx.post(f"http://127.0.0.1:{port_a}/api/lexicon/off_platform/terms",
+                       headers=qa("s1"), json={"term": "拼夕夕", "severity": 3})
+    assert added.status_code == 201, added.text
+    assert wait_for_version(port_b, before) == added.json()["version"]
+    assert (tier(port_b, "s1", "有事去拼夕夕找我"), tier(port_b, "s2", "有事去拼夕夕找我")) == \
+        ("block", "none")
+    # and in chat: an agent of s1 on node B is blocked, one of s2 is not
+    assert asyncio.run(agent_verdict(port_b, port_a, "s1", "有事去拼夕夕找我")) == \
+        ("block", False)
+    assert asyncio.run(agent_verdict(port_b, port_a, "s2", "有事去拼夕夕找我")) == ("none", True)
+    assert (root / "node-b/lexicons/shops/s1/off_platform.txt").read_text(
+        encoding="utf-8") == "拼夕夕\tseverity=3\n"
+
+    # a file written into s2's overlay on node B (its watcher) reaches node A, for s2 only
+    before = added.json()["version"]
+    overlay = root / "node-b/lexicons/shops/s2/sarcasm.txt"
+    overlay.parent.mkdir(parents=True)
+    overlay.write_text("小机灵鬼\tseverity=3\n", encoding="utf-8")
+    wait_for_version(port_a, before)
+    assert tier(port_a, "s2", "你可真是个小机灵鬼") != "none"
+    assert tier(port_a, "s1", "你可真是个小机灵鬼") == "none"
+    assert (root / "node-a/lexicons/shops/s2/sarcasm.txt").exists()
