@@ -82,8 +82,9 @@ class Gateway:
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
-        # Several nodes: configuration changes travel between them (gateway/config/sync.py).
-        self.config_sync = ConfigSync(live, redis, settings.node_id,
+        # Several nodes: configuration changes travel between them (gateway/config/sync.py),
+        # which also announces the running version, again after every reconnect.
+        self.config_sync = ConfigSync(live, redis, state, settings.node_id,
                                       prefix=settings.redis_prefix) if redis is not None else None
         self.draining = False
         self._stop = asyncio.Event()  # tells the background tasks to end
@@ -126,15 +127,16 @@ class Gateway:
         return gateway
 
     async def _start(self) -> None:
-        await self.state.set_policy_version(self.live.version)
-
-        async def announce(applied: Scorer, origin: str) -> None:
-            await self.state.set_policy_version(applied.version)
-
-        self.live.on_applied.append(announce)
         if self.config_sync is not None:
             await self.config_sync.start()
             self._sync_started = True
+        else:
+            await self.state.set_policy_version(self.live.version)
+
+            async def announce(applied: Scorer, origin: str) -> None:
+                await self.state.set_policy_version(applied.version)
+
+            self.live.on_applied.append(announce)
         if self.settings.watch_config:
             self.tasks.append(asyncio.create_task(self.live.watch(stop=self._stop),
                                                    name="config watcher"))

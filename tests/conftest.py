@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +19,7 @@ import redis
 from pydantic import SecretStr
 
 from bench.pgserver import BIN_GLOB, PostgresServer, find_binaries
+from bench.redisserver import RedisServer, RedisUnavailableError, free_port
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.policy.decide import Policy
@@ -166,35 +167,29 @@ def interception_log(log_url: str, tmp_path: Path) -> Iterator[SqlInterceptionLo
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_server() -> Iterator[str]:
     """A real redis-server (Debian's) on a free port for the whole session; yields its URL.
     Tests that use it flush it first (`redis_url`)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        message = "redis-server not found (apt-get install redis-server)"
+    with start_redis() as server:
+        yield server.url
+
+
+@pytest.fixture
+def restartable_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which it may kill and restart (fault tests)."""
+    with start_redis() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_redis(*, persistent: bool = False) -> Iterator[RedisServer]:
+    try:
+        with RedisServer.start(persistent=persistent) as server:
+            yield server
+    except RedisUnavailableError as exc:
         if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
 
 
 @pytest.fixture
@@ -269,13 +264,6 @@ def config_client(client_factory: ClientFactory, config_dir: Path) -> TestClient
     """A gateway on the files of `config_dir`."""
     return client_factory(lexicon_dir=config_dir / "lexicons",
                           policy_file=config_dir / "policies.yaml")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_serve(data_dir: Path, output: Path | None = None,

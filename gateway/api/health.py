@@ -20,6 +20,9 @@ log = logging.getLogger("replyguard.health")
 _DOWN = "unreachable (details in the server log)"
 
 
+_SYNC_DOWN = "configuration sync is not subscribed; reconnecting to Redis"
+
+
 def _down(what: str, exc: Exception) -> dict[str, Any]:
     log.warning("readiness: %s unavailable: %s", what, exc)
     return {"ok": False, "error": _DOWN}
@@ -45,6 +48,11 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
         checks["state"] = {"ok": True, "policy_version": await gateway.state.policy_version()}
     except StateUnavailable as exc:
         checks["state"] = _down("shared state", exc)
+    sync = gateway.config_sync
+    if sync is not None:
+        # a node that no longer hears configuration changes would enforce a stale one
+        # (why is in the node's log: hosts and driver text stay off this unauthenticated page)
+        checks["sync"] = {"ok": sync.healthy, "error": None if sync.healthy else _SYNC_DOWN}
     try:
         nodes = await gateway.nodes()
         if nodes is not None:

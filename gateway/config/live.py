@@ -110,7 +110,10 @@ class LiveConfig:
             event = self._record(ReloadEvent(time.time(), origin, "applied", candidate.version,
                                              candidate=candidate.version))
         for callback in self.on_applied:
-            await callback(candidate, origin)
+            try:
+                await callback(candidate, origin)
+            except Exception:  # the swap stands; one failing listener must not stop the others
+                log.exception("after applying %s (%s)", candidate.version, origin)
         return event
 
     async def watch(self, *, debounce_ms: int = 300,

@@ -26,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from classifiers.lexicon import SHOPS_DIR, is_shop_name
 from classifiers.scorer import Scorer
 from gateway.config.live import LiveConfig
+from gateway.errors import StateUnavailable
+from gateway.state import SharedState
 
 log = logging.getLogger("replyguard.config_sync")
 
@@ -94,31 +97,40 @@ def _write_if_different(path: Path, text: str) -> bool:
     return True
 
 
+RETRY_S = 0.5
+
+
 class ConfigSync:
-    def __init__(self, live: LiveConfig, redis: Redis, node_id: str, *,
+    """Keeps this node's configuration in step with the cluster's, through any number of Redis
+    disconnects: after every (re)connection it subscribes again, then reconciles — adopts a
+    bundle it missed, or publishes its own when Redis lost it (a restart without persistence) or
+    when a change of its own could not be published while Redis was away — and heartbeats its
+    version. `healthy` is False while it is not subscribed; `/readyz` reports that."""
+
+    def __init__(self, live: LiveConfig, redis: Redis, state: SharedState, node_id: str, *,
                  prefix: str = "replyguard") -> None:
         self.live = live
         self.redis = redis
+        self.state = state
         self.node_id = node_id
         self.bundle_key = f"{prefix}:config:bundle"
         self.channel = f"{prefix}:config"
         self.nodes_key = f"{prefix}:nodes"
         self._tasks: list[asyncio.Task[None]] = []
         self._digest: str | None = None
+        # A change of this node's own that Redis has not seen yet (it was away).
+        self._unpublished = False
+        self._subscribed = False
+        self.error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self._subscribed and all(not task.done() for task in self._tasks)
 
     async def start(self) -> None:
-        source = self.live.source
-        local = read_bundle(source.policy_file, source.lexicon_dir)
-        self._digest = local["digest"]
-        pubsub = self.redis.pubsub()
-        await pubsub.subscribe(self.channel)  # before adopting, so no announcement is missed
-        raw = await self.redis.get(self.bundle_key)
-        if raw is None:
-            await self._publish(local)
-        elif json.loads(raw)["digest"] != local["digest"]:
-            await self._adopt(json.loads(raw))
+        """Raises RedisError when Redis cannot be reached: a node does not start half-synced."""
+        pubsub = await self._connect()
         self.live.on_applied.append(self._on_applied)
-        await self._heartbeat_once()
         self._tasks = [asyncio.create_task(self._listen(pubsub)),
                        asyncio.create_task(self._heartbeat())]
 
@@ -129,7 +141,8 @@ class ConfigSync:
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await task
         self._tasks = []
-        with contextlib.suppress(RedisError):
+        self._subscribed = False
+        with contextlib.suppress(RedisError, OSError):
             await self.redis.hdel(self.nodes_key, self.node_id)
 
     async def nodes(self) -> dict[str, dict[str, Any]]:
@@ -143,33 +156,99 @@ class ConfigSync:
             result[node.decode() if isinstance(node, bytes) else str(node)] = status
         return result
 
+    async def _connect(self) -> PubSub:
+        """Subscribe, then reconcile: subscribing first means no announcement made after the
+        reconciliation's read is missed."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            await self._reconcile()
+        except BaseException:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()
+            raise
+        self._subscribed = True
+        self.error = None
+        return pubsub
+
+    async def _reconcile(self) -> None:
+        source = self.live.source
+        local = await asyncio.to_thread(read_bundle, source.policy_file, source.lexicon_dir)
+        raw = await self.redis.get(self.bundle_key)
+        if self._digest is None:
+            self._digest = local["digest"]
+        if self._unpublished and local["digest"] == self._digest:
+            # this node changed while Redis was away: the newest accepted change is its own
+            await self._publish(local)
+        elif raw is None and await self._publish(local, only_if_absent=True):
+            pass  # Redis lost the bundle (restart without persistence): this node's stands in
+        else:
+            raw = raw or await self.redis.get(self.bundle_key)  # another node's, put first
+            if raw is not None and json.loads(raw)["digest"] != self._digest:
+                await self._adopt(json.loads(raw))
+        await self._heartbeat_once()
+
     async def _on_applied(self, scorer: Scorer, origin: str) -> None:
         if origin == "peer":
             await self._heartbeat_once()
             return
         source = self.live.source
         bundle = await asyncio.to_thread(read_bundle, source.policy_file, source.lexicon_dir)
-        if bundle["digest"] != self._digest:
-            await self._publish(bundle)
-        await self._heartbeat_once()
-
-    async def _publish(self, bundle: dict[str, Any]) -> None:
+        if bundle["digest"] == self._digest:
+            return
         self._digest = bundle["digest"]
-        bundle = {**bundle, "node": self.node_id, "time": time.time()}
-        await self.redis.set(self.bundle_key, json.dumps(bundle, ensure_ascii=False))
-        await self.redis.publish(self.channel, bundle["digest"])
-        log.info("published configuration %s", bundle["digest"])
+        try:
+            await self._publish(bundle)
+            await self._heartbeat_once()
+        except (RedisError, OSError) as exc:
+            # published by the reconciliation after the reconnect (or the next heartbeat)
+            self._unpublished = True
+            log.warning("configuration %s not published yet, Redis unavailable: %s",
+                        bundle["digest"], exc)
 
-    async def _listen(self, pubsub: Any) -> None:
-        async for message in pubsub.listen():
-            if message.get("type") != "message":
-                continue
-            raw = await self.redis.get(self.bundle_key)
-            if raw is None:
-                continue
-            bundle = json.loads(raw)
-            if bundle["digest"] != self._digest:
-                await self._adopt(bundle)
+    async def _publish(self, bundle: dict[str, Any], *, only_if_absent: bool = False) -> bool:
+        """Put the bundle in Redis and announce it; with `only_if_absent`, only when no node
+        did (two nodes refilling an emptied Redis must not overwrite each other's choice)."""
+        digest = bundle["digest"]
+        bundle = {**bundle, "node": self.node_id, "time": time.time()}
+        if not await self.redis.set(self.bundle_key, json.dumps(bundle, ensure_ascii=False),
+                                    nx=only_if_absent):
+            return False
+        self._digest = digest
+        await self.redis.publish(self.channel, digest)
+        self._unpublished = False
+        log.info("published configuration %s", digest)
+        return True
+
+    async def _listen(self, pubsub: PubSub | None) -> None:
+        """Adopt every announced bundle; on any failure start over with a new subscription, so
+        sync never dies quietly."""
+        while True:
+            try:
+                if pubsub is None:
+                    pubsub = await self._connect()
+                    log.info("configuration sync subscribed again")
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None or message.get("type") != "message":
+                    continue
+                raw = await self.redis.get(self.bundle_key)
+                if raw is not None and json.loads(raw)["digest"] != self._digest:
+                    await self._adopt(json.loads(raw))
+            except asyncio.CancelledError:
+                if pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()
+                raise
+            except Exception as exc:  # whatever broke, the next round reconnects
+                if self._subscribed:
+                    log.error("configuration sync lost its subscription: %s", exc)
+                self._subscribed = False
+                self.error = f"configuration sync unavailable: {exc}"
+                if pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()
+                pubsub = None
+                await asyncio.sleep(RETRY_S)
 
     async def _adopt(self, bundle: dict[str, Any]) -> None:
         """Validate by building from a scratch copy; only a bundle that builds is written into
@@ -199,12 +278,17 @@ class ConfigSync:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             try:
+                if self._unpublished and self._subscribed:
+                    await self._reconcile()
                 await self._heartbeat_once()
-            except RedisError as exc:
+            except (RedisError, OSError, StateUnavailable) as exc:
                 log.warning("heartbeat failed: %s", exc)
 
     async def _heartbeat_once(self) -> None:
+        """This node's version in the node table, and as the cluster's policy version (which a
+        Redis restart without persistence forgets)."""
         status = {"version": self.live.version, "config": self._digest,
                   "error": self.live.last_error, "time": time.time()}
         await self.redis.hset(self.nodes_key, self.node_id, json.dumps(status,
                                                                        ensure_ascii=False))
+        await self.state.set_policy_version(self.live.version)

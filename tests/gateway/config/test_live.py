@@ -1,25 +1,20 @@
 """Hot reload: atomic swaps under concurrent scoring, invalid changes keep the last good version,
-file watching, and several nodes kept in step through a real Redis."""
+file watching (several nodes: test_sync.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
-from classifiers.resources import default_tone_model
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
 from gateway.chat.moderation import Moderator
 from gateway.config.live import ConfigSource, LiveConfig
-from gateway.config.sync import ConfigSync
 from gateway.metrics import Metrics
 from gateway.state.offences import LocalOffenceCounter
 from tests.conftest import MINI_LEXICON, MINI_POLICY, write_mini_config
@@ -189,97 +184,3 @@ async def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> None
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
-
-
-async def settled(sync: ConfigSync, count: int) -> dict[str, dict[str, Any]]:
-    """The node table once `count` nodes report the same version or an error."""
-    for _ in range(200):
-        nodes = await sync.nodes()
-        if len(nodes) == count and (len({s["version"] for s in nodes.values()}) == 1
-                                    or any(s["error"] for s in nodes.values())):
-            return nodes
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nodes did not settle: {nodes}")
-
-
-@contextlib.asynccontextmanager
-async def node(name: str, source: ConfigSource, redis_url: str,
-               mini_scorer: Scorer) -> AsyncIterator[tuple[LiveConfig, ConfigSync]]:
-    """One node's running configuration, kept in step with the others through Redis."""
-    live = LiveConfig(source.load(reuse=mini_scorer), source)
-    redis = Redis.from_url(redis_url)
-    sync = ConfigSync(live, redis, name)
-    await sync.start()
-    try:
-        yield live, sync
-    finally:
-        await sync.stop()
-        await redis.aclose()
-
-
-def test_change_on_one_node_reaches_the_other_through_redis(
-        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
-    """Two nodes with their own copies of the files and a real redis-server: a word added on
-    node A is enforced by node B within seconds, B's files now say so, and both report the
-    same version."""
-    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
-
-    async def main() -> None:
-        async with node("node-a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
-                node("node-b", source_b, redis_url, mini_scorer) as (live_b, _):
-            assert live_b.current.score("你个大聪明").tier is Tier.NONE
-            with (source_a.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
-                handle.write("大聪明\tseverity=2\n")
-            assert (await live_a.reload("api")).result == "applied"
-            await wait_for(lambda: live_b.version == live_a.version)
-            assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
-            # B writes its files right after the swap (and before it heartbeats the version)
-            await wait_for(lambda: "大聪明" in (source_b.lexicon_dir / "sarcasm.txt").read_text(
-                encoding="utf-8"))
-            nodes = await settled(sync_a, 2)
-            assert {n: s["version"] for n, s in nodes.items()} == \
-                {"node-a": live_a.version, "node-b": live_a.version}
-            assert not any(s["stale"] or s["error"] for s in nodes.values())
-
-    asyncio.run(main())
-
-
-def test_a_node_that_cannot_build_the_change_keeps_its_version(
-        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
-    """Node B has no tone model; a policy with a tone rule, accepted on node A (which has
-    one), is refused on B: B keeps its last good version, its files untouched, and reports the
-    error for /readyz."""
-    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
-    source_a = ConfigSource(source_a.lexicon_dir, source_a.policy_file, default_tone_model(),
-                            5000)
-    tone_policy = MINI_POLICY + ("  - {id: tone, when: {roles: [agent], tone: {sarcastic: 0.9}},"
-                                 " tier: notice}\n")
-
-    async def main() -> None:
-        async with node("a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
-                node("b", source_b, redis_url, mini_scorer) as (live_b, _):
-            good_b = live_b.version
-            source_a.policy_file.write_text(tone_policy, encoding="utf-8")
-            assert (await live_a.reload("api")).result == "applied"
-            await wait_for(lambda: live_b.last_error is not None)
-            assert live_b.version == good_b
-            assert "no tone model" in (live_b.last_error or "")
-            assert source_b.policy_file.read_text(encoding="utf-8") == MINI_POLICY
-            nodes = await settled(sync_a, 2)
-            assert nodes["b"]["version"] == good_b and nodes["b"]["error"]
-
-    asyncio.run(main())
-
-
-def test_a_node_joining_late_adopts_the_cluster_configuration(
-        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
-    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
-    source_a.policy_file.write_text(STRICT, encoding="utf-8")
-
-    async def main() -> None:
-        async with node("a", source_a, redis_url, mini_scorer) as (live_a, _):
-            async with node("b", source_b, redis_url, mini_scorer) as (live_b, _):
-                assert live_b.version == live_a.version
-                assert live_b.current.score(PROBE).tier is Tier.BLOCK
-
-    asyncio.run(main())

@@ -1,13 +1,166 @@
-"""The configuration bundle that travels between nodes carries the shop overlays with the
-shared files, and a bundle can only write inside the lexicon directory."""
+"""Configuration across nodes: the bundle that travels between them (shop overlays included, names
+checked), and through a real redis-server: a change on one node is enforced by the others, a node
+that cannot build it keeps its version, a late joiner adopts the cluster's, and sync outlives
+Redis restarts."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
-from gateway.config.sync import read_bundle, write_bundle
+from bench.redisserver import RedisServer
+from classifiers.resources import default_tone_model
+from classifiers.scorer import Scorer
+from classifiers.tiers import Tier
+from gateway.config.live import ConfigSource, LiveConfig
+from gateway.config.sync import ConfigSync, read_bundle, write_bundle
+from gateway.state.redis_state import RedisState
+from tests.conftest import MINI_POLICY
+from tests.gateway.config.test_live import PROBE, STRICT, make_config, wait_for
+
+
+async def settled(sync: ConfigSync, count: int) -> dict[str, dict[str, Any]]:
+    """The node table once `count` nodes report the same version or an error."""
+    for _ in range(200):
+        nodes = await sync.nodes()
+        if len(nodes) == count and (len({s["version"] for s in nodes.values()}) == 1
+                                    or any(s["error"] for s in nodes.values())):
+            return nodes
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nodes did not settle: {nodes}")
+
+
+@contextlib.asynccontextmanager
+async def node(name: str, source: ConfigSource, redis_url: str,
+               mini_scorer: Scorer) -> AsyncIterator[tuple[LiveConfig, ConfigSync]]:
+    """One node's running configuration, kept in step with the others through Redis."""
+    live = LiveConfig(source.load(reuse=mini_scorer), source)
+    redis = Redis.from_url(redis_url)
+    state = RedisState(redis)
+    sync = ConfigSync(live, redis, state, name)
+    await sync.start()
+    try:
+        yield live, sync
+    finally:
+        await sync.stop()
+        await state.close()
+        await redis.aclose()
+
+
+def test_change_on_one_node_reaches_the_other_through_redis(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    """Two nodes with their own copies of the files and a real redis-server: a word added on
+    node A is enforced by node B within seconds, B's files now say so, and both report the
+    same version."""
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+
+    async def main() -> None:
+        async with node("node-a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("node-b", source_b, redis_url, mini_scorer) as (live_b, _):
+            assert live_b.current.score("你个大聪明").tier is Tier.NONE
+            with (source_a.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
+                handle.write("大聪明\tseverity=2\n")
+            assert (await live_a.reload("api")).result == "applied"
+            await wait_for(lambda: live_b.version == live_a.version)
+            assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
+            # B writes its files right after the swap (and before it heartbeats the version)
+            await wait_for(lambda: "大聪明" in (source_b.lexicon_dir / "sarcasm.txt").read_text(
+                encoding="utf-8"))
+            nodes = await settled(sync_a, 2)
+            assert {n: s["version"] for n, s in nodes.items()} == \
+                {"node-a": live_a.version, "node-b": live_a.version}
+            assert not any(s["stale"] or s["error"] for s in nodes.values())
+
+    asyncio.run(main())
+
+
+def test_a_node_that_cannot_build_the_change_keeps_its_version(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    """Node B has no tone model; a policy with a tone rule, accepted on node A (which has
+    one), is refused on B: B keeps its last good version, its files untouched, and reports the
+    error for /readyz."""
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    source_a = ConfigSource(source_a.lexicon_dir, source_a.policy_file, default_tone_model(),
+                            5000)
+    tone_policy = MINI_POLICY + ("  - {id: tone, when: {roles: [agent], tone: {sarcastic: 0.9}},"
+                                 " tier: notice}\n")
+
+    async def main() -> None:
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, sync_a), \
+                node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+            good_b = live_b.version
+            source_a.policy_file.write_text(tone_policy, encoding="utf-8")
+            assert (await live_a.reload("api")).result == "applied"
+            await wait_for(lambda: live_b.last_error is not None)
+            assert live_b.version == good_b
+            assert "no tone model" in (live_b.last_error or "")
+            assert source_b.policy_file.read_text(encoding="utf-8") == MINI_POLICY
+            nodes = await settled(sync_a, 2)
+            assert nodes["b"]["version"] == good_b and nodes["b"]["error"]
+
+    asyncio.run(main())
+
+
+def test_a_node_joining_late_adopts_the_cluster_configuration(
+        tmp_path: Path, redis_url: str, mini_scorer: Scorer) -> None:
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    source_a.policy_file.write_text(STRICT, encoding="utf-8")
+
+    async def main() -> None:
+        async with node("a", source_a, redis_url, mini_scorer) as (live_a, _):
+            async with node("b", source_b, redis_url, mini_scorer) as (live_b, _):
+                assert live_b.version == live_a.version
+                assert live_b.current.score(PROBE).tier is Tier.BLOCK
+
+    asyncio.run(main())
+
+
+
+def add_term(source: ConfigSource, term: str) -> None:
+    with (source.lexicon_dir / "sarcasm.txt").open("a", encoding="utf-8") as handle:
+        handle.write(f"{term}\tseverity=2\n")
+
+
+def test_sync_resubscribes_and_reannounces_after_a_redis_restart(
+        tmp_path: Path, restartable_redis: RedisServer, mini_scorer: Scorer) -> None:
+    """Redis is killed and restarted empty (no persistence): both nodes notice (not healthy,
+    so /readyz says so), subscribe again, put the configuration and the policy version back,
+    and changes travel both ways afterwards; a change made while Redis was down reaches the
+    other node once it is back."""
+    source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
+    url = restartable_redis.url
+
+    async def main() -> None:
+        async with node("a", source_a, url, mini_scorer) as (live_a, sync_a), \
+                node("b", source_b, url, mini_scorer) as (live_b, sync_b):
+            assert sync_a.healthy and sync_b.healthy
+            restartable_redis.kill()
+            await wait_for(lambda: not sync_a.healthy and not sync_b.healthy)
+            add_term(source_a, "大聪明")  # accepted on A while Redis is down
+            assert (await live_a.reload("api")).result == "applied"
+            await asyncio.to_thread(restartable_redis.resume)
+            await wait_for(lambda: sync_a.healthy and sync_b.healthy)
+            await wait_for(lambda: live_b.version == live_a.version)
+            assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
+            assert await sync_a.state.policy_version() == live_a.version
+            restartable_redis.kill()  # and once more: a second restart is no different
+            await asyncio.to_thread(restartable_redis.resume)
+            await wait_for(lambda: sync_a.healthy and sync_b.healthy)
+            add_term(source_b, "小机灵鬼")
+            assert (await live_b.reload("api")).result == "applied"
+            await wait_for(lambda: live_a.version == live_b.version)
+            assert live_a.current.score("你个小机灵鬼").tier is Tier.FORCE_EDIT
+            nodes = await settled(sync_a, 2)
+            assert {n: s["version"] for n, s in nodes.items()} == \
+                {"a": live_b.version, "b": live_b.version}
+
+    asyncio.run(main())
 
 
 def _files(root: Path) -> dict[str, str]:
