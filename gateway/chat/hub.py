@@ -2,13 +2,14 @@
 
 A frame for a user is published to the user's address in the shared state; every node with a
 connection at that address is subscribed and queues it there (LocalState: a direct call; Redis:
-pub/sub). The first connection at an address subscribes, the last one unsubscribes.
+a stream every node reads, `gateway/state/redis_state.py`). The first connection at an address
+subscribes, the last one unsubscribes.
 """
 
 from __future__ import annotations
 
 from gateway.chat.connection import Connection
-from gateway.protocol import Frame, dump
+from gateway.protocol import Frame, MessageOut, dump
 from gateway.state import SharedState, Subscription
 
 
@@ -44,9 +45,13 @@ class Hub:
     def connections(self) -> list[Connection]:
         return [c for connections in self._local.values() for c in connections]
 
-    async def send(self, address: str, frame: Frame) -> int:
-        """Deliver to every connection at `address`, on any node; 0: nobody is connected."""
-        return await self.state.publish(address, dump(frame))
+    async def send(self, address: str, frame: Frame) -> None:
+        """Deliver to every connection at `address`, on any node (nobody connected: dropped).
+        A chat message goes once to each connection, even when sent again (at-least-once
+        delivery underneath, or a client retrying its message id)."""
+        key = f"{frame.conversation}/{frame.from_.user}/{frame.id}" \
+            if isinstance(frame, MessageOut) else None
+        await self.state.publish(address, dump(frame), key=key)
 
     async def _receive(self, address: str, payload: str) -> None:
         for connection in list(self._local.get(address, ())):

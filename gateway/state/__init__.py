@@ -148,9 +148,14 @@ class SharedState(Protocol):
     async def subscribe(self, address: str, receiver: Receiver) -> Subscription:
         """Call `receiver` with every payload published to `address` from now on."""
 
-    async def publish(self, address: str, payload: str) -> int:
-        """Send `payload` to every subscriber of `address` on every node; return how many
-        subscriptions (local) or nodes (Redis) it reached — 0: the user is not connected."""
+    async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
+        """Send `payload` to every subscriber of `address` on every node (none: the user is
+        not connected, and it is dropped). Once `publish` returned, the frame reaches them even
+        if Redis drops a node's connection meanwhile; with a `key`, a frame published twice
+        under the same key reaches each subscriber once."""
+
+    # Called after the shared store came back from an outage; `lost`: it lost its data.
+    on_reconnect: list[Callable[[bool], Awaitable[None]]]
 
     # --- the configuration version the nodes run ---
     async def set_policy_version(self, version: str) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from gateway.auth import UserRole
 from gateway.protocol import PresenceStatus
 from gateway.state import Handler, HistoryEntry, PendingAck, PresenceEntry, Receiver
+from gateway.state.dedup import RecentKeys
 from gateway.state.offences import LocalOffenceCounter
 
 _Key = tuple[str, str]
@@ -46,7 +47,9 @@ class LocalState:
         self._assist: set[tuple[str, str, str]] = set()
         self._history: dict[str, deque[HistoryEntry]] = {}
         self._receivers: dict[str, list[Receiver]] = {}
+        self._seen = RecentKeys()
         self._version: str | None = None
+        self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []  # never: no outages
 
     async def set_presence(self, shop: str, user: str, role: UserRole, status: PresenceStatus,
                            ttl_s: float) -> None:
@@ -140,11 +143,12 @@ class LocalState:
         self._receivers.setdefault(address, []).append(receiver)
         return _LocalSubscription(self._receivers, address, receiver)
 
-    async def publish(self, address: str, payload: str) -> int:
+    async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
         receivers = list(self._receivers.get(address, ()))
+        if receivers and key is not None and not self._seen.first_time(address, key):
+            return
         for receiver in receivers:
             await receiver(payload)
-        return len(receivers)
 
     async def set_policy_version(self, version: str) -> None:
         self._version = version

@@ -2,9 +2,20 @@
 
 Each method is one round trip, a MULTI/EXEC transaction or a Lua script, so concurrent nodes see
 the same atomic steps `LocalState` gives one event loop. Expiry uses Redis TTLs or wall-clock
-deadlines stored beside the value (presence), so every node agrees on what expired. Frames for a
-user connected elsewhere travel over pub/sub: each node holds one subscriber connection and
-subscribes to the addresses of the users connected to it.
+deadlines stored beside the value (presence), so every node agrees on what expired.
+
+Frames for users travel through one Redis stream, not pub/sub (which drops whatever is published
+while a subscriber reconnects): `publish` appends an entry (address, de-duplication key, frame);
+every node reads the stream from its own position — kept in memory, carried across reconnects —
+and hands each entry to the connections it holds at that address. So a node that loses Redis for
+a moment resumes where it stopped and misses nothing that Redis still has (entries are kept
+`RETAIN_S` seconds); a frame appended twice (a retried publish) reaches a connection once
+(`RecentKeys`). Every node reads every frame: fine for the handful of nodes one Redis serves.
+
+After any outage the reader calls the `on_reconnect` callbacks with `lost=True` when Redis came
+back without its data (a restart without persistence, detected by the `epoch` key), so the
+nodes can put back what they know: presence and assignments of their connections, warnings and
+repeat offences from the interception log.
 
 Key layout (`{p}` is the prefix, default `replyguard`):
 
@@ -19,7 +30,8 @@ Key layout (`{p}` is the prefix, default `replyguard`):
     {p}:history:{conversation}     list  newest last, trimmed
     {p}:offence:{key}              zset  time-stamped offences, TTL = window
     {p}:policy-version             string
-    {p}:addr:{address}             pub/sub channel
+    {p}:frames                     stream {"a": address, "k": de-duplication key, "f": frame}
+    {p}:epoch                      string, random: set once per Redis dataset
 """
 
 from __future__ import annotations
@@ -30,19 +42,24 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from gateway.auth import UserRole
 from gateway.errors import StateUnavailable
 from gateway.protocol import PresenceStatus
 from gateway.state import Handler, HistoryEntry, PendingAck, PresenceEntry, Receiver
+from gateway.state.dedup import RecentKeys
 
 log = logging.getLogger("replyguard.state")
+
+# How long frames stay in the stream: the longest reconnection gap a node recovers from.
+RETAIN_S = 120
+READ_BATCH = 500
+RETRY_S = 0.25
 
 # Moves a conversation from its previous handler's set to the new one's, atomically.
 _ASSIGN = """
@@ -122,9 +139,15 @@ class RedisState:
         self._p = prefix
         self._clock = clock
         self.offences = RedisOffenceCounter(redis, prefix)
-        self._pubsub: PubSub | None = None
-        self._listener: asyncio.Task[None] | None = None
+        self._stream = f"{prefix}:frames"
+        self._reader: asyncio.Task[None] | None = None
+        self._position: str | None = None
         self._receivers: dict[str, list[Receiver]] = {}
+        self._seen = RecentKeys()
+        self._epoch: str | None = None
+        self.reading = False
+        # Called after the reader got Redis back: `lost` when Redis lost its data meanwhile.
+        self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisState:
@@ -257,49 +280,89 @@ class RedisState:
 
     # --- delivery across nodes ---
     async def subscribe(self, address: str, receiver: Receiver) -> _RedisSubscription:
-        channel = f"{self._p}:addr:{address}"
-        async with _mapped("subscribe"):
-            if self._pubsub is None:
-                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            first = channel not in self._receivers
-            self._receivers.setdefault(channel, []).append(receiver)
-            if first:
-                await self._pubsub.subscribe(channel)
-            if self._listener is None or self._listener.done():
-                self._listener = asyncio.create_task(self._listen(self._pubsub))
+        if self._reader is None or self._reader.done():
+            async with _mapped("subscribe"):
+                if self._position is None:
+                    # from now on (one millisecond early: an entry of this very millisecond
+                    # must not be skipped; an extra older one is harmless)
+                    seconds, micros = await self._redis.time()
+                    self._position = f"{seconds * 1000 + micros // 1000 - 1}-0"
+                await self._check_epoch()
+            self.reading = True
+            self._reader = asyncio.create_task(self._read(), name="frames reader")
+        self._receivers.setdefault(address, []).append(receiver)
         return _RedisSubscription(self, address, receiver)
 
     async def _unsubscribe(self, address: str, receiver: Receiver) -> None:
-        channel = f"{self._p}:addr:{address}"
-        receivers = self._receivers.get(channel, [])
+        receivers = self._receivers.get(address, [])
         if receiver in receivers:
             receivers.remove(receiver)
-        if not receivers and channel in self._receivers:
-            del self._receivers[channel]
-            if self._pubsub is not None:
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(channel)
+        if not receivers:
+            self._receivers.pop(address, None)
 
-    async def _listen(self, pubsub: PubSub) -> None:
+    async def _read(self) -> None:
+        """Hand every stream entry after `_position` to this node's receivers, in order; after
+        a failure, resume from the same position once Redis answers again."""
+        outage = False
         while True:
             try:
-                message = await pubsub.get_message(timeout=1.0)
+                if outage:
+                    lost = await self._check_epoch()
+                    outage = False
+                    self.reading = True
+                    log.info("frames reader resumed at %s%s", self._position,
+                             " (Redis lost its data)" if lost else "")
+                    for callback in list(self.on_reconnect):
+                        await _quietly(callback(lost))
+                assert self._position is not None
+                batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = \
+                    await self._redis.xread({self._stream: self._position},  # type: ignore[assignment]
+                                            count=READ_BATCH, block=1000)
+            except asyncio.CancelledError:
+                raise
             except (RedisError, OSError) as exc:
-                log.error("pub/sub connection lost: %s", exc)
-                await asyncio.sleep(0.5)
+                if not outage:
+                    log.error("frames reader lost Redis: %s", exc)
+                outage, self.reading = True, False
+                await asyncio.sleep(RETRY_S)
                 continue
-            if message is None or message.get("type") != "message":
-                continue
-            channel, payload = _text(message["channel"]), _text(message["data"])
-            for receiver in list(self._receivers.get(channel, ())):
-                try:
-                    await receiver(payload)
-                except Exception:  # one broken socket must not stop delivery to the others
-                    log.exception("delivery to %s failed", channel)
+            for _, entries in batches:
+                for entry_id, fields in entries:
+                    self._position = _text(entry_id)
+                    await self._hand_out(fields)
 
-    async def publish(self, address: str, payload: str) -> int:
+    async def _hand_out(self, fields: dict[bytes, bytes]) -> None:
+        address = _text(fields[b"a"])
+        receivers = self._receivers.get(address)
+        if not receivers:
+            return
+        key = fields.get(b"k")
+        if key and not self._seen.first_time(address, _text(key)):
+            return
+        payload = _text(fields[b"f"])
+        for receiver in list(receivers):
+            try:
+                await receiver(payload)
+            except Exception:  # one broken socket must not stop delivery to the others
+                log.exception("delivery to %s failed", address)
+
+    async def _check_epoch(self) -> bool:
+        """Whether Redis lost its data since this node last looked (a restart without
+        persistence): the epoch key is set once per dataset."""
+        await self._redis.set(f"{self._p}:epoch", uuid.uuid4().hex, nx=True)
+        epoch = _text(await self._redis.get(f"{self._p}:epoch"))
+        lost = self._epoch is not None and epoch != self._epoch
+        self._epoch = epoch
+        return lost
+
+    async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
+        fields = {"a": address, "f": payload}
+        if key is not None:
+            fields["k"] = key
+        oldest = int((time.time() - RETAIN_S) * 1000)
         async with _mapped("publish"):
-            return int(await self._redis.publish(f"{self._p}:addr:{address}", payload))
+            await self._redis.xadd(self._stream, fields, minid=oldest,  # type: ignore[arg-type]
+                                   approximate=True)
 
     # --- configuration version ---
     async def set_policy_version(self, version: str) -> None:
@@ -316,19 +379,23 @@ class RedisState:
             await self._redis.ping()
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
+        if self._reader is not None:
+            self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
-            self._pubsub = None
+                await self._reader
+            self._reader = None
         self._receivers.clear()
         if self._owns_client:
             with contextlib.suppress(RedisError, OSError):
                 await self._redis.aclose()
+
+
+async def _quietly(call: Awaitable[None]) -> None:
+    """A reconnect callback that fails is logged; the reader goes on."""
+    try:
+        await call
+    except Exception:
+        log.exception("after reconnecting to Redis")
 
 
 def _text(value: Any) -> str:
