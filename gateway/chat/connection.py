@@ -53,6 +53,9 @@ class Connection:
         self.held: dict[str, Held] = {}
         # message id → (record id, conversation) of intercepted messages, newest last
         self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        # conversations assigned to this (agent or bot) connection's user, as the `assigned`
+        # and `unassigned` frames told it: what the node puts back if Redis loses them
+        self.conversations: set[str] = set()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False

@@ -8,9 +8,14 @@ subscribes, the last one unsubscribes.
 
 from __future__ import annotations
 
+import json
+
 from gateway.chat.connection import Connection
 from gateway.protocol import Frame, MessageOut, dump
 from gateway.state import SharedState, Subscription
+
+# `dump` writes the type first (the field order of every frame model)
+_ASSIGNMENT_FRAMES = ('{"type":"assigned"', '{"type":"unassigned"')
 
 
 class Hub:
@@ -54,5 +59,14 @@ class Hub:
         await self.state.publish(address, dump(frame), key=key)
 
     async def _receive(self, address: str, payload: str) -> None:
-        for connection in list(self._local.get(address, ())):
+        connections = list(self._local.get(address, ()))
+        if payload.startswith(_ASSIGNMENT_FRAMES):
+            # rare frames, so only these are parsed: which conversations the user holds
+            frame = json.loads(payload)
+            for connection in connections:
+                if frame["type"] == "assigned":
+                    connection.conversations.add(frame["conversation"])
+                else:
+                    connection.conversations.discard(frame["conversation"])
+        for connection in connections:
             connection.forward(payload)

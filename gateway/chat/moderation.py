@@ -101,6 +101,11 @@ class RunningConfig(Protocol):
 _PASS = Intervention(Tier.NONE, True)
 
 
+def offence_key(shop: str | None, user: str, escalation: str) -> str:
+    """The repeat-offence counter of one sender for one escalation rule."""
+    return f"{shop or '-'}\x1f{user}\x1f{escalation}"
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -147,7 +152,7 @@ class Moderator:
                         now: datetime) -> Verdict:
         decision = Decision(verdict.tier, verdict.rule, verdict.reason)
         for escalation in policy.escalations(verdict.role, verdict.tier, verdict.categories):
-            key = f"{shop or '-'}\x1f{user}\x1f{escalation.id}"
+            key = offence_key(shop, user, escalation.id)
             count = await self.counter.hit(key, now.timestamp(), escalation.within)
             if count >= escalation.count:
                 raised = policy.escalate(decision, escalation)

@@ -98,6 +98,10 @@ class SharedState(Protocol):
                      ) -> Handler | None:
         """Make `handler` (None: nobody) handle the conversation; return the previous one."""
 
+    async def claim(self, shop: str, conversation: str, handler: Handler) -> bool:
+        """Assign the conversation to `handler` only if nobody has it (putting back what a
+        node's connections hold after the store lost its data); whether it did."""
+
     async def load(self, shop: str, user: str) -> int:
         """How many conversations are assigned to the user now (least-loaded reception)."""
 

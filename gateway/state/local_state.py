@@ -79,6 +79,12 @@ class LocalState:
             self._assigned.setdefault((shop, handler.user), set()).add(conversation)
         return previous
 
+    async def claim(self, shop: str, conversation: str, handler: Handler) -> bool:
+        if conversation in self._handlers:
+            return False
+        await self.assign(shop, conversation, handler)
+        return True
+
     async def load(self, shop: str, user: str) -> int:
         return len(self._assigned.get((shop, user), ()))
 

@@ -16,6 +16,11 @@ class OffenceCounter(Protocol):
         `window_s` seconds, this one included."""
         ...
 
+    async def restore(self, key: str, offences: dict[str, float], window_s: float) -> None:
+        """Put back offences known from elsewhere (origin id → time, e.g. interception records
+        after Redis lost its data); restoring the same origin twice counts it once."""
+        ...
+
 
 class LocalOffenceCounter:
     def __init__(self, max_keys: int = 100_000) -> None:
@@ -34,6 +39,9 @@ class LocalOffenceCounter:
         while hits and hits[0] <= now - window_s:
             hits.popleft()
         return len(hits)
+
+    async def restore(self, key: str, offences: dict[str, float], window_s: float) -> None:
+        """One process: nothing is ever lost, so there is nothing to put back."""
 
     def _forget_stale(self, now: float) -> None:
         # Bounded memory: a sender whose newest offence left its window holds no count.

@@ -43,6 +43,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from redis.asyncio import Redis
@@ -77,6 +78,15 @@ end
 return previous
 """
 
+# Assigns only an unassigned conversation.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[2], 'NX') then
+  redis.call('SADD', ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+"""
+
 # Queue order: new conversations go last, routed ones first; already queued ones keep their
 # place unless sent to the front.
 _ENQUEUE = """
@@ -90,26 +100,44 @@ return redis.call('ZCARD', KEYS[1])
 """
 
 
-@contextlib.asynccontextmanager
-async def _mapped(what: str) -> AsyncIterator[None]:
-    try:
-        yield
-    except (RedisError, OSError) as exc:
-        log.warning("Redis unavailable (%s): %s", what, exc)
-        raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试") from exc
+UNAVAILABLE_TEXT = "共享状态（Redis）暂时不可用，请稍后重试"
+# True inside the reconnect callbacks: they run while the state is still closed to chat.
+_restoring: ContextVar[bool] = ContextVar("restoring", default=False)
+
+
+class _Gate:
+    """Maps Redis errors to StateUnavailable, and is closed from the moment the reader loses
+    Redis until the reconnect callbacks have put back what the node knows: a buyer message in
+    between would otherwise be assigned to whoever is online first, before the agent that had
+    the conversation claimed it again."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    @contextlib.asynccontextmanager
+    async def mapped(self, what: str) -> AsyncIterator[None]:
+        if self.closed and not _restoring.get():
+            log.warning("Redis unavailable (%s): reconnecting", what)
+            raise StateUnavailable(UNAVAILABLE_TEXT)
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            log.warning("Redis unavailable (%s): %s", what, exc)
+            raise StateUnavailable(UNAVAILABLE_TEXT) from exc
 
 
 class RedisOffenceCounter:
     """Repeat-offence counts shared by the nodes: one sorted set per key, trimmed to the window
     on every hit."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, gate: _Gate) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._gate = gate
 
     async def hit(self, key: str, now: float, window_s: float) -> int:
         name = f"{self._prefix}:offence:{key}"
-        async with _mapped("offences"):
+        async with self._gate.mapped("offences"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zadd(name, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now})
                 pipe.zremrangebyscore(name, "-inf", now - window_s)
@@ -117,6 +145,16 @@ class RedisOffenceCounter:
                 pipe.expire(name, max(1, int(window_s) + 1))
                 results = await pipe.execute()
         return int(results[2])
+
+    async def restore(self, key: str, offences: dict[str, float], window_s: float) -> None:
+        name = f"{self._prefix}:offence:{key}"
+        if not offences:
+            return
+        async with self._gate.mapped("offences"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(name, {f"{at:.6f}:{origin}": at for origin, at in offences.items()})
+                pipe.expire(name, max(1, int(window_s) + 1))
+                await pipe.execute()
 
 
 class _RedisSubscription:
@@ -138,7 +176,8 @@ class RedisState:
         self._owns_client = owns_client
         self._p = prefix
         self._clock = clock
-        self.offences = RedisOffenceCounter(redis, prefix)
+        self._gate = _Gate()
+        self.offences = RedisOffenceCounter(redis, prefix, self._gate)
         self._stream = f"{prefix}:frames"
         self._reader: asyncio.Task[None] | None = None
         self._position: str | None = None
@@ -158,16 +197,16 @@ class RedisState:
                            ttl_s: float) -> None:
         value = json.dumps({"role": str(role), "status": status,
                             "expires": self._clock() + ttl_s})
-        async with _mapped("presence"):
+        async with self._gate.mapped("presence"):
             await self._redis.hset(f"{self._p}:presence:{shop}", user, value)
 
     async def clear_presence(self, shop: str, user: str) -> None:
-        async with _mapped("presence"):
+        async with self._gate.mapped("presence"):
             await self._redis.hdel(f"{self._p}:presence:{shop}", user)
 
     async def presence(self, shop: str) -> list[PresenceEntry]:
         key = f"{self._p}:presence:{shop}"
-        async with _mapped("presence"):
+        async with self._gate.mapped("presence"):
             raw = await self._redis.hgetall(key)
             now = self._clock()
             entries, expired = [], []
@@ -184,59 +223,67 @@ class RedisState:
 
     # --- conversation → handler ---
     async def handler(self, conversation: str) -> Handler | None:
-        async with _mapped("handler"):
+        async with self._gate.mapped("handler"):
             raw = await self._redis.get(f"{self._p}:handler:{conversation}")
         return _handler(raw)
 
     async def assign(self, shop: str, conversation: str, handler: Handler | None
                      ) -> Handler | None:
         value = json.dumps({"user": handler.user, "role": str(handler.role)}) if handler else ""
-        async with _mapped("assign"):
+        async with self._gate.mapped("assign"):
             previous = await self._redis.eval(
                 _ASSIGN, 1, f"{self._p}:handler:{conversation}",
                 f"{self._p}:assigned:{shop}:", value, conversation)
         return _handler(previous)
 
+    async def claim(self, shop: str, conversation: str, handler: Handler) -> bool:
+        value = json.dumps({"user": handler.user, "role": str(handler.role)})
+        async with self._gate.mapped("assign"):
+            claimed = await self._redis.eval(
+                _CLAIM, 1, f"{self._p}:handler:{conversation}",
+                f"{self._p}:assigned:{shop}:{handler.user}", value, conversation)
+        return bool(claimed)
+
     async def load(self, shop: str, user: str) -> int:
-        async with _mapped("load"):
+        async with self._gate.mapped("load"):
             return int(await self._redis.scard(f"{self._p}:assigned:{shop}:{user}"))
 
     # --- reception queue ---
     async def enqueue(self, shop: str, conversation: str, *, front: bool = False) -> int:
-        async with _mapped("queue"):
+        async with self._gate.mapped("queue"):
             length = await self._redis.eval(
                 _ENQUEUE, 2, f"{self._p}:queue:{shop}", f"{self._p}:queue-seq:{shop}",
                 conversation, "1" if front else "0")
         return int(length)
 
     async def dequeue(self, shop: str) -> str | None:
-        async with _mapped("queue"):
+        async with self._gate.mapped("queue"):
             popped = await self._redis.zpopmin(f"{self._p}:queue:{shop}")
         return _text(popped[0][0]) if popped else None
 
     async def queue_length(self, shop: str) -> int:
-        async with _mapped("queue"):
+        async with self._gate.mapped("queue"):
             return int(await self._redis.zcard(f"{self._p}:queue:{shop}"))
 
     # --- sticky routing ---
     async def stick(self, conversation: str, ttl_s: float) -> None:
-        async with _mapped("sticky"):
+        async with self._gate.mapped("sticky"):
             await self._redis.set(f"{self._p}:sticky:{conversation}", "1",
                                   px=max(1, int(ttl_s * 1000)))
 
     async def sticky(self, conversation: str) -> bool:
-        async with _mapped("sticky"):
+        async with self._gate.mapped("sticky"):
             return bool(await self._redis.exists(f"{self._p}:sticky:{conversation}"))
 
     # --- acknowledgements ---
     async def require_ack(self, shop: str, user: str, conversation: str,
                           ack: PendingAck) -> None:
         value = json.dumps({"message_id": ack.message_id, "record_id": ack.record_id})
-        async with _mapped("acks"):
+        async with self._gate.mapped("acks"):
             await self._redis.hset(f"{self._p}:acks:{shop}:{user}", conversation, value)
 
     async def pending_acks(self, shop: str, user: str) -> dict[str, PendingAck]:
-        async with _mapped("acks"):
+        async with self._gate.mapped("acks"):
             raw = await self._redis.hgetall(f"{self._p}:acks:{shop}:{user}")
         result = {}
         for conversation, value in raw.items():
@@ -245,27 +292,27 @@ class RedisState:
         return result
 
     async def clear_ack(self, shop: str, user: str, conversation: str) -> None:
-        async with _mapped("acks"):
+        async with self._gate.mapped("acks"):
             await self._redis.hdel(f"{self._p}:acks:{shop}:{user}", conversation)
 
     # --- bot-assist ---
     async def set_assist(self, shop: str, user: str, conversation: str, on: bool) -> None:
         key = f"{self._p}:assist:{shop}:{user}"
-        async with _mapped("assist"):
+        async with self._gate.mapped("assist"):
             if on:
                 await self._redis.sadd(key, conversation)
             else:
                 await self._redis.srem(key, conversation)
 
     async def assist(self, shop: str, user: str, conversation: str) -> bool:
-        async with _mapped("assist"):
+        async with self._gate.mapped("assist"):
             return bool(await self._redis.sismember(
                 f"{self._p}:assist:{shop}:{user}", conversation))
 
     # --- recent messages ---
     async def append_history(self, conversation: str, entry: HistoryEntry, keep: int) -> None:
         key = f"{self._p}:history:{conversation}"
-        async with _mapped("history"):
+        async with self._gate.mapped("history"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.rpush(key, json.dumps(entry.to_dict(), ensure_ascii=False))
                 pipe.ltrim(key, -keep, -1)
@@ -274,14 +321,14 @@ class RedisState:
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         if limit <= 0:
             return []
-        async with _mapped("history"):
+        async with self._gate.mapped("history"):
             raw = await self._redis.lrange(f"{self._p}:history:{conversation}", -limit, -1)
         return [HistoryEntry.from_dict(json.loads(item)) for item in raw]
 
     # --- delivery across nodes ---
     async def subscribe(self, address: str, receiver: Receiver) -> _RedisSubscription:
         if self._reader is None or self._reader.done():
-            async with _mapped("subscribe"):
+            async with self._gate.mapped("subscribe"):
                 if self._position is None:
                     # from now on (one millisecond early: an entry of this very millisecond
                     # must not be skipped; an extra older one is harmless)
@@ -308,12 +355,15 @@ class RedisState:
             try:
                 if outage:
                     lost = await self._check_epoch()
-                    outage = False
-                    self.reading = True
                     log.info("frames reader resumed at %s%s", self._position,
                              " (Redis lost its data)" if lost else "")
-                    for callback in list(self.on_reconnect):
-                        await _quietly(callback(lost))
+                    token = _restoring.set(True)
+                    try:
+                        for callback in list(self.on_reconnect):
+                            await _quietly(callback(lost))
+                    finally:
+                        _restoring.reset(token)
+                    outage, self.reading, self._gate.closed = False, True, False
                 assert self._position is not None
                 batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = \
                     await self._redis.xread({self._stream: self._position},  # type: ignore[assignment]
@@ -323,7 +373,7 @@ class RedisState:
             except (RedisError, OSError) as exc:
                 if not outage:
                     log.error("frames reader lost Redis: %s", exc)
-                outage, self.reading = True, False
+                outage, self.reading, self._gate.closed = True, False, True
                 await asyncio.sleep(RETRY_S)
                 continue
             for _, entries in batches:
@@ -360,22 +410,22 @@ class RedisState:
         if key is not None:
             fields["k"] = key
         oldest = int((time.time() - RETAIN_S) * 1000)
-        async with _mapped("publish"):
+        async with self._gate.mapped("publish"):
             await self._redis.xadd(self._stream, fields, minid=oldest,  # type: ignore[arg-type]
                                    approximate=True)
 
     # --- configuration version ---
     async def set_policy_version(self, version: str) -> None:
-        async with _mapped("policy version"):
+        async with self._gate.mapped("policy version"):
             await self._redis.set(f"{self._p}:policy-version", version)
 
     async def policy_version(self) -> str | None:
-        async with _mapped("policy version"):
+        async with self._gate.mapped("policy version"):
             raw = await self._redis.get(f"{self._p}:policy-version")
         return _text(raw) if raw is not None else None
 
     async def ping(self) -> None:
-        async with _mapped("ping"):
+        async with self._gate.mapped("ping"):
             await self._redis.ping()
 
     async def close(self) -> None:
