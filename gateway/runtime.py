@@ -11,8 +11,8 @@ Built by `open`, in this order (closed in the reverse one):
     interception log
     the chat services (moderator, hub, transcript, reception, handoff, interventions, messages,
         actions, presence) and the lexicon editor: wiring only, nothing to close
-    started: the version announcement, configuration sync between nodes, and the background
-        tasks (configuration file watcher, daily retention purge)
+    started: configuration sync between nodes (or, alone, the version announcement), and the
+        background tasks (configuration file watcher, presence upkeep, daily retention purge)
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from gateway.chat.moderation import Moderator
 from gateway.chat.presence import PresenceService
 from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
+from gateway.chat.upkeep import Upkeep
 from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
 from gateway.config.live import ConfigSource, LiveConfig
 from gateway.config.sync import ConfigSync
@@ -81,6 +82,9 @@ class Gateway:
         self.actions = Actions(state, interception_log, self.reception, self.interventions)
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
+        self.upkeep = Upkeep(self.hub, state, interception_log, self.moderator, self.reception,
+                             settings.presence_ttl_s)
+        state.on_reconnect.append(self.upkeep.restore)
         self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
         # Several nodes: configuration changes travel between them (gateway/config/sync.py),
         # which also announces the running version, again after every reconnect.
@@ -140,6 +144,7 @@ class Gateway:
         if self.settings.watch_config:
             self.tasks.append(asyncio.create_task(self.live.watch(stop=self._stop),
                                                    name="config watcher"))
+        self.tasks.append(asyncio.create_task(self.upkeep.run(self._stop), name="upkeep"))
         if self.settings.retention_days:
             self.tasks.append(asyncio.create_task(
                 purge_daily(self.log, self.settings.retention_days, self._stop),

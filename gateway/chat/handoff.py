@@ -41,8 +41,11 @@ class Handoff:
         self.metrics = metrics
 
     async def route(self, shop: str, conversation: str, route: RouteSettings,
-                    reason: str | None) -> Handler | None:
-        """The human agent now handling the conversation, or None when none is online."""
+                    reason: str | None, *,
+                    later: list[System] | None = None) -> Handler | None:
+        """The human agent now handling the conversation, or None when none is online.
+        With `later`, the buyer's `routed` frame is put there for the caller to send after
+        its own verdict, instead of now."""
         await self.state.stick(conversation, route.sticky)
         current = await self.state.handler(conversation)
         present = await self.state.presence(shop)
@@ -62,9 +65,11 @@ class Handoff:
         await self.reception.assign(shop, conversation, agent, reason or DEFAULT_REASON)
         await self._assist_off(shop, conversation, agent.user)
         await self._hint(shop, conversation, agent.user, route)
-        await self.hub.send(buyer_address(conversation),
-                            System(code="routed", text=route.buyer_hint,
-                                   conversation=conversation))
+        routed = System(code="routed", text=route.buyer_hint, conversation=conversation)
+        if later is None:
+            await self.hub.send(buyer_address(conversation), routed)
+        else:
+            later.append(routed)
         self.metrics.handoffs.labels("routed").inc()
         return agent
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 
+from classifiers.policy.schema import RouteSettings
 from classifiers.tiers import Tier
 from gateway.auth import Principal
 from gateway.chat.connection import Connection, Held
@@ -29,8 +30,9 @@ from gateway.chat.conversation import buyer_address, split, staff_address
 from gateway.chat.handoff import Handoff
 from gateway.chat.hub import Hub
 from gateway.chat.moderation import Moderation
-from gateway.chat.reception import Reception
+from gateway.chat.reception import QUEUED_TEXT, Reception
 from gateway.chat.transcript import Transcript
+from gateway.errors import StateUnavailable
 from gateway.log import (
     InterceptionLog,
     InterceptionRecord,
@@ -38,7 +40,7 @@ from gateway.log import (
     StoreUnavailable,
     new_record_id,
 )
-from gateway.protocol import MatchOut, MessageIn, MessageOut, Notice, VerdictFrame
+from gateway.protocol import MatchOut, MessageIn, MessageOut, Notice, System, VerdictFrame
 from gateway.state import PendingAck, SharedState
 
 log = logging.getLogger("replyguard.interventions")
@@ -81,31 +83,48 @@ class Interventions:
 
     async def from_buyer(self, connection: Connection, frame: MessageIn, conversation: str,
                          moderation: Moderation) -> None:
-        """A buyer's scored message: its verdict (always delivered), the route to a human on an
-        escalation, then the conversation's handler gets it (or it waits in the queue)."""
+        """A buyer's scored message: the route to a human on an escalation, the conversation's
+        handler gets it (or it waits in the queue), then its verdict (always delivered).
+        Everything the message needs from the shared state happens before the verdict: a
+        failure refuses it with an error the buyer resends, never after `delivered: true`."""
         principal = connection.principal
         verdict, route = moderation.verdict, moderation.intervention.route
-        connection.send(verdict_frame(frame.id, moderation))
-        routed = None
+        routed, later = None, list[System]()
         if route is not None:
             routed = await self.handoff.route(principal.shop, conversation, route,
-                                              verdict.reason)
-        if logged(moderation):
+                                              verdict.reason, later=later)
+        handler = await self.reception.handler_for(principal.shop, conversation)
+        if logged(moderation):  # committed before release
             outcome = Outcome.ROUTED if routed is not None else \
                 Outcome.UNSCORED if moderation.unscored else Outcome.DELIVERED
             await self.record(moderation, principal, conversation, outcome)
-        handler = await self.reception.handler_for(principal.shop, conversation)
-        await self.transcript.add(conversation, principal, frame.id, frame.text)
-        if handler is not None:
+        if handler is not None:  # else it waits with the conversation (the history)
             await self.hub.send(staff_address(principal.shop, handler.user),
                                 MessageOut.of(frame.id, conversation, "buyer",
                                               principal.user, frame.text))
+        await self.transcript.add(conversation, principal, frame.id, frame.text)
+        connection.send(verdict_frame(frame.id, moderation))
+        # What happened to the conversation follows the verdict; the message is accepted by
+        # now, so a failure here is told on this socket only.
+        if handler is None:
+            later.append(System(code="queued", text=QUEUED_TEXT, conversation=conversation))
+        for notice in later:
+            await self._tell(connection, notice)
+
+    async def _tell(self, connection: Connection, frame: System) -> None:
+        """To every connection of the buyer; to this one alone when the state is down."""
+        try:
+            await self.hub.send(connection.address, frame)
+        except StateUnavailable:
+            connection.send(frame)
 
     async def from_shop(self, connection: Connection, message_id: str, text: str,
                         conversation: str, moderation: Moderation,
                         replaced: Held | None = None) -> None:
         """An agent's or bot's scored message (`replaced`: the held message it is an edit
-        of)."""
+        of). The record, the shared-state steps and the delivery come first, the verdict after
+        them: a failure on the way refuses the message with an error; once the verdict is
+        sent, no error follows it."""
         principal = connection.principal
         verdict, intervention = moderation.verdict, moderation.intervention
         if replaced is not None:
@@ -118,41 +137,57 @@ class Interventions:
         if logged(moderation):
             record_id = await self.record(moderation, principal, conversation,
                                           initial_outcome(moderation))
-            connection.remember(message_id, record_id, conversation)
-        if intervention.delivered:
-            await self.deliver(connection, conversation, message_id, text)
-        elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
-            connection.held[message_id] = Held(message_id, record_id, conversation, text,
-                                               verdict.tier)
-        elif verdict.tier is Tier.BLOCK_WITH_WARNING and record_id is not None:
+        if verdict.tier is Tier.BLOCK_WITH_WARNING and record_id is not None:
             await self.state.require_ack(principal.shop, principal.user, conversation,
                                          PendingAck(message_id, record_id))
+        if intervention.delivered:
+            await self.deliver(connection, conversation, message_id, text)
+        if record_id is not None:
+            connection.remember(message_id, record_id, conversation)
+            if verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT):
+                connection.held[message_id] = Held(message_id, record_id, conversation, text,
+                                                   verdict.tier)
         connection.send(verdict_frame(message_id, moderation))
         if verdict.tier is Tier.NOTICE and intervention.ttl_ms is not None:
             connection.send(Notice(id=message_id, text=intervention.text or "",
                                    ttl_ms=intervention.ttl_ms,
                                    dismissible=intervention.dismissible))
         if intervention.route is not None and record_id is not None:
-            agent = await self.handoff.route(principal.shop, conversation, intervention.route,
-                                             verdict.reason)
-            if agent is not None and agent.user != principal.user:
-                connection.held.pop(message_id, None)
-                await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}",
-                                              durable=False)
+            await self._route_after(connection, message_id, record_id, conversation,
+                                    intervention.route, verdict.reason)
+
+    async def _route_after(self, connection: Connection, message_id: str, record_id: str,
+                           conversation: str, route: RouteSettings, reason: str | None) -> None:
+        """Move the conversation to a human after the verdict: the message's fate is settled,
+        so a failure here leaves the conversation where it is (logged), not an error frame."""
+        principal = connection.principal
+        try:
+            agent = await self.handoff.route(principal.shop, conversation, route, reason)
+        except StateUnavailable as exc:
+            log.warning("route-to-human of %s failed, it stays with %s: %s", conversation,
+                        principal.user, exc)
+            return
+        if agent is not None and agent.user != principal.user:
+            connection.held.pop(message_id, None)
+            await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}",
+                                          durable=False)
 
     async def deliver(self, connection: Connection, conversation: str, message_id: str,
                       text: str) -> None:
         """A shop-side message goes out: to the buyer, or in proxy mode up to the chat
         server as the agent wrote it."""
         sender = connection.principal
-        if connection.upstream is not None:  # raises when it cannot go up: not in the transcript
+        # Out first, then the transcript: a failure in between refuses the message, and the
+        # agent's resend reaches the buyer once (de-duplicated by id); history never holds a
+        # message that did not go out.
+        if connection.upstream is not None:  # raises when it cannot go up
             await connection.upstream.send(
                 MessageIn(id=message_id, conversation=conversation, text=text))
-        await self.transcript.add(conversation, sender, message_id, text)
-        if connection.upstream is None:
+        else:
             await self.hub.send(buyer_address(conversation),
                                 MessageOut.of(message_id, conversation, str(sender.role),
                                               sender.user, text))
+        await self.transcript.add(conversation, sender, message_id, text)
 
     async def record(self, moderation: Moderation, principal: Principal, conversation: str,
                      outcome: Outcome) -> str:

@@ -16,12 +16,12 @@ from collections.abc import Iterable
 
 from gateway.auth import UserRole
 from gateway.chat.connection import Connection
-from gateway.chat.conversation import buyer_address, split, staff_address
+from gateway.chat.conversation import split, staff_address
 from gateway.chat.hub import Hub
 from gateway.chat.transcript import Transcript
 from gateway.errors import Forbidden
 from gateway.metrics import Metrics
-from gateway.protocol import Assigned, System, Unassigned
+from gateway.protocol import Assigned, Unassigned
 from gateway.state import Handler, PresenceEntry, SharedState
 
 log = logging.getLogger("replyguard.reception")
@@ -98,10 +98,9 @@ class Reception:
                  reason)
 
     async def queue(self, shop: str, conversation: str, *, front: bool = False) -> None:
+        """Queue the conversation; the buyer is told (`queued`) after its message's verdict."""
         length = await self.state.enqueue(shop, conversation, front=front)
         self.metrics.queued(shop, length)
-        await self.hub.send(buyer_address(conversation),
-                            System(code="queued", text=QUEUED_TEXT, conversation=conversation))
 
     async def hand_out(self, shop: str) -> None:
         """Assign queued conversations to the online human agents, least loaded first."""
