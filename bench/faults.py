@@ -176,16 +176,19 @@ class Ledger:
         answers = self.sent[message_id].answers
         return answers[-1] if answers else None
 
+    def contradictions(self) -> list[tuple[str, list[str], int]]:
+        """(id, answers, attempts) of every message answered more often, or otherwise, than
+        it was sent."""
+        return [(i, s.answers, s.attempts) for i, s in self.sent.items()
+                if s.answers.count("verdict") > 1 or len(s.answers) > s.attempts
+                or ("verdict" in s.answers and s.answers[-1] != "verdict")]
+
     def summary(self, logged: dict[str, str]) -> dict[str, int]:
         accepted = intercepted = refused = unanswered = 0
-        lost = duplicated = blocked_delivered = contradictory = 0
+        lost = duplicated = blocked_delivered = 0
         seen_durable = logged_durable = seen_notice = logged_notice = 0
         for message_id, sent in self.sent.items():
             last = self.last_answer(message_id)
-            verdicts = sent.answers.count("verdict")
-            if verdicts > 1 or (verdicts == 1 and sent.answers.index("verdict")
-                                < len(sent.answers) - 1) or len(sent.answers) > sent.attempts:
-                contradictory += 1
             got = self.received[message_id] + (message_id in self.via_history
                                                and not self.received[message_id])
             if self.received[message_id] > 1:
@@ -209,6 +212,7 @@ class Ledger:
             else:
                 refused += 1
                 blocked_delivered += bool(got)
+        contradictory = len(self.contradictions())
         return {"sent": len(self.sent), "accepted": accepted, "intercepted": intercepted,
                 "refused": refused, "unanswered": unanswered,
                 "delivered": accepted - lost, "lost": lost, "duplicated": duplicated,
@@ -314,10 +318,10 @@ class Client:
         await self.send(frame)
 
     async def send(self, frame: dict[str, Any]) -> None:
-        if frame["type"] == "message":
+        await self.open.wait()
+        if frame["type"] == "message":  # from here on a reconnect resends it, not this call
             self.ledger.sent[frame["id"]].attempts += 1
             self.unanswered[frame["id"]] = frame
-        await self.open.wait()
         await self._write(frame)
 
     async def _write(self, frame: dict[str, Any]) -> None:
@@ -522,6 +526,7 @@ async def traffic_with(nodes: list[Node], size: Size,
     await traffic.settle()
     await traffic.close()
     summary = traffic.ledger.summary(await asyncio.to_thread(logged, nodes))
+    report["contradictions"] = traffic.ledger.contradictions()[:5]
     return summary, report, traffic
 
 

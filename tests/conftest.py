@@ -19,7 +19,8 @@ import redis
 from pydantic import SecretStr
 
 from bench.pgserver import BIN_GLOB, PostgresServer, find_binaries
-from bench.redisserver import RedisServer, RedisUnavailableError, free_port
+from bench.redisserver import RedisServer, RedisUnavailableError
+from bench.redisserver import free_port as free_port  # re-exported for the tests
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.policy.decide import Policy

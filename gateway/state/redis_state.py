@@ -100,7 +100,6 @@ return redis.call('ZCARD', KEYS[1])
 """
 
 
-UNAVAILABLE_TEXT = "共享状态（Redis）暂时不可用，请稍后重试"
 # True inside the reconnect callbacks: they run while the state is still closed to chat.
 _restoring: ContextVar[bool] = ContextVar("restoring", default=False)
 
@@ -118,12 +117,12 @@ class _Gate:
     async def mapped(self, what: str) -> AsyncIterator[None]:
         if self.closed and not _restoring.get():
             log.warning("Redis unavailable (%s): reconnecting", what)
-            raise StateUnavailable(UNAVAILABLE_TEXT)
+            raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试")
         try:
             yield
         except (RedisError, OSError) as exc:
             log.warning("Redis unavailable (%s): %s", what, exc)
-            raise StateUnavailable(UNAVAILABLE_TEXT) from exc
+            raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试") from exc
 
 
 class RedisOffenceCounter:
