@@ -8,14 +8,29 @@ every node afterwards."""
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 
-from bench.faults import Size, gateway_kill, invalid_config, redis_restart
+from bench.faults import (
+    BLOCKED,
+    CLEAN,
+    SECRET,
+    SHOP,
+    Node,
+    Size,
+    gateway_kill,
+    invalid_config,
+    redis_restart,
+)
 from bench.redisserver import RedisServer
+from gateway.auth import TokenService, UserRole
 from tests.conftest import start_redis
+from tests.gateway.chat.test_upstream import ChatServer
 
 CI = Size(conversations=12, agents=3, rate=2.0, seconds=6.0)
 
@@ -65,3 +80,65 @@ def test_invalid_configuration_under_traffic(tmp_path: Path, redis_url: str) -> 
     assert_clean(result)
     assert result["refused"] == 0 and result["unanswered"] == 0
     assert result["kept_last_good"] and result["error_shown"]
+
+
+def test_upstream_dropping_connections_in_proxy_mode(tmp_path: Path) -> None:
+    """A gateway in proxy mode in front of a chat server that cuts every connection every
+    0.3 s: every message released to an agent (delivered: true) reaches the upstream server,
+    in the order written; no held or blocked one ever does."""
+    upstream = ChatServer()
+    upstream.start()
+    node = Node("proxy", tmp_path, {"REPLYGUARD_UPSTREAM_URL": upstream.url})
+    node.start()
+    stop = threading.Event()
+
+    def cut() -> None:
+        while not stop.wait(0.3):
+            upstream.drop()
+
+    cutter = threading.Thread(target=cut)
+    try:
+        node.wait_ready()
+        cutter.start()
+        released, intercepted = asyncio.run(asyncio.wait_for(
+            proxy_traffic(node.port, agents=4, messages=40), 90))
+    finally:
+        stop.set()
+        if cutter.is_alive():
+            cutter.join()
+        node.stop()
+    received = [f["id"] for f in upstream.received if f.get("type") == "message"]
+    upstream.close()
+    assert released and intercepted
+    lost = [m for m in released if m not in received]
+    assert lost == [], f"released but never reached upstream: {lost}"
+    assert not set(intercepted) & set(received), "a held or blocked message went up"
+    for agent in range(4):
+        mine = [m for m in dict.fromkeys(received) if m.startswith(f"a{agent}-")]
+        assert mine == [m for m in released if m.startswith(f"a{agent}-")], "out of order"
+
+
+async def proxy_traffic(port: int, *, agents: int, messages: int) -> tuple[list[str], list[str]]:
+    """Agents write in turn (each waits for its verdict); (released ids, intercepted ids)."""
+    released: list[str] = []
+    intercepted: list[str] = []
+    tokens = TokenService(SECRET)
+
+    async def agent(index: int) -> None:
+        token = tokens.issue(UserRole.AGENT, f"a{index}", SHOP, 600)
+        async with connect(f"ws://127.0.0.1:{port}/ws?token={token}") as ws:
+            for n in range(messages):
+                message_id = f"a{index}-{n}"
+                text = (BLOCKED if n % 5 == 4 else CLEAN).format(n=n)
+                await ws.send(json.dumps({"type": "message", "id": message_id,
+                                          "conversation": f"up-{index}", "text": text}))
+                while (frame := json.loads(await asyncio.wait_for(ws.recv(), 10)))["type"] \
+                        not in ("verdict", "error"):
+                    pass
+                if frame["type"] == "verdict":
+                    (released if frame["delivered"] else intercepted).append(message_id)
+                await asyncio.sleep(0.02)
+
+    await asyncio.gather(*(agent(i) for i in range(agents)))
+    await asyncio.sleep(3)  # what waits in a link's buffer goes up once it reconnects
+    return released, intercepted

@@ -63,6 +63,14 @@ class ChatServer:
             self._call(down(self.server))
             self.server = None
 
+    def drop(self) -> None:
+        """Cut every client connection at once, as a crashing or restarting server does (no
+        closing handshake: what was in flight is gone)."""
+        async def cut() -> None:
+            for client in list(self.clients):
+                client.transport.abort()
+        self._call(cut())
+
     def push(self, frame: dict[str, Any]) -> None:
         async def send() -> None:
             for client in list(self.clients):
