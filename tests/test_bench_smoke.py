@@ -32,3 +32,12 @@ def test_relay_bench_runs() -> None:
                             text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "throughput kept" in result.stdout
+
+
+def test_soak_bench_runs() -> None:
+    """Four conversations for two seconds through two nodes: counted, checked, printed."""
+    result = subprocess.run([sys.executable, "bench/bench_soak.py", "--conversations", "4",
+                             "--agents", "2", "--rate", "2", "--seconds", "2"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "lost 0, duplicated 0, out of order 0" in result.stdout
