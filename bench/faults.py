@@ -239,6 +239,7 @@ class Client:
         self.token = TokenService(SECRET).issue(role, user, SHOP, 3600)
         self.ws: ClientConnection | None = None
         self.unanswered: dict[str, dict[str, Any]] = {}  # id → frame, sent and not answered
+        self.acks: set[str] = set()  # warnings acknowledged, not yet confirmed
         self.open = asyncio.Event()
         self._retrying: asyncio.Future[None] | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -294,6 +295,15 @@ class Client:
 
     def _answered(self, frame: dict[str, Any]) -> None:
         kind, message_id = frame["type"], frame.get("id")
+        if kind == "ok" and frame.get("action") == "ack":
+            self.acks.discard(message_id or "")
+            return
+        if kind == "error" and message_id in self.acks and message_id not in self.unanswered:
+            # the answer to the warning's `ack` (same id, sent after the verdict): ack again
+            if frame["code"] in RETRY:
+                asyncio.get_running_loop().call_later(
+                    RETRY_S, lambda: asyncio.ensure_future(self.ack(message_id)))
+            return
         if kind not in ("verdict", "error") or message_id not in self.ledger.sent:
             return
         sent = self.ledger.sent[message_id]
@@ -312,6 +322,11 @@ class Client:
             self._retrying = asyncio.ensure_future(self._resend(pending))
         else:
             self._turn.release()
+
+    async def ack(self, message_id: str) -> None:
+        """Acknowledge a block-with-warning (its error answers are told apart by `acks`)."""
+        self.acks.add(message_id)
+        await self._write({"type": "ack", "id": message_id})
 
     async def _resend(self, frame: dict[str, Any]) -> None:
         await asyncio.sleep(RETRY_S)
@@ -402,7 +417,7 @@ class Traffic:
                     self.ledger.via_history.add(item["id"])
                     self._reply(agent, frame["conversation"])
         elif kind == "verdict" and "ack" in frame.get("actions", ()):
-            await agent._write({"type": "ack", "id": frame["id"]})
+            await agent.ack(frame["id"])
 
     def _reply(self, agent: Client, conversation: str) -> None:
         """Queued behind the agent's unanswered message (never awaited here: the answer it
@@ -533,6 +548,7 @@ async def traffic_with(nodes: list[Node], size: Size,
 async def add_term_and_converge(nodes: list[Node], term: str) -> dict[str, Any]:
     """A lexicon edit on the first live node; every node must run it within seconds."""
     node = next(n for n in nodes if n.alive)
+    before = (await asyncio.to_thread(node.readyz))["checks"]["config"]["version"]
     with (node.home / "lexicons" / "sarcasm.txt").open("a", encoding="utf-8") as handle:
         handle.write(f"{term}\tseverity=2\n")
     await asyncio.to_thread(httpx.post, f"{node.url}/api/config/reload", timeout=30,
@@ -540,7 +556,7 @@ async def add_term_and_converge(nodes: list[Node], term: str) -> dict[str, Any]:
                                 UserRole.QA, "qa1", "*", 600)})
     bodies = await asyncio.to_thread(wait_converged, nodes)
     versions = {b["checks"]["config"]["version"] for b in bodies.values()}
-    return {"converged_version": versions.pop(),
+    return {"version_before_edit": before, "converged_version": versions.pop(),
             "policy_versions": sorted({str(b["checks"]["state"].get("policy_version"))
                                        for b in bodies.values()})}
 

@@ -58,6 +58,7 @@ def test_redis_killed_and_restarted_mid_traffic_with_two_nodes(
     assert_clean(result)
     assert result["unanswered"] == 0
     assert result["policy_versions"] == [result["converged_version"]]
+    assert result["converged_version"] != result["version_before_edit"]
 
 
 def test_redis_restarted_without_persistence_loses_no_conversation(
@@ -67,6 +68,7 @@ def test_redis_restarted_without_persistence_loses_no_conversation(
     result = asyncio.run(redis_restart(tmp_path, restartable_redis, CI))
     assert_clean(result)
     assert result["policy_versions"] == [result["converged_version"]]
+    assert result["converged_version"] != result["version_before_edit"]
 
 
 def test_gateway_killed_after_a_burst(tmp_path: Path, redis_url: str) -> None:
