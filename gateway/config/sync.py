@@ -121,7 +121,6 @@ class ConfigSync:
         # A change of this node's own that Redis has not seen yet (it was away).
         self._unpublished = False
         self._subscribed = False
-        self.error: str | None = None
 
     @property
     def healthy(self) -> bool:
@@ -168,7 +167,6 @@ class ConfigSync:
                 await pubsub.aclose()
             raise
         self._subscribed = True
-        self.error = None
         return pubsub
 
     async def _reconcile(self) -> None:
@@ -243,7 +241,6 @@ class ConfigSync:
                 if self._subscribed:
                     log.error("configuration sync lost its subscription: %s", exc)
                 self._subscribed = False
-                self.error = f"configuration sync unavailable: {exc}"
                 if pubsub is not None:
                     with contextlib.suppress(RedisError, OSError):
                         await pubsub.aclose()
