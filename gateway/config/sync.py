@@ -127,8 +127,13 @@ class ConfigSync:
         return self._subscribed and all(not task.done() for task in self._tasks)
 
     async def start(self) -> None:
-        """Raises RedisError when Redis cannot be reached: a node does not start half-synced."""
-        pubsub = await self._connect()
+        """Raises StateUnavailable when Redis cannot be reached: a node does not start
+        half-synced."""
+        try:
+            pubsub = await self._connect()
+        except (RedisError, OSError) as exc:
+            log.error("configuration sync cannot reach Redis: %s", exc)
+            raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试") from exc
         self.live.on_applied.append(self._on_applied)
         self._tasks = [asyncio.create_task(self._listen(pubsub)),
                        asyncio.create_task(self._heartbeat())]
