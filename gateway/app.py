@@ -33,6 +33,7 @@ API_TAGS = [
     {"name": "qa: lexicon", "description": "lexicon terms, hot-reloaded and audited (qa)"},
     {"name": "qa: false positives", "description": "allow-list and retraining exports (qa)"},
     {"name": "qa: replay", "description": "a candidate policy on past records (qa)"},
+    {"name": "qa: policy", "description": "read, check and apply the policy file (qa)"},
     {"name": "config", "description": "the running configuration (qa; supervisor reads)"},
     {"name": "operations", "description": "health, readiness and metrics (no token)"},
 ]

@@ -38,6 +38,7 @@ from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
 from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
 from gateway.config.live import ConfigSource, LiveConfig
+from gateway.config.policy_edit import PolicyEditor
 from gateway.config.sync import ConfigSync
 from gateway.log import InterceptionLog, Outcome, StoreError, open_log
 from gateway.log.retention import purge_daily
@@ -82,6 +83,7 @@ class Gateway:
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
+        self.policy_editor = PolicyEditor(live)
         # Several nodes: configuration changes travel between them (gateway/config/sync.py).
         self.config_sync = ConfigSync(live, redis, settings.node_id,
                                       prefix=settings.redis_prefix) if redis is not None else None

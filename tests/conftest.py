@@ -315,7 +315,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
         process.stdout.close()
 
 
-def wait_ready(process: subprocess.Popen[str], port: int, output: Callable[[], str]) -> None:
+def wait_ready(process: subprocess.Popen[Any], port: int, output: Callable[[], str]) -> None:
     """Until `replyguard serve` answers /readyz; a process that dies or hangs fails the test
     with its `output`."""
     deadline = time.monotonic() + 60
@@ -336,7 +336,8 @@ def wait_ready(process: subprocess.Popen[str], port: int, output: Callable[[], s
 
 # The browser tests' policy: the mini lexicon's one rule per tier, and a short notice banner so
 # a test can watch it go.
-CONSOLE_POLICY = MINI_POLICY + "tiers:\n  notice: {text: 请注意回复用语，保持耐心、礼貌, duration_s: 2}\n"
+CONSOLE_POLICY = MINI_POLICY + ("tiers:\n"
+                                "  notice: {text: 请注意回复用语，保持耐心、礼貌, duration_s: 2}\n")
 
 
 @dataclass(frozen=True)
@@ -396,16 +397,16 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
-    """`screenshots(page, name)` saves a PNG: under $REPLYGUARD_SCREENSHOT_DIR when set (how
-    docs/screenshots/ is refreshed), else in the session's temporary directory."""
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`screenshots(page, name, full_page=False)` saves a PNG: under $REPLYGUARD_SCREENSHOT_DIR
+    when set (how docs/screenshots/ is refreshed), else in the session's temporary directory."""
     target = Path(os.environ.get("REPLYGUARD_SCREENSHOT_DIR") or
                   tmp_path_factory.getbasetemp() / "screenshots")
     target.mkdir(parents=True, exist_ok=True)
 
-    def save(page: Any, name: str) -> Path:
+    def save(page: Any, name: str, full_page: bool = False) -> Path:
         path = target / f"{name}.png"
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), full_page=full_page)
         return path
     return save
 
@@ -423,8 +424,10 @@ def open_page(chromium: Any, console_server: ConsoleServer) -> Iterator[Callable
         contexts.append(context)
         tab = context.new_page()
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        tab.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"),
-                                         dialog.dismiss()))
+        def on_dialog(dialog: Any) -> None:  # an alert() the page must never run
+            errors.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+        tab.on("dialog", on_dialog)
         tab.goto(console_server.link(role, user, shop, page))
         return tab
     yield open_

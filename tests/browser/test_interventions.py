@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.chat import (
     OpenPage,
@@ -22,7 +21,7 @@ from tests.browser.chat import (
     start_chat,
 )
 
-Shot = Callable[[Any, str], Path]
+Shot = Callable[..., Path]
 
 
 def test_notice_banner_has_no_close_control_and_goes_after_its_ttl(
@@ -61,8 +60,8 @@ def test_suggest_edit_back_to_edit_puts_text_back_highlighted_then_edit_goes_out
     composer.press("End")
     composer.type("的话稍等哦")
     composer.press("Enter")
-    expect(my_bubble(agent, "亲，我帮您问问，不知道的话稍等哦").locator(".state-text")).to_have_text(
-        "已发送")
+    edited = "亲，我帮您问问，不知道的话稍等哦"
+    expect(my_bubble(agent, edited).locator(".state-text")).to_have_text("已发送")
     expect(my_bubble(agent, "不知道").locator(".state-text")).to_have_text("已修改重发")
     expect(buyer.locator("#messages .bubble.theirs .text").last).to_have_text(
         "亲，我帮您问问，不知道的话稍等哦")
@@ -93,7 +92,8 @@ def test_force_edit_cannot_be_dismissed_or_sent_anyway(
     agent.locator("#composer").fill("好的亲，马上为您处理")
     agent.locator("#composer").press("Enter")
     expect(my_bubble(agent, "好的亲，马上为您处理").locator(".state-text")).to_have_text("已发送")
-    expect(buyer.locator("#messages .bubble.theirs .text").last).to_have_text("好的亲，马上为您处理")
+    expect(buyer.locator("#messages .bubble.theirs .text").last).to_have_text(
+        "好的亲，马上为您处理")
     assert "呵呵" not in received(buyer)
 
 
