@@ -140,6 +140,18 @@ async function loadCharts() {
   await timeChart(stats);
 }
 
+const DAY_S = 86400;
+
+// Every day from the first to the last (days without interceptions count 0, not skipped).
+function everyDay(days) {
+  if (!days.length) return days;
+  const all = [];
+  for (let t = Date.parse(`${days[0]}T00:00:00Z`); t <= Date.parse(`${days[days.length - 1]}T00:00:00Z`); t += DAY_S * 1000) {
+    all.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return all;
+}
+
 // Interceptions per day, one line per tier, category or agent (the six largest).
 async function timeChart(overall) {
   const by = $("series-by").value;
@@ -150,7 +162,7 @@ async function timeChart(overall) {
     params.set(by, key);
     return (await api(`/api/stats?${params}`)).by_day;
   }));
-  const days = [...new Set(series.flatMap((s) => Object.keys(s)))].sort();
+  const days = everyDay([...new Set(series.flatMap((s) => Object.keys(s)))].sort());
   const data = [days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
                 ...series.map((s) => days.map((d) => s[d] || 0))];
   const node = $("chart-time");
@@ -165,7 +177,8 @@ async function timeChart(overall) {
       points: { show: true, size: 6 },
     }))],
     axes: [{}, { label: "条数" }],
-    scales: { x: { time: true } },
+    // a day either side, so one day of data is not stretched over years
+    scales: { x: { time: true, range: (u, min, max) => [min - DAY_S, max + DAY_S] } },
   }, data, node);
 }
 
