@@ -6,7 +6,6 @@ import { closeModal, modalOpen, showModal } from "./modal.js";
 import { Socket } from "./socket.js";
 
 const me = requireLogin("agent");
-const RECEPTION_REASONS = new Set(["新会话", "排队的会话"]);
 
 const conversations = new Map(); // id → conversation
 let selected = null;
@@ -80,6 +79,9 @@ function bubble(c, i) {
       }, "!"), el("span", { class: "state-text" }, "未发送"));
     } else {
       status.push(el("span", { class: "state-text" }, STATE_TEXT[i.state] || ""));
+    }
+    if (i.state === "held") {
+      status.push(el("button", { type: "button", class: "link resolve", onclick: () => nudge(c, i) }, "去处理"));
     }
     if (i.tier && i.tier !== "none") status.push(el("span", { class: `tier tier-${i.tier}` }, TIER_NAMES[i.tier] || i.tier));
     if (i.intercepted) {
@@ -313,12 +315,47 @@ function onAssigned(frame) {
   const known = new Set(history.map((h) => h.id));
   c.items = [...history, ...own.filter((i) => !known.has(i.id))];
   c.left = null;
+  c.assist = Boolean(frame.assist);
   order += 1;
   c.order = order;
-  c.routed = RECEPTION_REASONS.has(frame.reason) ? null : frame.reason;
-  if (c.routed) systemLine(c, `买家已转人工：${frame.reason}`, "routed", "warn");
-  if (selected === null || c.routed) select(c.id);
-  else { c.unread += frame.history.filter((h) => h.from.role === "buyer").length; render(); }
+  if (frame.kind === "routed") {
+    c.routed = frame.reason;
+    systemLine(c, `买家已转人工：${frame.reason}`, "routed", "warn");
+  } else if (frame.kind !== "resumed") {
+    c.routed = null;
+  }
+  if (selected === null || frame.kind === "routed") select(c.id);
+  else { if (frame.kind !== "resumed") c.unread += frame.history.filter((h) => h.from.role === "buyer").length; render(); }
+}
+
+// After a reload: a message of mine still held, shown as it was with the nudge again.
+function onHeld(frame) {
+  const c = conversation(frame.conversation);
+  let i = item(c, frame.id);
+  if (!i) {
+    i = { kind: "message", id: frame.id, role: me.role, mine: true, label: "我", text: frame.text,
+          time: new Date().toISOString() };
+    c.items.push(i);
+  }
+  Object.assign(i, { state: "held", tier: frame.tier, reason: frame.reason, matches: frame.matches || [],
+                     intercepted: true });
+  if (selected === null) selected = c.id;
+  render();
+  if (!modalOpen() && !warning) nudge(c, i);
+}
+
+// After a reload: a warning still to acknowledge; the input stays disabled until 我已阅读.
+function onWarning(frame) {
+  const c = conversation(frame.conversation);
+  if (!item(c, frame.id)) {
+    c.items.push({ kind: "message", id: frame.id, role: me.role, mine: true, label: "我", text: frame.text,
+                   time: new Date().toISOString(), state: "blocked", tier: "block-with-warning",
+                   reason: frame.reason, matches: frame.matches || [], intercepted: true });
+  }
+  warning = { id: frame.id, conversation: c.id, text: frame.text, reason: frame.reason, matches: frame.matches || [] };
+  if (selected !== c.id) select(c.id);
+  showWarning();
+  render();
 }
 
 const handlers = {
@@ -338,6 +375,9 @@ const handlers = {
     render();
   },
   verdict: onVerdict,
+  held: onHeld,
+  warning: onWarning,
+  queue(frame) { queued = frame.length; renderList(); },
   notice(frame) { showBanner(frame.text, frame.ttl_ms); },
   system(frame) {
     const c = frame.conversation ? conversation(frame.conversation) : (selected ? conversations.get(selected) : null);
@@ -345,7 +385,6 @@ const handlers = {
       c.assist = false;
       c.assistHint = frame.text;
     }
-    if (frame.code === "queue" && typeof frame.length === "number") queued = frame.length;
     if (c) systemLine(c, frame.text, frame.code);
     render();
   },
