@@ -56,3 +56,10 @@ def my_bubble(page: Page, text: str) -> Any:
 def received(page: Page) -> list[str]:
     """Texts of the other side's messages in the open chat."""
     return page.locator("#messages .bubble.theirs .text").all_text_contents()
+
+
+def try_to_dismiss(page: Page) -> None:
+    """What closes an ordinary dialog: Esc, then a click on the backdrop outside it."""
+    page.keyboard.press("Escape")
+    page.mouse.click(5, 795)
+    page.wait_for_timeout(300)

@@ -19,6 +19,7 @@ from tests.browser.chat import (
     re_text,
     received,
     start_chat,
+    try_to_dismiss,
 )
 
 Shot = Callable[..., Path]
@@ -83,9 +84,7 @@ def test_force_edit_cannot_be_dismissed_or_sent_anyway(
     expect(modal).to_be_visible()
     expect(modal.locator("button")).to_have_text(["返回修改"])
     screenshots(agent, "intervention-force-edit")
-    agent.keyboard.press("Escape")
-    agent.mouse.click(5, 795)  # the backdrop, outside the dialog
-    agent.wait_for_timeout(300)
+    try_to_dismiss(agent)
     expect(modal).to_be_visible()
     modal.get_by_role("button", name="返回修改").click()
     expect(agent.locator("#composer")).to_have_value("呵呵")
@@ -126,9 +125,7 @@ def test_block_with_warning_keeps_the_input_disabled_until_acknowledged(
     expect(agent.locator("#composer")).to_be_disabled()
     expect(agent.locator("#send-button")).to_be_disabled()
     screenshots(agent, "intervention-block-with-warning")
-    agent.keyboard.press("Escape")
-    agent.mouse.click(5, 795)
-    agent.wait_for_timeout(300)
+    try_to_dismiss(agent)
     expect(modal).to_be_visible()
     expect(agent.locator("#composer")).to_be_disabled()
     modal.get_by_role("button", name="我已阅读").click()
