@@ -128,6 +128,7 @@ $("term-form").addEventListener("submit", async (event) => {
     $("term-status").textContent = `已添加「${body.term}」到 ${category}，已生效（版本 ${result.version}）`;
     $("term-text").value = "";
   } catch (error) {
+    $("term-status").hidden = true;
     showError($("term-error"), error);
   }
   await refreshLexicon();
@@ -140,6 +141,7 @@ async function removeTerm(category, term) {
     $("term-status").hidden = false;
     $("term-status").textContent = `已从 ${category} 删除「${term}」，已生效（版本 ${result.version}）`;
   } catch (error) {
+    $("term-status").hidden = true;
     showError($("term-error"), error);
   }
   await refreshLexicon();
