@@ -382,10 +382,11 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console
         process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Debian's headless chromium (installed by .ci/run), driven by Playwright: no browser is
-    downloaded."""
+    downloaded. Per module, not per session: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, and later tests call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
