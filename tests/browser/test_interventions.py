@@ -182,11 +182,32 @@ def test_buyer_and_agent_html_renders_as_text(open_page: OpenPage) -> None:
     # open_page fails the test if an alert() ran
 
 
-def test_pages_render(open_page: OpenPage, screenshots: Shot) -> None:
-    agent, buyer = start_chat(open_page, "pages-shop")
-    agent_says(agent, "亲，在的，请问有什么可以帮您？")
-    expect(buyer.locator("#messages .bubble.theirs")).to_have_count(1)
+def test_workbench_list_unread_badges_and_shift_enter(open_page: OpenPage,
+                                                      screenshots: Shot) -> None:
+    shop = "pages-shop"
+    agent, buyer = start_chat(open_page, shop)
+    composer = agent.locator("#composer")
+    composer.type("亲，在的")
+    composer.press("Shift+Enter")  # a new line, not a send
+    composer.type("请问有什么可以帮您？")
+    expect(composer).to_have_value("亲，在的\n请问有什么可以帮您？")
+    expect(agent.locator("#messages .bubble.mine")).to_have_count(0)
+    composer.press("Enter")
+    expect(buyer.locator("#messages .bubble.theirs .text")).to_have_text(
+        ["亲，在的\n请问有什么可以帮您？"])
+    # a second buyer: its conversation is listed with its last message and an unread badge
+    second = connected(open_page("buyer", "buyer2", shop))
+    buyer_says(second, "你好")
+    buyer_says(second, "这件有红色吗")
+    other = agent.locator(f'li.conversation[data-conversation="{shop}:buyer2"]')
+    expect(other.locator(".last-message")).to_have_text("这件有红色吗")
+    expect(other.locator(".badge.unread")).to_have_text("2")
+    expect(agent.locator("#assigned-count")).to_have_text("2")
     screenshots(agent, "page-agent")
     screenshots(buyer, "page-buyer")
+    other.click()
+    expect(other.locator(".badge.unread")).to_have_count(0)
+    expect(agent.locator("#messages .bubble.from-buyer .text")).to_have_text(
+        ["你好", "这件有红色吗"])
 
 
