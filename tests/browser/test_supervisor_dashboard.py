@@ -38,6 +38,7 @@ def test_supervisor_filters_reviews_and_the_figures_follow(
     rows = supervisor.locator("#records tbody tr")
     expect(rows).to_have_count(1)
     expect(supervisor.locator("#stats-total")).to_have_text(re_text("共 1 条；误判 0 条"))
+    expect(supervisor.locator("#chart-reviews .bar-value[data-key=unreviewed]")).to_have_text("1")
     rows.first.click()
     expect(supervisor.locator("#record-text")).to_have_text("官方微信公众号有教程")
     expect(supervisor.locator("#record-context .text").first).to_have_text("在吗")
@@ -47,6 +48,9 @@ def test_supervisor_filters_reviews_and_the_figures_follow(
     expect(supervisor.locator("#review-status")).to_have_text("已标记为「误判」")
     expect(rows.first).to_contain_text("误判")
     expect(supervisor.locator("#stats-total")).to_have_text(re_text("误判 1 条，误判率 100%"))
+    reviews = supervisor.locator("#chart-reviews")
+    expect(reviews.locator(".bar-value[data-key=false-positive]")).to_have_text("1")
+    expect(reviews.locator(".bar-value[data-key=unreviewed]")).to_have_text("0")
     supervisor.locator("#queue-panel").scroll_into_view_if_needed()
     screenshots(supervisor, "page-supervisor", full_page=True)
 

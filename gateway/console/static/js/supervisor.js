@@ -131,6 +131,10 @@ async function loadCharts() {
   $("stats-total").textContent = `共 ${stats.total} 条；误判 ${stats.false_positives} 条，误判率 ${percent(stats.false_positive_rate)}`;
   bars($("chart-category"), stats.by_category);
   bars($("chart-agent"), stats.by_user);
+  bars($("chart-reviews"), {
+    confirmed: stats.confirmed, "false-positive": stats.false_positives,
+    unreviewed: stats.total - stats.confirmed - stats.false_positives,
+  }, REVIEW_NAMES);
   const nudges = $("chart-nudges");
   nudges.replaceChildren(
     el("span", {}, "建议修改后坚持发送"), el("span", {}, `${stats.overridden} / ${stats.suggest_edits}`), el("span", { dataset: { key: "send-anyway" } }, percent(stats.send_anyway_rate)),
