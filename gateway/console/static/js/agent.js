@@ -232,8 +232,9 @@ function onVerdict(frame) {
   Object.assign(i, { tier: frame.tier, reason: frame.reason, matches: frame.matches,
                      intercepted: frame.tier !== "none" });
   if (i.replaces) {
+    // the gateway took the held draft as soon as the edit was scored, whatever its verdict
     const old = item(c, i.replaces);
-    if (old && frame.tier !== "force-edit" && frame.tier !== "suggest-edit") old.state = "edited";
+    if (old) old.state = "edited";
   }
   switch (frame.tier) {
     case "suggest-edit":
