@@ -145,6 +145,8 @@ class Gateway:
             self.tasks.append(asyncio.create_task(
                 purge_daily(self.log, self.settings.retention_days, self._stop),
                 name="retention purge"))
+        self.tasks.append(asyncio.create_task(self.pending.sweep(self._stop),
+                                              name="held-draft sweep"))
 
     async def close(self) -> None:
         """Everything `open` built, in the reverse order. Each step runs even if the gateway

@@ -202,6 +202,10 @@ class SharedState(Protocol):
         """Remove and return the drafts whose time ran out (`everything`: all of them), so the
         caller can log them as expired."""
 
+    async def held_owners(self) -> list[tuple[str, str]]:
+        """(shop, user) of everyone with drafts (expired ones included): for the sweep that
+        expires the drafts of agents who do not come back."""
+
     # --- intercepted messages an agent may appeal, per (shop, agent) ---
     async def remember_intercepted(self, shop: str, user: str, message_id: str,
                                    intercepted: Intercepted, ttl_s: float) -> None:

@@ -156,6 +156,9 @@ class LocalState:
         gone = [m for m, (_, deadline) in drafts.items() if everything or deadline <= now]
         return [drafts.pop(m)[0] for m in gone]
 
+    async def held_owners(self) -> list[tuple[str, str]]:
+        return sorted(key for key, drafts in self._held.items() if drafts)
+
     async def remember_intercepted(self, shop: str, user: str, message_id: str,
                                    intercepted: Intercepted, ttl_s: float) -> None:
         remembered = self._intercepted.setdefault((shop, user), OrderedDict())

@@ -297,6 +297,15 @@ class RedisState:
                     taken.append(HeldDraft.from_dict(data))
         return taken
 
+    async def held_owners(self) -> list[tuple[str, str]]:
+        prefix = f"{self._p}:held:"
+        owners = []
+        async with _mapped("held"):
+            async for key in self._redis.scan_iter(match=f"{prefix}*", count=500):
+                shop, _, user = _text(key)[len(prefix):].partition(":")
+                owners.append((shop, user))
+        return sorted(owners)
+
     # --- intercepted messages for appeals ---
     async def remember_intercepted(self, shop: str, user: str, message_id: str,
                                    intercepted: Intercepted, ttl_s: float) -> None:

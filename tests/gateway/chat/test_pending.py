@@ -1,9 +1,11 @@
 """What an agent has pending outlives its connection: on reconnect it gets its conversations with
 their history, its held drafts and its unacknowledged warnings, and can act on them (and appeal
-what an earlier connection wrote); a draft whose hold time ran out is logged as expired."""
+what an earlier connection wrote); a draft whose hold time ran out is logged as expired, on
+the next connection or by the sweep."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,11 +13,17 @@ from pathlib import Path
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
+from classifiers.tiers import Tier
 from gateway.app import create_app
-from gateway.log import LogFilter, Outcome
+from gateway.chat.pending import Pending
+from gateway.chat.transcript import Transcript
+from gateway.log import LogFilter, Outcome, open_log
 from gateway.settings import Settings
+from gateway.state import HeldDraft
+from gateway.state.local_state import LocalState
 from tests.conftest import MINI_POLICY, TEST_SECRET, TokenFor, write_mini_config
 from tests.gateway.api.helpers import gateway_log
+from tests.gateway.log.records_factory import make_record
 from tests.gateway.wire import Peer, connect
 
 CONV = "s1:b1"
@@ -112,3 +120,40 @@ def test_pending_drafts_expire_after_the_policys_hold_time(tmp_path: Path,
             again.send(type="send-anyway", id="r1")
             again.expect("error", code="unknown-message", id="r1")
         assert records(client) == {"不知道": Outcome.EXPIRED}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pending_sweep_expires_the_drafts_of_agents_who_do_not_come_back(
+        tmp_path: Path) -> None:
+    log = open_log(None, tmp_path)
+    clock = Clock()
+    state = LocalState(clock=clock)
+    pending = Pending(state, log, Transcript(state, keep=10, context=5))
+    waiting = make_record(id="held-1", tier=Tier.SUGGEST_EDIT, outcome=Outcome.HELD)
+    fresh = make_record(id="held-2", tier=Tier.FORCE_EDIT, outcome=Outcome.HELD)
+
+    async def main() -> None:
+        for record in (waiting, fresh):
+            await log.append(record, durable=True)
+        await state.hold("s1", "gone", HeldDraft("m1", "held-1", "s1:b1", "不知道",
+                                                 "suggest-edit"), 60)
+        await state.hold("s1", "back", HeldDraft("m2", "held-2", "s1:b2", "呵呵",
+                                                 "force-edit"), 600)
+        clock.now += 61
+        stop = asyncio.Event()
+        sweep = asyncio.create_task(pending.sweep(stop, interval_s=0.05))
+        await asyncio.sleep(0.2)
+        stop.set()
+        await sweep
+        assert await state.held_owners() == [("s1", "back")]
+        outcomes = {r.id: r.outcome for r in (await log.query(LogFilter(), None, 10)).items}
+        assert outcomes == {"held-1": Outcome.EXPIRED, "held-2": Outcome.HELD}
+        await log.close()
+    asyncio.run(main())

@@ -256,3 +256,12 @@ async def test_state_pending_ack_keeps_the_warning_to_show_again(state: SharedSt
     ack = PendingAck("m1", "r1", "你个傻逼", "违规警告", ({"term": "傻逼", "start": 2, "end": 4},))
     await state.require_ack("s1", "a1", "s1:b1", ack)
     assert await state.pending_acks("s1", "a1") == {"s1:b1": ack}
+
+
+@run
+async def test_state_lists_who_holds_drafts(state: SharedState, clock: Clock) -> None:
+    await state.hold("s1", "a2", HeldDraft("m1", "r1", "s1:b1", "x", "force-edit"), 10)
+    await state.hold("s2", "a1", HeldDraft("m2", "r2", "s2:b1", "y", "force-edit"), 10)
+    assert await state.held_owners() == [("s1", "a2"), ("s2", "a1")]
+    await state.take_held("s1", "a2", "m1")
+    assert await state.held_owners() == [("s2", "a1")]
