@@ -75,8 +75,10 @@ def serve_command(
 
 
 def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
-    """What `serve` prints in dev mode: where the secret is, and a token per role."""
+    """What `serve` prints in dev mode: where the secret is, a token per role, and a console
+    link per page (the same tokens, in the URL fragment)."""
     from gateway.auth import SECRET_FILE
+    from gateway.console.links import console_link
 
     host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
     ws = f"ws://{host}:{settings.port}/ws?token="
@@ -85,13 +87,15 @@ def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
              f"(key {tokens.key_id}); `replyguard token` signs more with the same "
              f"REPLYGUARD_DATA_DIR. Tokens for shop {DEV_SHOP}, valid "
              f"{settings.token_ttl_s / 3600:g} h:"]
+    links = ["The console (open each link in a browser tab of its own):"]
     for role, user in DEV_USERS:
         token = tokens.issue(role, user, DEV_SHOP, settings.token_ttl_s)
         chats = role.shop_side or role is UserRole.BUYER
         lines.append(f"  {role} {user}: {ws}{token}" if chats else
                      f"  {role} {user}: curl -H 'Authorization: Bearer {token}' "
                      f"{http}/api/interceptions")
-    return lines
+        links.append(f"  {f'{role} {user}:':<16} {console_link(http, role, token)}")
+    return [*lines, *links, f"  {'HTTP API:':<16} {http}/docs"]
 
 
 def token_command(role: RoleOption, user: UserOption, shop: ShopOption,
