@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from gateway.api.deps import PolicyEditorDep, RequireQA
 from gateway.api.replay import MAX_POLICY_CHARS
+from gateway.api.responses import GUARDED, WITH_BODY
 
-router = APIRouter(prefix="/api/policy", tags=["qa: policy"])
+router = APIRouter(prefix="/api/policy", tags=["qa: policy"], responses=GUARDED)
 
 
 class PolicyOut(BaseModel):
@@ -49,7 +50,7 @@ async def read_policy(editor: PolicyEditorDep, user: RequireQA) -> PolicyOut:
                      version=editor.live.version)
 
 
-@router.post("/check", summary="Check a candidate policy (qa)")
+@router.post("/check", summary="Check a candidate policy (qa)", responses=WITH_BODY)
 async def check_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn) -> CheckOut:
     """Role **qa**. Every error and warning with its line and column, against the running
     lexicons and tone model. Nothing is applied."""
@@ -59,7 +60,7 @@ async def check_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn)
                                          message=p.message) for p in problems])
 
 
-@router.put("", summary="Apply a policy (qa)")
+@router.put("", summary="Apply a policy (qa)", responses=WITH_BODY)
 async def apply_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn) -> AppliedOut:
     """Role **qa**. Writes the policy file and hot-reloads it. A candidate with errors is 422
     `invalid-config` with every problem, and nothing is written."""
