@@ -1,7 +1,8 @@
 """One websocket connection: who it is, what it holds, and its outgoing frames.
 
-Held messages (suggest-edit, force-edit) belong to the connection that wrote them: the agent's
-client keeps the draft, so when the connection ends (or the gateway shuts down) they expire.
+What the agent has pending — held drafts, unacknowledged warnings, appealable messages — is not
+here but in the shared state, keyed by shop and user, so a reload, a second tab or another node
+sees it.
 Frames to the client go through one outbox drained by one writer task, so frames published from
 other connections never interleave or block the sender's own loop. `send(frame)` is the one way a
 gateway frame reaches a socket (serialised by `protocol.dump`); `forward(text)` queues text that
@@ -14,11 +15,9 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from starlette.websockets import WebSocket
 
-from classifiers.tiers import Tier
 from gateway.auth import Principal
 from gateway.chat.conversation import address_of
 from gateway.chat.ratelimit import TokenBucket
@@ -28,19 +27,8 @@ from gateway.protocol import CloseCode, Frame, PresenceStatus, dump
 log = logging.getLogger("replyguard.session")
 
 OUTBOX_LIMIT = 1000
-# How many intercepted messages a connection remembers for appeals.
+# How many intercepted message ids a connection remembers for putting state back.
 REMEMBERED = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A message waiting for the agent: an edit (`replaces`), or send-anyway on suggest-edit."""
-
-    message_id: str
-    record_id: str
-    conversation: str
-    text: str
-    tier: Tier
 
 
 class Connection:
@@ -50,12 +38,13 @@ class Connection:
         self.address = address_of(principal)
         self.bucket = bucket
         self.status: PresenceStatus = "online"
-        self.held: dict[str, Held] = {}
-        # message id → (record id, conversation) of intercepted messages, newest last
-        self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
         # conversations assigned to this (agent or bot) connection's user, as the `assigned`
         # and `unassigned` frames told it: what the node puts back if Redis loses them
         self.conversations: set[str] = set()
+        # message id → (record id, conversation) of the messages it wrote that were intercepted,
+        # newest last: the log has everything else of them, but not the message id the client
+        # uses, so this is how the node puts warnings and drafts back if Redis loses them
+        self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False

@@ -7,8 +7,9 @@ state came back from an outage.
 - After Redis came back, the presence of every such connection is written again at once; and
   when Redis lost its data (a restart without persistence) the node puts back what it knows:
   each agent's conversations (from the `assigned` and `unassigned` frames its connections were
-  sent), the warnings its agents still owe an `ack` and the repeat offences within their
-  windows (both from the interception log). Reception then hands queued conversations out.
+  sent); for the intercepted messages its connections wrote, the appeal window, the warnings
+  still owed an `ack` and the drafts still held; and the repeat offences within their windows
+  (all from the interception log). Reception then hands queued conversations out.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from classifiers.policy.schema import HOLD_DEFAULT_S
 from classifiers.tiers import Tier
 from gateway.chat.connection import Connection
 from gateway.chat.hub import Hub
+from gateway.chat.interventions import APPEAL_WINDOW_S
 from gateway.chat.moderation import Moderator, offence_key
 from gateway.chat.reception import Reception
 from gateway.errors import StateUnavailable
 from gateway.log import InterceptionLog, LogFilter, Outcome, StoreError
-from gateway.state import Handler, PendingAck, SharedState
+from gateway.state import Handler, HeldDraft, Intercepted, PendingAck, SharedState
 
 log = logging.getLogger("replyguard.upkeep")
 
@@ -72,7 +75,7 @@ class Upkeep:
         if not lost:
             return
         shops: set[str] = set()
-        claimed = warnings = offences = 0
+        claimed = pending = offences = 0
         for connection in self.staff():
             principal = connection.principal
             shops.add(principal.shop)
@@ -80,29 +83,45 @@ class Upkeep:
             for conversation in sorted(connection.conversations):
                 claimed += await self.state.claim(principal.shop, conversation, handler)
             try:
-                warnings += await self._restore_warnings(connection)
+                pending += await self._restore_pending(connection)
                 offences += await self._restore_offences(connection)
             except StoreError as exc:
                 log.error("could not read the log back for %s: %s", principal.user, exc)
         for shop in sorted(shops):
             await self.reception.hand_out(shop)
-        log.warning("Redis lost its data: put back %d assignments, %d warnings, %d offences "
-                    "of %d connections", claimed, warnings, offences, len(self.staff()))
+        log.warning("Redis lost its data: put back %d assignments, %d warnings and drafts, "
+                    "%d offences of %d connections", claimed, pending, offences,
+                    len(self.staff()))
 
-    async def _restore_warnings(self, connection: Connection) -> int:
-        """Block-with-warning records still `blocked` (not acknowledged) among the messages
-        this connection wrote."""
+    async def _restore_pending(self, connection: Connection) -> int:
+        """The intercepted messages this connection wrote (the log has them, but not the
+        message ids the client uses: those the connection remembers) are appealable again;
+        the unacknowledged warnings among them are owed again, and the drafts still held are
+        held again, for the default hold time (their own deadline was in Redis)."""
         principal = connection.principal
-        page = await self.log.query(LogFilter(
-            shops=frozenset({principal.shop}), users=frozenset({principal.user}),
-            tiers=frozenset({Tier.BLOCK_WITH_WARNING}), outcomes=frozenset({Outcome.BLOCKED})),
-            limit=RESTORE_RECORDS)
-        unacknowledged = {record.id for record in page.items}
+        shop, user = principal.shop, principal.user
+        page = await self.log.query(LogFilter(shops=frozenset({shop}), users=frozenset({user})),
+                                    limit=RESTORE_RECORDS)
+        records = {record.id: record for record in page.items}
         restored = 0
         for message_id, (record_id, conversation) in connection.intercepted.items():
-            if record_id in unacknowledged:  # oldest first: the newest per conversation wins
-                await self.state.require_ack(principal.shop, principal.user, conversation,
-                                             PendingAck(message_id, record_id))
+            record = records.get(record_id)
+            if record is None:  # older than the page read back
+                continue
+            await self.state.remember_intercepted(shop, user, message_id,
+                                                  Intercepted(record_id, conversation),
+                                                  APPEAL_WINDOW_S)
+            matches = tuple(record.matches)
+            if record.tier is Tier.BLOCK_WITH_WARNING and record.outcome is Outcome.BLOCKED:
+                # oldest first: the newest per conversation wins
+                await self.state.require_ack(shop, user, conversation, PendingAck(
+                    message_id, record_id, record.text, record.reason, matches))
+                restored += 1
+            elif record.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) \
+                    and record.outcome is Outcome.HELD:
+                await self.state.hold(shop, user, HeldDraft(
+                    message_id, record_id, conversation, record.text, str(record.tier),
+                    record.reason, matches), HOLD_DEFAULT_S)
                 restored += 1
         return restored
 

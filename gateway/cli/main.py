@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from gateway.cli.console_link import console_link_command
 from gateway.cli.lexicon import lexicon_app
 from gateway.cli.log import log_app
 from gateway.cli.policy import policy_app
@@ -37,3 +38,4 @@ app.command("replay")(replay_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)
 app.command("token")(token_command)
+app.command("console-link")(console_link_command)

@@ -1,6 +1,7 @@
 """Two `replyguard serve` processes sharing a real redis-server act as one gateway: an agent on
-node A and a buyer on node B talk normally, interventions hold on either side, and a lexicon
-change accepted on one node is enforced by the other (a shop's overlay for that shop only)."""
+node A and a buyer on node B talk normally, interventions hold on either side, a held draft
+follows its agent to the other node, and a lexicon change accepted on one node is enforced by
+the other (a shop's overlay for that shop only)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def start_node(name: str, root: Path, redis_url: str,
     env = {**os.environ, "REPLYGUARD_DATA_DIR": str(home), "REPLYGUARD_SECRET": TEST_SECRET,
            "REPLYGUARD_REDIS_URL": redis_url, "REPLYGUARD_REDIS_PREFIX": prefix,
            "REPLYGUARD_NODE_ID": name,
+           # one interception log for the cluster (SQLite here, PostgreSQL in production)
+           "REPLYGUARD_DATABASE_URL": f"sqlite:///{root / 'log.db'}",
            "REPLYGUARD_LEXICON_DIR": str(home / "lexicons"),
            "REPLYGUARD_POLICY_FILE": str(home / "policies.yaml")}
     # output to a file: a pipe nobody reads would fill up and stall the node
@@ -55,11 +58,13 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory,
     tmp_path = tmp_path_factory.mktemp("nodes")
     prefix = f"multinode-{uuid.uuid4().hex[:8]}"
     a, port_a = start_node("node-a", tmp_path, redis_server, prefix)
+    wait_ready(a, port_a, partial((tmp_path / "node-a" / "node.log").read_text,
+                                  errors="replace"))
+    # node B once A has created and migrated the shared log
     b, port_b = start_node("node-b", tmp_path, redis_server, prefix)
     try:
-        for process, port, name in ((a, port_a, "node-a"), (b, port_b, "node-b")):
-            log = tmp_path / name / "node.log"
-            wait_ready(process, port, partial(log.read_text, errors="replace"))
+        wait_ready(b, port_b, partial((tmp_path / "node-b" / "node.log").read_text,
+                                      errors="replace"))
         yield port_a, port_b, tmp_path
     finally:
         for process in (a, b):
@@ -115,6 +120,39 @@ async def talk(port_a: int, port_b: int) -> None:
 def test_agent_and_buyer_on_different_nodes_talk(two_nodes: tuple[int, int, Path]) -> None:
     port_a, port_b, _ = two_nodes
     asyncio.run(talk(port_a, port_b))
+
+
+async def resume_elsewhere(port_a: int, port_b: int) -> None:
+    tokens = TokenService(TEST_SECRET)
+
+    def url(port: int, role: UserRole, user: str) -> str:
+        return f"ws://127.0.0.1:{port}/ws?token={tokens.issue(role, user, 's2', 300)}"
+
+    async with connect(url(port_b, UserRole.BUYER, "b2")) as buyer:
+        async with connect(url(port_a, UserRole.AGENT, "a2")) as agent:
+            await agent.send(json.dumps({"type": "ping"}))
+            await recv(agent, "pong")
+            await buyer.send(json.dumps({"type": "message", "id": "m1", "text": "在吗"}))
+            assert (await recv(agent, "assigned"))["conversation"] == "s2:b2"
+            await agent.send(json.dumps({"type": "message", "id": "r1", "conversation": "s2:b2",
+                                         "text": "不知道"}))
+            assert (await recv(agent, "verdict"))["tier"] == "suggest-edit"
+        # the agent's node went away; it reconnects to the other one
+        async with connect(url(port_b, UserRole.AGENT, "a2")) as agent:
+            resumed = await recv(agent, "assigned")
+            assert (resumed["conversation"], resumed["kind"]) == ("s2:b2", "resumed")
+            assert [h["text"] for h in resumed["history"]] == ["在吗"]
+            held = await recv(agent, "held")
+            assert (held["id"], held["text"], held["tier"]) == ("r1", "不知道", "suggest-edit")
+            await agent.send(json.dumps({"type": "send-anyway", "id": "r1"}))
+            answer = await recv(agent)
+            assert (answer["type"], answer.get("action")) == ("ok", "send-anyway"), answer
+            assert (await recv(buyer, "message"))["text"] == "不知道"
+
+
+def test_held_draft_follows_the_agent_to_another_node(two_nodes: tuple[int, int, Path]) -> None:
+    port_a, port_b, _ = two_nodes
+    asyncio.run(resume_elsewhere(port_a, port_b))
 
 
 def test_lexicon_change_on_one_node_reaches_the_other(two_nodes: tuple[int, int, Path]) -> None:
