@@ -44,6 +44,26 @@ class _Hit:
     view: str
 
 
+@dataclass(frozen=True, slots=True)
+class PartHit:
+    """A member of a group (a term with `part=`) at `start:end` of the base text. `evasion`:
+    spelled to hide it (a homophone with Chinese characters, or characters removed inside)."""
+
+    start: int
+    end: int
+    group: str
+    term: Term
+    evasion: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """What the automata found: deny-term matches, and group members for the structure rules."""
+
+    matches: list[Match]
+    parts: list[PartHit]
+
+
 def message_keys(base: str, limit: int | None = None) -> list[str]:
     """The forms of a whole message that a message-mode term is compared with; none when the
     message's words (before folding repeats) are longer than `limit`."""
@@ -126,6 +146,9 @@ class KeywordMatcher:
     # -- match --------------------------------------------------------------------------
 
     def match(self, text: NormalizedText) -> list[Match]:
+        return self.match_hits(text).matches
+
+    def match_hits(self, text: NormalizedText) -> Hits:
         try:
             base_automaton = self.base_automaton_
         except AttributeError:
@@ -143,9 +166,32 @@ class KeywordMatcher:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if not hits and not message_hits:
-            return []
-        return [self._to_match(text, h) for h in self._filter(text, hits)] + [
-            self._message_match(text, term, key) for term, key in message_hits]
+            return Hits([], [])
+        matches: list[Match] = []
+        parts: list[PartHit] = []
+        for hit in self._filter(text, hits):
+            if not hit.term.parts:
+                matches.append(self._to_match(text, hit))
+                continue
+            evasion = self._part_evasion(text, hit)
+            parts.extend(PartHit(hit.start, hit.end, group, hit.term, evasion)
+                         for group in hit.term.parts)
+            if evasion:
+                # Nobody writes 薇信 or 微.信 except to get past a filter: the disguise is the
+                # signal, with or without an invitation around it.
+                matches.append(self._to_match(text, hit))
+        matches.extend(self._message_match(text, term, key) for term, key in message_hits)
+        return Hits(matches, parts)
+
+    @staticmethod
+    def _part_evasion(text: NormalizedText, hit: _Hit) -> bool:
+        """Cheap evasion test for group members (they are many; the full trace is built only
+        for hits that become matches): a homophone written with Chinese characters, or an
+        original span longer than the term (separators or invisible characters inside)."""
+        start, end = text.span(hit.start, hit.end)
+        if end - start > hit.end - hit.start:
+            return True
+        return hit.view == "pinyin" and not text.original[start:end].isascii()
 
     def _match_message(self, base: str) -> list[tuple[Term, str]]:
         found: dict[str, tuple[Term, str]] = {}
@@ -172,6 +218,8 @@ class KeywordMatcher:
                 continue
             if not self._latin_edges_ok(text, hit):
                 continue
+            if hit.view == "pinyin" and not self._mixed_keeps_term(base, hit):
+                continue
             if hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit):
                 if boundaries is None:
                     boundaries = self.segmenter.boundaries(base)
@@ -181,6 +229,15 @@ class KeywordMatcher:
                     continue
             seen.add(identity)
             yield hit
+
+    def _mixed_keeps_term(self, base: str, hit: _Hit) -> bool:
+        """A spelling mixing latin letters and Chinese characters (V信, wei信, 微x) keeps its
+        Chinese characters from the term: V型 and V领 are shapes, not 微信."""
+        spelled = base[hit.start:hit.end]
+        chinese = [c for c in spelled if not c.isascii()]
+        if not chinese or len(chinese) == len(spelled):
+            return True
+        return set(chinese) <= set(self.normalized_terms_[hit.term])
 
     @staticmethod
     def _is_chinese_homophone(base: str, hit: _Hit) -> bool:

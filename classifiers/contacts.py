@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from classifiers.normalize.digits import NUMERALS, Digits
 
 CATEGORY = "off_platform"
+# Lexicon group (`part=channel`) whose members an account id may follow (薇：abc888, 我的v是…).
+CHANNEL_GROUP = "channel"
 
 _SEP = r"[ \-]?"
 _EDGE_BEFORE = r"(?<![0-9a-z*])"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
+from classifiers.contacts import CHANNEL_GROUP
 from classifiers.contacts import ContactDetector
 from classifiers.errors import InputError, PolicyError
 from classifiers.lexicon import Lexicon
@@ -27,6 +28,7 @@ from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import DEFAULT_MAX_CHARS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
+from classifiers.structure import StructureMatcher
 from classifiers.tone.classifier import ToneClassifier
 
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
@@ -63,6 +65,7 @@ class Scorer:
         segmenter = reuse.matcher.segmenter if reuse is not None else WordSegmenter()
         self.matcher: KeywordMatcher = KeywordMatcher(lexicon, self.normalizer, pinyin,
                                                       segmenter).build()
+        self.structure = StructureMatcher(lexicon, self.normalizer).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"
         self.version = hashlib.sha256(
@@ -107,10 +110,14 @@ class Scorer:
         started = time.perf_counter()
         self.check(text)
         normalized = self.normalizer(text)
-        matches = self.matcher.match(normalized)
-        contacts = self._contacts(normalized, matches)
+        hits = self.matcher.match_hits(normalized)
+        matches = hits.matches
+        channel_ends = [p.end for p in hits.parts if p.group == CHANNEL_GROUP]
+        contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:
             matches.extend(contacts)
+        if hits.parts:
+            matches = self.structure.apply(normalized, matches, hits.parts)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
         decision = policy.decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
@@ -118,10 +125,12 @@ class Scorer:
                        tuple(sorted(matches, key=_span_order)), self.version,
                        (time.perf_counter() - started) * 1e6, normalized.text, tone)
 
-    def _contacts(self, normalized: NormalizedText, matches: list[Match]) -> list[Match]:
+    def _contacts(self, normalized: NormalizedText, matches: list[Match],
+                  channel_ends: list[int]) -> list[Match]:
         base = normalized.text
         keyword_ends = [self._base_end(normalized, m) for m in matches
                         if m.category == CONTACT_CATEGORY and m.view != "message"]
+        keyword_ends.extend(channel_ends)
         found = []
         for hit in self.contacts.detect(base, keyword_ends):
             start, end = normalized.span(hit.start, hit.end)
