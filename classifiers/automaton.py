@@ -220,7 +220,8 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(base, hit):
                 continue
-            if hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit):
+            if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)
+                    or self._is_short_chinese(hit)) and not _spread(text, hit):
                 if boundaries is None:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
@@ -229,6 +230,14 @@ class KeywordMatcher:
                     continue
             seen.add(identity)
             yield hit
+
+    def _is_short_chinese(self, hit: _Hit) -> bool:
+        """A two-character Chinese term read literally must be a word of the message: 脑残 is
+        no word of 电脑残留, nor 鸡巴 of 土鸡巴适. (Group members are exempt: they are the
+        cheap side of co-occurrence rules.)"""
+        return (hit.view == "base" and not hit.term.parts and hit.end - hit.start == 2
+                and not hit.term.text.isascii()
+                and len(self.normalized_terms_[hit.term]) == 2)
 
     def _mixed_keeps_term(self, base: str, hit: _Hit) -> bool:
         """A spelling mixing latin letters and Chinese characters (V信, wei信, 微x) keeps its
@@ -292,6 +301,13 @@ class KeywordMatcher:
                          "particles folded")
         return Match(term.text, term.category, term.severity, start, end, original[start:end],
                      term.mode, "message", tuple(trace))
+
+
+def _spread(text: NormalizedText, hit: _Hit) -> bool:
+    """Characters were removed between those of the hit (傻*逼, 薇-芯, 滚…蛋): the message shows
+    evasion, so word boundaries and everyday-word checks no longer apply."""
+    start, end = text.span(hit.start, hit.end)
+    return end - start > hit.end - hit.start
 
 
 def _automaton(entries: dict[str, list[Term]]) -> ahocorasick.Automaton:

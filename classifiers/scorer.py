@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
-from classifiers.contacts import CHANNEL_GROUP
+from classifiers.contacts import CHANNEL_GROUPS
 from classifiers.contacts import ContactDetector
 from classifiers.errors import InputError, PolicyError
 from classifiers.lexicon import Lexicon
@@ -112,7 +112,7 @@ class Scorer:
         normalized = self.normalizer(text)
         hits = self.matcher.match_hits(normalized)
         matches = hits.matches
-        channel_ends = [p.end for p in hits.parts if p.group == CHANNEL_GROUP]
+        channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:
             matches.extend(contacts)
@@ -132,7 +132,13 @@ class Scorer:
                         if m.category == CONTACT_CATEGORY and m.view != "message"]
         keyword_ends.extend(channel_ends)
         found = []
-        for hit in self.contacts.detect(base, keyword_ends):
+        for hit in self.contacts.detect(base, keyword_ends, normalized.original):
+            if hit.on_original:
+                start, end = hit.start, hit.end
+                found.append(Match(hit.kind, CONTACT_CATEGORY, hit.severity, start, end,
+                                   normalized.original[start:end], MatchMode.SUBSTRING,
+                                   "contact", ()))
+                continue
             start, end = normalized.span(hit.start, hit.end)
             original = normalized.original[start:end]
             trace = self.normalizer.explain(original)
