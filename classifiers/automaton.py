@@ -106,16 +106,25 @@ class KeywordMatcher:
 
     # -- build --------------------------------------------------------------------------
 
-    def build(self) -> KeywordMatcher:
+    def build(self, *, always_groups: frozenset[str] = frozenset()) -> KeywordMatcher:
+        """`always_groups`: groups whose members are reported whenever they occur (the contact
+        detector reads account ids after them); other group members are reported only when
+        some `@near` rule has members of both its groups in the message, a deny hit of a
+        `@scope`d category needs its scope checked, or the member may be disguised."""
         base: dict[str, list[Term]] = {}
         variants: dict[str, list[Term]] = {}
         messages: dict[str, list[Term]] = {}
+        context: dict[str, list[Term]] = {}
         normalized_terms: dict[Term, str] = {}
+        anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
             normalized_terms[term] = normalized
             if term.mode is MatchMode.MESSAGE:
                 messages.setdefault(term_message_key(normalized), []).append(term)
+                continue
+            if term.parts and anchors.isdisjoint(term.parts):
+                context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
             if term.variants != "none" and sum(
@@ -125,6 +134,7 @@ class KeywordMatcher:
                     variants.setdefault(form, []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
+        self.context_automaton_ = _automaton(context)
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
@@ -135,6 +145,9 @@ class KeywordMatcher:
         self.message_limit_ = 4 * longest + 8
         self.message_core_limit_ = 2 * longest + 2
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
+        self.always_groups_ = always_groups
+        self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
+        self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
         return self
 
     def _normalize_term(self, term: Term) -> str:
@@ -155,15 +168,43 @@ class KeywordMatcher:
             raise NotBuiltError("KeywordMatcher.match() called before build()") from None
         base = text.text
         hits: list[_Hit] = []
-        for end, (key, terms) in base_automaton.iter(base):
+        # Group members are many (不, 上, 加 …) and mostly irrelevant: the context groups are
+        # looked for only when an anchor group member or a scoped hit was found, and members
+        # are turned into hits only when some rule or scope can use them.
+        raw_parts: list[tuple[int, int, tuple[Term, ...], str]] = []
+        groups: set[str] = set()
+        for end, (key, terms, parts, part_groups) in base_automaton.iter(base):
             start = end - len(key) + 1
-            hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+            if terms:
+                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+            if parts:
+                raw_parts.append((start, end + 1, parts, "base"))
+                groups |= part_groups
         if len(self.variant_automaton_):
             view = self.pinyin.view(base)
-            for end, (form, terms) in self.variant_automaton_.iter(view):
+            for end, (form, terms, parts, part_groups) in self.variant_automaton_.iter(view):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
-                if span is not None:
-                    hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
+                if span is None:
+                    continue
+                hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
+                if parts:
+                    raw_parts.append((span[0], span[1], parts, "pinyin"))
+                    groups |= part_groups
+        if len(self.context_automaton_) and (raw_parts or any(
+                hit.term.category in self.scoped_ for hit in hits)):
+            for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
+                raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
+                groups |= part_groups
+        if raw_parts:
+            if not self._parts_needed(groups, hits):
+                # Only a disguised member (a hit on its own) can still matter: a homophone
+                # (not the same span read literally) or one spread by separators.
+                literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
+                raw_parts = [raw for raw in raw_parts if (
+                    raw[3] == "pinyin" and (raw[0], raw[1]) not in literal) or (
+                    text.starts is not None and _spread_span(text, raw[0], raw[1]))]
+            hits.extend(_Hit(start, end, term, view)
+                        for start, end, parts, view in raw_parts for term in parts)
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if not hits and not message_hits:
             return Hits([], [])
@@ -182,6 +223,13 @@ class KeywordMatcher:
                 matches.append(self._to_match(text, hit))
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
         return Hits(matches, parts)
+
+    def _parts_needed(self, groups: set[str], hits: list[_Hit]) -> bool:
+        if not groups.isdisjoint(self.always_groups_):
+            return True
+        if any(a in groups and b in groups for a, b in self.rule_pairs_):
+            return True
+        return any(hit.term.category in self.scoped_ for hit in hits)
 
     @staticmethod
     def _part_evasion(text: NormalizedText, hit: _Hit) -> bool:
@@ -203,7 +251,7 @@ class KeywordMatcher:
     def _filter(self, text: NormalizedText, hits: list[_Hit]) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
-                       for end, (key, _) in self.allow_automaton_.iter(base)]
+                       for end, (key, *_) in self.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -220,8 +268,8 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(base, hit):
                 continue
-            if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)
-                    or self._is_short_chinese(hit)) and not _spread(text, hit):
+            if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
+                    and not _spread(text, hit):
                 if boundaries is None:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
@@ -230,14 +278,6 @@ class KeywordMatcher:
                     continue
             seen.add(identity)
             yield hit
-
-    def _is_short_chinese(self, hit: _Hit) -> bool:
-        """A two-character Chinese term read literally must be a word of the message: 脑残 is
-        no word of 电脑残留, nor 鸡巴 of 土鸡巴适. (Group members are exempt: they are the
-        cheap side of co-occurrence rules.)"""
-        return (hit.view == "base" and not hit.term.parts and hit.end - hit.start == 2
-                and not hit.term.text.isascii()
-                and len(self.normalized_terms_[hit.term]) == 2)
 
     def _mixed_keeps_term(self, base: str, hit: _Hit) -> bool:
         """A spelling mixing latin letters and Chinese characters (V信, wei信, 微x) keeps its
@@ -303,17 +343,43 @@ class KeywordMatcher:
                      term.mode, "message", tuple(trace))
 
 
+def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
+    """Groups looked for in every message: `always`, and for each `@near` rule the side whose
+    members are rarer in text (longer shortest member, then fewer members). The other sides,
+    and the groups of `@scope` lines, are context: looked for only when an anchor was seen."""
+    members: dict[str, list[str]] = {}
+    for term in lexicon.terms:
+        for group in term.parts:
+            members.setdefault(group, []).append(term.text)
+
+    def rarity(group: str) -> tuple[int, int]:
+        texts = members.get(group, [""])
+        return min(map(len, texts)), -len(texts)
+
+    anchors = set(always)
+    for rule in lexicon.near:
+        anchors.add(max((rule.first, rule.second), key=rarity))
+    return frozenset(anchors)
+
+
 def _spread(text: NormalizedText, hit: _Hit) -> bool:
     """Characters were removed between those of the hit (傻*逼, 薇-芯, 滚…蛋): the message shows
     evasion, so word boundaries and everyday-word checks no longer apply."""
-    start, end = text.span(hit.start, hit.end)
-    return end - start > hit.end - hit.start
+    return _spread_span(text, hit.start, hit.end)
+
+
+def _spread_span(text: NormalizedText, start: int, end: int) -> bool:
+    first, last = text.span(start, end)
+    return last - first > end - start
 
 
 def _automaton(entries: dict[str, list[Term]]) -> ahocorasick.Automaton:
+    """Values: (key, deny terms, group members, the members' groups)."""
     automaton = ahocorasick.Automaton()
     for key, terms in entries.items():
-        automaton.add_word(key, (key, tuple(terms)))
+        parts = tuple(t for t in terms if t.parts)
+        automaton.add_word(key, (key, tuple(t for t in terms if not t.parts), parts,
+                                 frozenset(g for t in parts for g in t.parts)))
     if len(automaton):
         automaton.make_automaton()
     return automaton

@@ -64,7 +64,8 @@ class Scorer:
         pinyin = reuse.matcher.pinyin if reuse is not None else PinyinView()
         segmenter = reuse.matcher.segmenter if reuse is not None else WordSegmenter()
         self.matcher: KeywordMatcher = KeywordMatcher(lexicon, self.normalizer, pinyin,
-                                                      segmenter).build()
+                                                      segmenter).build(
+            always_groups=CHANNEL_GROUPS)
         self.structure = StructureMatcher(lexicon, self.normalizer).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"

@@ -4,7 +4,7 @@ A run of separator characters is removed only where it sits BETWEEN two word cha
 sentence punctuation (，。！？ …) still separates sentences and never glues two sentences into one
 term — except between single characters: a "sentence" of one character is not a sentence, so
 in 滚…蛋, 贱、人, 二~百~五 or 【拼】【多】【多】 any punctuation between two characters that each
-stand alone (a one-character run of Chinese, or of latin letters and digits) is removed too. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`)
+stand alone (between two non-word characters or the ends of the text) is removed too. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`)
 are left alone: the contact detector reads number grouping itself, and collapsing it would merge
 prices and sizes into phone-like runs.
 """
@@ -24,8 +24,8 @@ _SEPARATOR = r"[^\w" + re.escape(SENTENCE_PUNCTUATION) + r"]"
 # Inside latin/digit tokens these join parts of one name (abc_123, wang-xiao): not separators.
 _ID_JOINERS = {"_", "-"}
 _RUN = re.compile(rf"(?:{_SEPARATOR}|_)+")
-# Any run of non-word characters, for the single-character rule.
-_ANY_RUN = re.compile(r"[\W_]+")
+# Any run of non-word characters between two word characters that each stand alone.
+_LONE_GAP = re.compile(r"(?<![^\W_])[^\W_]([\W_]+)(?=[^\W_](?![^\W_]))")
 
 
 def _is_word(ch: str) -> bool:
@@ -42,18 +42,6 @@ def _merged(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _alone(source: str, index: int) -> bool:
-    """The word character at `index` is a run of one: its neighbours are no word characters of
-    the same kind (latin letters and digits, or other scripts)."""
-    kind = source[index].isascii()
-    for neighbour in (index - 1, index + 1):
-        if 0 <= neighbour < len(source):
-            ch = source[neighbour]
-            if _is_word(ch) and ch.isascii() == kind:
-                return False
-    return True
-
-
 class Separators:
     name: ClassVar[str] = "separators"
     label: ClassVar[str] = "separator ignored"
@@ -63,12 +51,7 @@ class Separators:
         source = text.text
         last = len(source) - 1
         runs = []
-        for m in _ANY_RUN.finditer(source):
-            start, end = m.span()
-            if 0 < start and end <= last and _alone(source, start - 1) \
-                    and _alone(source, end) and _is_word(source[start - 1]) \
-                    and _is_word(source[end]):
-                runs.append((start, end))
+        runs.extend(m.span(1) for m in _LONE_GAP.finditer(source))
         for m in _RUN.finditer(source):
             start, end = m.span()
             # Only a run BETWEEN two word characters is an inserted separator.

@@ -1,0 +1,49 @@
+"""One timed pass of the keyword path over a file of messages, for side-by-side runs of two
+checkouts (bench_scorer.py --baseline). Run with the checkout to measure first on PYTHONPATH;
+it uses only what every release has: `Scorer.load(lexicons, policy)` and `score(text, role)`.
+
+    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE
+
+Prints one line: the µs per message of the timed pass (after a warm-up over 2,000 messages).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+
+def main() -> None:
+    tree, messages_file = Path(sys.argv[1]), Path(sys.argv[2])
+    from classifiers.results import Role
+    from classifiers.scorer import Scorer
+
+    policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
+    policy["rules"] = [rule for rule in policy["rules"] if "tone" not in rule["when"]]
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
+                                     delete=False) as handle:
+        yaml.safe_dump(policy, handle, allow_unicode=True)
+    scorer = Scorer.load(tree / "lexicons", handle.name)
+    Path(handle.name).unlink()
+    messages = messages_file.read_text(encoding="utf-8").split("\n")
+    score = scorer.score
+    for text in messages[:2000]:
+        try:
+            score(text, Role.AGENT)
+        except Exception:  # noqa: BLE001 - a bad message is an error result, still timed
+            pass
+    started = time.perf_counter()
+    for text in messages:
+        try:
+            score(text, Role.AGENT)
+        except Exception:  # noqa: BLE001
+            pass
+    print(f"{(time.perf_counter() - started) / len(messages) * 1e6:.3f}")
+
+
+if __name__ == "__main__":
+    main()
