@@ -209,20 +209,20 @@ class KeywordMatcher:
         if not hits and not message_hits:
             return Hits([], [])
         matches: list[Match] = []
-        parts: list[PartHit] = []
+        members: list[PartHit] = []
         for hit in self._filter(text, hits):
             if not hit.term.parts:
                 matches.append(self._to_match(text, hit))
                 continue
             evasion = self._part_evasion(text, hit)
-            parts.extend(PartHit(hit.start, hit.end, group, hit.term, evasion)
-                         for group in hit.term.parts)
+            members.extend(PartHit(hit.start, hit.end, group, hit.term, evasion)
+                           for group in hit.term.parts)
             if evasion:
                 # Nobody writes 薇信 or 微.信 except to get past a filter: the disguise is the
                 # signal, with or without an invitation around it.
                 matches.append(self._to_match(text, hit))
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
-        return Hits(matches, parts)
+        return Hits(matches, members)
 
     def _parts_needed(self, groups: set[str], hits: list[_Hit]) -> bool:
         if not groups.isdisjoint(self.always_groups_):
@@ -251,7 +251,8 @@ class KeywordMatcher:
     def _filter(self, text: NormalizedText, hits: list[_Hit]) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
-                       for end, (key, *_) in self.allow_automaton_.iter(base)]
+                       for end, (key, *_) in self.allow_automaton_.iter(base)] \
+            if len(self.allow_automaton_) else []
         boundaries: set[int] | None = None
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}

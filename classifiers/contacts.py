@@ -34,10 +34,12 @@ CHANNEL_GROUPS = frozenset({"channel", "channel_short", "channel_id"})
 _GROUP = re.compile(r"[0-9](?:[^0-9a-z\u3400-\u9fff*]{0,3}[0-9])*")
 _LOOKALIKE_DIGITS = str.maketrans({"l": "1", "i": "1", "o": "0"})
 # l, i and o that stand among digits, not inside a latin word (tel, hello).
-_LOOKALIKE_RUN = re.compile(r"(?<![a-hjkmnp-z])[lio]+(?![a-hjkmnp-z])")
+_LOOKALIKE_RUN = re.compile(r"(?<![a-z])[lio]+(?![a-z])")
 _NOT_DIGIT = re.compile(r"[^0-9]")
-_CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|转账|转帐|打款|汇款|开户|收款|转到|转这")
-_PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|[前后]\w?位")
+_CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|转账|转帐|打款|汇款|开户|收款|"
+                           r"转到|转这")
+_PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
+                            r"[前后]\w?位")
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
 _DOT = r"(?:\.|。|点|\s*dot\s*|\(dot\)|\[dot\])"

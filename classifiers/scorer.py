@@ -16,8 +16,7 @@ from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
-from classifiers.contacts import CHANNEL_GROUPS
-from classifiers.contacts import ContactDetector
+from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
 from classifiers.errors import InputError, PolicyError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer

@@ -4,9 +4,10 @@ A run of separator characters is removed only where it sits BETWEEN two word cha
 sentence punctuation (，。！？ …) still separates sentences and never glues two sentences into one
 term — except between single characters: a "sentence" of one character is not a sentence, so
 in 滚…蛋, 贱、人, 二~百~五 or 【拼】【多】【多】 any punctuation between two characters that each
-stand alone (between two non-word characters or the ends of the text) is removed too. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`)
-are left alone: the contact detector reads number grouping itself, and collapsing it would merge
-prices and sizes into phone-like runs.
+stand alone (between two non-word characters or the ends of the text) is removed too. `_` and
+`-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`) are left
+alone: the contact detector reads number grouping itself, and collapsing it would merge prices
+and sizes into phone-like runs.
 """
 
 from __future__ import annotations
@@ -50,8 +51,7 @@ class Separators:
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text
         last = len(source) - 1
-        runs = []
-        runs.extend(m.span(1) for m in _LONE_GAP.finditer(source))
+        runs: list[tuple[int, int]] = [m.span(1) for m in _LONE_GAP.finditer(source)]
         for m in _RUN.finditer(source):
             start, end = m.span()
             # Only a run BETWEEN two word characters is an inserted separator.
