@@ -107,8 +107,9 @@ class KeywordMatcher:
     # -- build --------------------------------------------------------------------------
 
     def build(self, *, always_groups: frozenset[str] = frozenset()) -> KeywordMatcher:
-        """`always_groups`: groups whose members are reported whenever they occur (the contact
-        detector reads account ids after them); other group members are reported only when
+        """`always_groups`: groups whose members are reported whenever a latin letter or digit
+        follows them within five characters (the contact detector reads account ids after
+        them); other group members are reported only when
         some `@near` rule has members of both its groups in the message, a deny hit of a
         `@scope`d category needs its scope checked, or the member may be disguised."""
         base: dict[str, list[Term]] = {}
@@ -196,7 +197,7 @@ class KeywordMatcher:
                 raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
                 groups |= part_groups
         if raw_parts:
-            if not self._parts_needed(groups, hits):
+            if not self._parts_needed(base, groups, hits, raw_parts):
                 # Only a disguised member (a hit on its own) can still matter: a homophone
                 # (not the same span read literally) or one spread by separators.
                 literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
@@ -224,12 +225,17 @@ class KeywordMatcher:
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
         return Hits(matches, members)
 
-    def _parts_needed(self, groups: set[str], hits: list[_Hit]) -> bool:
-        if not groups.isdisjoint(self.always_groups_):
-            return True
+    def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
+                      raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
         if any(a in groups and b in groups for a, b in self.rule_pairs_):
             return True
-        return any(hit.term.category in self.scoped_ for hit in hits)
+        if any(hit.term.category in self.scoped_ for hit in hits):
+            return True
+        # An always-reported member matters to the contact detector only when an id (latin
+        # letters or digits) may follow it: 微 of 稍微 or 扣 of 折扣 does not need reporting.
+        return not groups.isdisjoint(self.always_groups_) and any(
+            not self.always_groups_.isdisjoint(term.parts) and _latin_soon(base, end)
+            for _, end, parts, _ in raw_parts for term in parts)
 
     @staticmethod
     def _part_evasion(text: NormalizedText, hit: _Hit) -> bool:
@@ -361,6 +367,10 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _latin_soon(base: str, end: int) -> bool:
+    return any(c.isascii() and c.isalnum() for c in base[end:end + 5])
 
 
 def _spread(text: NormalizedText, hit: _Hit) -> bool:

@@ -42,7 +42,7 @@ _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联�
                             r"[前后]\w?位")
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
-_DOT = r"(?:\.|。|点|\s*dot\s*|\(dot\)|\[dot\])"
+_DOT = r"(?:\.|点|\s*dot\s*|\(dot\)|\[dot\])"
 _AT = r"(?:@|＠|#|\s+at\s+|\(at\)|\[at\]|圈a?)"
 _EMAIL = re.compile(rf"[a-z0-9][a-z0-9._%+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}{_TLD}"
                     r"(?![a-z])")
@@ -73,7 +73,7 @@ class ContactHit:
 
 
 # What no e-mail address or URL can be written without.
-_ADDRESS_MARK = re.compile(r"[.点@＠#圈。]|//|dot", re.IGNORECASE)
+_ADDRESS_MARK = re.compile(r"[.点@＠#圈]|//|dot", re.IGNORECASE)
 _DIGIT_LIKE = re.compile("[0-9" + "".join(NUMERALS.values()) + "]")
 
 
