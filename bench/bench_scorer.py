@@ -8,8 +8,9 @@ automata + contacts + policy) in messages/s and µs/message (median of the repea
 time and memory for the shipped lexicons and for a synthetic 100,000-term lexicon.
 
 `--baseline REV` also measures the keyword path of git revision REV (a worktree in a temporary
-directory) and of this tree, each in its own process on the same core, alternating run by run,
-and prints both medians and their ratio (bench/keyword_timing.py is the measurement).
+directory) and of this tree, each in its own process on the same core, alternating process by
+process; each process reports the CPU time of its fastest of three passes
+(bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 checkouts (bench_scorer.py --baseline). Run with the checkout to measure first on PYTHONPATH;
 it uses only what every release has: `Scorer.load(lexicons, policy)` and `score(text, role)`.
 
-    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE
+    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES]
 
-Prints one line: the µs per message of the timed pass (after a warm-up over 2,000 messages).
+Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a
+warm-up over 2,000 messages. Time is this process's CPU time (time.process_time), and the
+fastest pass is kept: on a shared machine wall time mostly measures the other processes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import yaml
 
 def main() -> None:
     tree, messages_file = Path(sys.argv[1]), Path(sys.argv[2])
+    passes = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     from classifiers.results import Role
     from classifiers.scorer import Scorer
 
@@ -36,13 +39,16 @@ def main() -> None:
             score(text, Role.AGENT)
         except Exception:  # noqa: BLE001 - a bad message is an error result, still timed
             pass
-    started = time.perf_counter()
-    for text in messages:
-        try:
-            score(text, Role.AGENT)
-        except Exception:  # noqa: BLE001
-            pass
-    print(f"{(time.perf_counter() - started) / len(messages) * 1e6:.3f}")
+    fastest = float("inf")
+    for _ in range(passes):
+        started = time.process_time()
+        for text in messages:
+            try:
+                score(text, Role.AGENT)
+            except Exception:  # noqa: BLE001
+                pass
+        fastest = min(fastest, time.process_time() - started)
+    print(f"{fastest / len(messages) * 1e6:.3f}")
 
 
 if __name__ == "__main__":

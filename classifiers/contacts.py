@@ -50,6 +50,9 @@ _URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
                   rf"|www{_DOT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*"
                   rf"|(?<![a-z0-9@._-])[a-z0-9][a-z0-9-]*(?:{_DOT}[a-z0-9-]+)*{_DOT}{_TLD}"
                   r"(?![a-z0-9])(?:/[a-z0-9/_?=&.%-]*)?)")
+# What no e-mail address or URL can be written without: an at sign or its spelling, a scheme,
+# www, or a top-level domain after a dot (a price such as 12.5 has none of them).
+_ADDRESS_MARK = re.compile(rf"[@＠#圈]|//|www|\bat\b|{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
 # The platform's own domains: links an agent may send.
 _PLATFORM_DOMAINS = re.compile(r"(?:^|[/.点])(?:taobao|tmall|tb|jd|3|alipay|1688|aliexpress|"
                                r"alibaba|jingdong|360buy)(?:\.|点)(?:com|cn)")
@@ -72,8 +75,7 @@ class ContactHit:
     on_original: bool = False
 
 
-# What no e-mail address or URL can be written without.
-_ADDRESS_MARK = re.compile(r"[.点@＠#圈]|//|dot", re.IGNORECASE)
+
 _DIGIT_LIKE = re.compile("[0-9" + "".join(NUMERALS.values()) + "]")
 
 

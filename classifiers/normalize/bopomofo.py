@@ -44,9 +44,9 @@ class Bopomofo:
 
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text
-        runs = list(_RUN.finditer(source))
-        if not runs:
+        if _RUN.search(source) is None:
             return text
+        runs = list(_RUN.finditer(source))
         old_starts, old_ends = text.original_starts(), text.original_ends()
         pieces: list[str] = []
         starts: list[int] = []

@@ -51,7 +51,8 @@ class Separators:
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text
         last = len(source) - 1
-        runs: list[tuple[int, int]] = [m.span(1) for m in _LONE_GAP.finditer(source)]
+        lone = [m.span(1) for m in _LONE_GAP.finditer(source)]
+        runs: list[tuple[int, int]] = []
         for m in _RUN.finditer(source):
             start, end = m.span()
             # Only a run BETWEEN two word characters is an inserted separator.
@@ -64,9 +65,10 @@ class Separators:
                     (before.isdigit() and after.isdigit()) or source[start:end] in _ID_JOINERS):
                 continue
             runs.append((start, end))
+        if lone:
+            runs = _merged(runs + lone)
         if not runs:
             return text
-        runs = _merged(runs)
         kept: list[int] = []
         pieces: list[str] = []
         position = 0
