@@ -277,7 +277,8 @@ class KeywordMatcher:
             if hit.view == "pinyin" and not self._mixed_keeps_term(base, hit):
                 continue
             if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
-                    and not _spread(text, hit):
+                    and not _spread(text, hit) and not (
+                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if boundaries is None:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
@@ -368,6 +369,13 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _stands_alone(base: str, start: int, end: int) -> bool:
+    """Nothing but punctuation, space or the ends of the text around the span: it is a whole
+    word whatever jieba would say, and jieba need not run."""
+    return (start == 0 or not base[start - 1].isalnum()) and (
+        end == len(base) or not base[end].isalnum())
 
 
 def _latin_soon(base: str, end: int) -> bool:
