@@ -50,9 +50,17 @@ _URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
                   rf"|www{_DOT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*"
                   rf"|(?<![a-z0-9@._-])[a-z0-9][a-z0-9-]*(?:{_DOT}[a-z0-9-]+)*{_DOT}{_TLD}"
                   r"(?![a-z0-9])(?:/[a-z0-9/_?=&.%-]*)?)")
-# What no e-mail address or URL can be written without: an at sign or its spelling, a scheme,
-# www, or a top-level domain after a dot (a price such as 12.5 has none of them).
-_ADDRESS_MARK = re.compile(rf"[@＠#圈]|//|www|\bat\b|{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
+# A top-level domain after a dot: with an at sign or its spelling, a scheme or www, what no
+# e-mail address or URL can be written without (a price such as 12.5 has none of them).
+_TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
+
+
+def _may_hold_address(text: str) -> bool:
+    """A cheap test run on every message before the e-mail and URL patterns."""
+    if ("@" in text or "＠" in text or "#" in text or "圈" in text or "//" in text
+            or "www" in text or "dot" in text or "DOT" in text or " at " in text):
+        return True
+    return ("." in text or "点" in text) and _TLD_AFTER_DOT.search(text) is not None
 # The platform's own domains: links an agent may send.
 _PLATFORM_DOMAINS = re.compile(r"(?:^|[/.点])(?:taobao|tmall|tb|jd|3|alipay|1688|aliexpress|"
                                r"alibaba|jingdong|360buy)(?:\.|点)(?:com|cn)")
@@ -109,7 +117,7 @@ class ContactDetector:
                 if m and _looks_like_id(m.group(1)):
                     hits.append(ContactHit("账号", m.start(1), m.end(1), 3))
         source = base if original is None else original
-        if _ADDRESS_MARK.search(source):
+        if _may_hold_address(source):
             hits.extend(self._addresses(source.lower()))
         # Every remaining shape needs at least seven digits; most messages have fewer, and this
         # check costs far less than the digits view and the patterns.
