@@ -1,6 +1,7 @@
 """Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
 
     python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer] [--baseline REV]
+        [--shops 1000] [--shop-terms 100]
 
 Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
 automata + contacts + policy) in messages/s and µs/message (median of the repeats), the peer's
@@ -11,12 +12,18 @@ time and memory for the shipped lexicons and for a synthetic 100,000-term lexico
 directory) and of this tree, each in its own process on the same core, alternating process by
 process; each process reports the CPU time of its fastest of three passes
 (bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
+
+Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
+without overlays, for a shop without one while N other shops have one, and for a shop with
+one, measured in alternating rounds in this one run; and what the overlays cost to build, to
+reload with one shop changed, and in memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import random
@@ -35,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import PREVIOUS_RELEASE, REPO, checkout, environment  # noqa: E402
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
-from classifiers.lexicon import Lexicon, Term  # noqa: E402
+from classifiers.lexicon import Lexicon, ShopLexicon, Term  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
 from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
 from classifiers.results import Role  # noqa: E402
@@ -181,6 +188,125 @@ def bench_against(rev: str, messages: list[str], repeats: int) -> None:
           "per message (target ≤ 1.3×)")
 
 
+def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:
+    """The shared lexicon plus `shops` synthetic overlays, named shop0, shop1, …: each `terms`
+    deny terms (one in ten with pinyin variants) and `terms` allow phrases. Ten of each are
+    taken from the messages, so an overlay hits as a shop's product names would: deny terms are
+    three-character pieces of messages, allow phrases cover a shared hit (as QQ糖 covers qq)."""
+    rng = random.Random(11)
+    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+    pieces, covers = [], []
+    for text in messages[:20000]:
+        start = rng.randrange(max(1, len(text) - 3))
+        piece = text[start:start + 3]
+        if len(piece) == 3 and all("\u4e00" <= c <= "\u9fa5" for c in piece):
+            pieces.append(piece)
+        for match in plain.score(text, Role.AGENT).matches:
+            if match.view == "base" and match.end < len(text) and match.category != "contact":
+                covers.append(text[match.start:match.end + 1])
+
+    def word() -> str:
+        return "".join(rng.choice(common) + chr(rng.randint(0x4E00, 0x9FA5))
+                       for _ in range(rng.randint(1, 2)))
+
+    overlays = {}
+    for index in range(shops):
+        name = f"shop{index}"
+        deny = set(rng.sample(pieces, min(10, len(pieces))))
+        allow = set(rng.sample(covers, min(10, len(covers))))
+        while len(deny) < terms:
+            deny.add(word())
+        while len(allow) < terms:
+            allow.add(word())
+        overlays[name] = ShopLexicon(
+            name,
+            tuple(Term(t, "off_platform", 2, variants="pinyin" if n % 10 == 0 else "none",
+                       source=f"shops/{name}/off_platform.txt:{n + 1}")
+                  for n, t in enumerate(sorted(deny))),
+            tuple(Term(t, "allow", source=f"shops/{name}/allow.txt:{n + 1}")
+                  for n, t in enumerate(sorted(allow))),
+            f"synthetic-{index}")
+    lexicon = plain.lexicon
+    return dataclasses.replace(lexicon, shops=overlays, digest=f"{lexicon.digest}+{shops}")
+
+
+def bench_overlays(plain: Scorer, messages: list[str], repeats: int, shops: int,
+                   terms: int) -> None:
+    lexicon = with_overlays(plain, messages, shops, terms)
+    before = rss_kib()
+    started = time.perf_counter()
+    scorer = Scorer(lexicon, plain.policy, reuse=plain)
+    built = time.perf_counter() - started
+    grown = rss_kib() - before
+    changed = dict(lexicon.shops)
+    changed["shop0"] = dataclasses.replace(changed["shop0"], digest="changed")
+    started = time.perf_counter()
+    Scorer(dataclasses.replace(lexicon, shops=changed), plain.policy, reuse=scorer)
+    reload = time.perf_counter() - started
+    print(f"shop overlays: {shops:,} shops × ({terms} deny + {terms} allow) terms built in "
+          f"{built:,.2f} s, process RSS +{grown / 1024:.1f} MiB; a reload with one shop "
+          f"changed {reload * 1000:,.0f} ms (unchanged overlays reused)")
+    bench_overlay_files(lexicon)
+    cases = {"no overlays (shop=None)": (plain, None),
+             f"a shop without overlay, {shops:,} others with one": (scorer, "no-overlay"),
+             "a shop with an overlay": (scorer, "shop0")}
+    # Blocks of messages in rotating order, and each round's times compared within the
+    # round: on a shared machine, drift then hits the three cases alike.
+    block = 250
+    rounds: list[dict[str, float]] = []
+    for _ in range(repeats):
+        spent = dict.fromkeys(cases, 0.0)
+        for number, first in enumerate(range(0, len(messages), block)):
+            chunk = messages[first:first + block]
+            order = list(cases.items())
+            order = order[number % 3:] + order[:number % 3]
+            for label, (which, shop) in order:
+                score = which.score
+                started = time.perf_counter()
+                for text in chunk:
+                    try:
+                        score(text, Role.AGENT, shop=shop)
+                    except Exception:  # noqa: BLE001 - a bad message is an error result, timed
+                        pass
+                spent[label] += time.perf_counter() - started
+        rounds.append({label: t / len(messages) * 1e6 for label, t in spent.items()})
+    base_label = next(iter(cases))
+    for label in cases:
+        median = statistics.median(r[label] for r in rounds)
+        ratio = statistics.median(r[label] / r[base_label] for r in rounds)
+        print(f"keyword path, {label}: median {median:.2f} µs/message, {ratio:.3f}× no "
+              f"overlays (median of per-round ratios; rounds: "
+              f"{', '.join(f'{r[label]:.2f}' for r in rounds)})")
+    sample = messages[:5000]
+    moved = sum(scorer.score(t, Role.AGENT, shop="shop0").tier
+                is not plain.score(t, Role.AGENT).tier for t in sample)
+    print(f"shop0's overlay changed the tier of {moved} of {len(sample):,} messages")
+
+
+def bench_overlay_files(lexicon: Lexicon) -> None:
+    """Reading the overlays from files: every shop's, and again after one shop's file changed
+    (a reload: unchanged overlays are not parsed again)."""
+    with tempfile.TemporaryDirectory(prefix="bench-overlays-") as scratch:
+        root = Path(scratch)
+        shutil.copytree(default_lexicon_dir(), root, dirs_exist_ok=True)
+        for name, overlay in lexicon.shops.items():
+            (root / "shops" / name).mkdir(parents=True)
+            for file, entries in (("off_platform.txt", overlay.terms),
+                                  ("allow.txt", overlay.allow)):
+                (root / "shops" / name / file).write_text("".join(
+                    f"{t.text}\tvariants={t.variants}\n" for t in entries), encoding="utf-8")
+        started = time.perf_counter()
+        first = Lexicon.load(root)
+        cold = time.perf_counter() - started
+        with (root / "shops" / "shop0" / "allow.txt").open("a", encoding="utf-8") as handle:
+            handle.write("新加的商品名\n")
+        started = time.perf_counter()
+        Lexicon.load(root, first)
+        again = time.perf_counter() - started
+    print(f"shop overlay files: all read and parsed {cold * 1000:,.0f} ms; after one shop's "
+          f"file changed {again * 1000:,.0f} ms (the others' parses reused)")
+
+
 def keyword_scorer() -> Scorer:
     """The shipped lexicons and the default policy's keyword rules, without the tone model:
     the keyword path (normalise + automata + contacts + policy)."""
@@ -199,6 +325,9 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", nargs="?", const=PREVIOUS_RELEASE,
                         help="also measure git revision REV side by side "
                              f"[default when given without REV: {PREVIOUS_RELEASE}]")
+    parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
+    parser.add_argument("--shop-terms", type=int, default=100,
+                        help="deny terms and allow phrases per shop overlay")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -216,6 +345,7 @@ def main() -> None:
             print(f"ratio: replyguard {ours:.2f} µs / houbb {theirs:.2f} µs = "
                   f"{ours / theirs:.1f}× the peer's time per message")
     flag_rates(scorer, not args.no_peer)
+    bench_overlays(scorer, messages, args.repeats, args.shops, args.shop_terms)
     bench_build("shipped lexicons", scorer.lexicon, scorer)
     bench_build("synthetic", synthetic_lexicon(100_000), scorer)
 

@@ -160,16 +160,24 @@ class KeywordMatcher:
 
     # -- match --------------------------------------------------------------------------
 
-    def match(self, text: NormalizedText) -> list[Match]:
-        return self.match_hits(text).matches
+    def match(self, text: NormalizedText, overlay: KeywordMatcher | None = None) -> list[Match]:
+        return self.match_hits(text, overlay).matches
 
-    def match_hits(self, text: NormalizedText) -> Hits:
+    def match_hits(self, text: NormalizedText, overlay: KeywordMatcher | None = None, *,
+                   every_member: bool = False) -> Hits:
+        """The matches of `text` and the group members found in it. `overlay` is a shop's own
+        matcher (built from its overlay lexicon, which holds no groups): its deny terms add hits
+        that the shared scopes apply to like any other, and its allow phrases suppress hits of
+        both, group members included (so a covered member joins no `@near` rule).
+        `every_member`: report every group member, not only those a rule or scope can use here
+        (to tell whether a shop's allow phrase would switch a shared rule off)."""
         try:
             base_automaton = self.base_automaton_
         except AttributeError:
             raise NotBuiltError("KeywordMatcher.match() called before build()") from None
         base = text.text
         hits: list[_Hit] = []
+        view: str | None = None
         # Group members are many (不, 上, 加 …) and mostly irrelevant: the context groups are
         # looked for only when an anchor group member or a scoped hit was found, and members
         # are turned into hits only when some rule or scope can use them.
@@ -192,13 +200,18 @@ class KeywordMatcher:
                 if parts:
                     raw_parts.append((span[0], span[1], parts, "pinyin"))
                     groups |= part_groups
-        if len(self.context_automaton_) and (raw_parts or any(
+        message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
+        if overlay is not None:
+            hits += overlay._overlay_hits(base, view)
+            if overlay.message_terms_ and len(base) <= overlay.message_limit_:
+                message_hits += overlay._match_message(base)
+        if len(self.context_automaton_) and (every_member or raw_parts or any(
                 hit.term.category in self.scoped_ for hit in hits)):
             for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
                 raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
                 groups |= part_groups
         if raw_parts:
-            if not self._parts_needed(base, groups, hits, raw_parts):
+            if not every_member and not self._parts_needed(base, groups, hits, raw_parts):
                 # Only a disguised member (a hit on its own) can still matter: a homophone
                 # (not the same span read literally) or one spread by separators.
                 literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
@@ -207,14 +220,13 @@ class KeywordMatcher:
                     text.starts is not None and _spread_span(text, raw[0], raw[1]))]
             hits.extend(_Hit(start, end, term, view)
                         for start, end, parts, view in raw_parts for term in parts)
-        message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if not hits and not message_hits:
             return Hits([], [])
         matches: list[Match] = []
         members: list[PartHit] = []
-        for hit in self._filter(text, hits):
+        for hit in self._filter(text, hits, overlay):
             if not hit.term.parts:
-                matches.append(self._to_match(text, hit))
+                matches.append(self._to_match(text, hit, overlay))
                 continue
             evasion = self._part_evasion(text, hit)
             members.extend(PartHit(hit.start, hit.end, group, hit.term, evasion)
@@ -222,9 +234,26 @@ class KeywordMatcher:
             if evasion:
                 # Nobody writes 薇信 or 微.信 except to get past a filter: the disguise is the
                 # signal, with or without an invitation around it.
-                matches.append(self._to_match(text, hit))
+                matches.append(self._to_match(text, hit, overlay))
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
         return Hits(matches, members)
+
+    def _overlay_hits(self, base: str, view: str | None) -> list[_Hit]:
+        """Hits of this (shop overlay) matcher's deny terms; `view` is the message's pinyin
+        view if the shared matcher already computed it."""
+        hits: list[_Hit] = []
+        if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
+            for end, (key, terms, *_) in self.base_automaton_.iter(base):
+                start = end - len(key) + 1
+                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+        if len(self.variant_automaton_):
+            if view is None:
+                view = self.pinyin.view(base)
+            for end, (form, terms, *_) in self.variant_automaton_.iter(view):
+                span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
+                if span is not None:
+                    hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
+        return hits
 
     def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
                       raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
@@ -255,11 +284,15 @@ class KeywordMatcher:
                 found.setdefault(term.source, (term, key))
         return list(found.values())
 
-    def _filter(self, text: NormalizedText, hits: list[_Hit]) -> Iterable[_Hit]:
+    def _filter(self, text: NormalizedText, hits: list[_Hit],
+                overlay: KeywordMatcher | None) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
                        for end, (key, *_) in self.allow_automaton_.iter(base)] \
             if len(self.allow_automaton_) else []
+        if overlay is not None and len(overlay.allow_automaton_):
+            allow_spans += [(end - len(key) + 1, end + 1)
+                            for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -274,7 +307,8 @@ class KeywordMatcher:
                 continue
             if not self._latin_edges_ok(text, hit):
                 continue
-            if hit.view == "pinyin" and not self._mixed_keeps_term(base, hit):
+            if hit.view == "pinyin" and not self._mixed_keeps_term(
+                    base, hit, self._normalized(hit.term, overlay)):
                 continue
             if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
                     and not _spread(text, hit) and not (
@@ -283,30 +317,40 @@ class KeywordMatcher:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
                     continue
-                if hit.view == "pinyin" and not self._plausible_homophone(base, hit, boundaries):
+                if hit.view == "pinyin" and not self._plausible_homophone(
+                        base, hit, boundaries, self._normalized(hit.term, overlay)):
                     continue
             seen.add(identity)
             yield hit
 
-    def _mixed_keeps_term(self, base: str, hit: _Hit) -> bool:
+    @staticmethod
+    def _mixed_keeps_term(base: str, hit: _Hit, term: str) -> bool:
         """A spelling mixing latin letters and Chinese characters (V信, wei信, 微x) keeps its
         Chinese characters from the term: V型 and V领 are shapes, not 微信."""
         spelled = base[hit.start:hit.end]
         chinese = [c for c in spelled if not c.isascii()]
         if not chinese or len(chinese) == len(spelled):
             return True
-        return set(chinese) <= set(self.normalized_terms_[hit.term])
+        return set(chinese) <= set(term)
 
     @staticmethod
     def _is_chinese_homophone(base: str, hit: _Hit) -> bool:
         return hit.view == "pinyin" and not any(
             c.isascii() for c in base[hit.start:hit.end])
 
-    def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int]) -> bool:
+    def _normalized(self, term: Term, overlay: KeywordMatcher | None) -> str:
+        """The normalised form of a term of this matcher or of the shop overlay."""
+        found = self.normalized_terms_.get(term)
+        if found is None and overlay is not None:
+            return overlay.normalized_terms_[term]
+        assert found is not None, term
+        return found
+
+    def _plausible_homophone(self, base: str, hit: _Hit, boundaries: set[int],
+                             term: str) -> bool:
         """A homophone spelling is not itself an everyday word, and it either keeps some
         characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
-        term = self.normalized_terms_[hit.term]
         spelled = base[hit.start:hit.end]
         if self.segmenter.is_common_word(spelled):
             return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
@@ -327,7 +371,8 @@ class KeywordMatcher:
 
     # -- results ------------------------------------------------------------------------
 
-    def _to_match(self, text: NormalizedText, hit: _Hit) -> Match:
+    def _to_match(self, text: NormalizedText, hit: _Hit,
+                  overlay: KeywordMatcher | None) -> Match:
         start, end = text.span(hit.start, hit.end)
         original = text.original[start:end]
         steps = self.normalizer.explain_steps(original)
@@ -336,7 +381,7 @@ class KeywordMatcher:
             self._undoes_evasion.get(name, False) for name, _ in steps)
         if hit.view == "pinyin":
             trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
-                                              self.normalized_terms_[hit.term]))
+                                              self._normalized(hit.term, overlay)))
         return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
                      hit.term.mode, hit.view, tuple(trace), evasion)
 

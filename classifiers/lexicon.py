@@ -1,7 +1,11 @@
-"""Lexicon files → `Lexicon`: terms per category plus the allow list.
+"""Lexicon files → `Lexicon`: terms per category plus the allow list, and per-shop overlays.
 
 The file format is documented in lexicons/README.md. Every problem is a LexiconError naming
 file:line, because these files are edited by hand by QA staff.
+
+A shop's overlay is `shops/<shop>/<category>.txt` (and `shops/<shop>/allow.txt`) in the same
+format: terms that apply to that shop's messages only, on top of the shared ones. An overlay may
+only use the shared categories, because the policy maps categories to tiers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from classifiers.errors import LexiconError
 from classifiers.results import MatchMode
 
 ALLOW_FILE = "allow.txt"
+SHOPS_DIR = "shops"
+# A shop id as tokens carry it (gateway/auth.py) that is also a plain, visible directory name.
+_SHOP_NAME = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]{0,63}$")
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPTIONS = {"severity", "mode", "variants", "part"}
 _NEAR_OPTIONS = {"within", "severity", "order"}
@@ -78,8 +85,20 @@ class ParsedFile:
 
 
 @dataclass(frozen=True)
+class ShopLexicon:
+    """One shop's own deny terms and allow phrases, applied on top of the shared lexicon."""
+
+    shop: str
+    terms: tuple[Term, ...]
+    allow: tuple[Term, ...]
+    digest: str
+
+
+@dataclass(frozen=True)
 class Lexicon:
-    """All deny terms by category, and the allow phrases."""
+    """All deny terms by category, and the allow phrases; `shops` holds the overlays of the
+    shops that have one. `digest` covers everything (it is part of the configuration version);
+    `shared_digest` only the shared files."""
 
     terms: tuple[Term, ...]
     allow: tuple[Term, ...]
@@ -87,9 +106,14 @@ class Lexicon:
     categories: tuple[str, ...] = field(default=())
     near: tuple[NearRule, ...] = ()
     scopes: tuple[Scope, ...] = ()
+    shops: dict[str, ShopLexicon] = field(default_factory=dict)
+    shared_digest: str = ""
 
     @classmethod
-    def load(cls, directory: Path | str) -> Lexicon:
+    def load(cls, directory: Path | str, previous: Lexicon | None = None) -> Lexicon:
+        """`previous`: the lexicon loaded before (a reload), whose shop overlays are reused
+        where their files did not change, so a reload with many shops parses only what
+        changed."""
         directory = Path(directory)
         if not directory.is_dir():
             raise LexiconError("lexicon directory not found", path=directory)
@@ -119,8 +143,14 @@ class Lexicon:
             if parsed.scope is not None:
                 scopes.append(parsed.scope)
         check_groups(terms, near, scopes)
+        shared = digest.hexdigest()
+        shops = _load_shops(directory / SHOPS_DIR, set(categories),
+                            previous.shops if previous is not None else {})
+        if shops:  # without overlays the version stays what it was before overlays existed
+            for name, overlay in shops.items():
+                digest.update(f"{SHOPS_DIR}/{name}\0{overlay.digest}\0".encode())
         return cls(tuple(terms), tuple(allow), digest.hexdigest(), tuple(categories),
-                   tuple(near), tuple(scopes))
+                   tuple(near), tuple(scopes), shops, shared)
 
 
 def check_groups(terms: list[Term], near: list[NearRule], scopes: list[Scope]) -> None:
@@ -138,12 +168,62 @@ def check_groups(terms: list[Term], near: list[NearRule], scopes: list[Scope]) -
                                    f"(a term with part={group})", path=scope.source)
 
 
-def parse_file(path: Path, raw: bytes, category: str) -> list[Term]:
-    """The terms of one file (its `@near` and `@scope` lines are checked, not returned)."""
-    return parse_lexicon_file(path, raw, category).terms
+def shop_file(shop: str, category: str) -> str:
+    """Where a shop's overlay for `category` lives, relative to the lexicon directory."""
+    return f"{SHOPS_DIR}/{shop}/{ALLOW_FILE if category == 'allow' else category + '.txt'}"
 
 
-def parse_lexicon_file(path: Path, raw: bytes, category: str) -> ParsedFile:
+def is_shop_name(name: str) -> bool:
+    return bool(_SHOP_NAME.match(name))
+
+
+def _load_shops(root: Path, categories: set[str],
+                previous: dict[str, ShopLexicon]) -> dict[str, ShopLexicon]:
+    if not root.is_dir():
+        return {}
+    shops: dict[str, ShopLexicon] = {}
+    for directory in sorted(root.iterdir()):
+        if directory.name.startswith("."):
+            continue  # an editor's or a sync's temporary entry
+        if not directory.is_dir() or not is_shop_name(directory.name):
+            raise LexiconError("shops/ holds one directory per shop, named by its shop id "
+                               "(1-64 of A-Z a-z 0-9 _ . @ -)", path=directory)
+        files = [(path, path.read_bytes()) for path in sorted(directory.glob("*.txt"))]
+        digest = hashlib.sha256()
+        for path, raw in files:
+            digest.update(path.name.encode() + b"\0" + raw + b"\0")
+            if path.name != ALLOW_FILE and path.stem not in categories:
+                raise LexiconError(f"a shop's file is named after a shared category or is "
+                                   f"{ALLOW_FILE}; {path.stem!r} is not one (known: "
+                                   f"{', '.join(sorted(categories))})", path=path)
+        known = previous.get(directory.name)
+        if known is not None and known.digest == digest.hexdigest():
+            shops[directory.name] = known
+            continue
+        terms: list[Term] = []
+        allow: list[Term] = []
+        for path, raw in files:
+            label = f"{SHOPS_DIR}/{directory.name}/{path.name}"
+            category = "allow" if path.name == ALLOW_FILE else path.stem
+            parsed = parse_lexicon_file(path, raw, category, label, overlay=True)
+            (allow if path.name == ALLOW_FILE else terms).extend(parsed.terms)
+        if terms or allow:  # a shop whose files hold no term has no overlay: it pays nothing
+            shops[directory.name] = ShopLexicon(directory.name, tuple(terms), tuple(allow),
+                                                digest.hexdigest())
+    return shops
+
+
+def parse_file(path: Path, raw: bytes, category: str, label: str | None = None) -> list[Term]:
+    """The terms of one file (its `@near` and `@scope` lines are checked, not returned);
+    `label` names it in each term's source (default: its name)."""
+    return parse_lexicon_file(path, raw, category, label).terms
+
+
+def parse_lexicon_file(path: Path, raw: bytes, category: str, label: str | None = None, *,
+                       overlay: bool = False) -> ParsedFile:
+    """`overlay`: a shop's file. Groups, co-occurrence rules and scopes are shared (they
+    apply to a shop's terms like to any other), so an overlay holds terms and allow phrases."""
+    label = label or path.name
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -160,6 +240,10 @@ def parse_lexicon_file(path: Path, raw: bytes, category: str) -> ParsedFile:
         if stripped.startswith("@defaults"):
             defaults = _parse_options(stripped[len("@defaults"):], path, number)
             continue
+        if overlay and stripped.startswith(("@near", "@scope")):
+            raise LexiconError(f"{stripped.split()[0]} is for the shared lexicon only; a "
+                               "shop's overlay holds terms and allow phrases",
+                               path=path, line=number)
         if stripped.startswith("@near"):
             near.append(_near(stripped[len("@near"):], category, path, number))
             continue
@@ -179,12 +263,15 @@ def parse_lexicon_file(path: Path, raw: bytes, category: str) -> ParsedFile:
             raise LexiconError(f"term {text!r} contains a run of spaces; separate options "
                                "with a TAB", path=path, line=number)
         options = {**defaults, **_parse_options(rest, path, number)}
+        if overlay and "part" in options:
+            raise LexiconError("part= (groups) is for the shared lexicon only; a shop's "
+                               "overlay holds terms and allow phrases", path=path, line=number)
         key = text.lower()
         if key in seen:
             raise LexiconError(f"duplicate term {text!r} (first on line {seen[key]})",
                                path=path, line=number)
         seen[key] = number
-        terms.append(_term(text, category, options, f"{path.name}:{number}", path, number))
+        terms.append(_term(text, category, options, f"{label}:{number}", path, number))
     return ParsedFile(terms, near, scope)
 
 

@@ -66,6 +66,20 @@ class Scorer:
                                                       segmenter).build(
             always_groups=CHANNEL_GROUPS)
         self.structure = StructureMatcher(lexicon, self.normalizer).build()
+        # Shop overlays: a small matcher per shop that has one, consulted for that shop's
+        # messages only; the shared automata (and the shared groups, rules and scopes, which
+        # apply to every shop) stay shared. An overlay whose files did not change is reused
+        # from the running scorer, so a reload costs what changed.
+        self.overlays: dict[str, KeywordMatcher] = {}
+        for shop, overlay in lexicon.shops.items():
+            previous = reuse.overlays.get(shop) if reuse is not None else None
+            if previous is not None and previous.normalizer is self.normalizer \
+                    and reuse is not None and reuse.lexicon.shops[shop].digest == overlay.digest:
+                self.overlays[shop] = previous
+            else:
+                self.overlays[shop] = KeywordMatcher(
+                    Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
+                    segmenter).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"
         self.version = hashlib.sha256(
@@ -76,7 +90,7 @@ class Scorer:
              tone_model: Path | str | None = None,
              max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> Scorer:
         """Build from files. `tone_model` is an artefact directory, or None for no tone model."""
-        lexicon = Lexicon.load(lexicon_dir)
+        lexicon = Lexicon.load(lexicon_dir, reuse.lexicon if reuse is not None else None)
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
@@ -97,20 +111,22 @@ class Scorer:
 
     def score(self, text: str, role: Role = Role.AGENT, *, shop: str | None = None,
               now: datetime | None = None) -> Verdict:
-        """`shop` selects the shop's policy; `now` (aware) is the time for time-window rules
-        (default: the current time). Repeat offences are not applied here: they need counters,
-        which the gateway's Moderator owns."""
-        return self.score_under(self.policy.for_shop(shop), text, role, now=now)
+        """`shop` selects the shop's policy and its lexicon overlay; `now` (aware) is the time
+        for time-window rules (default: the current time). Repeat offences are not applied
+        here: they need counters, which the gateway's Moderator owns."""
+        return self.score_under(self.policy.for_shop(shop), text, role, shop=shop, now=now)
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
-                    now: datetime | None = None) -> Verdict:
+                    shop: str | None = None, now: datetime | None = None) -> Verdict:
         """`score` with the shop's policy already chosen (one of `self.policy`'s): the
         Moderator looks it up once per message and uses it for scoring, escalation and the
-        intervention alike."""
+        intervention alike. `shop` selects the lexicon overlay (a shop without a policy section
+        of its own gets the default policy, which does not name it)."""
         started = time.perf_counter()
         self.check(text)
         normalized = self.normalizer(text)
-        hits = self.matcher.match_hits(normalized)
+        hits = self.matcher.match_hits(
+            normalized, self.overlays.get(shop) if shop is not None else None)
         matches = hits.matches
         channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)

@@ -8,11 +8,13 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from classifiers.scorer import Scorer
 from gateway import error_handlers
 from gateway.api import api_router
 from gateway.chat.endpoint import websocket_endpoint
+from gateway.console import site as console_site
 from gateway.runtime import Gateway
 from gateway.settings import Settings
 
@@ -31,6 +33,7 @@ API_TAGS = [
     {"name": "qa: lexicon", "description": "lexicon terms, hot-reloaded and audited (qa)"},
     {"name": "qa: false positives", "description": "allow-list and retraining exports (qa)"},
     {"name": "qa: replay", "description": "a candidate policy on past records (qa)"},
+    {"name": "qa: policy", "description": "read, check and apply the policy file (qa)"},
     {"name": "config", "description": "the running configuration (qa; supervisor reads)"},
     {"name": "operations", "description": "health, readiness and metrics (no token)"},
 ]
@@ -47,9 +50,12 @@ def create_app(settings: Settings, *, scorer: Scorer | None = None) -> FastAPI:
         finally:
             await gateway.close()
 
-    app = FastAPI(title="ReplyGuard gateway", lifespan=lifespan, description=API_DESCRIPTION,
-                  openapi_tags=API_TAGS)
+    # Swagger UI's assets come from the fastapi-offline package, not a CDN: /docs works on a
+    # machine without internet.
+    app = FastAPIOffline(title="ReplyGuard gateway", lifespan=lifespan,
+                         description=API_DESCRIPTION, openapi_tags=API_TAGS)
     error_handlers.install(app)
     app.include_router(api_router)
+    console_site.install(app)
     app.add_api_websocket_route("/ws", websocket_endpoint)
     return app

@@ -194,11 +194,53 @@ class HistoryItem(Frame):
                                    "text": text, "time": time})
 
 
+AssignedKind = Literal["new", "queued", "routed", "resumed"]
+
+
 class Assigned(Frame):
+    """`kind`: a new conversation, one from the queue, one routed to this human
+    (route-to-human), or one already this user's, sent again on (re)connect. `assist`: whether
+    the agent has bot-assist on for this buyer."""
+
     type: Literal["assigned"] = "assigned"
     conversation: str
     reason: str
+    kind: AssignedKind = "new"
+    assist: bool = False
     history: list[HistoryItem] = []
+
+
+class HeldOut(Frame):
+    """On (re)connect: a message of this agent held at suggest-edit or force-edit, still
+    waiting for an edit (`replaces`) or, at suggest-edit, send-anyway."""
+
+    type: Literal["held"] = "held"
+    id: str
+    conversation: str
+    text: str
+    tier: Tier
+    reason: str | None = None
+    matches: list[MatchOut] = []
+    actions: list[str] = []
+
+
+class WarningOut(Frame):
+    """On (re)connect: a block-with-warning of this agent not yet acknowledged (`ack`)."""
+
+    type: Literal["warning"] = "warning"
+    id: str
+    conversation: str
+    text: str
+    reason: str | None = None
+    matches: list[MatchOut] = []
+
+
+class QueueOut(Frame):
+    """To a shop's agents: how many conversations wait in the shop's queue (on connect and
+    whenever it changes)."""
+
+    type: Literal["queue"] = "queue"
+    length: int
 
 
 class Unassigned(Frame):
@@ -236,8 +278,9 @@ class Pong(Frame):
     type: Literal["pong"] = "pong"
 
 
-ServerFrame = Annotated[MessageOut | VerdictFrame | Notice | Assigned | Unassigned | System | Ok
-                        | Error | Pong, Field(discriminator="type")]
+ServerFrame = Annotated[MessageOut | VerdictFrame | Notice | Assigned | HeldOut | WarningOut
+                        | QueueOut | Unassigned | System | Ok | Error | Pong,
+                        Field(discriminator="type")]
 SERVER_FRAMES: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
 
 

@@ -27,19 +27,20 @@ from redis.asyncio import Redis
 from classifiers.scorer import Scorer
 from gateway.auth import TokenService, load_secret
 from gateway.chat.actions import Actions
-from gateway.chat.connection import Connection
 from gateway.chat.handoff import Handoff
 from gateway.chat.hub import Hub
 from gateway.chat.interventions import Interventions
 from gateway.chat.messages import Messages
 from gateway.chat.moderation import Moderator
+from gateway.chat.pending import Pending
 from gateway.chat.presence import PresenceService
 from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
 from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
 from gateway.config.live import ConfigSource, LiveConfig
+from gateway.config.policy_edit import PolicyEditor
 from gateway.config.sync import ConfigSync
-from gateway.log import InterceptionLog, Outcome, StoreError, open_log
+from gateway.log import InterceptionLog, StoreError, open_log
 from gateway.log.retention import purge_daily
 from gateway.metrics import Metrics
 from gateway.protocol import CloseCode
@@ -82,9 +83,11 @@ class Gateway:
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
+        self.policy_editor = PolicyEditor(live)
         # Several nodes: configuration changes travel between them (gateway/config/sync.py).
         self.config_sync = ConfigSync(live, redis, settings.node_id,
                                       prefix=settings.redis_prefix) if redis is not None else None
+        self.pending = Pending(state, interception_log, self.transcript)
         self.draining = False
         self._stop = asyncio.Event()  # tells the background tasks to end
         self.tasks: list[asyncio.Task[None]] = []  # background tasks, named
@@ -142,6 +145,8 @@ class Gateway:
             self.tasks.append(asyncio.create_task(
                 purge_daily(self.log, self.settings.retention_days, self._stop),
                 name="retention purge"))
+        self.tasks.append(asyncio.create_task(self.pending.sweep(self._stop),
+                                              name="held-draft sweep"))
 
     async def close(self) -> None:
         """Everything `open` built, in the reverse order. Each step runs even if the gateway
@@ -175,26 +180,20 @@ class Gateway:
         """Every node's running configuration version (None on a single node)."""
         return await self.config_sync.nodes() if self.config_sync is not None else None
 
-    async def expire_held(self, connection: Connection, why: str) -> None:
-        """Held messages of a connection that ends: logged as expired, never sent. Queued like
-        batched appends, so a log outage delays the change instead of leaving them `held`."""
-        held, connection.held = list(connection.held.values()), {}
-        for item in held:
-            try:
-                await self.log.update_outcome(item.record_id, Outcome.EXPIRED, why,
-                                              durable=False)
-            except StoreError:  # only when the writer's backlog is full
-                log.exception("could not mark held message %s expired", item.record_id)
-
     async def drain(self) -> None:
-        """Graceful shutdown: refuse new sockets, log held messages as expired, close every
-        socket with 1001 (going away) so clients reconnect elsewhere. Idempotent."""
+        """Graceful shutdown: refuse new sockets, close every socket with 1001 (going away) so
+        clients reconnect elsewhere. Held drafts wait in a shared state for the agent's next
+        connection; an in-process state ends here, so its drafts are logged as expired.
+        Idempotent."""
         if self.draining:
             return
         self.draining = True
         connections = self.hub.connections()
         for connection in connections:
-            await self.expire_held(connection, "gateway shutdown")
+            if not self.state.survives_restart and connection.principal.role.shop_side:
+                principal = connection.principal
+                await self.pending.expire(principal.shop, principal.user, "gateway shutdown",
+                                          everything=True)
             connection.close(CloseCode.GOING_AWAY)
         await asyncio.gather(*(c.closed() for c in connections))
         try:

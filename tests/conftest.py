@@ -11,7 +11,9 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +29,7 @@ from classifiers.resources import default_lexicon_dir, default_policy_file, defa
 from classifiers.scorer import Scorer
 from gateway.app import create_app
 from gateway.auth import TokenService, UserRole
+from gateway.console.links import console_link
 from gateway.log import SqlInterceptionLog, open_log
 from gateway.settings import Settings
 
@@ -38,6 +41,7 @@ with warnings.catch_warnings():
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 EVAL_DATA = SHARED / "eval-data"
+CHROMIUM = "/usr/bin/chromium"
 
 MINI_LEXICON = {
     "abuse.txt": "傻逼\tseverity=3 variants=initials\n滚\tseverity=3 mode=word\n你妈\tseverity=3\n"
@@ -255,6 +259,22 @@ def gateway_client(client_factory: ClientFactory) -> TestClient:
     return client_factory()
 
 
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped lexicons and policy that a test (and its gateway) may edit."""
+    root = tmp_path / "config"
+    shutil.copytree(default_lexicon_dir(), root / "lexicons")
+    shutil.copy(default_policy_file(), root / "policies.yaml")
+    return root
+
+
+@pytest.fixture
+def config_client(client_factory: ClientFactory, config_dir: Path) -> TestClient:
+    """A gateway on the files of `config_dir`."""
+    return client_factory(lexicon_dir=config_dir / "lexicons",
+                          policy_file=config_dir / "policies.yaml")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -295,7 +315,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
         process.stdout.close()
 
 
-def wait_ready(process: subprocess.Popen[str], port: int, output: Callable[[], str]) -> None:
+def wait_ready(process: subprocess.Popen[Any], port: int, output: Callable[[], str]) -> None:
     """Until `replyguard serve` answers /readyz; a process that dies or hangs fails the test
     with its `output`."""
     deadline = time.monotonic() + 60
@@ -310,3 +330,108 @@ def wait_ready(process: subprocess.Popen[str], port: int, output: Callable[[], s
             process.wait()
             pytest.fail(f"replyguard serve did not start:\n{output()}")
         time.sleep(0.1)
+
+
+# --- the console in a real browser -------------------------------------------------------------
+
+# The browser tests' policy: the mini lexicon's one rule per tier, and a short notice banner so
+# a test can watch it go.
+CONSOLE_POLICY = MINI_POLICY + ("tiers:\n"
+                                "  notice: {text: 请注意回复用语，保持耐心、礼貌, duration_s: 2}\n")
+
+
+@dataclass(frozen=True)
+class ConsoleServer:
+    """A running `replyguard serve` for the browser tests (one per session; tests keep apart by
+    using a shop of their own)."""
+
+    url: str
+    root: Path
+    process: subprocess.Popen[bytes]
+
+    def link(self, role: str, user: str, shop: str, page: str | None = None) -> str:
+        token = TokenService(TEST_SECRET).issue(UserRole(role), user, shop, 3600)
+        return console_link(self.url, UserRole(role), token) if page is None else \
+            f"{self.url}/console/{page}#token={token}"
+
+    def token(self, role: str, user: str, shop: str) -> str:
+        return TokenService(TEST_SECRET).issue(UserRole(role), user, shop, 3600)
+
+
+@pytest.fixture(scope="session")
+def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+    root = tmp_path_factory.mktemp("console")
+    lexicons, policy = write_mini_config(root, CONSOLE_POLICY)
+    port = free_port()
+    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(root / "data"),
+           "REPLYGUARD_SECRET": TEST_SECRET, "REPLYGUARD_LEXICON_DIR": str(lexicons),
+           "REPLYGUARD_POLICY_FILE": str(policy), "REPLYGUARD_TONE_MODEL": "",
+           "REPLYGUARD_WATCH_CONFIG": "false", "REPLYGUARD_RETENTION_DAYS": "0",
+           "REPLYGUARD_RATE_PER_S": "1000", "REPLYGUARD_RATE_BURST": "1000"}
+    output = root / "serve.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port",
+                                    str(port)], env=env, stdout=sink, stderr=subprocess.STDOUT)
+    wait_ready(process, port, lambda: output.read_text("utf-8", "replace"))
+    yield ConsoleServer(f"http://127.0.0.1:{port}", root, process)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's headless chromium (installed by .ci/run), driven by Playwright: no browser is
+    downloaded. Per module, not per session: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, and later tests call asyncio.run()."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`screenshots(page, name, full_page=False)` saves a PNG: under $REPLYGUARD_SCREENSHOT_DIR
+    when set (how docs/screenshots/ is refreshed), else in the session's temporary directory."""
+    target = Path(os.environ.get("REPLYGUARD_SCREENSHOT_DIR") or
+                  tmp_path_factory.getbasetemp() / "screenshots")
+    target.mkdir(parents=True, exist_ok=True)
+
+    def save(page: Any, name: str, full_page: bool = False) -> Path:
+        path = target / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+    return save
+
+
+@pytest.fixture
+def open_page(chromium: Any, console_server: ConsoleServer) -> Iterator[Callable[..., Any]]:
+    """`open_page(role, user, shop)`: a fresh browser context (its own sessionStorage) on the
+    role's console page, logged in through a link; closed after the test. Page errors fail it."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def open_(role: str, user: str, shop: str, page: str | None = None) -> Any:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800},
+                                       locale="zh-CN")
+        contexts.append(context)
+        tab = context.new_page()
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        def on_dialog(dialog: Any) -> None:  # an alert() the page must never run
+            errors.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+        tab.on("dialog", on_dialog)
+        tab.goto(console_server.link(role, user, shop, page))
+        return tab
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, errors

@@ -1,5 +1,5 @@
-"""The wheel a user installs carries the shipped lexicons, the default policy and the compiled
-tone kernel."""
+"""The wheel a user installs carries the shipped lexicons, the default policy, the compiled
+tone kernel and the web console (pages, scripts, vendored libraries with their licences)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ def test_wheel_bundles_lexicons_and_policy(tmp_path: Path) -> None:
     assert "gateway/cli/main.py" in names
     assert any(n.startswith("classifiers/tone/_kernel.") and n.endswith(".so") for n in names)
     assert "-none-any" not in wheel.name  # a platform wheel: it holds compiled code
+    console = REPO / "gateway" / "console" / "static"
+    static = {p.relative_to(REPO).as_posix() for p in console.rglob("*") if p.is_file()}
+    assert {"gateway/console/static/agent.html", "gateway/console/static/js/agent.js",
+            "gateway/console/static/vendor/uplot/LICENSE"} <= static
+    assert static <= names

@@ -136,12 +136,21 @@ class NoticeSettings(_Strict):
     dismissible: Literal[False] = False
 
 
+# How long a held message waits for the agent (an edit, or send-anyway) before it expires: it
+# survives a reload of the agent's page or a reconnect in the meantime.
+HOLD_DEFAULT_S = 1800.0
+
+
 class SuggestEditSettings(_Strict):
     prompt: str = "这条消息可能让买家不满，建议修改后再发送"
+    hold: Duration = Field(default=HOLD_DEFAULT_S, gt=0,
+                           description="seconds (or 30m) the held message waits for the agent")
 
 
 class ForceEditSettings(_Strict):
     prompt: str = "这条消息不符合客服规范，请修改后再发送"
+    hold: Duration = Field(default=HOLD_DEFAULT_S, gt=0,
+                           description="seconds (or 30m) the held message waits for the agent")
 
 
 class BlockSettings(_Strict):

@@ -9,6 +9,7 @@ from gateway.api import (
     health,
     interceptions,
     lexicon_terms,
+    policy,
     qa_export,
     qa_score,
     replay,
@@ -20,5 +21,5 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(config.router)
 for router in (interceptions.router, review.router, stats.router, qa_score.router,
-               lexicon_terms.router, qa_export.router, replay.router):
+               lexicon_terms.router, qa_export.router, replay.router, policy.router):
     api_router.include_router(router)

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.auth import Principal, UserRole
 from gateway.config.lexicon_edit import LexiconEditor
+from gateway.config.policy_edit import PolicyEditor
 from gateway.errors import Forbidden, Unauthorized
 from gateway.runtime import Gateway
 
@@ -30,6 +31,13 @@ def get_lexicon_editor(gateway: GatewayDep) -> LexiconEditor:
 
 
 LexiconEditorDep = Annotated[LexiconEditor, Depends(get_lexicon_editor)]
+
+
+def get_policy_editor(gateway: GatewayDep) -> PolicyEditor:
+    return gateway.policy_editor
+
+
+PolicyEditorDep = Annotated[PolicyEditor, Depends(get_policy_editor)]
 
 
 # declares the bearer scheme in /openapi.json; a missing token is our 401, not FastAPI's 403

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from classifiers.results import Role
 from gateway.api.deps import GatewayDep, RequireQA
 from gateway.api.responses import GUARDED, WITH_BODY
+from gateway.api.tenancy import scored_shop
 
 router = APIRouter(prefix="/api/score", tags=["qa: scoring"], responses=GUARDED)
 
@@ -19,7 +20,8 @@ class ScoreIn(BaseModel):
     text: str = Field(description="the message")
     sender: Role = Field(default=Role.AGENT, alias="from", description="who sent it")
     shop: str | None = Field(default=None, max_length=64,
-                             description="score under this shop's policy overrides")
+                             description="score as this shop (its policy section and lexicon "
+                             "overlay); a shop's token always scores as its own shop")
 
 
 class VerdictOut(BaseModel):
@@ -44,6 +46,8 @@ class VerdictOut(BaseModel):
 async def score(gateway: GatewayDep, user: RequireQA, body: ScoreIn) -> JSONResponse:
     """Role **qa**. The verdict of the configuration this node runs, the same JSON as
     `replyguard score --json` (repeat-offence escalation is not applied: it needs an agent's
-    history). Text the scorer refuses (empty, too long, control characters) is 422."""
-    verdict = gateway.live.current.score(body.text, body.sender, shop=body.shop)
+    history). Text the scorer refuses (empty, too long, control characters) is 422. A shop's
+    token naming another shop is 403."""
+    shop = scored_shop(user, body.shop)
+    verdict = gateway.live.current.score(body.text, body.sender, shop=shop)
     return JSONResponse(verdict.to_dict())

@@ -3,6 +3,7 @@ the bot-assist switch. Each answers with an `ok` frame or raises a FrameError.""
 
 from __future__ import annotations
 
+from classifiers.policy.schema import HOLD_DEFAULT_S
 from classifiers.tiers import Tier
 from gateway.auth import UserRole
 from gateway.chat.connection import Connection
@@ -24,21 +25,25 @@ class Actions:
         self.interventions = interventions
 
     async def send_anyway(self, connection: Connection, frame: SendAnyway) -> None:
-        held = connection.held.get(frame.id)
+        principal = connection.principal
+        drafts = await self.state.held(principal.shop, principal.user)
+        held = next((d for d in drafts if d.message_id == frame.id), None)
         if held is None:
             raise UnknownMessage(f"没有待发送的消息 {frame.id}", frame_id=frame.id)
-        if held.tier is not Tier.SUGGEST_EDIT:
+        if held.tier != Tier.SUGGEST_EDIT:
             raise EditRequired("这条消息必须修改后才能发送", frame_id=frame.id)
         await self.reception.check_assigned(connection, held.conversation, frame.id)
         # The record first: with the log down the agent hears log-unavailable and the
         # message is still held, never delivered-but-refused (docs/log.md, "Order").
         await self.log.update_outcome(held.record_id, Outcome.OVERRIDDEN, "send-anyway")
-        del connection.held[frame.id]
+        if await self.state.take_held(principal.shop, principal.user, frame.id) is None:
+            raise UnknownMessage(f"消息 {frame.id} 已在别处处理或已过期", frame_id=frame.id)
         try:
             await self.interventions.deliver(connection, held.conversation, frame.id, held.text)
         except Exception:
-            # not delivered after all: held again, and the record says so (queued, retried)
-            connection.held[frame.id] = held
+            # not delivered after all: held again (for the default hold time: its own deadline
+            # is not kept), and the record says so (queued, retried)
+            await self.state.hold(principal.shop, principal.user, held, HOLD_DEFAULT_S)
             await self.log.update_outcome(held.record_id, Outcome.HELD, "delivery failed",
                                           durable=False)
             raise
@@ -57,12 +62,12 @@ class Actions:
         raise UnknownMessage(f"没有待确认的警告 {frame.id}", frame_id=frame.id)
 
     async def appeal(self, connection: Connection, frame: Appeal) -> None:
-        intercepted = connection.intercepted.get(frame.id)
+        principal = connection.principal
+        intercepted = await self.state.intercepted(principal.shop, principal.user, frame.id)
         if intercepted is None:
             raise UnknownMessage(f"没有被拦截的消息 {frame.id}", frame_id=frame.id)
-        record_id, conversation = intercepted
-        await self.log.appeal(record_id, frame.note)
-        connection.send(Ok(action="appeal", id=frame.id, conversation=conversation))
+        await self.log.appeal(intercepted.record_id, frame.note)
+        connection.send(Ok(action="appeal", id=frame.id, conversation=intercepted.conversation))
 
     async def assist(self, connection: Connection, frame: Assist) -> None:
         principal = connection.principal

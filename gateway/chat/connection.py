@@ -1,7 +1,8 @@
 """One websocket connection: who it is, what it holds, and its outgoing frames.
 
-Held messages (suggest-edit, force-edit) belong to the connection that wrote them: the agent's
-client keeps the draft, so when the connection ends (or the gateway shuts down) they expire.
+What the agent has pending — held drafts, unacknowledged warnings, appealable messages — is not
+here but in the shared state, keyed by shop and user, so a reload, a second tab or another node
+sees it.
 Frames to the client go through one outbox drained by one writer task, so frames published from
 other connections never interleave or block the sender's own loop. `send(frame)` is the one way a
 gateway frame reaches a socket (serialised by `protocol.dump`); `forward(text)` queues text that
@@ -13,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
-from dataclasses import dataclass
 
 from starlette.websockets import WebSocket
 
-from classifiers.tiers import Tier
 from gateway.auth import Principal
 from gateway.chat.conversation import address_of
 from gateway.chat.ratelimit import TokenBucket
@@ -28,19 +26,6 @@ from gateway.protocol import CloseCode, Frame, PresenceStatus, dump
 log = logging.getLogger("replyguard.session")
 
 OUTBOX_LIMIT = 1000
-# How many intercepted messages a connection remembers for appeals.
-REMEMBERED = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A message waiting for the agent: an edit (`replaces`), or send-anyway on suggest-edit."""
-
-    message_id: str
-    record_id: str
-    conversation: str
-    text: str
-    tier: Tier
 
 
 class Connection:
@@ -50,9 +35,6 @@ class Connection:
         self.address = address_of(principal)
         self.bucket = bucket
         self.status: PresenceStatus = "online"
-        self.held: dict[str, Held] = {}
-        # message id → (record id, conversation) of intercepted messages, newest last
-        self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
@@ -97,11 +79,6 @@ class Connection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-
-    def remember(self, message_id: str, record_id: str, conversation: str) -> None:
-        self.intercepted[message_id] = (record_id, conversation)
-        while len(self.intercepted) > REMEMBERED:
-            self.intercepted.popitem(last=False)
 
     async def _write(self) -> None:
         try:

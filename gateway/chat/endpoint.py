@@ -72,6 +72,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     gateway.metrics.connections.labels(str(principal.role)).inc()
     log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
     try:
+        await gateway.pending.resume(connection)
         await gateway.presence.connected(connection)
         while not connection.closing:
             message = await websocket.receive()
@@ -89,7 +90,6 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         gateway.metrics.connections.labels(str(principal.role)).dec()
         if connection.upstream is not None:
             await connection.upstream.close()
-        await gateway.expire_held(connection, "connection closed")
         await gateway.presence.disconnected(connection)
         await connection.stop()
         log.info("%s %s of shop %s disconnected", principal.role, principal.user,
@@ -143,6 +143,7 @@ async def dispatch(gateway: Gateway, connection: Connection, frame: ClientFrame)
         return
     if isinstance(frame, Ping):
         connection.send(Pong())
+        await gateway.presence.ping(connection)
         return
     if isinstance(frame, Presence):
         await gateway.presence.update(connection, frame)

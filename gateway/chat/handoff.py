@@ -59,8 +59,10 @@ class Handoff:
             log.warning("route-to-human: no human agent of shop %s online; conversation %s "
                         "stays where it is", shop, conversation)
             return None
-        await self.reception.assign(shop, conversation, agent, reason or DEFAULT_REASON)
+        # switched off before the assignment, so its `assigned` frame already says assist off
         await self._assist_off(shop, conversation, agent.user)
+        await self.reception.assign(shop, conversation, agent, reason or DEFAULT_REASON,
+                                    "routed")
         await self._hint(shop, conversation, agent.user, route)
         await self.hub.send(buyer_address(conversation),
                             System(code="routed", text=route.buyer_hint,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import logging
 
+from classifiers.policy.schema import HOLD_DEFAULT_S
 from classifiers.tiers import Tier
 from gateway.auth import Principal
-from gateway.chat.connection import Connection, Held
+from gateway.chat.connection import Connection
 from gateway.chat.conversation import buyer_address, split, staff_address
 from gateway.chat.handoff import Handoff
 from gateway.chat.hub import Hub
@@ -39,9 +40,12 @@ from gateway.log import (
     new_record_id,
 )
 from gateway.protocol import MatchOut, MessageIn, MessageOut, Notice, VerdictFrame
-from gateway.state import PendingAck, SharedState
+from gateway.state import HeldDraft, Intercepted, PendingAck, SharedState
 
 log = logging.getLogger("replyguard.interventions")
+
+# How long an agent can appeal an intercepted message (from any connection, after reloads).
+APPEAL_WINDOW_S = 7 * 24 * 3600.0
 
 
 def verdict_frame(message_id: str, moderation: Moderation) -> VerdictFrame:
@@ -103,30 +107,36 @@ class Interventions:
 
     async def from_shop(self, connection: Connection, message_id: str, text: str,
                         conversation: str, moderation: Moderation,
-                        replaced: Held | None = None) -> None:
+                        replaced: HeldDraft | None = None) -> None:
         """An agent's or bot's scored message (`replaced`: the held message it is an edit
         of)."""
         principal = connection.principal
         verdict, intervention = moderation.verdict, moderation.intervention
+        shop, user = principal.shop, principal.user
+        matches = tuple(m.to_dict() for m in verdict.matches)
         if replaced is not None:
             # the edit is on disk before anything of the new message happens: with the log
             # down the agent hears log-unavailable and the original is still held
             await self.log.update_outcome(replaced.record_id, Outcome.EDITED,
                                           f"replaced by {message_id}")
-            connection.held.pop(replaced.message_id, None)
+            await self.state.take_held(shop, user, replaced.message_id)
         record_id = None
         if logged(moderation):
             record_id = await self.record(moderation, principal, conversation,
                                           initial_outcome(moderation))
-            connection.remember(message_id, record_id, conversation)
+            await self.state.remember_intercepted(shop, user, message_id,
+                                                  Intercepted(record_id, conversation),
+                                                  APPEAL_WINDOW_S)
         if intervention.delivered:
             await self.deliver(connection, conversation, message_id, text)
         elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
-            connection.held[message_id] = Held(message_id, record_id, conversation, text,
-                                               verdict.tier)
+            # the agent's, not the connection's: a reload or another tab finds it again
+            await self.state.hold(shop, user, HeldDraft(
+                message_id, record_id, conversation, text, str(verdict.tier),
+                intervention.text, matches), intervention.hold_s or HOLD_DEFAULT_S)
         elif verdict.tier is Tier.BLOCK_WITH_WARNING and record_id is not None:
-            await self.state.require_ack(principal.shop, principal.user, conversation,
-                                         PendingAck(message_id, record_id))
+            await self.state.require_ack(shop, user, conversation, PendingAck(
+                message_id, record_id, text, intervention.text, matches))
         connection.send(verdict_frame(message_id, moderation))
         if verdict.tier is Tier.NOTICE and intervention.ttl_ms is not None:
             connection.send(Notice(id=message_id, text=intervention.text or "",
@@ -136,7 +146,7 @@ class Interventions:
             agent = await self.handoff.route(principal.shop, conversation, intervention.route,
                                              verdict.reason)
             if agent is not None and agent.user != principal.user:
-                connection.held.pop(message_id, None)
+                await self.state.take_held(shop, user, message_id)
                 await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {agent.user}",
                                               durable=False)
 

@@ -55,13 +55,14 @@ class Messages:
             raise WarningUnacknowledged(
                 f"请先确认消息 {pending[conversation].message_id} 的警告（ack），再在此会话中发送",
                 frame_id=frame.id)
-        if frame.id in connection.held and frame.replaces != frame.id:
+        drafts = {d.message_id: d for d in await self.state.held(principal.shop, principal.user)}
+        if frame.id in drafts and frame.replaces != frame.id:
             # a second message under a held one's id would orphan the held record
             raise BadFrame(f"消息 {frame.id} 仍在等待修改，请换一个 id（修改它请用 replaces）",
                            frame_id=frame.id)
         replaced = None
         if frame.replaces is not None:
-            replaced = connection.held.get(frame.replaces)
+            replaced = drafts.get(frame.replaces)
             if replaced is None or replaced.conversation != conversation:
                 raise UnknownMessage(f"没有待修改的消息 {frame.replaces}", frame_id=frame.id)
         moderation = await self.moderator.moderate(frame.text, Role(str(principal.role)),

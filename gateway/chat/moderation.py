@@ -36,7 +36,8 @@ class Intervention:
     """The tier with the texts and actions the policy sets for it.
 
     `text` is what the sender is shown (notice banner, edit prompt, block reason, warning);
-    `actions` what the sender may do: ``edit``, ``send-anyway``, ``ack``. `route`: the
+    `actions` what the sender may do: ``edit``, ``send-anyway``, ``ack``. `hold_s`: how long a
+    held message (suggest-edit, force-edit) waits for the agent. `route`: the
     conversation moves to a human with these settings (a route-to-human verdict, or a bot
     reply intercepted at force-edit or above).
     """
@@ -48,6 +49,7 @@ class Intervention:
     ttl_ms: int | None = None
     dismissible: bool = True
     route: RouteSettings | None = None
+    hold_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +79,10 @@ def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
                             ttl_ms=int(tiers.notice.duration_s * 1000), dismissible=False)
     if tier is Tier.SUGGEST_EDIT:
         return Intervention(tier, False, reason or tiers.suggest_edit.prompt,
-                            ("edit", "send-anyway"))
+                            ("edit", "send-anyway"), hold_s=tiers.suggest_edit.hold)
     if tier is Tier.FORCE_EDIT:
         return Intervention(tier, False, reason or tiers.force_edit.prompt, ("edit",),
-                            route=route)
+                            route=route, hold_s=tiers.force_edit.hold)
     if tier is Tier.BLOCK:
         return Intervention(tier, False, reason or tiers.block.reason, route=route)
     if tier is Tier.BLOCK_WITH_WARNING:
@@ -129,7 +131,7 @@ class Moderator:
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
         try:
-            verdict = scorer.score_under(policy, text, role, now=now)
+            verdict = scorer.score_under(policy, text, role, shop=shop, now=now)
         except InputError:
             raise
         except Exception:  # an internal failure must not take the relay down with it

@@ -40,6 +40,14 @@ class PresenceService:
             await self.state.set_presence(principal.shop, principal.user, principal.role,
                                           connection.status, self.ttl_s)
 
+    async def ping(self, connection: Connection) -> None:
+        """An idle agent's ping (presence refreshed in the frame loop): an agent back online
+        takes what queued up meanwhile, not only when a new buyer message arrives."""
+        principal = connection.principal
+        if principal.role is UserRole.AGENT and connection.status == "online" \
+                and await self.state.queue_length(principal.shop):
+            await self.reception.hand_out(principal.shop)
+
     async def disconnected(self, connection: Connection) -> None:
         principal = connection.principal
         if principal.role.shop_side and self.hub.local(connection.address) == 0:

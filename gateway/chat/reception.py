@@ -3,8 +3,10 @@
 A buyer's message goes to the conversation's current handler while that handler is present.
 Otherwise the conversation is (re)assigned: to an online bot when the shop is bot-first (it is
 whenever a bot is online), else to the least-loaded online human agent, else it waits in the
-shop's queue and the buyer is told so. A buyer routed to a human (sticky) skips the bot and waits
-at the front of the queue. Queued conversations are handed out when an agent comes online.
+shop's queue and the buyer is told so (once, not on every message). A buyer routed to a human
+(sticky) skips the bot and waits at the front of the queue. Queued conversations are handed out
+when an agent comes online or, present again, pings; the buyer is told when one picks it up. The
+shop's agents see the queue's length (`queue` frames) whenever it changes.
 Reception also answers the reverse question: may this agent write in that conversation
 (`check_assigned`)?
 """
@@ -21,12 +23,13 @@ from gateway.chat.hub import Hub
 from gateway.chat.transcript import Transcript
 from gateway.errors import Forbidden
 from gateway.metrics import Metrics
-from gateway.protocol import Assigned, System, Unassigned
+from gateway.protocol import Assigned, AssignedKind, QueueOut, System, Unassigned
 from gateway.state import Handler, PresenceEntry, SharedState
 
 log = logging.getLogger("replyguard.reception")
 
 QUEUED_TEXT = "当前客服繁忙，已为您排队，请稍候"
+PICKED_UP_TEXT = "客服 {agent} 已接入，请问有什么可以帮您？"
 NEW_REASON = "新会话"
 QUEUE_REASON = "排队的会话"
 
@@ -73,7 +76,7 @@ class Reception:
         if chosen is None:
             await self.queue(shop, conversation, front=human_only)
             return None
-        await self.assign(shop, conversation, chosen, NEW_REASON)
+        await self.assign(shop, conversation, chosen, NEW_REASON, "new")
         return chosen
 
     async def pick(self, shop: str, present: Iterable[PresenceEntry], role: UserRole,
@@ -84,27 +87,42 @@ class Reception:
         loads = {e.user: await self.state.load(shop, e.user) for e in candidates}
         return least_loaded(candidates, loads)
 
-    async def assign(self, shop: str, conversation: str, handler: Handler, reason: str) -> None:
-        """Give the conversation to `handler`, telling it (with the history) and the previous
-        handler, if any."""
+    async def assign(self, shop: str, conversation: str, handler: Handler, reason: str,
+                     kind: AssignedKind) -> None:
+        """Give the conversation to `handler`, telling it (with the history and its assist
+        switch) and the previous handler, if any."""
         previous = await self.state.assign(shop, conversation, handler)
         if previous is not None and previous != handler:
             await self.hub.send(staff_address(shop, previous.user),
                                 Unassigned(conversation=conversation, reason=reason))
         history = await self.transcript.items(conversation)
+        assist = await self.state.assist(shop, handler.user, conversation)
         await self.hub.send(staff_address(shop, handler.user),
-                            Assigned(conversation=conversation, reason=reason, history=history))
+                            Assigned(conversation=conversation, reason=reason, kind=kind,
+                                     assist=assist, history=history))
         log.info("conversation %s → %s %s (%s)", conversation, handler.role, handler.user,
                  reason)
 
     async def queue(self, shop: str, conversation: str, *, front: bool = False) -> None:
+        waiting = await self.state.queued(shop, conversation)
+        if waiting and not front:
+            return  # told when it was queued; its place stays
         length = await self.state.enqueue(shop, conversation, front=front)
         self.metrics.queued(shop, length)
-        await self.hub.send(buyer_address(conversation),
-                            System(code="queued", text=QUEUED_TEXT, conversation=conversation))
+        if not waiting:
+            await self.hub.send(buyer_address(conversation), System(
+                code="queued", text=QUEUED_TEXT, conversation=conversation))
+            await self.announce_queue(shop, length)
+
+    async def announce_queue(self, shop: str, length: int) -> None:
+        """Every present human agent of the shop sees how many buyers wait."""
+        for entry in await self.state.presence(shop):
+            if entry.role is UserRole.AGENT:
+                await self.hub.send(staff_address(shop, entry.user), QueueOut(length=length))
 
     async def hand_out(self, shop: str) -> None:
         """Assign queued conversations to the online human agents, least loaded first."""
+        handed = False
         while True:
             present = await self.state.presence(shop)
             agent = await self.pick(shop, present, UserRole.AGENT)
@@ -113,8 +131,15 @@ class Reception:
             conversation = await self.state.dequeue(shop)
             if conversation is None:
                 break
+            handed = True
             current = await self.state.handler(conversation)
             if current is not None and any(e.user == current.user for e in present):
                 continue  # picked up meanwhile (a bot came online and the buyer wrote again)
-            await self.assign(shop, conversation, agent, QUEUE_REASON)
-        self.metrics.queued(shop, await self.state.queue_length(shop))
+            await self.assign(shop, conversation, agent, QUEUE_REASON, "queued")
+            await self.hub.send(buyer_address(conversation), System(
+                code="picked-up", text=PICKED_UP_TEXT.format(agent=agent.user),
+                conversation=conversation))
+        length = await self.state.queue_length(shop)
+        self.metrics.queued(shop, length)
+        if handed:
+            await self.announce_queue(shop, length)

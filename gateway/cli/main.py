@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import typer
 
+from gateway.cli.console_link import console_link_command
+from gateway.cli.lexicon import lexicon_app
 from gateway.cli.log import log_app
 from gateway.cli.policy import policy_app
 from gateway.cli.replay import replay_command
@@ -31,7 +33,9 @@ app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.add_typer(policy_app, name="policy")
 app.add_typer(log_app, name="log")
+app.add_typer(lexicon_app, name="lexicon")
 app.command("replay")(replay_command)
 app.command("report")(report_command)
 app.command("serve")(serve_command)
 app.command("token")(token_command)
+app.command("console-link")(console_link_command)

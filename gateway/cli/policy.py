@@ -65,19 +65,11 @@ def check_command(
 
 def check_file(path: Path, categories: Sequence[str],
                tone_labels: Sequence[str] | None) -> list[Problem]:
-    from classifiers.errors import PolicyError, Problem
-    from classifiers.policy import lint as policy_lint
-    from classifiers.policy import loader as policy_file
+    from classifiers.errors import Problem
+    from classifiers.policy.check import check
 
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return [Problem(f"cannot read policy: {exc.strerror}", str(path))]
-    try:
-        document = policy_file.read(raw, str(path))
-    except PolicyError as exc:
-        return list(exc.problems)
-    policy_file.validate(document, known_categories=categories, known_tone_labels=tone_labels)
-    if not document.errors:
-        policy_lint.lint(document)
-    return document.problems
+    return check(raw, str(path), categories, tone_labels)

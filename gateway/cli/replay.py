@@ -29,6 +29,9 @@ def replay_command(
         "--lexicons", help="the candidate lexicon directory [default: the current one]")] = None,
     sender: Annotated[Role, typer.Option(
         "--from", help="role of records that do not say")] = Role.AGENT,
+    shop: Annotated[str | None, typer.Option(
+        "--shop", help="records that do not name a shop are this shop's: its policy section "
+                       "and lexicon overlay apply")] = None,
     examples: Annotated[int, typer.Option(help="examples shown per move", min=0)] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="print the diff as JSON")] = False,
 ) -> None:
@@ -60,7 +63,7 @@ def replay_command(
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=as_json or not err.is_terminal) as bar:
             task = bar.add_task("replay", total=total)
-            diff = asyncio.run(replay(read_records(input_file, sender), current, candidate,
+            diff = asyncio.run(replay(read_records(input_file, sender, shop), current, candidate,
                                       examples=examples,
                                       progress=lambda n: bar.advance(task, n)))
     except (InputError, UnicodeDecodeError, OSError) as exc:

@@ -43,6 +43,9 @@ def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) 
 def score_command(
     text: Annotated[str | None, typer.Argument(help="the message to score")] = None,
     sender: Annotated[Role, typer.Option("--from", help="who sent it")] = Role.AGENT,
+    shop: Annotated[str | None, typer.Option(
+        "--shop", help="score as this shop: its policy section and lexicon overlay (a --jsonl "
+                       'line may name its own "shop")')] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     jsonl: Annotated[bool, typer.Option(
         "--jsonl", help='stream JSON lines {"text": …, "from": …} (or plain text lines) from '
@@ -57,11 +60,11 @@ def score_command(
         raise fail("missing TEXT (or use --jsonl to read messages from stdin)", EXIT_USAGE)
     scorer = load_scorer(load_settings(), lexicons, policy)
     if jsonl:
-        stream_jsonl(scorer, sys.stdin.buffer, sys.stdout, sender)
+        stream_jsonl(scorer, sys.stdin.buffer, sys.stdout, sender, shop)
         return
     assert text is not None
     try:
-        verdict = scorer.score(text, sender)
+        verdict = scorer.score(text, sender, shop=shop)
     except InputError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     if as_json:
@@ -72,15 +75,16 @@ def score_command(
         print_verdict(Console(), verdict)
 
 
-def stream_jsonl(scorer: Scorer, source: BinaryIO, sink: TextIO, default_role: Role) -> int:
+def stream_jsonl(scorer: Scorer, source: BinaryIO, sink: TextIO, default_role: Role,
+                 default_shop: str | None = None) -> int:
     """One output line per input line; a bad line gets {"line": n, "error": …}. Returns the
     number of errors. Reads and writes one line at a time, so memory stays constant."""
     errors = 0
     interactive = source.isatty() if hasattr(source, "isatty") else False
     for number, raw in enumerate(source, start=1):
         try:
-            text, role = _parse_line(raw, default_role)
-            result = scorer.score(text, role).to_dict()
+            text, role, shop = _parse_line(raw, default_role, default_shop)
+            result = scorer.score(text, role, shop=shop).to_dict()
         except InputError as exc:
             errors += 1
             result = {"line": number, "error": str(exc)}
@@ -91,7 +95,8 @@ def stream_jsonl(scorer: Scorer, source: BinaryIO, sink: TextIO, default_role: R
     return errors
 
 
-def _parse_line(raw: bytes, default_role: Role) -> tuple[str, Role]:
+def _parse_line(raw: bytes, default_role: Role,
+                default_shop: str | None) -> tuple[str, Role, str | None]:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -101,18 +106,21 @@ def _parse_line(raw: bytes, default_role: Role) -> tuple[str, Role]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError:
-            return line, default_role  # a line that merely starts with "{" is text
+            return line, default_role, default_shop  # a line merely starting with "{" is text
         if not isinstance(data, dict):
-            return line, default_role
+            return line, default_role, default_shop
         text = data.get("text")
         if not isinstance(text, str):
             raise InputError('JSON line needs a string "text" field')
         sender = data.get("from", default_role.value)
+        shop = data.get("shop", default_shop)
+        if shop is not None and not isinstance(shop, str):
+            raise InputError('"shop" must be a string')
         try:
-            return text, Role(sender)
+            return text, Role(sender), shop
         except ValueError:
             raise InputError(f'"from" must be agent, bot or buyer, not {sender!r}') from None
-    return line, default_role
+    return line, default_role, default_shop
 
 
 def print_verdict(console: Console, verdict: Verdict) -> None:

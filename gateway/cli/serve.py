@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from classifiers.errors import ConfigError
-from gateway.cli.options import LexiconOption, PolicyOption
-from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings
+from gateway.cli.options import (
+    LexiconOption,
+    PolicyOption,
+    RoleOption,
+    ShopOption,
+    TtlOption,
+    UserOption,
+)
+from gateway.cli.support import EXIT_CONFIG, fail, issue_token, load_settings
 from gateway.roles import UserRole
 
 if TYPE_CHECKING:
@@ -68,8 +75,10 @@ def serve_command(
 
 
 def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
-    """What `serve` prints in dev mode: where the secret is, and a token per role."""
+    """What `serve` prints in dev mode: where the secret is, a token per role, and a console
+    link per page (the same tokens, in the URL fragment)."""
     from gateway.auth import SECRET_FILE
+    from gateway.console.links import console_link
 
     host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
     ws = f"ws://{host}:{settings.port}/ws?token="
@@ -78,41 +87,18 @@ def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:
              f"(key {tokens.key_id}); `replyguard token` signs more with the same "
              f"REPLYGUARD_DATA_DIR. Tokens for shop {DEV_SHOP}, valid "
              f"{settings.token_ttl_s / 3600:g} h:"]
+    links = ["The console (open each link in a browser tab of its own):"]
     for role, user in DEV_USERS:
         token = tokens.issue(role, user, DEV_SHOP, settings.token_ttl_s)
         chats = role.shop_side or role is UserRole.BUYER
         lines.append(f"  {role} {user}: {ws}{token}" if chats else
                      f"  {role} {user}: curl -H 'Authorization: Bearer {token}' "
                      f"{http}/api/interceptions")
-    return lines
+        links.append(f"  {f'{role} {user}:':<16} {console_link(http, role, token)}")
+    return [*lines, *links, f"  {'HTTP API:':<16} {http}/docs"]
 
 
-def token_command(
-    role: Annotated[UserRole, typer.Option(help="who the token is for")],
-    user: Annotated[str, typer.Option(help="user id (the token's subject)")],
-    shop: Annotated[str, typer.Option(help="shop id")],
-    ttl: Annotated[int | None, typer.Option(help="lifetime in seconds "
-                                            "[default: REPLYGUARD_TOKEN_TTL_S or 8 hours]")]
-    = None,
-) -> None:
+def token_command(role: RoleOption, user: UserOption, shop: ShopOption,
+                  ttl: TtlOption = None) -> None:
     """Print a token signed with the gateway's secret (the token is the last word printed)."""
-    from gateway.auth import SECRET_FILE, TokenService, load_secret
-
-    settings = load_settings()
-    secret_file = settings.data_dir / SECRET_FILE
-    created = settings.secret is None and not secret_file.exists()
-    try:
-        tokens = TokenService(load_secret(settings), max_ttl_s=settings.token_max_ttl_s)
-        token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
-    except ValueError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
-    except OSError as exc:
-        raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
-                   EXIT_CONFIG) from None
-    if created:
-        # A new secret means no gateway has run with this data directory: say so, or the
-        # gateway's refusal (4401) is the first the user hears of it.
-        typer.echo(f"note: created a new secret in {secret_file} (key {tokens.key_id}); a "
-                   "gateway started with another REPLYGUARD_DATA_DIR or REPLYGUARD_SECRET "
-                   "refuses this token", err=True)
-    typer.echo(token)
+    typer.echo(issue_token(load_settings(), role, user, shop, ttl))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from gateway.roles import UserRole
     from gateway.settings import Settings
 
 EXIT_USAGE = 2   # unusable arguments
@@ -38,3 +39,28 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise fail(settings_problem(exc), EXIT_CONFIG) from None
+
+
+def issue_token(settings: Settings, role: UserRole, user: str, shop: str,
+                ttl: int | None) -> str:
+    """A token signed with the gateway's secret (`replyguard token`, `console-link`). A bad id
+    is a usage error, an unreadable data directory a configuration error."""
+    from gateway.auth import SECRET_FILE, TokenService, load_secret
+
+    secret_file = settings.data_dir / SECRET_FILE
+    created = settings.secret is None and not secret_file.exists()
+    try:
+        tokens = TokenService(load_secret(settings), max_ttl_s=settings.token_max_ttl_s)
+        token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
+    except ValueError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except OSError as exc:
+        raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
+                   EXIT_CONFIG) from None
+    if created:
+        # A new secret means no gateway has run with this data directory: say so, or the
+        # gateway's refusal (4401) is the first the user hears of it.
+        typer.echo(f"note: created a new secret in {secret_file} (key {tokens.key_id}); a "
+                   "gateway started with another REPLYGUARD_DATA_DIR or REPLYGUARD_SECRET "
+                   "refuses this token", err=True)
+    return token

@@ -22,6 +22,7 @@ from typing import Any
 import watchfiles
 
 from classifiers.errors import ConfigError
+from classifiers.lexicon import SHOPS_DIR
 from classifiers.scorer import Scorer
 from gateway.metrics import Metrics
 
@@ -82,9 +83,12 @@ class LiveConfig:
         return self._scorer.version
 
     async def reload(self, origin: str = "api",
-                     build: Callable[[Scorer], Scorer] | None = None) -> ReloadEvent:
+                     build: Callable[[Scorer], Scorer] | None = None,
+                     admit: Callable[[Scorer, Scorer], None] | None = None) -> ReloadEvent:
         """Build a candidate (from `source`, or with `build(running)`) and swap it in if it is
-        valid and differs from the running version."""
+        valid and differs from the running version. `admit(running, candidate)` may veto a
+        valid change by raising (gateway/config/scope.py: a shop's token applies only its own
+        changes); the exception propagates and nothing is swapped."""
         async with self._lock:
             running = self._scorer
             try:
@@ -98,6 +102,8 @@ class LiveConfig:
             self.last_error = None
             if candidate.version == self._scorer.version:
                 return self._record(ReloadEvent(time.time(), origin, "unchanged", self.version))
+            if admit is not None:
+                admit(running, candidate)
             previous = self._scorer.version
             self._scorer = candidate  # the swap: one reference assignment
             log.info("configuration %s → %s (%s)", previous, candidate.version, origin)
@@ -109,18 +115,28 @@ class LiveConfig:
 
     async def watch(self, *, debounce_ms: int = 300,
                     stop: asyncio.Event | None = None) -> None:
-        """Reload whenever the policy file or a lexicon file changes, until `stop` is set."""
+        """Reload whenever the policy file or a lexicon file (shared or a shop's overlay)
+        changes, until `stop` is set. The policy's directory is watched on its own, not
+        recursively: it may hold much more than the configuration."""
         policy = self.source.policy_file.resolve()
         lexicons = self.source.lexicon_dir.resolve()
+        shops = lexicons / SHOPS_DIR
 
-        def relevant(_: watchfiles.Change, path: str) -> bool:
+        def is_policy(_: watchfiles.Change, path: str) -> bool:
+            return Path(path) == policy
+
+        def is_lexicon(_: watchfiles.Change, path: str) -> bool:
             p = Path(path)
-            return p == policy or (p.parent == lexicons and p.suffix == ".txt")
+            return p.suffix == ".txt" and (p.parent == lexicons or p.parent.parent == shops)
 
-        async for _ in watchfiles.awatch(policy.parent, lexicons, watch_filter=relevant,
-                                         debounce=debounce_ms, stop_event=stop,
-                                         recursive=False):
-            await self.reload("file")
+        async def follow(root: Path, relevant: Callable[[watchfiles.Change, str], bool],
+                         recursive: bool) -> None:
+            async for _ in watchfiles.awatch(root, watch_filter=relevant, debounce=debounce_ms,
+                                             stop_event=stop, recursive=recursive):
+                await self.reload("file")
+
+        await asyncio.gather(follow(policy.parent, is_policy, False),
+                             follow(lexicons, is_lexicon, True))
 
     def status(self) -> dict[str, Any]:
         return {"version": self.version, "error": self.last_error,

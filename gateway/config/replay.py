@@ -130,8 +130,11 @@ async def replay(records: Iterable[ReplayRecord | BadRecord], current: Scorer,
     return diff
 
 
-def read_records(path: Path, default_role: Role = Role.AGENT) -> Iterator[ReplayRecord | BadRecord]:
-    """Records of a JSONL, CSV/TSV (with a `text` column) or plain text file, one at a time."""
+def read_records(path: Path, default_role: Role = Role.AGENT,
+                 default_shop: str | None = None) -> Iterator[ReplayRecord | BadRecord]:
+    """Records of a JSONL, CSV/TSV (with a `text` column) or plain text file, one at a time;
+    a record that does not name its shop is `default_shop`'s (its policy section and lexicon
+    overlay apply)."""
     suffix = path.suffix.lower()
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         if suffix in (".csv", ".tsv"):
@@ -139,7 +142,7 @@ def read_records(path: Path, default_role: Role = Role.AGENT) -> Iterator[Replay
             if reader.fieldnames is None or "text" not in reader.fieldnames:
                 raise InputError(f"{path}: a CSV/TSV file needs a 'text' column")
             for number, row in enumerate(reader, start=2):
-                yield _record(number, dict(row), default_role)
+                yield _record(number, dict(row), default_role, default_shop)
             return
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
@@ -154,12 +157,13 @@ def read_records(path: Path, default_role: Role = Role.AGENT) -> Iterator[Replay
                 if not isinstance(data, dict):
                     yield BadRecord(number, "a JSON line must be an object")
                     continue
-                yield _record(number, data, default_role)
+                yield _record(number, data, default_role, default_shop)
             else:
-                yield ReplayRecord(number, line, default_role, None, f"line-{number}")
+                yield ReplayRecord(number, line, default_role, default_shop, f"line-{number}")
 
 
-def _record(line: int, data: dict[str, Any], default_role: Role) -> ReplayRecord | BadRecord:
+def _record(line: int, data: dict[str, Any], default_role: Role,
+            default_shop: str | None) -> ReplayRecord | BadRecord:
     text = data.get("text")
     if not isinstance(text, str):
         return BadRecord(line, 'needs a string "text" field')
@@ -179,5 +183,5 @@ def _record(line: int, data: dict[str, Any], default_role: Role) -> ReplayRecord
     # A record that does not say who sent it counts as its own sender, never as one agent
     # accumulating the whole file's repeat offences.
     user = data.get("user") or data.get("agent") or f"line-{line}"
-    shop = data.get("shop") or None
+    shop = data.get("shop") or default_shop
     return ReplayRecord(line, text, role, str(shop) if shop else None, str(user), when)

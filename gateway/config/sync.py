@@ -28,6 +28,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from classifiers.lexicon import SHOPS_DIR, is_shop_name
 from classifiers.scorer import Scorer
 from gateway.config.live import LiveConfig
 
@@ -37,9 +38,23 @@ HEARTBEAT_S = 5.0
 STALE_AFTER_S = 3 * HEARTBEAT_S
 
 
+def lexicon_files(lexicon_dir: Path) -> list[Path]:
+    """The shared lexicon files and every shop's overlay files."""
+    return sorted([*lexicon_dir.glob("*.txt"), *lexicon_dir.glob(f"{SHOPS_DIR}/*/*.txt")])
+
+
+def _bundle_name(name: str) -> bool:
+    """`x.txt` or `shops/<shop>/x.txt`, nothing that leaves the lexicon directory."""
+    parts = name.split("/")
+    return (name.endswith(".txt") and not any(p.startswith(".") or not p for p in parts)
+            and (len(parts) == 1 or (len(parts) == 3 and parts[0] == SHOPS_DIR
+                                     and is_shop_name(parts[1]))))
+
+
 def read_bundle(policy_file: Path, lexicon_dir: Path) -> dict[str, Any]:
     """The configuration files as one JSON-able bundle with a content digest."""
-    lexicons = {p.name: p.read_text(encoding="utf-8") for p in sorted(lexicon_dir.glob("*.txt"))}
+    lexicons = {p.relative_to(lexicon_dir).as_posix(): p.read_text(encoding="utf-8")
+                for p in lexicon_files(lexicon_dir)}
     policy = policy_file.read_text(encoding="utf-8")
     digest = hashlib.sha256(json.dumps([policy, lexicons], ensure_ascii=False,
                                        sort_keys=True).encode()).hexdigest()[:16]
@@ -49,15 +64,20 @@ def read_bundle(policy_file: Path, lexicon_dir: Path) -> dict[str, Any]:
 def write_bundle(bundle: dict[str, Any], policy_file: Path, lexicon_dir: Path) -> bool:
     """Make the files say what the bundle says (atomic renames; unchanged files untouched).
     Returns whether anything changed."""
-    changed = _write_if_different(policy_file, bundle["policy"])
     wanted = bundle["lexicons"]
+    bad = [name for name in wanted if not _bundle_name(name)]
+    if bad:  # before writing anything
+        raise ValueError(f"bad lexicon file name in bundle: {bad[0]!r}")
+    changed = _write_if_different(policy_file, bundle["policy"])
     for name, text in wanted.items():
-        if Path(name).name != name or not name.endswith(".txt"):
-            raise ValueError(f"bad lexicon file name in bundle: {name!r}")
+        (lexicon_dir / name).parent.mkdir(parents=True, exist_ok=True)
         changed |= _write_if_different(lexicon_dir / name, text)
-    for path in lexicon_dir.glob("*.txt"):
-        if path.name not in wanted:
+    for path in lexicon_files(lexicon_dir):
+        if path.relative_to(lexicon_dir).as_posix() not in wanted:
             path.unlink()
+            if path.parent != lexicon_dir:  # a shop left without files: its directory too
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()
             changed = True
     return changed
 

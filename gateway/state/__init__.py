@@ -63,10 +63,57 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class PendingAck:
-    """A block-with-warning the agent has not acknowledged yet."""
+    """A block-with-warning the agent has not acknowledged yet; `text`, `reason` and `matches`
+    let a reconnecting agent see the warning again."""
 
     message_id: str
     record_id: str
+    text: str = ""
+    reason: str | None = None
+    matches: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "record_id": self.record_id, "text": self.text,
+                "reason": self.reason, "matches": list(self.matches)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PendingAck:
+        return cls(str(data["message_id"]), str(data["record_id"]), str(data.get("text", "")),
+                   data.get("reason"), tuple(data.get("matches") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class HeldDraft:
+    """A shop-side message held at suggest-edit or force-edit, waiting for the agent: an edit
+    (`replaces`) or, at suggest-edit, send-anyway. It belongs to the agent, not to a connection,
+    so a reload or another tab (or node) finds it; it expires after the policy's hold time."""
+
+    message_id: str
+    record_id: str
+    conversation: str
+    text: str
+    tier: str
+    reason: str | None = None
+    matches: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "record_id": self.record_id,
+                "conversation": self.conversation, "text": self.text, "tier": self.tier,
+                "reason": self.reason, "matches": list(self.matches)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HeldDraft:
+        return cls(str(data["message_id"]), str(data["record_id"]), str(data["conversation"]),
+                   str(data["text"]), str(data["tier"]), data.get("reason"),
+                   tuple(data.get("matches") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class Intercepted:
+    """An intercepted message the agent may still appeal (from any connection)."""
+
+    record_id: str
+    conversation: str
 
 
 class Subscription(Protocol):
@@ -75,6 +122,9 @@ class Subscription(Protocol):
 
 
 class SharedState(Protocol):
+    # False: the state lives and dies with this process (held drafts cannot outlive it).
+    survives_restart: bool
+
     @property
     def offences(self) -> OffenceCounter:
         """Repeat-offence counters shared by the nodes (the Moderator's)."""
@@ -101,6 +151,9 @@ class SharedState(Protocol):
     async def load(self, shop: str, user: str) -> int:
         """How many conversations are assigned to the user now (least-loaded reception)."""
 
+    async def assigned(self, shop: str, user: str) -> list[str]:
+        """The conversations assigned to the user now, sorted (sent again on reconnect)."""
+
     # --- reception queue per shop: conversations waiting for a human agent ---
     async def enqueue(self, shop: str, conversation: str, *, front: bool = False) -> int:
         """Add the conversation unless already queued (`front`: ahead of the others, for a
@@ -111,6 +164,9 @@ class SharedState(Protocol):
 
     async def queue_length(self, shop: str) -> int:
         ...
+
+    async def queued(self, shop: str, conversation: str) -> bool:
+        """Whether the conversation waits in the shop's queue."""
 
     # --- sticky routing: a routed buyer skips the bot and the queue for a while ---
     async def stick(self, conversation: str, ttl_s: float) -> None:
@@ -128,6 +184,34 @@ class SharedState(Protocol):
         """conversation → the warning still to acknowledge there."""
 
     async def clear_ack(self, shop: str, user: str, conversation: str) -> None:
+        ...
+
+    # --- held drafts per (shop, agent): suggest-edit / force-edit, until edited or expired ---
+    async def hold(self, shop: str, user: str, draft: HeldDraft, ttl_s: float) -> None:
+        """Keep the draft for `ttl_s` seconds."""
+
+    async def held(self, shop: str, user: str) -> list[HeldDraft]:
+        """The user's unexpired drafts, oldest first."""
+
+    async def take_held(self, shop: str, user: str, message_id: str) -> HeldDraft | None:
+        """Remove and return the unexpired draft (None: no such draft, or another tab or node
+        took it first)."""
+
+    async def expire_held(self, shop: str, user: str, *, everything: bool = False
+                          ) -> list[HeldDraft]:
+        """Remove and return the drafts whose time ran out (`everything`: all of them), so the
+        caller can log them as expired."""
+
+    async def held_owners(self) -> list[tuple[str, str]]:
+        """(shop, user) of everyone with drafts (expired ones included): for the sweep that
+        expires the drafts of agents who do not come back."""
+
+    # --- intercepted messages an agent may appeal, per (shop, agent) ---
+    async def remember_intercepted(self, shop: str, user: str, message_id: str,
+                                   intercepted: Intercepted, ttl_s: float) -> None:
+        ...
+
+    async def intercepted(self, shop: str, user: str, message_id: str) -> Intercepted | None:
         ...
 
     # --- bot-assist flags per (shop, agent, conversation) ---

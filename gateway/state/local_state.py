@@ -12,7 +12,15 @@ from collections.abc import Callable
 
 from gateway.auth import UserRole
 from gateway.protocol import PresenceStatus
-from gateway.state import Handler, HistoryEntry, PendingAck, PresenceEntry, Receiver
+from gateway.state import (
+    Handler,
+    HeldDraft,
+    HistoryEntry,
+    Intercepted,
+    PendingAck,
+    PresenceEntry,
+    Receiver,
+)
 from gateway.state.offences import LocalOffenceCounter
 
 _Key = tuple[str, str]
@@ -34,6 +42,8 @@ class _LocalSubscription:
 
 
 class LocalState:
+    survives_restart = False
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.offences = LocalOffenceCounter()
@@ -44,6 +54,9 @@ class LocalState:
         self._sticky: dict[str, float] = {}
         self._acks: dict[_Key, dict[str, PendingAck]] = {}
         self._assist: set[tuple[str, str, str]] = set()
+        # (shop, user) → message id → (entry, deadline)
+        self._held: dict[_Key, OrderedDict[str, tuple[HeldDraft, float]]] = {}
+        self._intercepted: dict[_Key, OrderedDict[str, tuple[Intercepted, float]]] = {}
         self._history: dict[str, deque[HistoryEntry]] = {}
         self._receivers: dict[str, list[Receiver]] = {}
         self._version: str | None = None
@@ -79,6 +92,9 @@ class LocalState:
     async def load(self, shop: str, user: str) -> int:
         return len(self._assigned.get((shop, user), ()))
 
+    async def assigned(self, shop: str, user: str) -> list[str]:
+        return sorted(self._assigned.get((shop, user), ()))
+
     async def enqueue(self, shop: str, conversation: str, *, front: bool = False) -> int:
         queue = self._queues.setdefault(shop, OrderedDict())
         queue[conversation] = None
@@ -95,6 +111,9 @@ class LocalState:
 
     async def queue_length(self, shop: str) -> int:
         return len(self._queues.get(shop, ()))
+
+    async def queued(self, shop: str, conversation: str) -> bool:
+        return conversation in self._queues.get(shop, ())
 
     async def stick(self, conversation: str, ttl_s: float) -> None:
         self._sticky[conversation] = self._clock() + ttl_s
@@ -115,6 +134,43 @@ class LocalState:
 
     async def clear_ack(self, shop: str, user: str, conversation: str) -> None:
         self._acks.get((shop, user), {}).pop(conversation, None)
+
+    async def hold(self, shop: str, user: str, draft: HeldDraft, ttl_s: float) -> None:
+        self._held.setdefault((shop, user), OrderedDict())[draft.message_id] = (
+            draft, self._clock() + ttl_s)
+
+    async def held(self, shop: str, user: str) -> list[HeldDraft]:
+        now = self._clock()
+        entries = sorted(self._held.get((shop, user), OrderedDict()).values(),
+                         key=lambda entry: entry[1])
+        return [draft for draft, deadline in entries if deadline > now]
+
+    async def take_held(self, shop: str, user: str, message_id: str) -> HeldDraft | None:
+        entry = self._held.get((shop, user), OrderedDict()).pop(message_id, None)
+        return entry[0] if entry is not None and entry[1] > self._clock() else None
+
+    async def expire_held(self, shop: str, user: str, *, everything: bool = False
+                          ) -> list[HeldDraft]:
+        drafts = self._held.get((shop, user), OrderedDict())
+        now = self._clock()
+        gone = [m for m, (_, deadline) in drafts.items() if everything or deadline <= now]
+        return [drafts.pop(m)[0] for m in gone]
+
+    async def held_owners(self) -> list[tuple[str, str]]:
+        return sorted(key for key, drafts in self._held.items() if drafts)
+
+    async def remember_intercepted(self, shop: str, user: str, message_id: str,
+                                   intercepted: Intercepted, ttl_s: float) -> None:
+        remembered = self._intercepted.setdefault((shop, user), OrderedDict())
+        remembered[message_id] = (intercepted, self._clock() + ttl_s)
+        remembered.move_to_end(message_id)
+        now = self._clock()
+        while remembered and next(iter(remembered.values()))[1] <= now:
+            remembered.popitem(last=False)  # oldest first, so expired ones lead
+
+    async def intercepted(self, shop: str, user: str, message_id: str) -> Intercepted | None:
+        entry = self._intercepted.get((shop, user), OrderedDict()).get(message_id)
+        return entry[0] if entry is not None and entry[1] > self._clock() else None
 
     async def set_assist(self, shop: str, user: str, conversation: str, on: bool) -> None:
         key = (shop, user, conversation)

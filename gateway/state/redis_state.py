@@ -16,6 +16,8 @@ Key layout (`{p}` is the prefix, default `replyguard`):
     {p}:sticky:{conversation}      string with TTL
     {p}:acks:{shop}:{user}         hash  conversation → {"message_id", "record_id"}
     {p}:assist:{shop}:{user}       set   conversations with bot-assist on
+    {p}:held:{shop}:{user}         hash  message id → {draft…, "expires"}
+    {p}:intercepted:{shop}:{user}  hash  message id → {"record_id", "conversation", "expires"}
     {p}:history:{conversation}     list  newest last, trimmed
     {p}:offence:{key}              zset  time-stamped offences, TTL = window
     {p}:policy-version             string
@@ -40,7 +42,15 @@ from redis.exceptions import RedisError
 from gateway.auth import UserRole
 from gateway.errors import StateUnavailable
 from gateway.protocol import PresenceStatus
-from gateway.state import Handler, HistoryEntry, PendingAck, PresenceEntry, Receiver
+from gateway.state import (
+    Handler,
+    HeldDraft,
+    HistoryEntry,
+    Intercepted,
+    PendingAck,
+    PresenceEntry,
+    Receiver,
+)
 
 log = logging.getLogger("replyguard.state")
 
@@ -71,6 +81,15 @@ else
 end
 return redis.call('ZCARD', KEYS[1])
 """
+
+# Removes and returns one field of a hash (HGETDEL needs Redis 8).
+_TAKE = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if value then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return value
+"""
+# How long a hash of drafts or appealable messages outlives the deadline of its newest entry.
+_GRACE_S = 60
 
 
 @contextlib.asynccontextmanager
@@ -113,6 +132,8 @@ class _RedisSubscription:
 
 
 class RedisState:
+    survives_restart = True
+
     def __init__(self, redis: Redis, *, prefix: str = "replyguard",
                  clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
         """`redis` is the caller's (the Gateway shares one client between the state, the offence
@@ -178,6 +199,11 @@ class RedisState:
         async with _mapped("load"):
             return int(await self._redis.scard(f"{self._p}:assigned:{shop}:{user}"))
 
+    async def assigned(self, shop: str, user: str) -> list[str]:
+        async with _mapped("assigned"):
+            members = await self._redis.smembers(f"{self._p}:assigned:{shop}:{user}")
+        return sorted(_text(m) for m in members)
+
     # --- reception queue ---
     async def enqueue(self, shop: str, conversation: str, *, front: bool = False) -> int:
         async with _mapped("queue"):
@@ -195,6 +221,10 @@ class RedisState:
         async with _mapped("queue"):
             return int(await self._redis.zcard(f"{self._p}:queue:{shop}"))
 
+    async def queued(self, shop: str, conversation: str) -> bool:
+        async with _mapped("queue"):
+            return await self._redis.zscore(f"{self._p}:queue:{shop}", conversation) is not None
+
     # --- sticky routing ---
     async def stick(self, conversation: str, ttl_s: float) -> None:
         async with _mapped("sticky"):
@@ -208,7 +238,7 @@ class RedisState:
     # --- acknowledgements ---
     async def require_ack(self, shop: str, user: str, conversation: str,
                           ack: PendingAck) -> None:
-        value = json.dumps({"message_id": ack.message_id, "record_id": ack.record_id})
+        value = json.dumps(ack.to_dict(), ensure_ascii=False)
         async with _mapped("acks"):
             await self._redis.hset(f"{self._p}:acks:{shop}:{user}", conversation, value)
 
@@ -218,12 +248,86 @@ class RedisState:
         result = {}
         for conversation, value in raw.items():
             data = json.loads(value)
-            result[_text(conversation)] = PendingAck(data["message_id"], data["record_id"])
+            result[_text(conversation)] = PendingAck.from_dict(data)
         return result
 
     async def clear_ack(self, shop: str, user: str, conversation: str) -> None:
         async with _mapped("acks"):
             await self._redis.hdel(f"{self._p}:acks:{shop}:{user}", conversation)
+
+    # --- held drafts: a deadline beside each (every node agrees on expiry, and expired ones
+    # can still be handed back to be logged); the hash itself outlives its newest draft a little
+    async def hold(self, shop: str, user: str, draft: HeldDraft, ttl_s: float) -> None:
+        key = f"{self._p}:held:{shop}:{user}"
+        value = json.dumps({**draft.to_dict(), "expires": self._clock() + ttl_s},
+                           ensure_ascii=False)
+        async with _mapped("held"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, draft.message_id, value)
+                pipe.expire(key, int(ttl_s) + _GRACE_S, gt=True)
+                pipe.expire(key, int(ttl_s) + _GRACE_S, nx=True)
+                await pipe.execute()
+
+    async def held(self, shop: str, user: str) -> list[HeldDraft]:
+        async with _mapped("held"):
+            raw = await self._redis.hgetall(f"{self._p}:held:{shop}:{user}")
+        now = self._clock()
+        entries = sorted((json.loads(v) for v in raw.values()), key=lambda d: d["expires"])
+        return [HeldDraft.from_dict(d) for d in entries if d["expires"] > now]
+
+    async def take_held(self, shop: str, user: str, message_id: str) -> HeldDraft | None:
+        async with _mapped("held"):
+            raw = await self._redis.eval(_TAKE, 1, f"{self._p}:held:{shop}:{user}", message_id)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return HeldDraft.from_dict(data) if data["expires"] > self._clock() else None
+
+    async def expire_held(self, shop: str, user: str, *, everything: bool = False
+                          ) -> list[HeldDraft]:
+        key = f"{self._p}:held:{shop}:{user}"
+        async with _mapped("held"):
+            raw = await self._redis.hgetall(key)
+            now = self._clock()
+            gone = {_text(m): json.loads(v) for m, v in raw.items()}
+            gone = {m: d for m, d in gone.items() if everything or d["expires"] <= now}
+            taken = []
+            for message_id, data in gone.items():  # HDEL answers 0 if another node took it
+                if await self._redis.hdel(key, message_id):
+                    taken.append(HeldDraft.from_dict(data))
+        return taken
+
+    async def held_owners(self) -> list[tuple[str, str]]:
+        prefix = f"{self._p}:held:"
+        owners = []
+        async with _mapped("held"):
+            async for key in self._redis.scan_iter(match=f"{prefix}*", count=500):
+                shop, _, user = _text(key)[len(prefix):].partition(":")
+                owners.append((shop, user))
+        return sorted(owners)
+
+    # --- intercepted messages for appeals ---
+    async def remember_intercepted(self, shop: str, user: str, message_id: str,
+                                   intercepted: Intercepted, ttl_s: float) -> None:
+        key = f"{self._p}:intercepted:{shop}:{user}"
+        value = json.dumps({"record_id": intercepted.record_id,
+                            "conversation": intercepted.conversation,
+                            "expires": self._clock() + ttl_s})
+        async with _mapped("intercepted"):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, message_id, value)
+                pipe.expire(key, int(ttl_s) + _GRACE_S)
+                await pipe.execute()
+
+    async def intercepted(self, shop: str, user: str, message_id: str) -> Intercepted | None:
+        async with _mapped("intercepted"):
+            raw = await self._redis.hget(f"{self._p}:intercepted:{shop}:{user}", message_id)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        if data["expires"] <= self._clock():
+            return None
+        return Intercepted(str(data["record_id"]), str(data["conversation"]))
 
     # --- bot-assist ---
     async def set_assist(self, shop: str, user: str, conversation: str, on: bool) -> None:

@@ -13,6 +13,7 @@ from classifiers.errors import InputError
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
+from tests.conftest import write_mini_config
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "default_policy.tsv"
 
@@ -90,3 +91,48 @@ def test_scorer_rejects_unscorable_input(scorer: Scorer, text: str, message: str
 def test_scorer_version_is_stable_content_hash(scorer: Scorer) -> None:
     assert scorer.score("你好").version == scorer.score("在吗").version == scorer.version
     assert len(scorer.version) == 12
+
+
+def write_shop_config(root: Path) -> tuple[Path, Path]:
+    """The mini configuration with overlays: s1 denies its competitor 拼夕夕 and allows its
+    product QQ糖 (the shared lexicon denies qq); s2 allows 微信支付."""
+    lexicons, policy = write_mini_config(root)
+    for name, content in {"s1/off_platform.txt": "拼夕夕\tseverity=3\n",
+                          "s1/allow.txt": "QQ糖\n", "s2/allow.txt": "微信支付\n"}.items():
+        (lexicons / "shops" / name).parent.mkdir(parents=True, exist_ok=True)
+        (lexicons / "shops" / name).write_text(content, encoding="utf-8")
+    return lexicons, policy
+
+
+@pytest.fixture(scope="module")
+def shop_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    return Scorer.load(*write_shop_config(tmp_path_factory.mktemp("shops")))
+
+
+@pytest.mark.parametrize(("text", "tiers"), [
+    # (no shop, s1, s2, a shop without overlay)
+    ("有事去拼夕夕找我", ("none", "block", "none", "none")),
+    ("这款QQ糖很好吃", ("block", "none", "block", "block")),
+    ("加我qq，QQ糖便宜", ("block", "block", "block", "block")),  # allow covers only its span
+    ("支持微信支付", ("block", "block", "none", "block")),
+    ("拼 夕 夕上也有", ("none", "block", "none", "none")),  # normalised like the shared terms
+])
+def test_scorer_applies_a_shop_overlay_to_that_shop_only(shop_scorer: Scorer, text: str,
+                                                         tiers: tuple[str, ...]) -> None:
+    got = tuple(str(shop_scorer.score(text, Role.AGENT, shop=shop).tier)
+                for shop in (None, "s1", "s2", "s3"))
+    assert got == tiers
+
+
+def test_scorer_overlay_match_names_its_file(shop_scorer: Scorer) -> None:
+    [match] = shop_scorer.score("有事去拼夕夕找我", Role.AGENT, shop="s1").matches
+    assert (match.term, match.category, match.severity) == ("拼夕夕", "off_platform", 3)
+
+
+def test_scorer_reload_reuses_unchanged_overlays(shop_scorer: Scorer, tmp_path: Path) -> None:
+    lexicons, policy = write_shop_config(tmp_path)
+    (lexicons / "shops/s2/allow.txt").write_text("微信支付\n微信收款\n", encoding="utf-8")
+    again = Scorer.load(lexicons, policy, reuse=shop_scorer)
+    assert again.overlays["s1"] is shop_scorer.overlays["s1"]
+    assert again.overlays["s2"] is not shop_scorer.overlays["s2"]
+    assert again.version != shop_scorer.version

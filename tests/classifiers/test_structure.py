@@ -110,6 +110,52 @@ def test_a_disguised_channel_is_a_hit_on_its_own(structure_scorer: Scorer) -> No
     assert [(m.term, m.evasion) for m in verdict.matches] == [("木星", True)]
 
 
+@pytest.fixture(scope="module")
+def shop_structure_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    """The test rules with two shop overlays: s1 allows its product 木星糖 and denies 金星店;
+    s2 has an overlay of its own (so it takes the overlay path) that touches neither."""
+    root = tmp_path_factory.mktemp("structure-shops")
+    for name, content in {"off_platform.txt": RULES, "shops/s1/allow.txt": "木星糖\n",
+                          "shops/s1/off_platform.txt": "金星店\tseverity=3\n",
+                          "shops/s2/allow.txt": "水星糖\n"}.items():
+        (root / "lexicons" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "lexicons" / name).write_text(content, encoding="utf-8")
+    (root / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    return Scorer.load(root / "lexicons", root / "policy.yaml")
+
+
+@pytest.mark.parametrize(("text", "s1", "s2", "no_shop"), [
+    # s1's allow phrase covers the member 木星: it joins no rule for s1's messages only
+    ("请前往木星糖专区", Tier.NONE, Tier.BLOCK, Tier.BLOCK),
+    ("请前往木星", Tier.BLOCK, Tier.BLOCK, Tier.BLOCK),     # the bare member is not covered
+    # s1's own deny term is a hit for s1, and the shared scope cancels it like a shared one
+    ("去金星店买", Tier.BLOCK, Tier.NONE, Tier.NONE),
+    ("别去金星店买", Tier.NONE, Tier.NONE, Tier.NONE),
+    ("金星店都是骗子。", Tier.NONE, Tier.NONE, Tier.NONE),
+])
+def test_shop_overlays_meet_the_shared_rules_and_scopes(
+        shop_structure_scorer: Scorer, text: str, s1: Tier, s2: Tier, no_shop: Tier) -> None:
+    assert shop_structure_scorer.score(text, Role.AGENT, shop="s1").tier is s1
+    assert shop_structure_scorer.score(text, Role.AGENT, shop="s2").tier is s2
+    assert shop_structure_scorer.score(text, Role.AGENT).tier is no_shop
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("shops/s1/off_platform.txt", "木卫\tpart=app\n"),
+    ("shops/s1/off_platform.txt", "@defaults part=app\n木卫\n"),
+    ("shops/s1/off_platform.txt", "@near go app within=3\n"),
+    ("shops/s1/allow.txt", "@scope not=neg\n"),
+])
+def test_groups_rules_and_scopes_are_shared_only(write_lexicon: WriteLexicon, name: str,
+                                                 content: str) -> None:
+    directory = write_lexicon({"off_platform.txt": RULES})
+    (directory / name).parent.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError, match="shared lexicon only") as caught:
+        Lexicon.load(directory)
+    assert caught.value.line is not None
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("@near a\n", "two group names"),
     ("@near a b\n", "within=N"),

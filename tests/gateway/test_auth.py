@@ -12,8 +12,10 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from typer.testing import CliRunner
 
 from gateway.auth import SECRET_FILE, TokenService, UserRole, load_secret
+from gateway.cli.main import app
 from gateway.errors import Unauthorized
 from gateway.settings import Settings
 from tests.conftest import TEST_SECRET, TokenFor
@@ -97,6 +99,18 @@ def test_auth_token_command_prints_a_valid_token(tmp_path: Path) -> None:
                             "--user", "b1", "--shop", "s1"],
                            capture_output=True, text=True, env=env, check=True, timeout=60)
     assert again.stderr == "" and again.stdout.count("\n") == 1
+
+
+def test_auth_token_command_issues_a_platform_wide_qa_token(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLYGUARD_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["token", "--role", "qa", "--user", "hq1", "--shop", "*"])
+    assert result.exit_code == 0, result.output
+    principal = TokenService(load_secret(Settings(data_dir=tmp_path))).verify(
+        result.stdout.split()[-1])
+    assert (principal.role, principal.shop, principal.shops) == (UserRole.QA, "*", None)
+    refused = CliRunner().invoke(app, ["token", "--role", "agent", "--user", "a1", "--shop", "*"])
+    assert refused.exit_code == 2 and "shop id" in refused.stderr
 
 
 def test_auth_all_shops_only_for_supervisor_and_qa(gateway_client: TestClient) -> None:

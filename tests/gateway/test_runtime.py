@@ -37,7 +37,8 @@ def test_runtime_one_redis_client_and_everything_closed_in_the_lifespan(
         assert isinstance(gateway.state, RedisState) and gateway.redis is not None
         assert gateway.config_sync is not None and gateway.config_sync.redis is gateway.redis
         tasks = list(gateway.tasks)
-        assert sorted(t.get_name() for t in tasks) == ["config watcher", "retention purge"]
+        assert sorted(t.get_name() for t in tasks) == ["config watcher", "held-draft sweep",
+                                                      "retention purge"]
         assert not any(t.done() for t in tasks)
         assert gateway_clients(redis_url) > 0
     assert all(t.done() for t in tasks) and gateway.tasks == []

@@ -15,7 +15,7 @@ def test_config_reload_applies_and_rejects(client_factory: ClientFactory, token_
     policy = tmp_path / "policies.yaml"
     policy.write_text(default_policy_file().read_text(encoding="utf-8"), encoding="utf-8")
     client: TestClient = client_factory(policy_file=policy)
-    qa = {"Authorization": f"Bearer {token_for('qa', 'q1', 'hq')}"}
+    qa = {"Authorization": f"Bearer {token_for('qa', 'q1', '*')}"}
     before = client.get("/api/config", headers=qa).json()["version"]
     policy.write_text(policy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     event = client.post("/api/config/reload", headers=qa).json()

@@ -4,34 +4,22 @@ trail, and replay of the log under a candidate policy (never applied)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from classifiers.resources import default_lexicon_dir, default_policy_file
 from classifiers.results import Role
 from classifiers.scorer import Scorer
-from tests.conftest import ClientFactory, TokenFor
+from tests.conftest import TokenFor
 from tests.gateway.api.helpers import bearer, store
 from tests.gateway.log.records_factory import make_record
 
 
 @pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    """A copy of the shipped lexicons and policy that the API may edit."""
-    root = tmp_path / "config"
-    shutil.copytree(default_lexicon_dir(), root / "lexicons")
-    shutil.copy(default_policy_file(), root / "policies.yaml")
-    return root
-
-
-@pytest.fixture
-def client(client_factory: ClientFactory, config_dir: Path) -> TestClient:
-    return client_factory(lexicon_dir=config_dir / "lexicons",
-                          policy_file=config_dir / "policies.yaml")
+def client(config_client: TestClient) -> TestClient:
+    return config_client
 
 
 def test_qa_score_is_the_cli_verdict(client: TestClient, token_for: TokenFor,
@@ -54,7 +42,7 @@ def test_qa_score_is_the_cli_verdict(client: TestClient, token_for: TokenFor,
 
 def test_qa_lexicon_terms_add_search_remove_with_reload_and_audit(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
-    qa = bearer(token_for, "qa", "q1", "hq")
+    qa = bearer(token_for, "qa", "q1", "*")
 
     def tier(text: str) -> str:
         verdict = client.post("/api/score", headers=qa, json={"text": text}).json()
@@ -99,7 +87,7 @@ def test_qa_lexicon_terms_add_search_remove_with_reload_and_audit(
 
 def test_qa_lexicon_refuses_bad_terms_and_restores_a_rejected_change(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
-    qa = bearer(token_for, "qa", "q1", "hq")
+    qa = bearer(token_for, "qa", "q1", "*")
     path = config_dir / "lexicons/off_platform.txt"
     before = path.read_text(encoding="utf-8")
     for category, body in (("off_platform", {"term": "拼\t夕夕"}),

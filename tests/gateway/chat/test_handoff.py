@@ -99,7 +99,7 @@ def test_handoff_eligible_agents_only(client_factory: ClientFactory, token_for: 
     policy.write_text(default_policy_file().read_text(encoding="utf-8") + ELIGIBLE_A2,
                       encoding="utf-8")
     client = client_factory(policy_file=policy)
-    qa = {"Authorization": f"Bearer {token_for('qa', 'q1', 'hq')}"}
+    qa = {"Authorization": f"Bearer {token_for('qa', 'q1', '*')}"}
     assert client.post("/api/config/reload", headers=qa).json()["result"] == "applied"
     with connect(client, token_for("agent", "a1", "s1")) as a1, \
             connect(client, token_for("agent", "a2", "s1")) as a2, \

@@ -45,10 +45,10 @@ class BrokenScorer(Scorer):
     """Fault injection: scoring raises as an internal bug would (not an input error)."""
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
-                    now: datetime | None = None) -> Verdict:
+                    shop: str | None = None, now: datetime | None = None) -> Verdict:
         if text == "boom":
             raise RuntimeError("internal failure")
-        return super().score_under(policy, text, role, now=now)
+        return super().score_under(policy, text, role, shop=shop, now=now)
 
 
 @pytest.fixture(scope="module")

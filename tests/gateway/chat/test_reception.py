@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import TokenFor
+from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.wire import connect
 
 
@@ -45,9 +47,14 @@ def test_reception_queues_then_hands_out(gateway_client: TestClient,
         metrics = gateway_client.get("/metrics").text
         assert "replyguard_queue_length 1.0" in metrics
         with connect(gateway_client, token_for("agent", "a1", "s1")) as agent:
-            assigned = agent.recv()  # handed out when the agent came online
-            assert assigned["type"] == "assigned" and assigned["conversation"] == "s1:b1"
+            agent.expect("queue", length=1)  # what waits, as the agent arrives
+            # handed out when the agent came online
+            assigned = agent.expect("assigned", conversation="s1:b1")
+            assert assigned["kind"] == "queued"
             assert [h["text"] for h in assigned["history"]] == ["有人吗"]
+            agent.expect("queue", length=0)
+            picked = buyer.expect("system", code="picked-up", conversation="s1:b1")
+            assert "a1" in picked["text"]
             assert agent.say("r1", "亲，您好，请问有什么可以帮您", "s1:b1")["delivered"]
             buyer.expect("message", id="r1")
         assert "replyguard_queue_length 0.0" in gateway_client.get("/metrics").text
@@ -72,6 +79,32 @@ def test_reception_away_agent_gets_no_new_conversation(gateway_client: TestClien
         agent.expect("ok", action="presence")
         buyer.say("m1", "在吗")
         buyer.expect("system", code="queued")
+        agent.expect("queue", length=1)  # away agents still see who waits
         agent.send(type="presence", status="online")
-        agent.expect("assigned", conversation="s1:b1")
+        assert agent.expect("assigned", conversation="s1:b1")["kind"] == "queued"
+        agent.expect("queue", length=0)
         agent.expect("ok", action="presence")
+
+
+def test_reception_tells_a_queued_buyer_once(gateway_client: TestClient,
+                                             token_for: TokenFor) -> None:
+    with connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.say("m1", "有人吗")
+        buyer.expect("system", code="queued")
+        buyer.say("m2", "人呢")
+        buyer.say("m3", "？")
+        buyer.idle()  # no second `queued`
+
+
+def test_reception_a_returning_agents_ping_drains_the_queue(
+        client_factory: ClientFactory, token_for: TokenFor) -> None:
+    client = client_factory(presence_ttl_s=0.3)
+    with connect(client, token_for("agent", "a1", "s1")) as agent, \
+            connect(client, token_for("buyer", "b1", "s1")) as buyer:
+        time.sleep(0.5)  # the agent's presence expired: it counts as gone
+        buyer.say("m1", "在吗")
+        buyer.expect("system", code="queued")
+        agent.send(type="ping")  # back: the ping refreshes presence and takes the queue
+        agent.expect("pong")
+        assert agent.expect("assigned", conversation="s1:b1")["kind"] == "queued"
+        buyer.expect("system", code="picked-up")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bench.datasets import SERVICE_REPLIES
-from classifiers.resources import default_policy_file
+from classifiers.resources import default_lexicon_dir, default_policy_file
 from gateway.cli.main import app
 from tests.conftest import require_shared
 
@@ -111,3 +112,23 @@ def test_replay_usage_errors_are_messages(tmp_path: Path, args: list[str], code:
               for a in args]
     exit_code, _, err = run(*filled)
     assert exit_code == code and message in err
+
+
+def test_replay_applies_a_shops_lexicon_overlay_to_that_shops_records(tmp_path: Path) -> None:
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), lexicons)
+    (lexicons / "shops/s1").mkdir(parents=True)
+    (lexicons / "shops/s1/off_platform.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+    messages = tmp_path / "chat.jsonl"
+    rows = [{"text": "有事去拼夕夕找我", "shop": "s1"}, {"text": "有事去拼夕夕找我", "shop": "s2"},
+            {"text": "拼夕夕上更便宜"}]
+    messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                        encoding="utf-8")
+    for shop, moved in ((None, 1), ("s1", 2), ("s2", 1)):
+        options = ["--shop", shop] if shop else []
+        code, out, err = run(str(messages), "--policy", str(default_policy_file()),
+                             "--lexicons", str(lexicons), "--json", *options)
+        assert code == 0, err
+        diff = json.loads(out)
+        assert diff["changed"] == moved  # the s1 record, and unnamed ones with --shop s1
+        assert {(m["from"], m["to"]) for m in diff["moves"]} == {("none", "block")}

@@ -4,6 +4,7 @@ typer's runner for the rest."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from classifiers.resources import default_lexicon_dir
 from gateway.cli.main import app
 
 runner = CliRunner()
@@ -101,3 +103,21 @@ def test_cli_policy_with_tone_but_no_model_exits_3(monkeypatch: pytest.MonkeyPat
     result = runner.invoke(app, ["score", "你好"])
     assert result.exit_code == 3
     assert "no tone model is loaded" in result.output
+
+
+def test_cli_score_as_a_shop_uses_its_overlay(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), lexicons)
+    (lexicons / "shops/s1").mkdir(parents=True)
+    (lexicons / "shops/s1/off_platform.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+    monkeypatch.setenv("REPLYGUARD_LEXICON_DIR", str(lexicons))
+    tiers = [json.loads(runner.invoke(app, ["score", "去拼夕夕找我", "--json", *args]).output)
+             ["tier"] for args in ([], ["--shop", "s1"], ["--shop", "s2"])]
+    assert tiers == ["none", "block", "none"]
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in (
+        {"text": "去拼夕夕找我"}, {"text": "去拼夕夕找我", "shop": "s2"}, {"text": "x", "shop": 5}))
+    result = runner.invoke(app, ["score", "--jsonl", "--shop", "s1"], input=lines + "\n")
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [r.get("tier") for r in out[:2]] == ["block", "none"]
+    assert out[2] == {"line": 3, "error": '"shop" must be a string'}

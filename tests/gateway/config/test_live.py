@@ -159,6 +159,30 @@ def test_watch_reloads_when_a_file_changes(live: LiveConfig, source: ConfigSourc
     assert live.current.score(PROBE).tier is Tier.BLOCK
 
 
+def test_watch_reloads_when_a_new_shop_overlay_appears(live: LiveConfig,
+                                                       source: ConfigSource) -> None:
+    """A shop's first term creates its directory: the watcher follows directories made after
+    it started."""
+    async def main() -> str:
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
+        await asyncio.sleep(0.3)
+        before = live.version
+        overlay = source.lexicon_dir / "shops" / "s1" / "cold.txt"
+        overlay.parent.mkdir(parents=True)
+        await asyncio.sleep(0.2)
+        overlay.write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+        await wait_for(lambda: live.version != before)
+        stop.set()
+        await watcher
+        return before
+
+    before = asyncio.run(main())
+    assert live.version != before and live.events[-1].origin == "file"
+    assert live.current.score("拼夕夕", shop="s1").tier is Tier.SUGGEST_EDIT
+    assert live.current.score("拼夕夕", shop="s2").tier is Tier.NONE
+
+
 async def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if predicate():

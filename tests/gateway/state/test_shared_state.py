@@ -10,7 +10,7 @@ import pytest
 
 from gateway.auth import UserRole
 from gateway.errors import StateUnavailable
-from gateway.state import Handler, HistoryEntry, PendingAck, SharedState
+from gateway.state import Handler, HeldDraft, HistoryEntry, Intercepted, PendingAck, SharedState
 from gateway.state.local_state import LocalState
 from gateway.state.redis_state import RedisState
 
@@ -200,3 +200,68 @@ def test_redis_state_unreachable_is_state_unavailable() -> None:
             await state.close()
     asyncio.run(main())
 
+
+
+@run
+async def test_state_held_drafts_outlive_connections_until_taken_or_expired(
+        state: SharedState, clock: Clock) -> None:
+    first = HeldDraft("m1", "r1", "s1:b1", "不知道", "suggest-edit", "建议修改",
+                      ({"term": "不知道", "start": 0, "end": 3},))
+    second = HeldDraft("m2", "r2", "s1:b2", "呵呵", "force-edit")
+    await state.hold("s1", "a1", first, 60)
+    clock.now += 1
+    await state.hold("s1", "a1", second, 10)
+    await state.hold("s1", "a2", HeldDraft("m1", "r9", "s1:b9", "x", "force-edit"), 60)
+    assert await state.held("s1", "a1") == [second, first]  # the soonest to expire first
+    assert await state.held("s2", "a1") == []
+    assert await state.take_held("s1", "a1", "m1") == first
+    assert await state.take_held("s1", "a1", "m1") is None  # another tab cannot take it again
+    clock.now += 11
+    assert await state.held("s1", "a1") == []
+    assert await state.take_held("s1", "a1", "m2") is None
+    await state.hold("s1", "a1", second, 10)
+    clock.now += 11
+    assert await state.expire_held("s1", "a1") == [second]
+    assert await state.expire_held("s1", "a1") == []
+    assert [d.message_id for d in await state.expire_held("s1", "a2", everything=True)] == ["m1"]
+
+
+@run
+async def test_state_remembers_intercepted_messages_for_appeals_until_they_expire(
+        state: SharedState, clock: Clock) -> None:
+    await state.remember_intercepted("s1", "a1", "m1", Intercepted("r1", "s1:b1"), 100)
+    assert await state.intercepted("s1", "a1", "m1") == Intercepted("r1", "s1:b1")
+    assert await state.intercepted("s1", "a2", "m1") is None
+    clock.now += 101
+    assert await state.intercepted("s1", "a1", "m1") is None
+
+
+@run
+async def test_state_lists_assigned_conversations_and_queue_membership(
+        state: SharedState, clock: Clock) -> None:
+    await state.assign("s1", "s1:b2", Handler("a1", UserRole.AGENT))
+    await state.assign("s1", "s1:b1", Handler("a1", UserRole.AGENT))
+    await state.assign("s1", "s1:b3", Handler("a2", UserRole.AGENT))
+    assert await state.assigned("s1", "a1") == ["s1:b1", "s1:b2"]
+    await state.assign("s1", "s1:b2", Handler("a2", UserRole.AGENT))
+    assert await state.assigned("s1", "a1") == ["s1:b1"]
+    await state.enqueue("s1", "s1:b4")
+    assert await state.queued("s1", "s1:b4")
+    assert not await state.queued("s1", "s1:b1")
+
+
+@run
+async def test_state_pending_ack_keeps_the_warning_to_show_again(state: SharedState,
+                                                                 clock: Clock) -> None:
+    ack = PendingAck("m1", "r1", "你个傻逼", "违规警告", ({"term": "傻逼", "start": 2, "end": 4},))
+    await state.require_ack("s1", "a1", "s1:b1", ack)
+    assert await state.pending_acks("s1", "a1") == {"s1:b1": ack}
+
+
+@run
+async def test_state_lists_who_holds_drafts(state: SharedState, clock: Clock) -> None:
+    await state.hold("s1", "a2", HeldDraft("m1", "r1", "s1:b1", "x", "force-edit"), 10)
+    await state.hold("s2", "a1", HeldDraft("m2", "r2", "s2:b1", "y", "force-edit"), 10)
+    assert await state.held_owners() == [("s1", "a2"), ("s2", "a1")]
+    await state.take_held("s1", "a2", "m1")
+    assert await state.held_owners() == [("s2", "a1")]

@@ -1,0 +1,55 @@
+"""QA edits the running policy file: read it, check a candidate (`policy check`, every problem at
+its line), and apply it — written atomically, then the same hot reload as any change (with
+Redis it reaches every node). A candidate with an error is refused before anything is written;
+if the reload still rejects it, the old file is put back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
+from classifiers.errors import PolicyError, Problem
+from classifiers.policy.check import check
+from gateway.auth import Principal
+from gateway.config.lexicon_edit import write_atomically
+from gateway.config.live import LiveConfig, ReloadEvent
+from gateway.errors import ConfigRejected
+
+log = logging.getLogger("replyguard.policy_edit")
+
+CANDIDATE_NAME = "candidate-policy.yaml"
+
+
+class PolicyEditor:
+    def __init__(self, live: LiveConfig) -> None:
+        self.live = live
+        self._lock = asyncio.Lock()
+
+    def text(self) -> str:
+        return self.live.source.policy_file.read_text(encoding="utf-8-sig")
+
+    def check(self, text: str) -> list[Problem]:
+        """Every problem of the candidate, against the running lexicons and tone model."""
+        running = self.live.current
+        categories = sorted({*running.lexicon.categories, CONTACT_CATEGORY})
+        labels = running.tone.labels_ if running.tone is not None else None
+        return check(text.encode("utf-8"), CANDIDATE_NAME, categories, labels)
+
+    async def apply(self, user: Principal, text: str) -> ReloadEvent:
+        errors = [p for p in self.check(text) if p.severity == "error"]
+        if errors:
+            first = errors[0]
+            raise PolicyError(first.message, path=CANDIDATE_NAME, line=first.line,
+                              column=first.column, problems=tuple(errors))
+        path = self.live.source.policy_file
+        async with self._lock:
+            old = path.read_text(encoding="utf-8-sig")
+            await asyncio.to_thread(write_atomically, path, text)
+            event = await self.live.reload("api")
+            if event.result == "rejected":
+                await asyncio.to_thread(write_atomically, path, old)
+                await self.live.reload("api")
+                raise ConfigRejected(f"策略未生效，已恢复原文件：{event.error}")
+        log.info("policy %s by %s %s: %s", event.result, user.role, user.user, event.version)
+        return event
