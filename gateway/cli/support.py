@@ -47,11 +47,13 @@ def issue_token(settings: Settings, role: UserRole, user: str, shop: str,
     is a usage error, an unreadable data directory a configuration error."""
     from gateway.auth import SECRET_FILE, TokenService, load_secret
 
+    if ttl is not None and ttl <= 0:
+        raise fail(f"--ttl {ttl}: a token lifetime is a positive number of seconds", EXIT_USAGE)
     secret_file = settings.data_dir / SECRET_FILE
     created = settings.secret is None and not secret_file.exists()
     try:
         tokens = TokenService(load_secret(settings), max_ttl_s=settings.token_max_ttl_s)
-        token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
+        token = tokens.issue(role, user, shop, settings.token_ttl_s if ttl is None else ttl)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except OSError as exc:
