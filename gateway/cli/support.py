@@ -7,6 +7,7 @@ so `replyguard --help` and `replyguard token` do not pay for the others
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from gateway.roles import UserRole
     from gateway.settings import Settings
 
-EXIT_USAGE = 2   # unusable arguments
+EXIT_USAGE = 2   # unusable arguments, a missing input file among them
 EXIT_CONFIG = 3  # unusable configuration: settings, lexicon, policy, model or data file
 
 
@@ -26,6 +27,15 @@ def fail(message: str, code: int) -> typer.Exit:
     # soft_wrap: one line whatever the width, so a long path stays whole and greppable
     Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def require_files(*paths: Path) -> None:
+    """A command's input file that is not there is an unusable argument (exit 2), whichever
+    command it is given to; what a file that is there holds is the command's to judge."""
+    for path in paths:
+        if not path.is_file():
+            what = "is a directory, not a file" if path.is_dir() else "no such file"
+            raise fail(f"{path}: {what}", EXIT_USAGE)
 
 
 def load_settings(**overrides: Any) -> Settings:
