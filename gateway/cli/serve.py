@@ -1,8 +1,9 @@
 """`replyguard serve` (the gateway) and `replyguard token` (a JWT for a client).
 
-`serve` loads the configuration (settings, secret, log database, lexicons, policy, tone model)
-before uvicorn starts, so an unusable one is one line on stderr and exit code 3, not a
-traceback inside a JSON log line; the cheap checks, and their imports, come first. In dev mode
+`serve` binds its port, then checks Redis and loads the configuration (settings, secret, log
+database, lexicons, policy, tone model) before uvicorn starts, so an unusable one is one line on
+stderr and exit code 3, not a traceback inside a JSON log line; the cheap checks, and their
+imports, come first. In dev mode
 (no REPLYGUARD_SECRET: the secret is generated in the data directory) it prints ready-to-use
 tokens, so trying the gateway needs no second terminal."""
 
