@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 
 from starlette.websockets import WebSocket
 
@@ -26,6 +27,9 @@ from gateway.protocol import CloseCode, Frame, PresenceStatus, dump
 log = logging.getLogger("replyguard.session")
 
 OUTBOX_LIMIT = 1000
+# How many of its latest accepted message ids a connection refuses to see again (ids are unique
+# per sender; a reused one would make two verdicts, records and appeals answer to one id).
+RECENT_IDS = 1000
 
 
 class Connection:
@@ -35,6 +39,7 @@ class Connection:
         self.address = address_of(principal)
         self.bucket = bucket
         self.status: PresenceStatus = "online"
+        self._recent_ids: OrderedDict[str, None] = OrderedDict()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
@@ -79,6 +84,16 @@ class Connection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+
+    def used(self, message_id: str) -> bool:
+        """Whether one of this connection's latest RECENT_IDS accepted messages had this id."""
+        return message_id in self._recent_ids
+
+    def accepted(self, message_id: str) -> None:
+        self._recent_ids[message_id] = None
+        self._recent_ids.move_to_end(message_id)
+        while len(self._recent_ids) > RECENT_IDS:
+            self._recent_ids.popitem(last=False)
 
     async def _write(self) -> None:
         try:
