@@ -1,11 +1,17 @@
 """Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
 
-    python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer]
+    python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer] [--baseline REV]
+        [--shops 1000] [--shop-terms 100]
 
 Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
 automata + contacts + policy) in messages/s and µs/message (median of the repeats), the peer's
 µs/call, their ratio, both engines' flag rates on the real service replies, and automata build
 time and memory for the shipped lexicons and for a synthetic 100,000-term lexicon.
+
+`--baseline REV` also measures the keyword path of git revision REV (a worktree in a temporary
+directory) and of this tree, each in its own process on the same core, alternating process by
+process; each process reports the CPU time of its fastest of three passes
+(bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
 without overlays, for a shop without one while N other shops have one, and for a shop with
@@ -34,6 +40,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.baseline import PREVIOUS_RELEASE, REPO, checkout, environment  # noqa: E402
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.lexicon import Lexicon, ShopLexicon, Term  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
@@ -158,6 +165,27 @@ def synthetic_lexicon(size: int) -> Lexicon:
                           for _ in range(rng.randint(1, 3))))
     return Lexicon(tuple(Term(t, "abuse", 2, source=f"synthetic:{i}")
                          for i, t in enumerate(sorted(terms))), ())
+
+
+def bench_against(rev: str, messages: list[str], repeats: int) -> None:
+    """Keyword path of `rev` and of this tree, alternating process by process."""
+    timing = Path(__file__).resolve().parent / "keyword_timing.py"
+    with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
+        lines = Path(scratch) / "messages.txt"
+        lines.write_text("\n".join(messages), encoding="utf-8")
+        runs: dict[str, list[float]] = {rev: [], "current": []}
+        for _ in range(repeats):
+            for name, root in ((rev, tree), ("current", REPO)):
+                result = subprocess.run([sys.executable, str(timing), str(root), str(lines)],
+                                        env=environment(root), capture_output=True, text=True,
+                                        timeout=3600, check=True)
+                runs[name].append(float(result.stdout.split()[-1]))
+    medians = {name: statistics.median(values) for name, values in runs.items()}
+    for name, values in runs.items():
+        print(f"keyword path, {name}: median {medians[name]:.2f} µs/message "
+              f"(runs: {', '.join(f'{x:.2f}' for x in values)})")
+    print(f"ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
+          "per message (target ≤ 1.3×)")
 
 
 def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:
@@ -294,6 +322,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", nargs="?", const=PREVIOUS_RELEASE,
+                        help="also measure git revision REV side by side "
+                             f"[default when given without REV: {PREVIOUS_RELEASE}]")
     parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
@@ -306,6 +337,8 @@ def main() -> None:
           f"{time.perf_counter() - started:.2f} s")
     messages = realistic_messages(args.messages)
     ours = bench_scorer(scorer, messages, args.repeats)
+    if args.baseline:
+        bench_against(args.baseline, messages, args.repeats)
     if not args.no_peer:
         theirs = bench_peer(messages, args.messages * 4)
         if theirs:

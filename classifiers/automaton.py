@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -42,6 +43,26 @@ class _Hit:
     end: int
     term: Term
     view: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartHit:
+    """A member of a group (a term with `part=`) at `start:end` of the base text. `evasion`:
+    spelled to hide it (a homophone with Chinese characters, or characters removed inside)."""
+
+    start: int
+    end: int
+    group: str
+    term: Term
+    evasion: bool
+
+
+class Hits(NamedTuple):
+    """What the automata found: deny-term matches, and group members for the structure rules.
+    (A named tuple: built for every message, and a frozen dataclass costs a microsecond.)"""
+
+    matches: list[Match]
+    parts: list[PartHit]
 
 
 def message_keys(base: str, limit: int | None = None) -> list[str]:
@@ -86,16 +107,26 @@ class KeywordMatcher:
 
     # -- build --------------------------------------------------------------------------
 
-    def build(self) -> KeywordMatcher:
+    def build(self, *, always_groups: frozenset[str] = frozenset()) -> KeywordMatcher:
+        """`always_groups`: groups whose members are reported whenever a latin letter or digit
+        follows them within five characters (the contact detector reads account ids after
+        them); other group members are reported only when
+        some `@near` rule has members of both its groups in the message, a deny hit of a
+        `@scope`d category needs its scope checked, or the member may be disguised."""
         base: dict[str, list[Term]] = {}
         variants: dict[str, list[Term]] = {}
         messages: dict[str, list[Term]] = {}
+        context: dict[str, list[Term]] = {}
         normalized_terms: dict[Term, str] = {}
+        anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
             normalized_terms[term] = normalized
             if term.mode is MatchMode.MESSAGE:
                 messages.setdefault(term_message_key(normalized), []).append(term)
+                continue
+            if term.parts and anchors.isdisjoint(term.parts):
+                context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
             if term.variants != "none" and sum(
@@ -105,6 +136,7 @@ class KeywordMatcher:
                     variants.setdefault(form, []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
+        self.context_automaton_ = _automaton(context)
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
@@ -115,6 +147,9 @@ class KeywordMatcher:
         self.message_limit_ = 4 * longest + 8
         self.message_core_limit_ = 2 * longest + 2
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
+        self.always_groups_ = always_groups
+        self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
+        self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
         return self
 
     def _normalize_term(self, term: Term) -> str:
@@ -126,38 +161,121 @@ class KeywordMatcher:
     # -- match --------------------------------------------------------------------------
 
     def match(self, text: NormalizedText, overlay: KeywordMatcher | None = None) -> list[Match]:
-        """The matches of `text`; `overlay` is a shop's own matcher (built from its overlay
-        lexicon): its deny terms add hits and its allow phrases suppress hits of both."""
-        if not hasattr(self, "base_automaton_"):
-            raise NotBuiltError("KeywordMatcher.match() called before build()")
+        return self.match_hits(text, overlay).matches
+
+    def match_hits(self, text: NormalizedText, overlay: KeywordMatcher | None = None, *,
+                   every_member: bool = False) -> Hits:
+        """The matches of `text` and the group members found in it. `overlay` is a shop's own
+        matcher (built from its overlay lexicon, which holds no groups): its deny terms add hits
+        that the shared scopes apply to like any other, and its allow phrases suppress hits of
+        both, group members included (so a covered member joins no `@near` rule).
+        `every_member`: report every group member, not only those a rule or scope can use here
+        (to tell whether a shop's allow phrase would switch a shared rule off)."""
+        try:
+            base_automaton = self.base_automaton_
+        except AttributeError:
+            raise NotBuiltError("KeywordMatcher.match() called before build()") from None
         base = text.text
-        hits, view = self._hits(base, None)
+        hits: list[_Hit] = []
+        view: str | None = None
+        # Group members are many (不, 上, 加 …) and mostly irrelevant: the context groups are
+        # looked for only when an anchor group member or a scoped hit was found, and members
+        # are turned into hits only when some rule or scope can use them.
+        raw_parts: list[tuple[int, int, tuple[Term, ...], str]] = []
+        groups: set[str] = set()
+        for end, (key, terms, parts, part_groups) in base_automaton.iter(base):
+            start = end - len(key) + 1
+            if terms:
+                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+            if parts:
+                raw_parts.append((start, end + 1, parts, "base"))
+                groups |= part_groups
+        if len(self.variant_automaton_):
+            view = self.pinyin.view(base)
+            for end, (form, terms, parts, part_groups) in self.variant_automaton_.iter(view):
+                span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
+                if span is None:
+                    continue
+                hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
+                if parts:
+                    raw_parts.append((span[0], span[1], parts, "pinyin"))
+                    groups |= part_groups
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if overlay is not None:
-            hits += overlay._hits(base, view)[0]
+            hits += overlay._overlay_hits(base, view)
             if overlay.message_terms_ and len(base) <= overlay.message_limit_:
                 message_hits += overlay._match_message(base)
+        if len(self.context_automaton_) and (every_member or raw_parts or any(
+                hit.term.category in self.scoped_ for hit in hits)):
+            for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
+                raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
+                groups |= part_groups
+        if raw_parts:
+            if not every_member and not self._parts_needed(base, groups, hits, raw_parts):
+                # Only a disguised member (a hit on its own) can still matter: a homophone
+                # (not the same span read literally) or one spread by separators.
+                literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
+                raw_parts = [raw for raw in raw_parts if (
+                    raw[3] == "pinyin" and (raw[0], raw[1]) not in literal) or (
+                    text.starts is not None and _spread_span(text, raw[0], raw[1]))]
+            hits.extend(_Hit(start, end, term, view)
+                        for start, end, parts, view in raw_parts for term in parts)
         if not hits and not message_hits:
-            return []
-        return [self._to_match(text, h, overlay) for h in self._filter(text, hits, overlay)] + [
-            self._message_match(text, term, key) for term, key in message_hits]
+            return Hits([], [])
+        matches: list[Match] = []
+        members: list[PartHit] = []
+        for hit in self._filter(text, hits, overlay):
+            if not hit.term.parts:
+                matches.append(self._to_match(text, hit, overlay))
+                continue
+            evasion = self._part_evasion(text, hit)
+            members.extend(PartHit(hit.start, hit.end, group, hit.term, evasion)
+                           for group in hit.term.parts)
+            if evasion:
+                # Nobody writes 薇信 or 微.信 except to get past a filter: the disguise is the
+                # signal, with or without an invitation around it.
+                matches.append(self._to_match(text, hit, overlay))
+        matches.extend(self._message_match(text, term, key) for term, key in message_hits)
+        return Hits(matches, members)
 
-    def _hits(self, base: str, view: str | None) -> tuple[list[_Hit], str | None]:
-        """Hits of this matcher's deny terms, and the pinyin view of `base` if it was needed
-        (passed back in for the shop overlay, so a message's view is computed once)."""
+    def _overlay_hits(self, base: str, view: str | None) -> list[_Hit]:
+        """Hits of this (shop overlay) matcher's deny terms; `view` is the message's pinyin
+        view if the shared matcher already computed it."""
         hits: list[_Hit] = []
         if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
-            for end, (key, terms) in self.base_automaton_.iter(base):
+            for end, (key, terms, *_) in self.base_automaton_.iter(base):
                 start = end - len(key) + 1
                 hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
         if len(self.variant_automaton_):
             if view is None:
                 view = self.pinyin.view(base)
-            for end, (form, terms) in self.variant_automaton_.iter(view):
+            for end, (form, terms, *_) in self.variant_automaton_.iter(view):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
                 if span is not None:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
-        return hits, view
+        return hits
+
+    def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
+                      raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
+        if any(a in groups and b in groups for a, b in self.rule_pairs_):
+            return True
+        if any(hit.term.category in self.scoped_ for hit in hits):
+            return True
+        # An always-reported member matters to the contact detector only when an id (latin
+        # letters or digits) may follow it: 微 of 稍微 or 扣 of 折扣 does not need reporting.
+        return not groups.isdisjoint(self.always_groups_) and any(
+            not self.always_groups_.isdisjoint(term.parts) and _latin_soon(base, end)
+            for _, end, parts, _ in raw_parts for term in parts)
+
+    @staticmethod
+    def _part_evasion(text: NormalizedText, hit: _Hit) -> bool:
+        """Cheap evasion test for group members (they are many; the full trace is built only
+        for hits that become matches): a homophone written with Chinese characters, or an
+        original span longer than the term (separators or invisible characters inside)."""
+        start, end = text.span(hit.start, hit.end)
+        if end - start > hit.end - hit.start:
+            return True
+        return hit.view == "pinyin" and not text.original[start:end].isascii()
 
     def _match_message(self, base: str) -> list[tuple[Term, str]]:
         found: dict[str, tuple[Term, str]] = {}
@@ -170,10 +288,11 @@ class KeywordMatcher:
                 overlay: KeywordMatcher | None) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
-                       for end, (key, _) in self.allow_automaton_.iter(base)]
+                       for end, (key, *_) in self.allow_automaton_.iter(base)] \
+            if len(self.allow_automaton_) else []
         if overlay is not None and len(overlay.allow_automaton_):
             allow_spans += [(end - len(key) + 1, end + 1)
-                            for end, (key, _) in overlay.allow_automaton_.iter(base)]
+                            for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -188,7 +307,12 @@ class KeywordMatcher:
                 continue
             if not self._latin_edges_ok(text, hit):
                 continue
-            if hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit):
+            if hit.view == "pinyin" and not self._mixed_keeps_term(
+                    base, hit, self._normalized(hit.term, overlay)):
+                continue
+            if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
+                    and not _spread(text, hit) and not (
+                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if boundaries is None:
                     boundaries = self.segmenter.boundaries(base)
                 if hit.start not in boundaries or hit.end not in boundaries:
@@ -198,6 +322,16 @@ class KeywordMatcher:
                     continue
             seen.add(identity)
             yield hit
+
+    @staticmethod
+    def _mixed_keeps_term(base: str, hit: _Hit, term: str) -> bool:
+        """A spelling mixing latin letters and Chinese characters (V信, wei信, 微x) keeps its
+        Chinese characters from the term: V型 and V领 are shapes, not 微信."""
+        spelled = base[hit.start:hit.end]
+        chinese = [c for c in spelled if not c.isascii()]
+        if not chinese or len(chinese) == len(spelled):
+            return True
+        return set(chinese) <= set(term)
 
     @staticmethod
     def _is_chinese_homophone(base: str, hit: _Hit) -> bool:
@@ -263,10 +397,54 @@ class KeywordMatcher:
                      term.mode, "message", tuple(trace))
 
 
+def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
+    """Groups looked for in every message: `always`, and for each `@near` rule the side whose
+    members are rarer in text (longer shortest member, then fewer members). The other sides,
+    and the groups of `@scope` lines, are context: looked for only when an anchor was seen."""
+    members: dict[str, list[str]] = {}
+    for term in lexicon.terms:
+        for group in term.parts:
+            members.setdefault(group, []).append(term.text)
+
+    def rarity(group: str) -> tuple[int, int]:
+        texts = members.get(group, [""])
+        return min(map(len, texts)), -len(texts)
+
+    anchors = set(always)
+    for rule in lexicon.near:
+        anchors.add(max((rule.first, rule.second), key=rarity))
+    return frozenset(anchors)
+
+
+def _stands_alone(base: str, start: int, end: int) -> bool:
+    """Nothing but punctuation, space or the ends of the text around the span: it is a whole
+    word whatever jieba would say, and jieba need not run."""
+    return (start == 0 or not base[start - 1].isalnum()) and (
+        end == len(base) or not base[end].isalnum())
+
+
+def _latin_soon(base: str, end: int) -> bool:
+    return any(c.isascii() and c.isalnum() for c in base[end:end + 5])
+
+
+def _spread(text: NormalizedText, hit: _Hit) -> bool:
+    """Characters were removed between those of the hit (傻*逼, 薇-芯, 滚…蛋): the message shows
+    evasion, so word boundaries and everyday-word checks no longer apply."""
+    return _spread_span(text, hit.start, hit.end)
+
+
+def _spread_span(text: NormalizedText, start: int, end: int) -> bool:
+    first, last = text.span(start, end)
+    return last - first > end - start
+
+
 def _automaton(entries: dict[str, list[Term]]) -> ahocorasick.Automaton:
+    """Values: (key, deny terms, group members, the members' groups)."""
     automaton = ahocorasick.Automaton()
     for key, terms in entries.items():
-        automaton.add_word(key, (key, tuple(terms)))
+        parts = tuple(t for t in terms if t.parts)
+        automaton.add_word(key, (key, tuple(t for t in terms if not t.parts), parts,
+                                 frozenset(g for t in parts for g in t.parts)))
     if len(automaton):
         automaton.make_automaton()
     return automaton

@@ -1,52 +1,87 @@
 """Structural contact details that lure a buyer off the platform: phone numbers, bank cards,
-and the account id that follows a contact keyword (微信: abc_123, QQ 12345678).
+e-mail addresses, URLs and short links, and the account id that follows a channel word
+(微信: abc_123, 薇：laozhang888, QQ 12345678).
 
-Regular expressions are used only for these structures; words (微信, 加我, 私聊 …) live in the
-off_platform lexicon. They run on the digits view (一三八 / 幺三八 / １３８ → 138), so numbers
-spelled in Chinese are seen too. What is NOT a contact: masked numbers (138****5678), order and
-tracking numbers (SF1403928475612, 18-19 digit order ids), prices and sizes.
+Regular expressions are used only for these structures; words live in the off_platform
+lexicon. Numbers are read on the digits view (一三八 / 幺三八 / 壹叁捌 → 138; digits of other
+scripts and look-alike letters were already folded by the confusables step: 1З8 → 138, ❶ → 1),
+and a number may be split by any separator — spaces, dots, slashes, emoji, Chinese commas
+(186🌸5530🌸2271) — or into two or three pieces across the message when the message talks about
+a phone (前面是159 0531，尾号6688). Inside a number, the letters l, i and o stand for 1, 1 and 0
+(l3Ol2345678) as long as most of it is real digits. What is NOT a contact: masked numbers
+(138****5678), order and tracking numbers (their length), prices and sizes, card-like digits
+that fail the Luhn checksum or that nothing in the message calls a card, the platform's own
+links.
+
+E-mail addresses and URLs are read on the original text (lower-cased): the separator step
+would glue t.cn/A6xYz9Kp into one word.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from classifiers.normalize.digits import NUMERALS, Digits
 
 CATEGORY = "off_platform"
+# Lexicon groups (`part=…`) whose members an account id may follow (薇：abc888, 我的v是…).
+CHANNEL_GROUPS = frozenset({"channel", "channel_short", "channel_id"})
 
-_SEP = r"[ \-]?"
-_EDGE_BEFORE = r"(?<![0-9a-z*])"
-_EDGE_AFTER = r"(?![0-9a-z*])"
-# Mainland mobile: 1[3-9] + 9 digits, optionally grouped 3-4-4 with spaces or dashes, +86 allowed.
-_MOBILE = re.compile(rf"{_EDGE_BEFORE}(?:\+?86{_SEP})?1[3-9](?:{_SEP}\d){{9}}{_EDGE_AFTER}")
-# Landline with area code (010-12345678, 0571 8888 6666).
-_LANDLINE = re.compile(rf"{_EDGE_BEFORE}0[1-9]\d{{1,2}}{_SEP}[2-9]\d{{6,7}}{_EDGE_AFTER}")
-# 400/800 service hotlines: a number, but the kind a brand prints on its box.
-_HOTLINE = re.compile(rf"{_EDGE_BEFORE}[48]00{_SEP}\d{{3}}{_SEP}\d{{4}}{_EDGE_AFTER}")
-# One pass for the three phone shapes; the group name says which matched.
-_PHONES = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in (
-    ("mobile", _MOBILE), ("landline", _LANDLINE), ("hotline", _HOTLINE))))
-_PHONE_KINDS = {"mobile": ("手机号", 3), "landline": ("电话号码", 3), "hotline": ("客服热线", 1)}
-_CARD = re.compile(rf"{_EDGE_BEFORE}(?:\d{_SEP}){{15,18}}\d{_EDGE_AFTER}")
-# A bank card number is only a bank card when the message talks about cards or transfers;
-# 16-19 digit runs are otherwise order numbers.
-_CARD_CONTEXT = re.compile(r"卡号|银行卡|账号|帐号|转账|转帐|打款|汇款|开户|收款")
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-# What may stand between a contact keyword and the account id after it.
-_ID_AFTER_KEYWORD = re.compile(r"(?:号码?|账号|id)?\s*[:：是为]?\s*([a-z][-_a-z0-9]{5,19}|\d{5,11})"
-                               r"(?![-_a-z0-9])")
+# A digit group: digits joined by at most three separator characters (anything that is not a
+# letter, a digit or a Chinese character: spaces, punctuation, emoji, ·, /).
+_GROUP = re.compile(r"[0-9](?:[^0-9a-z\u3400-\u9fff*]{0,3}[0-9])*")
+_LOOKALIKE_DIGITS = str.maketrans({"l": "1", "i": "1", "o": "0"})
+# l, i and o that stand among digits, not inside a latin word (tel, hello).
+_LOOKALIKE_RUN = re.compile(r"(?<![a-z])[lio]+(?![a-z])")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|转账|转帐|打款|汇款|开户|收款|"
+                           r"转到|转这")
+_PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
+                            r"[前后]\w?位")
+_TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
+        r"ltd|tk|hk|tw)")
+_DOT = r"(?:\.|点|\s*dot\s*|\(dot\)|\[dot\])"
+_AT = r"(?:@|＠|#|\s+at\s+|\(at\)|\[at\]|圈a?)"
+_EMAIL = re.compile(rf"[a-z0-9][a-z0-9._%+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}{_TLD}"
+                    r"(?![a-z])")
+_URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
+                  rf"|www{_DOT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*"
+                  rf"|(?<![a-z0-9@._-])[a-z0-9][a-z0-9-]*(?:{_DOT}[a-z0-9-]+)*{_DOT}{_TLD}"
+                  r"(?![a-z0-9])(?:/[a-z0-9/_?=&.%-]*)?)")
+# A top-level domain after a dot: with an at sign or its spelling, a scheme or www, what no
+# e-mail address or URL can be written without (a price such as 12.5 has none of them).
+_TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
+
+
+def _may_hold_address(text: str) -> bool:
+    """A cheap test run on every message before the e-mail and URL patterns."""
+    if ("@" in text or "＠" in text or "#" in text or "圈" in text or "//" in text
+            or "www" in text or "dot" in text or "DOT" in text or " at " in text):
+        return True
+    return ("." in text or "点" in text) and _TLD_AFTER_DOT.search(text) is not None
+# The platform's own domains: links an agent may send.
+_PLATFORM_DOMAINS = re.compile(r"(?:^|[/.点])(?:taobao|tmall|tb|jd|3|alipay|1688|aliexpress|"
+                               r"alibaba|jingdong|360buy)(?:\.|点)(?:com|cn)")
+# What may stand between a channel word and the account id after it: 号/号码/账号/id, then a
+# few non-word characters and 是/为 (薇：abc888, V❤：bj_sofa_99, 我的v是dongbei_jiaju).
+_ID_AFTER_KEYWORD = re.compile(
+    r"(?:号码?|账号|帐号|id)?[^\w\u3400-\u9fff]{0,3}(?:是|为)?[^\w\u3400-\u9fff]{0,3}"
+    r"([a-z][-_.a-z0-9]{3,29}|[0-9](?:[ -]?[0-9]){4,11})(?![-_a-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
 class ContactHit:
-    """A contact detail at `start:end` of the digits view (same indices as the base text)."""
+    """A contact detail at `start:end` of the base text (or of the original text when
+    `on_original`: e-mail addresses and URLs)."""
 
     kind: str
     start: int
     end: int
     severity: int
+    on_original: bool = False
+
 
 
 _DIGIT_LIKE = re.compile("[0-9" + "".join(NUMERALS.values()) + "]")
@@ -61,31 +96,103 @@ class ContactDetector:
     def view(self, base: str) -> str:
         return self.digits.compiled.translate(base)
 
-    def detect(self, base: str, keyword_ends: list[int] | None = None) -> list[ContactHit]:
-        """Contact details in `base` (normalised text). `keyword_ends` are the base positions
-        where an off_platform keyword hit ends; an id right after one is an account id."""
+    def numbers_view(self, base: str) -> str:
+        """The digits view with l/i/o among digits read as 1/1/0 (same indices as `base`)."""
+        text = self.view(base)
+        if "l" in text or "i" in text or "o" in text:
+            text = _LOOKALIKE_RUN.sub(lambda m: m.group().translate(_LOOKALIKE_DIGITS), text)
+        return text
+
+    def detect(self, base: str, keyword_ends: list[int] | None = None,
+               original: str | None = None) -> list[ContactHit]:
+        """Contact details in `base` (normalised text) and `original` (the message as sent;
+        `base` itself when not given).
+        `keyword_ends` are base positions where a channel word ends; an id right after one is
+        an account id."""
         hits: list[ContactHit] = []
         if keyword_ends:
-            text = self.view(base)
+            text = self.numbers_view(base)
             for end in sorted(set(keyword_ends)):
                 m = _ID_AFTER_KEYWORD.match(text, end)
-                if m:
+                if m and _looks_like_id(m.group(1)):
                     hits.append(ContactHit("账号", m.start(1), m.end(1), 3))
-        # Every remaining shape needs at least seven digits or an "@"; most messages have
-        # neither, and this check costs far less than the digits view and the patterns.
-        if len(_DIGIT_LIKE.findall(base)) < 7 and "@" not in base:
+        source = base if original is None else original
+        if _may_hold_address(source):
+            hits.extend(self._addresses(source.lower()))
+        # Every remaining shape needs at least seven digits; most messages have fewer, and this
+        # check costs far less than the digits view and the patterns.
+        if len(_DIGIT_LIKE.findall(base)) < 7:
             return hits
-        text = self.view(base)
-        for m in _PHONES.finditer(text):
-            kind, severity = _PHONE_KINDS[m.lastgroup or "mobile"]
-            hits.append(ContactHit(kind, *m.span(), severity))
-        if _CARD_CONTEXT.search(text):
-            for m in _CARD.finditer(text):
-                if luhn_valid(re.sub(r"\D", "", m.group())):
-                    hits.append(ContactHit("银行卡号", *m.span(), 3))
-        if "@" in text:
-            hits.extend(ContactHit("邮箱", *m.span(), 1) for m in _EMAIL.finditer(text))
+        text = self.numbers_view(base)
+        numbers = [(m, _NOT_DIGIT.sub("", m.group())) for m in _GROUP.finditer(text)]
+        whole: list[tuple[int, int]] = []
+        for m, digits in numbers:
+            kind = _number_kind(digits, text, m.start(), m.end())
+            if kind is None or not _mostly_digits(base[m.start():m.end()]):
+                continue
+            if kind == "银行卡号" and not _CARD_CONTEXT.search(text):
+                continue
+            severity = 1 if kind == "客服热线" else 3
+            hits.append(ContactHit(kind, m.start(), m.end(), severity))
+            whole.append(m.span())
+        if not whole and _PHONE_CONTEXT.search(text):
+            hits.extend(_pieced_phone(numbers))
         return hits
+
+    @staticmethod
+    def _addresses(lowered: str) -> list[ContactHit]:
+        hits = []
+        taken: list[tuple[int, int]] = []
+        for m in _EMAIL.finditer(lowered):
+            hits.append(ContactHit("邮箱", m.start(), m.end(), 2, on_original=True))
+            taken.append(m.span())
+        for m in _URL.finditer(lowered):
+            if any(a <= m.start() < b for a, b in taken) or _PLATFORM_DOMAINS.search(m.group()):
+                continue
+            hits.append(ContactHit("网址", m.start(), m.end(), 3, on_original=True))
+        return hits
+
+
+def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
+    if start > 0 and text[start - 1] == "*" or end < len(text) and text[end] == "*":
+        return None  # masked: 138****5678
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
+        return "手机号"
+    if len(digits) == 10 and digits[:3] in ("400", "800"):
+        return "客服热线"
+    if 10 <= len(digits) <= 12 and digits[0] == "0" and digits[1] != "0":
+        return "电话号码"
+    if 16 <= len(digits) <= 19 and luhn_valid(digits):
+        return "银行卡号"
+    return None
+
+
+def _mostly_digits(span: str) -> bool:
+    """Look-alike letters (l, i, o) may stand in for a few digits, not make a number up."""
+    return sum(c.isascii() and c.isalpha() for c in span) <= 4
+
+
+def _pieced_phone(numbers: list[tuple[re.Match[str], str]]) -> list[ContactHit]:
+    """A mobile number given in two or three pieces (前面是159 0531，尾号6688)."""
+    pieces = [(m, digits) for m, digits in numbers if 3 <= len(digits) <= 8]
+    if not 2 <= len(pieces) <= 3:
+        return []
+    for order in itertools.permutations(pieces):
+        joined = "".join(digits for _, digits in order)
+        if len(joined) == 11 and joined[0] == "1" and joined[1] in "3456789":
+            start = min(m.start() for m, _ in pieces)
+            end = max(m.end() for m, _ in pieces)
+            return [ContactHit("手机号", start, end, 3)]
+    return []
+
+
+def _looks_like_id(candidate: str) -> bool:
+    """An account id is long, or has digits or joiners in it (abc888, dongbei_jiaju); a
+    short plain word after a channel name (微信app, qq音乐) is not one."""
+    return len(candidate) >= 6 or (len(candidate) >= 5
+                                    and any(c.isdigit() or c in "_.-" for c in candidate))
 
 
 def luhn_valid(number: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
-from classifiers.contacts import ContactDetector
+from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
 from classifiers.errors import InputError, PolicyError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -27,6 +27,7 @@ from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import DEFAULT_MAX_CHARS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
+from classifiers.structure import StructureMatcher
 from classifiers.tone.classifier import ToneClassifier
 
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
@@ -62,10 +63,13 @@ class Scorer:
         pinyin = reuse.matcher.pinyin if reuse is not None else PinyinView()
         segmenter = reuse.matcher.segmenter if reuse is not None else WordSegmenter()
         self.matcher: KeywordMatcher = KeywordMatcher(lexicon, self.normalizer, pinyin,
-                                                      segmenter).build()
+                                                      segmenter).build(
+            always_groups=CHANNEL_GROUPS)
+        self.structure = StructureMatcher(lexicon, self.normalizer).build()
         # Shop overlays: a small matcher per shop that has one, consulted for that shop's
-        # messages only; the shared automata stay shared. An overlay whose files did not change
-        # is reused from the running scorer, so a reload costs what changed.
+        # messages only; the shared automata (and the shared groups, rules and scopes, which
+        # apply to every shop) stay shared. An overlay whose files did not change is reused
+        # from the running scorer, so a reload costs what changed.
         self.overlays: dict[str, KeywordMatcher] = {}
         for shop, overlay in lexicon.shops.items():
             previous = reuse.overlays.get(shop) if reuse is not None else None
@@ -121,11 +125,15 @@ class Scorer:
         started = time.perf_counter()
         self.check(text)
         normalized = self.normalizer(text)
-        matches = self.matcher.match(
+        hits = self.matcher.match_hits(
             normalized, self.overlays.get(shop) if shop is not None else None)
-        contacts = self._contacts(normalized, matches)
+        matches = hits.matches
+        channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
+        contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:
             matches.extend(contacts)
+        if hits.parts:
+            matches = self.structure.apply(normalized, matches, hits.parts)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
         decision = policy.decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
@@ -133,12 +141,20 @@ class Scorer:
                        tuple(sorted(matches, key=_span_order)), self.version,
                        (time.perf_counter() - started) * 1e6, normalized.text, tone)
 
-    def _contacts(self, normalized: NormalizedText, matches: list[Match]) -> list[Match]:
+    def _contacts(self, normalized: NormalizedText, matches: list[Match],
+                  channel_ends: list[int]) -> list[Match]:
         base = normalized.text
         keyword_ends = [self._base_end(normalized, m) for m in matches
                         if m.category == CONTACT_CATEGORY and m.view != "message"]
+        keyword_ends.extend(channel_ends)
         found = []
-        for hit in self.contacts.detect(base, keyword_ends):
+        for hit in self.contacts.detect(base, keyword_ends, normalized.original):
+            if hit.on_original:
+                start, end = hit.start, hit.end
+                found.append(Match(hit.kind, CONTACT_CATEGORY, hit.severity, start, end,
+                                   normalized.original[start:end], MatchMode.SUBSTRING,
+                                   "contact", ()))
+                continue
             start, end = normalized.span(hit.start, hit.end)
             original = normalized.original[start:end]
             trace = self.normalizer.explain(original)

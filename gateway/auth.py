@@ -23,13 +23,13 @@ import jwt
 
 from gateway.errors import Unauthorized
 from gateway.roles import UserRole as UserRole
+from gateway.settings import MIN_SECRET_CHARS
 
 if TYPE_CHECKING:
     from gateway.settings import Settings
 
 ALGORITHM = "HS256"
 SECRET_FILE = "jwt-secret"
-MIN_SECRET_CHARS = 32
 # Ids become parts of conversation ids and keys (`shop:buyer`), so they may not contain ':'.
 _ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 ALL_SHOPS = "*"

@@ -190,12 +190,51 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     found = [{"loc": [str(part) for part in e["loc"]], "msg": _message(e), "type": e["type"]}
              for e in exc.errors()]
-    # our own validators speak Chinese (NUL in a filter, a date out of range): say what
-    detail = "；".join(".".join(e["loc"]) + (f"（{e['msg']}）" if e["type"] == "value_error"
-                                            else "") for e in found)
+    detail = "；".join(".".join(loc) + (f"（{hint}）" if hint else "")
+                      for loc, hint in zip((e["loc"] for e in found),
+                                           (_hint(e) for e in exc.errors()), strict=True))
     return JSONResponse({"detail": f"请求参数无效：{detail}",
                          "code": str(ErrorCode.INVALID_REQUEST), "errors": found},
                         status_code=422)
+
+
+# pydantic's constraint errors in Chinese, from the values it gives (ctx): what was wanted
+_HINTS: dict[str, str] = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "datetime_parsing": "应为 ISO 8601 时间，如 2025-03-01T08:00:00Z",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间，如 2025-03-01T08:00:00Z",
+    "date_parsing": "应为日期，如 2025-03-01",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "literal_error": "可选值：{expected}",
+    "enum": "可选值：{expected}",
+    "json_invalid": "不是合法的 JSON",
+}
+
+
+def _hint(error: Any) -> str | None:
+    """What the user should have sent, in Chinese; our own validators already speak it (NUL in
+    a filter, a date out of range)."""
+    if error["type"] == "value_error":
+        return _message(error)
+    template = _HINTS.get(error["type"])
+    if template is None:
+        return None
+    context = {key: str(value).replace(" or ", "、") for key, value in
+               error.get("ctx", {}).items()}
+    try:
+        return template.format(**context)
+    except KeyError:   # pydantic gave no value for it: say nothing rather than half
+        return None
 
 
 def _message(error: Any) -> str:

@@ -46,9 +46,11 @@ def transport_max_bytes(settings: Settings) -> int:
     return max(1 << 20, settings.max_frame_bytes * 8)
 
 
-def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = "info") -> None:
+def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = "info",
+          listener: socket.socket | None = None) -> None:
     """`scorer`: the configuration already loaded for `settings` (`replyguard serve` loads it
-    first, so that an unusable one fails before uvicorn starts)."""
+    first, so that an unusable one fails before uvicorn starts); `listener`: the socket already
+    bound to settings.host/port (`replyguard serve` binds it first, for the same reason)."""
     apps: list[FastAPI] = []
 
     def factory() -> FastAPI:
@@ -59,4 +61,4 @@ def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = 
     config = uvicorn.Config(factory, factory=True, host=settings.host, port=settings.port,
                             log_config=None, log_level=log_level, lifespan="on",
                             ws_max_size=transport_max_bytes(settings))
-    GatewayServer(config, apps).run()
+    GatewayServer(config, apps).run(sockets=None if listener is None else [listener])

@@ -20,6 +20,8 @@ from classifiers.resources import (
 # in another terminal is signed with the same secret as long as neither sets REPLYGUARD_DATA_DIR.
 DEFAULT_DATA_DIR = Path("~/.local/share/replyguard")
 ENV_PREFIX = "REPLYGUARD_"
+# HS256 with a shorter secret is guessable offline from one token
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -77,6 +79,14 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600, ge=60,
         description="longest lifetime a token may have left; longer ones are refused (4401/401)")
 
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # checked here, not only by TokenService, so that `serve` and `token` name the variable
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_CHARS:
+            raise ValueError(f"the JWT secret needs at least {MIN_SECRET_CHARS} characters")
+        return value
+
     @field_validator("data_dir", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
@@ -103,4 +113,5 @@ def settings_problem(exc: ValidationError) -> str:
     secret = error["loc"][:1] in (("secret",), ("buyer_key",))
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and not secret else ""
     more = f"; and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
-    return f"{name}: {error['msg']}{shown}{more}"
+    message = error["msg"].removeprefix("Value error, ")   # pydantic's prefix for our checks
+    return f"{name}: {message}{shown}{more}"

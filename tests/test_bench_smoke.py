@@ -25,6 +25,14 @@ def test_bench_script_runs(args: list[str]) -> None:
     assert "suggest-edit or stronger" in result.stdout
 
 
+def test_diversion_bench_runs() -> None:
+    """The evaluation rounds in bench/data are scored and printed per class."""
+    result = subprocess.run([sys.executable, "bench/bench_diversion.py", "--no-baseline"],
+                            cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "off_platform_channel" in result.stdout and "all benign" in result.stdout
+
+
 def test_relay_bench_runs() -> None:
     """One conversation, one second, one round: both gateways start, relay and compare."""
     result = subprocess.run([sys.executable, "bench/bench_relay.py", "--conversations", "1",

@@ -2,9 +2,12 @@
 
 A run of separator characters is removed only where it sits BETWEEN two word characters, so
 sentence punctuation (，。！？ …) still separates sentences and never glues two sentences into one
-term. `_` and `-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`)
-are left alone: the contact detector reads number grouping itself, and collapsing it would merge
-prices and sizes into phone-like runs.
+term — except between single characters: a "sentence" of one character is not a sentence, so
+in 滚…蛋, 贱、人, 二~百~五 or 【拼】【多】【多】 any punctuation between two characters that each
+stand alone (between two non-word characters or the ends of the text) is removed too. `_` and
+`-` inside latin names (abc_123) are kept. Digit groups (`138 1234 5678`, `12.5`) are left
+alone: the contact detector reads number grouping itself, and collapsing it would merge prices
+and sizes into phone-like runs.
 """
 
 from __future__ import annotations
@@ -22,10 +25,22 @@ _SEPARATOR = r"[^\w" + re.escape(SENTENCE_PUNCTUATION) + r"]"
 # Inside latin/digit tokens these join parts of one name (abc_123, wang-xiao): not separators.
 _ID_JOINERS = {"_", "-"}
 _RUN = re.compile(rf"(?:{_SEPARATOR}|_)+")
+# Any run of non-word characters between two word characters that each stand alone.
+_LONE_GAP = re.compile(r"(?<![^\W_])[^\W_]([\W_]+)(?=[^\W_](?![^\W_]))")
 
 
 def _is_word(ch: str) -> bool:
     return ch.isalnum()
+
+
+def _merged(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(runs):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class Separators:
@@ -36,7 +51,8 @@ class Separators:
     def __call__(self, text: NormalizedText) -> NormalizedText:
         source = text.text
         last = len(source) - 1
-        runs = []
+        lone = [m.span(1) for m in _LONE_GAP.finditer(source)]
+        runs: list[tuple[int, int]] = []
         for m in _RUN.finditer(source):
             start, end = m.span()
             # Only a run BETWEEN two word characters is an inserted separator.
@@ -49,6 +65,8 @@ class Separators:
                     (before.isdigit() and after.isdigit()) or source[start:end] in _ID_JOINERS):
                 continue
             runs.append((start, end))
+        if lone:
+            runs = _merged(runs + lone)
         if not runs:
             return text
         kept: list[int] = []

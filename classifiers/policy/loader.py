@@ -10,18 +10,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from classifiers.errors import PolicyError, Problem
 from classifiers.policy.periods import Period
-from classifiers.policy.schema import Conditions, PolicyModel, Rule
+from classifiers.policy.schema import Conditions, Escalation, EscalationWhen, PolicyModel, Rule
 from classifiers.results import Role
 from classifiers.tiers import Tier
 
 Loc = tuple[int | str, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -82,19 +83,17 @@ def validate(document: PolicyDocument, *, known_categories: Sequence[str] | None
     warnings of `policy check` come from classifiers.policy.lint)."""
     model = _model(document, document.data, lambda loc: loc)
     if model is None:
-        # Still report unknown names in the rules that are themselves well-formed.
+        # Still report unknown names in what is itself well-formed.
         _check_names(document, _partial(document.data), lambda loc: loc, known_categories,
                      known_tone_labels, only_rules=None)
+        _check_disabled(document, document.data)
         return document
     document.default = model
     _check_names(document, model, lambda loc: loc, known_categories, known_tone_labels,
                  only_rules=None)
+    _check_disabled(document, document.data)
     for shop, override in model.shops.items():
         base: Loc = ("shops", shop)
-        for index, rule_id in enumerate(override.disable):
-            if rule_id not in {r.id for r in model.rules} | {e.id for e in model.escalation}:
-                document.problem((*base, "disable", index),
-                                 f"no rule or escalation {rule_id!r} to disable")
         for key in override.tiers:
             if key not in ("notice", "suggest-edit", "force-edit", "block",
                            "block-with-warning", "route-to-human"):
@@ -116,6 +115,20 @@ def validate(document: PolicyDocument, *, known_categories: Sequence[str] | None
                      only_rules=patched)
         document.shops[shop] = shop_model
     return document
+
+
+def _check_disabled(document: PolicyDocument, data: dict[str, Any]) -> None:
+    """A shop's `disable` must name a rule or escalation of the default (read from the raw data,
+    so that it is checked whatever else is wrong with the file)."""
+    ids = {item.get("id") for kind in ("rules", "escalation") for item in _list(data.get(kind))
+           if isinstance(item, dict)}
+    shops = data.get("shops")
+    for shop, override in shops.items() if isinstance(shops, dict) else ():
+        disabled = override.get("disable") if isinstance(override, dict) else None
+        for index, rule_id in enumerate(_list(disabled)):
+            if isinstance(rule_id, str) and rule_id not in ids:
+                document.problem(("shops", shop, "disable", index),
+                                 f"no rule or escalation {rule_id!r} to disable")
 
 
 def merge_shop(data: dict[str, Any], shop: str) -> dict[str, Any]:
@@ -172,38 +185,72 @@ def _shop_locator(data: dict[str, Any], shop: str) -> Callable[[Loc], Loc]:
 
 def _model(document: PolicyDocument, data: dict[str, Any],
            locate: Callable[[Loc], Loc]) -> PolicyModel | None:
+    duplicates = _duplicate_ids(document, data, locate)
     try:
         return PolicyModel.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
             message = error["msg"].removeprefix("Value error, ")
+            if not loc and duplicates and "ids must be unique" in message:
+                continue   # the schema's whole-file message; each duplicate is at its own line
             document.problem(locate(loc), message)
         return None
 
 
+def _duplicate_ids(document: PolicyDocument, data: dict[str, Any],
+                   locate: Callable[[Loc], Loc]) -> int:
+    """Report each repeated rule or escalation id at the repeat's own `id` (the schema can only
+    say "somewhere in the file"), from the raw data so that it is found whatever else is wrong;
+    returns how many were reported."""
+    found = 0
+    for kind, label in (("rules", "rule"), ("escalation", "escalation")):
+        items = data.get(kind)
+        first: dict[str, int] = {}
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            rule_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(rule_id, str):
+                continue
+            if rule_id in first:
+                line, _ = position(document.root, locate((kind, first[rule_id], "id")))
+                document.problem(locate((kind, index, "id")),
+                                 f"{label} ids must be unique: {rule_id!r} is also at line {line}")
+                found += 1
+            else:
+                first[rule_id] = index
+    return found
+
+
 def _partial(data: dict[str, Any]) -> PolicyModel:
-    """The well-formed rules and periods of a file that failed validation as a whole (rules at
-    their own positions are replaced by placeholders that check nothing)."""
-    rules: list[Rule] = []
-    for item in data.get("rules") or ():
-        try:
-            rules.append(Rule.model_validate(item))
-        except ValidationError:
-            rules.append(_PLACEHOLDER)
-    periods = {}
-    for name, item in (data.get("periods") or {}).items() if isinstance(
-            data.get("periods"), dict) else ():
-        try:
-            periods[str(name)] = Period.model_validate(item)
-        except ValidationError:
-            continue
-    return PolicyModel.model_construct(version=1, rules=tuple(rules), periods=periods,
-                                       escalation=())
+    """The well-formed rules, escalations and periods of a file that failed validation as a
+    whole (one at its own position that is not well-formed is a placeholder that checks
+    nothing; a malformed period keeps its name, so rules naming it are not told it is unknown)."""
+    rules = tuple(_valid(Rule, item, _PLACEHOLDER) for item in _list(data.get("rules")))
+    escalation = tuple(_valid(Escalation, item, _NO_ESCALATION)
+                       for item in _list(data.get("escalation")))
+    raw_periods = data.get("periods")
+    periods = {str(name): _valid(Period, item, _NO_PERIOD) for name, item in
+               (raw_periods.items() if isinstance(raw_periods, dict) else ())}
+    return PolicyModel.model_construct(version=1, rules=rules, periods=periods,
+                                       escalation=escalation)
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _valid(model: type[M], item: object, placeholder: M) -> M:
+    try:
+        return model.model_validate(item)
+    except ValidationError:
+        return placeholder
 
 
 _PLACEHOLDER = Rule.model_construct(id="-", tier=Tier.NOTICE, when=Conditions.model_construct(
     roles=(), categories=(), tone={}, during=None, outside=None))
+_NO_ESCALATION = Escalation.model_construct(id="-", when=EscalationWhen.model_construct(
+    roles=(), categories=()))
+_NO_PERIOD = Period.model_construct()
 
 
 def _check_names(document: PolicyDocument, model: PolicyModel, locate: Callable[[Loc], Loc],

@@ -24,6 +24,11 @@ class ContextMessageOut(_Out):
     time: datetime
 
 
+class AppealOut(_Out):
+    note: str | None = Field(description="the agent's note; null when none was given")
+    time: datetime
+
+
 class RecordOut(_Out):
     id: str
     time: datetime
@@ -47,8 +52,9 @@ class RecordOut(_Out):
     buyer: str | None
     context: list[ContextMessageOut] = Field(
         description="the messages that preceded this one in the conversation")
-    appeal_note: str | None
-    appealed_at: datetime | None
+    appeal_note: str | None = Field(description="the latest note given")
+    appealed_at: datetime | None = Field(description="the first appeal's time")
+    appeals: list[AppealOut] = Field(description="every appeal, oldest first")
     review_state: ReviewState
     review_note: str | None
     reviewer: str | None

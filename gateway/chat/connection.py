@@ -29,6 +29,9 @@ log = logging.getLogger("replyguard.session")
 OUTBOX_LIMIT = 1000
 # How many intercepted message ids a connection remembers for putting state back.
 REMEMBERED = 500
+# How many of its latest accepted message ids a connection refuses to see again (ids are unique
+# per sender; a reused one would make two verdicts, records and appeals answer to one id).
+RECENT_IDS = 1000
 
 
 class Connection:
@@ -45,6 +48,7 @@ class Connection:
         # newest last: the log has everything else of them, but not the message id the client
         # uses, so this is how the node puts warnings and drafts back if Redis loses them
         self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._recent_ids: OrderedDict[str, None] = OrderedDict()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
@@ -94,6 +98,15 @@ class Connection:
         self.intercepted[message_id] = (record_id, conversation)
         while len(self.intercepted) > REMEMBERED:
             self.intercepted.popitem(last=False)
+    def used(self, message_id: str) -> bool:
+        """Whether one of this connection's latest RECENT_IDS accepted messages had this id."""
+        return message_id in self._recent_ids
+
+    def accepted(self, message_id: str) -> None:
+        self._recent_ids[message_id] = None
+        self._recent_ids.move_to_end(message_id)
+        while len(self._recent_ids) > RECENT_IDS:
+            self._recent_ids.popitem(last=False)
 
     async def _write(self) -> None:
         try:

@@ -1,6 +1,7 @@
 """A `message` frame, from either side: who may write where, then scoring. What follows the
 verdict is `gateway.chat.interventions`.
 
+Ids are unique per sender: a connection refuses an id one of its latest accepted messages had.
 A buyer writes only in its own conversation. A shop-side message must name a conversation
 assigned to its sender, in its own shop, with no warning left unacknowledged there; an edit
 (`replaces`) names a held message of that conversation.
@@ -32,6 +33,7 @@ class Messages:
             await self.from_shop(connection, frame)
         else:
             await self.from_buyer(connection, frame)
+        connection.accepted(frame.id)
 
     async def from_buyer(self, connection: Connection, frame: MessageIn) -> None:
         principal = connection.principal
@@ -40,6 +42,7 @@ class Messages:
             raise Forbidden("买家只能在自己的会话中发送消息", frame_id=frame.id)
         if frame.replaces is not None:
             raise BadFrame("买家消息不支持 replaces", frame_id=frame.id)
+        self._fresh(connection, frame)
         moderation = await self.moderator.moderate(frame.text, Role.BUYER, shop=principal.shop,
                                                    user=principal.user)
         await self.interventions.from_buyer(connection, frame, conversation, moderation)
@@ -60,6 +63,7 @@ class Messages:
             # a second message under a held one's id would orphan the held record
             raise BadFrame(f"消息 {frame.id} 仍在等待修改，请换一个 id（修改它请用 replaces）",
                            frame_id=frame.id)
+        self._fresh(connection, frame)   # after the held check: its hint is the better one
         replaced = None
         if frame.replaces is not None:
             replaced = drafts.get(frame.replaces)
@@ -69,3 +73,10 @@ class Messages:
                                                    shop=principal.shop, user=principal.user)
         await self.interventions.from_shop(connection, frame.id, frame.text, conversation,
                                            moderation, replaced)
+
+    @staticmethod
+    def _fresh(connection: Connection, frame: MessageIn) -> None:
+        """Refuse an id this connection already accepted. An edit may keep its held message's
+        id (replaces == id); a refused message's id is free again, so a retry may reuse it."""
+        if connection.used(frame.id) and frame.replaces != frame.id:
+            raise BadFrame(f"消息 id {frame.id} 已用过，请换一个 id", frame_id=frame.id)

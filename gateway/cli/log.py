@@ -28,6 +28,8 @@ def purge_command(
     from gateway.log import StoreUnavailable
 
     settings = load_settings()
+    if days is not None and days <= 0:
+        raise fail(f"--days {days}: give a positive number of days", EXIT_USAGE)
     keep = settings.retention_days if days is None else days
     if keep <= 0:
         raise fail("retention is 0 days (keep everything): nothing to purge; give --days N",
@@ -46,7 +48,7 @@ async def _purge(url: str | None, data_dir: Path, days: int) -> int:
     from gateway.log import open_log
     from gateway.log.retention import cutoff
 
-    log = await asyncio.to_thread(open_log, url, data_dir)
+    log = await asyncio.to_thread(open_log, url, data_dir, create=False)
     try:
         return await log.purge(cutoff(days))
     finally:

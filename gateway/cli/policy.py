@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from classifiers.errors import ConfigError
-from gateway.cli.support import EXIT_CONFIG, fail, load_settings
+from gateway.cli.support import EXIT_CONFIG, fail, load_settings, require_files
 
 if TYPE_CHECKING:
     from classifiers.errors import Problem
@@ -36,6 +36,8 @@ def check_command(
     from classifiers.lexicon import Lexicon
     from classifiers.tone.classifier import read_labels
 
+    if file is not None:
+        require_files(file)
     settings = load_settings()
     path = file or settings.policy_file
     try:

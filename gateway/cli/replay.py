@@ -12,7 +12,7 @@ import typer
 from classifiers.errors import ConfigError, InputError
 from classifiers.results import Role
 from classifiers.tiers import Tier
-from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, load_settings, require_files
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,8 +45,7 @@ def replay_command(
     from gateway.config.replay import read_records, replay
 
     settings = load_settings()
-    if not input_file.is_file():
-        raise fail(f"{input_file}: no such file", EXIT_USAGE)
+    require_files(input_file)
     try:
         current = Scorer.load(settings.lexicon_dir, settings.policy_file,
                               tone_model=settings.tone_model, max_chars=settings.max_chars)

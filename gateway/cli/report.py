@@ -92,7 +92,7 @@ async def _stats(url: str | None, data_dir: Path, filters: LogFilter) -> LogStat
 
     from gateway.log import open_log
 
-    log = await asyncio.to_thread(open_log, url, data_dir)
+    log = await asyncio.to_thread(open_log, url, data_dir, create=False)
     try:
         return await log.stats(filters)
     finally:

@@ -1,13 +1,15 @@
 """`replyguard serve` (the gateway) and `replyguard token` (a JWT for a client).
 
-`serve` loads the configuration (settings, secret, log database, lexicons, policy, tone model)
-before uvicorn starts, so an unusable one is one line on stderr and exit code 3, not a
-traceback inside a JSON log line; the cheap checks, and their imports, come first. In dev mode
+`serve` binds its port, then checks Redis and loads the configuration (settings, secret, log
+database, lexicons, policy, tone model) before uvicorn starts, so an unusable one is one line on
+stderr and exit code 3, not a traceback inside a JSON log line; the cheap checks, and their
+imports, come first. In dev mode
 (no REPLYGUARD_SECRET: the secret is generated in the data directory) it prints ready-to-use
 tokens, so trying the gateway needs no second terminal."""
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,6 +27,7 @@ from gateway.cli.support import EXIT_CONFIG, fail, issue_token, load_settings
 from gateway.roles import UserRole
 
 if TYPE_CHECKING:
+    from classifiers.scorer import Scorer
     from gateway.auth import TokenService
     from gateway.settings import Settings
 
@@ -43,14 +46,34 @@ def serve_command(
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the websocket gateway (embedded defaults: in-process state, SQLite log)."""
-    from gateway.auth import TokenService, load_secret
-    from gateway.log import StoreUnavailable, open_log
-
     overrides = {name: value for name, value in (
         ("host", host), ("port", port), ("lexicon_dir", lexicons), ("policy_file", policy))
         if value is not None}
     settings = load_settings(**overrides)
+    # the port first: a taken one must not cost a migration and a retention purge
+    listener = listen(settings.host, settings.port)
     try:
+        tokens, scorer = prepare(settings)
+    except BaseException:
+        listener.close()
+        raise
+    if settings.secret is None:
+        typer.echo("\n".join(dev_banner(settings, tokens)))
+    from gateway import logging_setup
+    from gateway.server import serve
+
+    logging_setup.configure(log_level)
+    serve(settings, scorer=scorer, log_level=log_level, listener=listener)
+
+
+def prepare(settings: Settings) -> tuple[TokenService, Scorer]:
+    """Everything the gateway needs that can be unusable, checked cheapest first."""
+    from gateway.auth import TokenService, load_secret
+    from gateway.log import StoreUnavailable, open_log
+
+    try:
+        if settings.redis_url is not None:
+            check_redis(settings.redis_url)
         tokens = TokenService(load_secret(settings))
         # opened once here (URL, reachability, migrations, buyer key) so that a log the
         # gateway cannot use stops it now, in one line; the app opens its own
@@ -65,13 +88,47 @@ def serve_command(
     except OSError as exc:
         raise fail(f"data directory {settings.data_dir}: {exc.strerror or exc}",
                    EXIT_CONFIG) from None
-    if settings.secret is None:
-        typer.echo("\n".join(dev_banner(settings, tokens)))
-    from gateway import logging_setup
-    from gateway.server import serve
+    return tokens, scorer
 
-    logging_setup.configure(log_level)
-    serve(settings, scorer=scorer, log_level=log_level)
+
+def listen(host: str, port: int) -> socket.socket:
+    """The gateway's listening socket, bound now and handed to uvicorn (so nobody can take the
+    port in between); a port in use is one line and exit 3."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port} (REPLYGUARD_HOST/--host): "
+                   f"{exc.strerror or exc}", EXIT_CONFIG) from None
+    try:
+        # what uvicorn sets too: a restart need not wait out the old socket's TIME_WAIT
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise fail(f"cannot listen on {host}:{port} (REPLYGUARD_PORT/--port): "
+                   f"{exc.strerror or exc}", EXIT_CONFIG) from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def check_redis(url: str) -> None:
+    """Fail (one line naming REPLYGUARD_REDIS_URL) when the shared state cannot be reached, rather
+    than in the app's startup with a traceback."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    except ValueError as exc:
+        raise fail(f"REPLYGUARD_REDIS_URL: {exc}", EXIT_CONFIG) from None
+    try:
+        client.ping()
+    except (RedisError, OSError) as exc:
+        raise fail(f"REPLYGUARD_REDIS_URL: cannot reach Redis ({exc})", EXIT_CONFIG) from None
+    finally:
+        client.close()
 
 
 def dev_banner(settings: Settings, tokens: TokenService) -> list[str]:

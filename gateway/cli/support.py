@@ -7,6 +7,7 @@ so `replyguard --help` and `replyguard token` do not pay for the others
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from gateway.roles import UserRole
     from gateway.settings import Settings
 
-EXIT_USAGE = 2   # unusable arguments
+EXIT_USAGE = 2   # unusable arguments, a missing input file among them
 EXIT_CONFIG = 3  # unusable configuration: settings, lexicon, policy, model or data file
 
 
@@ -26,6 +27,15 @@ def fail(message: str, code: int) -> typer.Exit:
     # soft_wrap: one line whatever the width, so a long path stays whole and greppable
     Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def require_files(*paths: Path) -> None:
+    """A command's input file that is not there is an unusable argument (exit 2), whichever
+    command it is given to; what a file that is there holds is the command's to judge."""
+    for path in paths:
+        if not path.is_file():
+            what = "is a directory, not a file" if path.is_dir() else "no such file"
+            raise fail(f"{path}: {what}", EXIT_USAGE)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -47,11 +57,13 @@ def issue_token(settings: Settings, role: UserRole, user: str, shop: str,
     is a usage error, an unreadable data directory a configuration error."""
     from gateway.auth import SECRET_FILE, TokenService, load_secret
 
+    if ttl is not None and ttl <= 0:
+        raise fail(f"--ttl {ttl}: a token lifetime is a positive number of seconds", EXIT_USAGE)
     secret_file = settings.data_dir / SECRET_FILE
     created = settings.secret is None and not secret_file.exists()
     try:
         tokens = TokenService(load_secret(settings), max_ttl_s=settings.token_max_ttl_s)
-        token = tokens.issue(role, user, shop, ttl or settings.token_ttl_s)
+        token = tokens.issue(role, user, shop, settings.token_ttl_s if ttl is None else ttl)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except OSError as exc:

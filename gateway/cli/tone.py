@@ -23,7 +23,7 @@ from classifiers.resources import (
     default_training_data,
 )
 from classifiers.tone.training_settings import TrainingSettings
-from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail
+from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, require_files
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,10 +91,11 @@ def train_command(
     files = list(data or default_training_data()) + list(extra or [])
     if not files:
         raise fail("no training data (give --data FILE)", EXIT_USAGE)
+    require_files(*files, heldout)
     cold_paths = [] if no_cold else list(cold or default_cold_splits())
+    if cold:
+        require_files(*cold)
     missing = [path for path in cold_paths if not path.exists()]
-    if missing and cold:
-        raise fail(f"{missing[0]}: not found", EXIT_USAGE)
     if missing:
         console.print(f"[yellow]COLD not found at {missing[0].parent}; training without it[/]")
         cold_paths = []
@@ -160,6 +161,7 @@ def eval_command(
 
     model = model or default_tone_model()
     data = data or default_heldout_data()
+    require_files(data)
     try:
         results = {str(model): evaluate_model(ToneClassifier.from_directory(model), data)}
         if compare is not None:

@@ -132,14 +132,17 @@ class LexiconEditor(LexiconFiles):
 
     def _check_not_a_shared_term(self, phrase: str) -> None:
         """A shop's allow phrase names something longer that holds a risky term (QQ糖 holds
-        qq); one that is nothing but shared deny terms (微信, 加我微信, 微信。) would switch the
-        platform's rule off for the shop, which only a platform-wide edit may do."""
+        qq); one that is nothing but shared deny terms or group members (微信, 加我微信, 微信。,
+        ＱＱ: a channel joins the shared `@near` rules) would switch the platform's rules off
+        for the shop, which only a platform-wide edit may do."""
         scorer = self.live.current
-        matches = [m for m in scorer.matcher.match(scorer.normalizer(phrase))
-                   if m.view != "message"]
-        covered = {i for m in matches for i in range(m.start, m.end)}
-        if matches and all(i in covered for i, c in enumerate(phrase) if _is_meaningful(c)):
-            terms = "、".join(dict.fromkeys(m.term for m in matches))
+        normalized = scorer.normalizer(phrase)
+        hits = scorer.matcher.match_hits(normalized, every_member=True)
+        found = [(m.start, m.end, m.term) for m in hits.matches if m.view != "message"]
+        found += [(*normalized.span(p.start, p.end), p.term.text) for p in hits.parts]
+        covered = {i for start, end, _ in found for i in range(start, end)}
+        if found and all(i in covered for i, c in enumerate(phrase) if _is_meaningful(c)):
+            terms = "、".join(dict.fromkeys(term for _, _, term in found))
             raise InvalidRequest(f"店铺白名单「{phrase}」只由共享词库的违规词「{terms}」组成，"
                                  "会让本店铺绕过平台规则；请写包含它的完整商品名（如 QQ糖）")
 

@@ -37,8 +37,10 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir.expanduser() / SQLITE_FILE}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; refuses (StoreUnavailable) a URL it cannot use."""
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`; refuses (StoreUnavailable) a URL it cannot use. With create=False
+    a SQLite file that does not exist is refused instead of created: a reader given a typo
+    must not leave an empty database (and its folders) behind and report "0 records"."""
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -46,8 +48,13 @@ def make_engine(url: str) -> Engine:
                                    "use sqlite:///… or postgresql+psycopg://…")
         serialize = _json_dumps
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if parsed.database and parsed.database != ":memory:":
+                path = Path(parsed.database).expanduser()
+                if create:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                elif not path.is_file():
+                    raise StoreUnavailable(f"log database {path} does not exist (only "
+                                           "`replyguard serve` creates it)")
             engine = create_engine(parsed, json_serializer=serialize,
                                    connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)

@@ -52,13 +52,14 @@ _SQLITE_ANALYSIS_ROWS = 1000
 
 def open_log(database_url: str | None, data_dir: Path, *, hash_buyer_ids: bool = False,
              buyer_key: bytes | None = None, max_batch: int = 1000,
-             max_backlog: int = 100_000) -> SqlInterceptionLog:
+             max_backlog: int = 100_000, create: bool = True) -> SqlInterceptionLog:
     """Open (creating and migrating as needed) the log at `database_url`, or the SQLite file
     under `data_dir` when no URL is given. Blocking: call before the event loop, or in a
-    thread. Raises StoreUnavailable when the database cannot be reached."""
-    if database_url is None:
+    thread. Raises StoreUnavailable when the database cannot be reached, or (create=False:
+    the read-only and maintenance commands) when the SQLite file does not exist."""
+    if database_url is None and create:
         _create_private(data_dir.expanduser() / SQLITE_FILE)
-    engine = make_engine(database_url or sqlite_url(data_dir))
+    engine = make_engine(database_url or sqlite_url(data_dir), create=create)
     try:
         with unavailable_on_db_error("opening the interception log"):
             _migrate(engine)

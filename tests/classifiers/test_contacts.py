@@ -52,3 +52,86 @@ def test_contacts_read_account_id_after_keyword(detector: ContactDetector) -> No
 def test_luhn() -> None:
     assert luhn_valid("4111111111111111")
     assert not luhn_valid("4111111111111112")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("电话 177/3456/2290", "手机号"),               # slashes
+    ("手机 177.3456.2290", "手机号"),               # dots
+    ("177 • 3456 • 2290", "手机号"),               # bullets
+    ("177🍀3456🍀2290", "手机号"),                 # emoji
+    ("一七七，三四五六，二二九零", "手机号"),         # numerals split by commas
+    ("i77 3456 229o", "手机号"),                   # i and o among digits (base is lower-case)
+    ("座机 0571.8765.4321", "电话号码"),
+])
+def test_contacts_read_numbers_split_by_any_separator(detector: ContactDetector, text: str,
+                                                      kind: str) -> None:
+    assert [hit.kind for hit in detector.detect(text)] == [kind]
+
+
+@pytest.mark.parametrize("text", [
+    "前面是177 3456，后面是2290，您存一下",           # pieces, a phone is mentioned
+    "尾号2290，前面177 3456",
+])
+def test_contacts_join_a_phone_given_in_pieces(detector: ContactDetector, text: str) -> None:
+    assert [hit.kind for hit in detector.detect(text)] == ["手机号"]
+
+
+@pytest.mark.parametrize("text", [
+    "原价1799，现在1599，差价200退您",               # pieces, but nothing says phone
+    "hello 2024 world",                             # o in a word is not a zero
+    "快递单号 7749 1023 8856 201",                  # fifteen digits
+    "尺寸 177×345×229",
+    "电话 177****2290",                             # masked
+])
+def test_contacts_leave_prices_words_and_long_numbers(detector: ContactDetector,
+                                                      text: str) -> None:
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("资料发到 lily_home@126.com", "邮箱"),
+    ("发 lily_home at 126 dot com", "邮箱"),
+    ("lily_home(at)126.com", "邮箱"),
+    ("lily_home#126.com 就行", "邮箱"),
+    ("点这个 https://s.example.cn/Xy7 领券", "网址"),
+    ("短链 s.cn/Ab12Cd", "网址"),
+    ("网站 www点example点cn", "网址"),
+    ("打开 lilyhome点com", "网址"),
+    ("wxp://f2f0abcdef 扫一下", "网址"),
+])
+def test_contacts_find_email_and_urls_also_spelled_out(detector: ContactDetector, text: str,
+                                                       kind: str) -> None:
+    assert [hit.kind for hit in detector.detect(text)] == [kind]
+
+
+@pytest.mark.parametrize("text", [
+    "商品链接 https://item.taobao.com/item.htm?id=1",   # the platform's own
+    "复制 m.tb.cn/h.abc 打开淘宝",
+    "尺寸3.5cm，重量1.2kg",
+    "版本号v2.0.1",
+])
+def test_contacts_leave_platform_links_and_decimals(detector: ContactDetector,
+                                                    text: str) -> None:
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize(("text", "end", "found"), [
+    ("v：lily_2024 加我", 1, "lily_2024"),
+    ("薇 lilyhome88", 1, "lilyhome88"),
+    ("q号 3921 4470 5", 1, "3921 4470 5"),
+    ("v型领口", 1, None),                             # a shape, no id
+    ("微信app", 2, None),                             # a short word, no id
+])
+def test_contacts_read_ids_after_channel_letters(detector: ContactDetector, text: str,
+                                                 end: int, found: str | None) -> None:
+    hits = [text[h.start:h.end] for h in detector.detect(text, keyword_ends=[end])]
+    assert hits == ([found] if found else [])
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("转到这张卡 6222 0200 1122 3341", True),         # Luhn-valid, card context
+    ("转到这张卡 6222 0200 1122 3342", False),        # fails the checksum
+    ("订单 6222020011223341", False),                # valid, but nothing says card
+])
+def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found: bool) -> None:
+    assert ([h.kind for h in detector.detect(text)] == ["银行卡号"]) is found

@@ -34,7 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.pgserver import PostgresServer, find_binaries
 from classifiers.resources import default_policy_file
 from gateway.auth import TokenService, UserRole
-from gateway.log import LogFilter, open_log
+from gateway.log import InterceptionLog, LogFilter, open_log
 from tests.conftest import TEST_SECRET, start_serve
 
 pytestmark = pytest.mark.issue(18)
@@ -133,6 +133,19 @@ async def traffic(port: int, server: PostgresServer, agents: list[Agent]) -> Non
     await shops
 
 
+async def every_record(log: InterceptionLog) -> Counter[tuple[str, str, str]]:
+    """(shop, text, tier) of every record, page by page: a quiet machine sends more than one
+    page's worth in the run (a single 1,000-record page made the test fail only when fast)."""
+    logged: Counter[tuple[str, str, str]] = Counter()
+    cursor: str | None = None
+    while True:
+        page = await log.query(LogFilter(), cursor=cursor, limit=500)
+        logged.update((r.shop, r.text, str(r.tier)) for r in page.items)
+        if page.next_cursor is None:
+            return logged
+        cursor = page.next_cursor
+
+
 def test_postgres_stopped_and_started_mid_traffic(tmp_path: Path,
                                                   durable_postgres: PostgresServer) -> None:
     shipped = default_policy_file().read_text(encoding="utf-8")
@@ -156,8 +169,7 @@ def test_postgres_stopped_and_started_mid_traffic(tmp_path: Path,
             process.wait()
     log = open_log(url, tmp_path)
     try:
-        logged = Counter((r.shop, r.text, str(r.tier)) for r in
-                         asyncio.run(log.query(LogFilter(), limit=1000)).items)
+        logged = asyncio.run(every_record(log))
     finally:
         log.close_sync()
 

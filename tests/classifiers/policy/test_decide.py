@@ -81,7 +81,7 @@ def test_policy_severity_below_minimum_does_not_apply(policy: Policy) -> None:
     ("version: 1\nrules:\n  - id: a\n    when: {categories: [cold], min_severity: 3, "
      "max_severity: 1}\n    tier: notice\n", "min_severity 3 > max_severity 1", 4, 11),
     ("version: 1\nrules:\n  - {id: a, when: {categories: [cold]}, tier: notice}\n"
-     "  - {id: a, when: {categories: [cold]}, tier: notice}\n", "rule ids must be unique", 1, 1),
+     "  - {id: a, when: {categories: [cold]}, tier: notice}\n", "rule ids must be unique", 4, 10),
 ])
 def test_policy_errors_name_line_and_column(text: str, message: str, line: int,
                                             column: int | None) -> None:

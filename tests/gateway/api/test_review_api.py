@@ -51,6 +51,11 @@ def test_review_queue_puts_appeals_first_and_reviews_are_recorded(
     assert [r["id"] for r in queue] == ["wx2", "wx1", "note", "cold"]  # oldest appeal first
     appeals = client.get("/api/interceptions", headers=sup, params={"appealed": "true"}).json()
     assert {r["id"] for r in appeals["items"]} == {"wx1", "wx2"}
+    # the list and the record show every appeal (docs/api.md), as the export does
+    assert {r["id"]: [a["note"] for a in r["appeals"]] for r in appeals["items"]} == \
+        {"wx1": ["这是官方公众号"], "wx2": ["买家自己要的"]}
+    two = client.get("/api/interceptions/wx2", headers=sup).json()["appeals"]
+    assert [a["note"] for a in two] == ["买家自己要的"] and two[0]["time"]
     reviewed = client.post("/api/interceptions/wx1/review", headers=sup,
                            json={"state": "false-positive", "note": "官方公众号，不是站外"})
     assert reviewed.status_code == 200, reviewed.text

@@ -244,6 +244,24 @@ def test_interventions_a_held_message_id_is_not_reused(chat: tuple[Peer, Peer],
     assert outcomes == {"不知道": Outcome.OVERRIDDEN, "不知道呢": Outcome.EDITED}
 
 
+def test_interventions_a_reused_message_id_is_refused(chat: tuple[Peer, Peer]) -> None:
+    """Ids are unique per sender (docs/protocol.md): a second message under an id this connection
+    already had accepted is a bad-frame and reaches no one; a refused message's id is free."""
+    agent, buyer = chat
+    assert agent.say("r1", "亲，有货的", CONV)["delivered"]
+    buyer.expect("message", id="r1", text="亲，有货的")
+    agent.send(type="message", id="r1", conversation=CONV, text="今天下单明天发")
+    assert "r1" in agent.expect("error", code="bad-frame", id="r1")["message"]
+    buyer.send(type="message", id="m0", text="好的")     # the buyer's first message was m0
+    buyer.expect("error", code="bad-frame", id="m0")
+    buyer.idle()
+    agent.idle()
+    agent.send(type="message", id="r2", conversation="s1:other", text="在的")
+    agent.expect("error", code="forbidden", id="r2")
+    assert agent.say("r2", "今天下单明天发", CONV)["delivered"]   # refused before: free
+    buyer.expect("message", id="r2", text="今天下单明天发")
+
+
 @pytest.mark.issue(18)
 def test_interventions_an_unstorable_appeal_note_is_a_bad_frame(chat: tuple[Peer, Peer],
                                                                 gateway_client: TestClient

@@ -97,6 +97,7 @@ def test_policy_check_text_output_names_file_line_and_column(tmp_path: Path) -> 
 
 
 def test_policy_check_missing_file_is_a_message(tmp_path: Path) -> None:
+    # a missing input file is an unusable argument, exit 2, as for every command
     result = CliRunner().invoke(app, ["policy", "check", str(tmp_path / "nope.yaml")])
-    assert result.exit_code == 3
-    assert "cannot read policy" in result.output
+    assert result.exit_code == 2
+    assert "nope.yaml: no such file" in result.output

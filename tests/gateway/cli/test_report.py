@@ -108,3 +108,11 @@ def test_an_unreachable_database_is_one_line_and_exit_3() -> None:
     assert result.exit_code == 3
     assert "error:" in result.output and "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_sqlite_file_that_does_not_exist_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "x.db"
+    result = runner.invoke(app, ["report", "--database-url", f"sqlite:///{missing}"])
+    assert result.exit_code == 3, result.output
+    assert "does not exist" in result.output and str(missing) in result.output
+    assert not (tmp_path / "no").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,7 +48,8 @@ def test_serve_bad_lexicon_dir_and_bad_setting_are_one_line_and_exit_3(tmp_path:
                           "nowhere")
     assert_one_line_error(run_serve(tmp_path, REPLYGUARD_MAX_CHARS="many"),
                           "REPLYGUARD_MAX_CHARS", "'many'")
-    assert_one_line_error(run_serve(tmp_path, REPLYGUARD_SECRET="short"), "32")
+    assert_one_line_error(run_serve(tmp_path, REPLYGUARD_SECRET="short"), "REPLYGUARD_SECRET",
+                          "32")
     assert_one_line_error(run_serve(tmp_path, REPLYGUARD_DATABASE_URL="nonsense"),
                           "cannot use log database")
     assert_one_line_error(run_serve(tmp_path, REPLYGUARD_HASH_BUYER_IDS="true",
@@ -107,3 +109,43 @@ def test_serve_dev_mode_prints_tokens_that_work(dev_server: tuple[int, list[str]
         return closed.value.rcvd.reason
 
     assert "另一个密钥" in asyncio.run(refused())
+
+
+def run_token(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path),
+                   "REPLYGUARD_SECRET": TEST_SECRET, **env}
+    return subprocess.run([sys.executable, "-m", "gateway", "token", "--role", "agent",
+                           "--user", "a1", "--shop", "s1", *args], env=environment,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("ttl", ["-5", "0"])
+def test_token_refuses_a_lifetime_that_is_not_positive(tmp_path: Path, ttl: str) -> None:
+    done = run_token(tmp_path, "--ttl", ttl)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: --ttl") and len(done.stderr.splitlines()) == 1
+
+
+def test_token_with_a_short_secret_names_the_variable_and_exits_3(tmp_path: Path) -> None:
+    assert_one_line_error(run_token(tmp_path, REPLYGUARD_SECRET="short"), "REPLYGUARD_SECRET",
+                          "32")
+
+
+def test_serve_with_unreachable_redis_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    assert_one_line_error(run_serve(tmp_path, REPLYGUARD_REDIS_URL="redis://127.0.0.1:1"),
+                          "REPLYGUARD_REDIS_URL")
+
+
+def test_serve_on_a_taken_port_is_one_line_before_any_startup_work(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+            env={**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path),
+                 "REPLYGUARD_SECRET": TEST_SECRET}, capture_output=True, text=True, timeout=60,
+            check=False)
+    assert_one_line_error(done, f"127.0.0.1:{port}", "in use")
+    # no migration ran: the log database was not even created
+    assert not (tmp_path / "interceptions.sqlite3").exists()

@@ -119,7 +119,18 @@ def test_cli_train_missing_cold_split_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--data", str(train), "--cold", str(tmp_path / "x.csv"),
                                  "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
-    assert "x.csv: not found" in " ".join(result.output.split())
+    assert "x.csv: no such file" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("args", [["train", "--add", "{missing}", "--out", "{out}"],
+                                  ["train", "--data", "{missing}", "--out", "{out}"],
+                                  ["eval", "--data", "{missing}"]])
+def test_cli_a_missing_input_file_is_exit_2(args: list[str], tmp_path: Path) -> None:
+    missing, out = tmp_path / "my_rows.csv", tmp_path / "m"
+    result = runner.invoke(app, [a.format(missing=missing, out=out) for a in args])
+    assert result.exit_code == 2, result.output
+    assert "my_rows.csv: no such file" in " ".join(result.output.split())
+    assert not out.exists()
 
 
 def test_cli_train_reads_every_cold_split_given(tmp_path: Path) -> None:

@@ -1,0 +1,55 @@
+"""One timed pass of the keyword path over a file of messages, for side-by-side runs of two
+checkouts (bench_scorer.py --baseline). Run with the checkout to measure first on PYTHONPATH;
+it uses only what every release has: `Scorer.load(lexicons, policy)` and `score(text, role)`.
+
+    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES]
+
+Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a
+warm-up over 2,000 messages. Time is this process's CPU time (time.process_time), and the
+fastest pass is kept: on a shared machine wall time mostly measures the other processes.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+
+def main() -> None:
+    tree, messages_file = Path(sys.argv[1]), Path(sys.argv[2])
+    passes = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    from classifiers.results import Role
+    from classifiers.scorer import Scorer
+
+    policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
+    policy["rules"] = [rule for rule in policy["rules"] if "tone" not in rule["when"]]
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
+                                     delete=False) as handle:
+        yaml.safe_dump(policy, handle, allow_unicode=True)
+    scorer = Scorer.load(tree / "lexicons", handle.name)
+    Path(handle.name).unlink()
+    messages = messages_file.read_text(encoding="utf-8").split("\n")
+    score = scorer.score
+    for text in messages[:2000]:
+        try:
+            score(text, Role.AGENT)
+        except Exception:  # noqa: BLE001 - a bad message is an error result, still timed
+            pass
+    fastest = float("inf")
+    for _ in range(passes):
+        started = time.process_time()
+        for text in messages:
+            try:
+                score(text, Role.AGENT)
+            except Exception:  # noqa: BLE001
+                pass
+        fastest = min(fastest, time.process_time() - started)
+    print(f"{fastest / len(messages) * 1e6:.3f}")
+
+
+if __name__ == "__main__":
+    main()

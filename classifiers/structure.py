@@ -1,0 +1,145 @@
+"""Co-occurrence rules and cancelling scopes: a diversion is an invitation joined to a channel,
+not a word, and a channel inside a refusal or a warning is not an invitation.
+
+Both are data (lexicons/README.md): `@near A B within=N` raises a hit when a member of group A
+and one of group B (terms marked `part=A`, `part=B`) occur within N characters of each other in
+the base text; `@scope not=G not_in_message=W` cancels a category's hits when a member of G
+stands in the same clause, or a member of W anywhere in the message, unless that member lies
+inside another hit of the category (the 不 of 不走平台 negates nothing).
+
+The automata already found every group member in the one pass they make over the message, so
+this costs nothing for a message without members of both sides of some rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from classifiers.automaton import PartHit
+from classifiers.lexicon import Lexicon, NearRule, Scope
+from classifiers.normalize import Normalizer
+from classifiers.normalize.base import NormalizedText
+from classifiers.results import Match, MatchMode
+
+# What ends a clause: sentence punctuation, line breaks, and white space between two non-latin
+# characters (many agents write "亲 有人让你加微信退款都是骗子 退款只走淘宝" without commas).
+_CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
+# (The two sides of a co-occurrence must also stand in one clause.)
+
+
+class StructureMatcher:
+    """Applies the lexicon's `@near` rules and `@scope` lines to the hits of one message."""
+
+    def __init__(self, lexicon: Lexicon, normalizer: Normalizer) -> None:
+        self.lexicon = lexicon
+        self.normalizer = normalizer
+
+    def build(self) -> StructureMatcher:
+        self.rules_: tuple[NearRule, ...] = self.lexicon.near
+        self.scopes_: dict[str, Scope] = {s.category: s for s in self.lexicon.scopes}
+        self.rule_groups_ = frozenset(g for r in self.rules_ for g in (r.first, r.second))
+        return self
+
+    def apply(self, text: NormalizedText, matches: list[Match],
+              parts: Sequence[PartHit]) -> list[Match]:
+        """`matches` with the co-occurrence hits added and the cancelled ones removed."""
+        if not parts:
+            return matches
+        by_group: dict[str, list[PartHit]] = defaultdict(list)
+        for part in parts:
+            by_group[part.group].append(part)
+        found = [self._near_match(text, rule, a, b) for rule in self.rules_
+                 for a, b in _pairs(rule, by_group)
+                 if not _CLAUSE_ENDS.intersection(text.text[min(a.end, b.end):
+                                                             max(a.start, b.start)])]
+        if found:
+            matches = [*matches, *_one_per_rule(found)]
+        if self.scopes_ and matches:
+            matches = self._scoped(text, matches, by_group)
+        return matches
+
+    def _near_match(self, text: NormalizedText, rule: NearRule, a: PartHit,
+                    b: PartHit) -> Match:
+        start, end = min(a.start, b.start), max(a.end, b.end)
+        o_start, o_end = text.span(start, end)
+        first, second = sorted((a, b), key=lambda p: p.start)
+        trace = (f"{text.text[first.start:first.end]} ({first.group}) … "
+                 f"{text.text[second.start:second.end]} ({second.group}): "
+                 f"within {rule.within} characters ({rule.source})",)
+        return Match(rule.name, rule.category, rule.severity, o_start, o_end,
+                     text.original[o_start:o_end], MatchMode.SUBSTRING, "near", trace,
+                     a.evasion or b.evasion)
+
+    def _scoped(self, text: NormalizedText, matches: list[Match],
+                by_group: dict[str, list[PartHit]]) -> list[Match]:
+        """Clauses are read on the ORIGINAL text: the separator step removes the spaces that
+        many agents write instead of commas."""
+        kept = []
+        clause_ends: list[int] | None = None
+        spans = {id(p): text.span(p.start, p.end) for ps in by_group.values() for p in ps}
+        for match in matches:
+            scope = self.scopes_.get(match.category)
+            if scope is None or match.view == "contact":
+                kept.append(match)
+                continue
+            # Terms shield the negation they contain (不走平台); co-occurrence spans do not
+            # (加不了微信 is negated).
+            own = [(m.start, m.end) for m in matches
+                   if m.category == match.category and m.view != "near"]
+            if any(_outside(spans[id(p)], own) for g in scope.not_in_message
+                   for p in by_group.get(g, ())):
+                continue
+            if scope.not_in_clause:
+                if clause_ends is None:
+                    clause_ends = _clause_ends(text.original)
+                lo = max((e + 1 for e in clause_ends if e < match.start), default=0)
+                hi = min((e for e in clause_ends if e >= match.end), default=len(text.original))
+                if any(lo <= spans[id(p)][0] and spans[id(p)][1] <= hi
+                       and _outside(spans[id(p)], own)
+                       for g in scope.not_in_clause for p in by_group.get(g, ())):
+                    continue
+            kept.append(match)
+        return kept
+
+
+def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]]) -> list[tuple[PartHit, PartHit]]:
+    firsts, seconds = by_group.get(rule.first), by_group.get(rule.second)
+    if not firsts or not seconds:
+        return []
+    pairs = []
+    for a in firsts:
+        for b in seconds:
+            if a.start < b.end and b.start < a.end:
+                continue  # overlapping: one piece of text cannot be both sides
+            gap = b.start - a.end if a.end <= b.start else a.start - b.end
+            if rule.ordered and a.end > b.start:
+                continue
+            if gap <= rule.within:
+                pairs.append((a, b))
+    return pairs
+
+
+def _one_per_rule(found: list[Match]) -> list[Match]:
+    """The first (leftmost) pair of each rule is enough to explain the verdict."""
+    seen: dict[str, Match] = {}
+    for match in sorted(found, key=lambda m: m.start):
+        seen.setdefault(match.term, match)
+    return list(seen.values())
+
+
+def _clause_ends(original: str) -> list[int]:
+    ends = []
+    last = len(original) - 1
+    for index, ch in enumerate(original):
+        if ch in _CLAUSE_ENDS or (ch.isspace() and 0 < index < last
+                                  and not original[index - 1].isascii()
+                                  and not original[index + 1].isascii()):
+            ends.append(index)
+    return ends
+
+
+def _outside(span: tuple[int, int], own: list[tuple[int, int]]) -> bool:
+    """True when `span` is not strictly inside a term hit of the category."""
+    start, end = span
+    return not any(a <= start and end <= b and b - a > end - start for a, b in own)
