@@ -130,7 +130,11 @@ class LiveConfig:
 
         def is_lexicon(_: watchfiles.Change, path: str) -> bool:
             p = Path(path)
-            return p.suffix == ".txt" and (p.parent == lexicons or p.parent.parent == shops)
+            # A shop's directory (or `shops/` itself) counts too: the watch on a new directory
+            # is added only once its creation is seen, so a file written into it right away
+            # (or a directory moved in whole) gives no event of its own; the reload reads it.
+            return (p.suffix == ".txt" and (p.parent == lexicons or p.parent.parent == shops)
+                    or p == shops or p.parent == shops)
 
         async def follow(root: Path, relevant: Callable[[watchfiles.Change, str], bool],
                          recursive: bool) -> None:

@@ -178,6 +178,38 @@ def test_watch_reloads_when_a_new_shop_overlay_appears(live: LiveConfig,
     assert live.current.score("拼夕夕", shop="s2").tier is Tier.NONE
 
 
+@pytest.mark.parametrize("arrival", ["written-at-once", "moved-in-whole"])
+def test_watch_applies_an_overlay_whose_directory_arrives_with_it(
+        live: LiveConfig, source: ConfigSource, tmp_path: Path, arrival: str) -> None:
+    """inotify watches a new directory only once its creation is seen: a file written into it
+    at once, or already in it when it is moved in, gives no event of its own. The shop's
+    directory appearing must be enough (two nodes missed an overlay this way)."""
+    async def main() -> str:
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
+        await asyncio.sleep(0.3)
+        before = live.version
+        shop = source.lexicon_dir / "shops" / "s1"
+        if arrival == "written-at-once":
+            shop.mkdir(parents=True)
+            (shop / "cold.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+        else:
+            staged = tmp_path / "staged" / "s1"
+            staged.mkdir(parents=True)
+            (staged / "cold.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+            shop.parent.mkdir()
+            await asyncio.sleep(0.3)  # `shops/` is watched by now; `s1` arrives in one event
+            staged.rename(shop)
+        await wait_for(lambda: live.version != before)
+        stop.set()
+        await watcher
+        return before
+
+    before = asyncio.run(main())
+    assert live.version != before and live.events[-1].origin == "file"
+    assert live.current.score("拼夕夕", shop="s1").tier is Tier.SUGGEST_EDIT
+
+
 async def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if predicate():
