@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import io
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from redis.asyncio import Redis
@@ -23,6 +24,8 @@ from gateway.config.sync import ConfigSync, read_bundle, write_bundle
 from gateway.state.redis_state import RedisState
 from tests.conftest import MINI_POLICY
 from tests.gateway.config.test_live import PROBE, STRICT, make_config, wait_for
+
+T = TypeVar("T")
 
 
 async def settled(sync: ConfigSync, count: int) -> dict[str, dict[str, Any]]:
@@ -127,12 +130,25 @@ def add_term(source: ConfigSource, term: str) -> None:
         handle.write(f"{term}\tseverity=2\n")
 
 
+async def step(what: str, awaitable: Awaitable[T], seconds: float = 20.0) -> T:
+    """One step of a fault test, bounded: a step that does not finish fails the test, naming
+    the step and what every task was doing, instead of hanging the suite."""
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks():
+            task.print_stack(limit=8, file=stacks)
+        raise AssertionError(f"{what}: not done within {seconds} s\n{stacks.getvalue()}") \
+            from None
+
+
 def test_sync_resubscribes_and_reannounces_after_a_redis_restart(
         tmp_path: Path, restartable_redis: RedisServer, mini_scorer: Scorer) -> None:
     """Redis is killed and restarted empty (no persistence): both nodes notice (not healthy,
     so /readyz says so), subscribe again, put the configuration and the policy version back,
     and changes travel both ways afterwards; a change made while Redis was down reaches the
-    other node once it is back."""
+    other node once it is back. Every step is bounded (`step`)."""
     source_a, source_b = make_config(tmp_path / "a"), make_config(tmp_path / "b")
     url = restartable_redis.url
 
@@ -140,27 +156,34 @@ def test_sync_resubscribes_and_reannounces_after_a_redis_restart(
         async with node("a", source_a, url, mini_scorer) as (live_a, sync_a), \
                 node("b", source_b, url, mini_scorer) as (live_b, sync_b):
             assert sync_a.healthy and sync_b.healthy
-            restartable_redis.kill()
-            await wait_for(lambda: not sync_a.healthy and not sync_b.healthy)
+            await step("kill redis-server", asyncio.to_thread(restartable_redis.kill))
+            await step("both nodes notice Redis is gone",
+                       wait_for(lambda: not sync_a.healthy and not sync_b.healthy))
             add_term(source_a, "大聪明")  # accepted on A while Redis is down
-            assert (await live_a.reload("api")).result == "applied"
-            await asyncio.to_thread(restartable_redis.resume)
-            await wait_for(lambda: sync_a.healthy and sync_b.healthy)
-            await wait_for(lambda: live_b.version == live_a.version)
+            assert (await step("a change on A while Redis is down",
+                               live_a.reload("api"))).result == "applied"
+            await step("restart redis-server", asyncio.to_thread(restartable_redis.resume))
+            await step("both nodes subscribed again",
+                       wait_for(lambda: sync_a.healthy and sync_b.healthy))
+            await step("A's change reaches B", wait_for(lambda: live_b.version == live_a.version))
             assert live_b.current.score("你个大聪明").tier is Tier.FORCE_EDIT
-            assert await sync_a.state.policy_version() == live_a.version
-            restartable_redis.kill()  # and once more: a second restart is no different
-            await asyncio.to_thread(restartable_redis.resume)
-            await wait_for(lambda: sync_a.healthy and sync_b.healthy)
+            assert await step("policy version put back",
+                              sync_a.state.policy_version()) == live_a.version
+            # and once more, restarted at once (not waiting for the nodes to notice): no
+            # different
+            await step("kill redis-server", asyncio.to_thread(restartable_redis.kill))
+            await step("restart redis-server", asyncio.to_thread(restartable_redis.resume))
+            await step("both nodes subscribed again",
+                       wait_for(lambda: sync_a.healthy and sync_b.healthy))
             add_term(source_b, "小机灵鬼")
-            assert (await live_b.reload("api")).result == "applied"
-            await wait_for(lambda: live_a.version == live_b.version)
+            assert (await step("a change on B", live_b.reload("api"))).result == "applied"
+            await step("B's change reaches A", wait_for(lambda: live_a.version == live_b.version))
             assert live_a.current.score("你个小机灵鬼").tier is Tier.FORCE_EDIT
-            nodes = await settled(sync_a, 2)
+            nodes = await step("node table settles", settled(sync_a, 2))
             assert {n: s["version"] for n, s in nodes.items()} == \
                 {"a": live_b.version, "b": live_b.version}
 
-    asyncio.run(main())
+    asyncio.run(step("the whole scenario, both nodes stopped", main(), 90.0))
 
 
 def _files(root: Path) -> dict[str, str]:
