@@ -33,6 +33,24 @@ def test_diversion_bench_runs() -> None:
     assert "off_platform_channel" in result.stdout and "all benign" in result.stdout
 
 
+def test_judgement_bench_runs(tmp_path: Path) -> None:
+    """Rows of both sides with their context are scored through `score --jsonl` and printed per
+    side and class; a benign buyer message that is routed is listed as wrong."""
+    (tmp_path / "judgement_r1_t.csv").write_text(
+        "side,context,text,expected,class,note\n"
+        "agent,请问什么时候发货？,亲，今天下午四点前发出哦,benign,benign_plain,-\n"
+        "agent,这个能便宜吗,滚,violation,abusive,-\n"
+        "buyer,,我要投诉你们，转人工,violation,complaint_threat,-\n"
+        "buyer,,好的谢谢,benign,benign_ordinary,-\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "bench/bench_judgement.py", "--no-baseline",
+                             "--data", str(tmp_path), "--misses"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "round 1, agent side" in result.stdout and "round 1, buyer side" in result.stdout
+    assert "abusive" in result.stdout and "complaint_threat" in result.stdout
+    assert "[agent/abusive]" not in result.stdout
+
+
 def test_relay_bench_runs() -> None:
     """One conversation, one second, one round: both gateways start, relay and compare."""
     result = subprocess.run([sys.executable, "bench/bench_relay.py", "--conversations", "1",
