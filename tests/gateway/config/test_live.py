@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -133,22 +133,28 @@ def test_reload_under_concurrent_scoring_is_atomic(live: LiveConfig,
     assert all(tier is expected[version] for version, tier in results)
 
 
-def test_watch_reloads_when_a_file_changes(live: LiveConfig, source: ConfigSource) -> None:
+def change_while_watching(live: LiveConfig, change: Callable[[], Awaitable[None]]) -> str:
+    """Start the file watcher, make `change`, wait until the running version moves; returns
+    the version before."""
     async def main() -> str:
         stop = asyncio.Event()
         watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
         await asyncio.sleep(0.3)
         before = live.version
-        source.policy_file.write_text(STRICT, encoding="utf-8")
-        for _ in range(100):
-            if live.version != before:
-                break
-            await asyncio.sleep(0.05)
+        await change()
+        await wait_for(lambda: live.version != before)
         stop.set()
         await watcher
         return before
 
-    before = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_watch_reloads_when_a_file_changes(live: LiveConfig, source: ConfigSource) -> None:
+    async def change() -> None:
+        source.policy_file.write_text(STRICT, encoding="utf-8")
+
+    before = change_while_watching(live, change)
     assert live.version != before
     assert live.events[-1].origin == "file"
     assert live.current.score(PROBE).tier is Tier.BLOCK
@@ -158,21 +164,13 @@ def test_watch_reloads_when_a_new_shop_overlay_appears(live: LiveConfig,
                                                        source: ConfigSource) -> None:
     """A shop's first term creates its directory: the watcher follows directories made after
     it started."""
-    async def main() -> str:
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
-        await asyncio.sleep(0.3)
-        before = live.version
+    async def change() -> None:
         overlay = source.lexicon_dir / "shops" / "s1" / "cold.txt"
         overlay.parent.mkdir(parents=True)
         await asyncio.sleep(0.2)
         overlay.write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
-        await wait_for(lambda: live.version != before)
-        stop.set()
-        await watcher
-        return before
 
-    before = asyncio.run(main())
+    before = change_while_watching(live, change)
     assert live.version != before and live.events[-1].origin == "file"
     assert live.current.score("拼夕夕", shop="s1").tier is Tier.SUGGEST_EDIT
     assert live.current.score("拼夕夕", shop="s2").tier is Tier.NONE
@@ -184,28 +182,20 @@ def test_watch_applies_an_overlay_whose_directory_arrives_with_it(
     """inotify watches a new directory only once its creation is seen: a file written into it
     at once, or already in it when it is moved in, gives no event of its own. The shop's
     directory appearing must be enough (two nodes missed an overlay this way)."""
-    async def main() -> str:
-        stop = asyncio.Event()
-        watcher = asyncio.create_task(live.watch(debounce_ms=50, stop=stop))
-        await asyncio.sleep(0.3)
-        before = live.version
+    async def change() -> None:
         shop = source.lexicon_dir / "shops" / "s1"
         if arrival == "written-at-once":
             shop.mkdir(parents=True)
             (shop / "cold.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
-        else:
-            staged = tmp_path / "staged" / "s1"
-            staged.mkdir(parents=True)
-            (staged / "cold.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
-            shop.parent.mkdir()
-            await asyncio.sleep(0.3)  # `shops/` is watched by now; `s1` arrives in one event
-            staged.rename(shop)
-        await wait_for(lambda: live.version != before)
-        stop.set()
-        await watcher
-        return before
+            return
+        staged = tmp_path / "staged" / "s1"
+        staged.mkdir(parents=True)
+        (staged / "cold.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
+        shop.parent.mkdir()
+        await asyncio.sleep(0.3)  # `shops/` is watched by now; `s1` arrives in one event
+        staged.rename(shop)
 
-    before = asyncio.run(main())
+    before = change_while_watching(live, change)
     assert live.version != before and live.events[-1].origin == "file"
     assert live.current.score("拼夕夕", shop="s1").tier is Tier.SUGGEST_EDIT
 
