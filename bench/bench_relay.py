@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.datasets import SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.resources import (  # noqa: E402
+    default_intent_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -71,7 +72,8 @@ def delivered_replies(limit: int) -> list[str]:
     """Distinct real replies the shipped policy delivers untouched (the project's own polite
     training replies where the shared data is absent)."""
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
-                         tone_model=default_tone_model())
+                         tone_model=default_tone_model(),
+                         intent_model=default_intent_model())
     if SERVICE_REPLIES["ecd_taobao"][0].exists():
         texts = sorted({t for name in SERVICE_REPLIES for t in service_replies(name)})
     else:

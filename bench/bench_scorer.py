@@ -311,7 +311,8 @@ def keyword_scorer() -> Scorer:
     """The shipped lexicons and the default policy's keyword rules, without the tone model:
     the keyword path (normalise + automata + contacts + policy)."""
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
-    data["rules"] = [rule for rule in data["rules"] if "tone" not in rule["when"]]
+    data["rules"] = [rule for rule in data["rules"]
+                     if "tone" not in rule["when"] and "intent" not in rule["when"]]
     keyword_policy = Policy.parse(yaml.safe_dump(data, allow_unicode=True),
                                   source=f"{default_policy_file()} (without tone rules)")
     return Scorer(Lexicon.load(default_lexicon_dir()), keyword_policy)

@@ -28,6 +28,7 @@ from classifiers.normalize import Normalizer  # noqa: E402
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS  # noqa: E402
 from classifiers.resources import (  # noqa: E402
     default_heldout_data,
+    default_intent_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -186,7 +187,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
-                         tone_model=args.model)
+                         tone_model=args.model, intent_model=default_intent_model())
     accuracy(scorer, cold_test=not args.select)
     if args.select:
         return

@@ -26,7 +26,8 @@ def main() -> None:
     from classifiers.scorer import Scorer
 
     policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
-    policy["rules"] = [rule for rule in policy["rules"] if "tone" not in rule["when"]]
+    policy["rules"] = [rule for rule in policy["rules"]
+                       if "tone" not in rule["when"] and "intent" not in rule["when"]]
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
                                      delete=False) as handle:
         yaml.safe_dump(policy, handle, allow_unicode=True)

@@ -43,6 +43,19 @@ def default_heldout_data() -> Path:
     return _PACKAGE / "tone" / "data" / "tone_heldout.csv"
 
 
+def default_intent_model() -> Path:
+    return _PACKAGE / "intent" / "model"
+
+
+def default_intent_training_data() -> list[Path]:
+    return sorted((_PACKAGE / "intent" / "data").glob("intent_train_*.csv"))
+
+
+def default_intent_heldout_data() -> Path:
+    matches = sorted((_PACKAGE / "intent" / "data").glob("intent_heldout_*.csv"))
+    return matches[0] if matches else _PACKAGE / "intent" / "data" / "intent_heldout.csv"
+
+
 def default_cold_splits() -> list[Path]:
     """COLD's train and dev splits in the shared evaluation data beside a checkout (never copied
     here). Dev is trained on too: settings are chosen on the project's own sets (docs/tone.md),

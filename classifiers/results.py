@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from classifiers.tiers import Tier
 
 if TYPE_CHECKING:  # the tone classifier imports numpy; the CLI reads Role without it
+    from classifiers.intent.classifier import IntentScores
     from classifiers.tone.classifier import ToneScores
 
 
@@ -85,6 +86,8 @@ class Verdict:
     tone: ToneScores | None = None
     # The repeat-offence rule that raised the tier, when one did (the gateway applies them).
     escalation: str | None = None
+    # Buyer intent (wants_human, complaint, anger, ordinary): buyer messages only.
+    intent: IntentScores | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -103,4 +106,6 @@ class Verdict:
             data["escalation"] = self.escalation
         if self.tone is not None:  # absent, not faked, when no tone model is loaded
             data["tone"] = self.tone.to_dict()
+        if self.intent is not None:  # buyer messages, with an intent model loaded
+            data["intent"] = self.intent.to_dict()
         return data

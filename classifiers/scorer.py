@@ -18,6 +18,7 @@ from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
 from classifiers.errors import InputError, PolicyError
+from classifiers.intent.classifier import IntentClassifier
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
@@ -37,6 +38,7 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 class Scorer:
     def __init__(self, lexicon: Lexicon, policy: Policy, *, tone: ToneClassifier | None = None,
+                 intent: IntentClassifier | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> None:
         """`reuse`: a scorer whose configuration-independent parts (word segmenter, pinyin
         tables, and the normaliser when the steps are the same) this one may share, which
@@ -44,11 +46,16 @@ class Scorer:
         self.lexicon = lexicon
         self.policy = policy
         self.tone = tone
+        self.intent = intent
         self.max_chars = max_chars
         if policy.tone_labels and tone is None:
             raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
                               "tone model is loaded (set REPLYGUARD_TONE_MODEL, or use a "
                               "policy without tone rules)", path=policy.source)
+        if policy.intent_labels and intent is None:
+            raise PolicyError(f"rules use intent ({', '.join(sorted(policy.intent_labels))}) "
+                              "but no intent model is loaded (set REPLYGUARD_INTENT_MODEL, or "
+                              "use a policy without intent rules)", path=policy.source)
         step_names = policy.model.normalization or DEFAULT_STEPS
         unknown = [name for name in step_names if name not in NORMALIZE_STEPS]
         if unknown:
@@ -82,20 +89,26 @@ class Scorer:
                     segmenter).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"
+        if intent is not None:  # without one, versions stay what they were
+            model += f":{intent.version}"
         self.version = hashlib.sha256(
             f"{policy.digest}:{lexicon.digest}:{model}".encode()).hexdigest()[:12]
 
     @classmethod
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
-             tone_model: Path | str | None = None,
+             tone_model: Path | str | None = None, intent_model: Path | str | None = None,
              max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> Scorer:
-        """Build from files. `tone_model` is an artefact directory, or None for no tone model."""
+        """Build from files. `tone_model` and `intent_model` are artefact directories, or None
+        for no such model."""
         lexicon = Lexicon.load(lexicon_dir, reuse.lexicon if reuse is not None else None)
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
+        intent = IntentClassifier.from_directory(intent_model) \
+            if intent_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
-                             known_tone_labels=tone.labels_ if tone is not None else None)
-        return cls(lexicon, policy, tone=tone, max_chars=max_chars, reuse=reuse)
+                             known_tone_labels=tone.labels_ if tone is not None else None,
+                             known_intent_labels=intent.labels_ if intent is not None else None)
+        return cls(lexicon, policy, tone=tone, intent=intent, max_chars=max_chars, reuse=reuse)
 
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""
@@ -135,11 +148,15 @@ class Scorer:
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
-        decision = policy.decide(role, matches, tone, text=text, now=now)
+        # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
+        intent = self.intent.predict(normalized.text) \
+            if self.intent is not None and role is Role.BUYER else None
+        decision = policy.decide(role, matches, tone, intent=intent, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
                        tuple(sorted(matches, key=_span_order)), self.version,
-                       (time.perf_counter() - started) * 1e6, normalized.text, tone)
+                       (time.perf_counter() - started) * 1e6, normalized.text, tone,
+                       intent=intent)
 
     def _contacts(self, normalized: NormalizedText, matches: list[Match],
                   channel_ends: list[int]) -> list[Match]:

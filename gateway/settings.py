@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classifiers.resources import (
     DEFAULT_MAX_CHARS,
+    default_intent_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     tone_model: Path | None = Field(
         default_factory=default_tone_model,
         description="tone model artefact directory; empty to run without a tone model")
+    intent_model: Path | None = Field(
+        default_factory=default_intent_model,
+        description="buyer intent model artefact directory; empty to run without one (then "
+                    "the policy must not use intent)")
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1,
                            description="longest message that is scored; longer ones are refused")
 
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("tone_model", mode="before")
+    @field_validator("tone_model", "intent_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", "none") else value

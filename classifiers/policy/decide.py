@@ -34,6 +34,9 @@ from classifiers.results import Match, Role
 from classifiers.tiers import Tier
 from classifiers.tone.classifier import ToneScores
 
+# The intent model's scores have the tone scores' shape (classifiers/intent/classifier.py).
+IntentScores = ToneScores
+
 # An escalation "+1" never goes past this: route-to-human is routing, not a harsher penalty.
 _ESCALATION_CEILING = Tier.BLOCK_WITH_WARNING
 
@@ -56,13 +59,15 @@ def _match_holds(when: Conditions, match: Match) -> bool:
 
 
 class _OtherRule(NamedTuple):
-    """A rule on tone or message shape, checked for every message."""
+    """A rule on tone, intent or message shape, checked for every message."""
 
     position: int  # in the policy file: ties go to the rule written first
     rule: Rule
     roles: frozenset[Role]
     thresholds: tuple[tuple[str, float], ...]
     has_shape: bool
+    intent: tuple[tuple[str, float], ...] = ()
+    unless_intent: tuple[tuple[str, float], ...] = ()
 
 
 class ShopPolicy:
@@ -85,16 +90,20 @@ class ShopPolicy:
         self._other: list[_OtherRule] = []
         self._timed = any(r.when.during or r.when.outside for r in rules)
         for index, rule in enumerate(rules):
-            if rule.when.tone or rule.when.has_shape:
+            if rule.when.tone or rule.when.intent or rule.when.unless_intent \
+                    or rule.when.has_shape:
                 self._other.append(_OtherRule(index, rule, frozenset(rule.when.roles),
                                               tuple(rule.when.tone.items()),
-                                              rule.when.has_shape))
+                                              rule.when.has_shape,
+                                              tuple(rule.when.intent.items()),
+                                              tuple(rule.when.unless_intent.items())))
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
-               text: str = "", now: datetime | None = None) -> Decision:
+               intent: IntentScores | None = None, text: str = "",
+               now: datetime | None = None) -> Decision:
         if not matches and not self._other:
             return NO_DECISION
         if self._timed and now is None:
@@ -107,7 +116,8 @@ class ShopPolicy:
                         and self._context_holds(rule.when, now):
                     candidates.append((index, rule))
         scores = tone.scores if tone is not None else {}
-        for index, rule, roles, thresholds, has_shape in self._other:
+        intents = intent.scores if intent is not None else {}
+        for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in self._other:
             if role not in roles:
                 continue
             if thresholds:
@@ -116,6 +126,15 @@ class ShopPolicy:
                         break
                 else:
                     continue
+            if intent_thresholds:
+                for label, threshold in intent_thresholds:
+                    if intents.get(label, 0.0) >= threshold:
+                        break
+                else:
+                    continue
+            if unless and any(intents.get(label, 0.0) >= threshold
+                              for label, threshold in unless):
+                continue
             when = rule.when
             if when.unmatched and matches:
                 continue
@@ -208,29 +227,41 @@ class Policy:
         models = [self.model, *(s.model for s in self._shops.values())]
         return {label for m in models for rule in m.rules for label in rule.when.tone}
 
+    @property
+    def intent_labels(self) -> set[str]:
+        models = [self.model, *(s.model for s in self._shops.values())]
+        return {label for m in models for rule in m.rules
+                for label in (*rule.when.intent, *rule.when.unless_intent)}
+
     @classmethod
     def load(cls, path: Path | str, *, known_categories: Sequence[str] | None = None,
-             known_tone_labels: Sequence[str] | None = None) -> Policy:
+             known_tone_labels: Sequence[str] | None = None,
+             known_intent_labels: Sequence[str] | None = None) -> Policy:
         path = Path(path)
         try:
             raw = path.read_bytes()
         except OSError as exc:
             raise PolicyError(f"cannot read policy: {exc.strerror}", path=path) from None
         return cls.parse(raw, source=str(path), known_categories=known_categories,
-                         known_tone_labels=known_tone_labels)
+                         known_tone_labels=known_tone_labels,
+                         known_intent_labels=known_intent_labels)
 
     @classmethod
     def parse(cls, raw: bytes | str, *, source: str = "<policy>",
               known_categories: Sequence[str] | None = None,
-              known_tone_labels: Sequence[str] | None = None) -> Policy:
+              known_tone_labels: Sequence[str] | None = None,
+              known_intent_labels: Sequence[str] | None = None) -> Policy:
         """Raise PolicyError carrying every error found; otherwise the compiled policy."""
         document = policy_file.validate(policy_file.read(raw, source),
                                         known_categories=known_categories,
-                                        known_tone_labels=known_tone_labels)
+                                        known_tone_labels=known_tone_labels,
+                                        known_intent_labels=known_intent_labels)
         if document.errors or document.default is None:
             raise PolicyError.from_problems(document.problems)
         return cls(document)
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
-               shop: str | None = None, text: str = "", now: datetime | None = None) -> Decision:
-        return self.for_shop(shop).decide(role, matches, tone, text=text, now=now)
+               intent: IntentScores | None = None, shop: str | None = None, text: str = "",
+               now: datetime | None = None) -> Decision:
+        return self.for_shop(shop).decide(role, matches, tone, intent=intent, text=text,
+                                          now=now)

@@ -52,6 +52,14 @@ def implies(narrow: Conditions, wide: Conditions) -> bool:
         if not narrow.tone or any(label not in wide.tone or wide.tone[label] > threshold
                                   for label, threshold in narrow.tone.items()):
             return False
+    if wide.intent:
+        if not narrow.intent or any(label not in wide.intent or wide.intent[label] > threshold
+                                    for label, threshold in narrow.intent.items()):
+            return False
+    # unless_intent: wide needs p < t_wide; narrow's p < t_narrow implies it when t_narrow <= t_wide
+    if any(label not in narrow.unless_intent or narrow.unless_intent[label] > threshold
+           for label, threshold in wide.unless_intent.items()):
+        return False
     if wide.unmatched and not narrow.unmatched:
         return False
     if wide.min_length is not None and (narrow.min_length or 0) < wide.min_length:

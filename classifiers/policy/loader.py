@@ -78,19 +78,22 @@ def read(raw: bytes | str, source: str) -> PolicyDocument:
 
 
 def validate(document: PolicyDocument, *, known_categories: Sequence[str] | None,
-             known_tone_labels: Sequence[str] | None) -> PolicyDocument:
+             known_tone_labels: Sequence[str] | None,
+             known_intent_labels: Sequence[str] | None = None) -> PolicyDocument:
+    """`known_intent_labels`: None skips the check (the scorer refuses a policy that uses
+    intent without a model, with its own message)."""
     """Fill `document.default`, `document.shops` and `document.problems` (errors only; the
     warnings of `policy check` come from classifiers.policy.lint)."""
     model = _model(document, document.data, lambda loc: loc)
     if model is None:
         # Still report unknown names in what is itself well-formed.
         _check_names(document, _partial(document.data), lambda loc: loc, known_categories,
-                     known_tone_labels, only_rules=None)
+                     known_tone_labels, only_rules=None, known_intent=known_intent_labels)
         _check_disabled(document, document.data)
         return document
     document.default = model
     _check_names(document, model, lambda loc: loc, known_categories, known_tone_labels,
-                 only_rules=None)
+                 only_rules=None, known_intent=known_intent_labels)
     _check_disabled(document, document.data)
     for shop, override in model.shops.items():
         base: Loc = ("shops", shop)
@@ -112,7 +115,7 @@ def validate(document: PolicyDocument, *, known_categories: Sequence[str] | None
             continue
         patched = {str(p["id"]) for p in override.rules}
         _check_names(document, shop_model, locate, known_categories, known_tone_labels,
-                     only_rules=patched)
+                     only_rules=patched, known_intent=known_intent_labels)
         document.shops[shop] = shop_model
     return document
 
@@ -247,7 +250,7 @@ def _valid(model: type[M], item: object, placeholder: M) -> M:
 
 
 _PLACEHOLDER = Rule.model_construct(id="-", tier=Tier.NOTICE, when=Conditions.model_construct(
-    roles=(), categories=(), tone={}, during=None, outside=None))
+    roles=(), categories=(), tone={}, intent={}, unless_intent={}, during=None, outside=None))
 _NO_ESCALATION = Escalation.model_construct(id="-", when=EscalationWhen.model_construct(
     roles=(), categories=()))
 _NO_PERIOD = Period.model_construct()
@@ -255,8 +258,10 @@ _NO_PERIOD = Period.model_construct()
 
 def _check_names(document: PolicyDocument, model: PolicyModel, locate: Callable[[Loc], Loc],
                  known_categories: Sequence[str] | None, known_tone_labels: Sequence[str] | None,
-                 *, only_rules: set[str] | None) -> None:
-    """Names the schema cannot know: categories, tone labels, periods; and the buyer rule."""
+                 *, only_rules: set[str] | None,
+                 known_intent: Sequence[str] | None = None) -> None:
+    """Names the schema cannot know: categories, tone and intent labels, periods; and the buyer
+    rule."""
     def rules() -> list[tuple[int, Rule]]:
         return [(i, r) for i, r in enumerate(model.rules)
                 if only_rules is None or r.id in only_rules]
@@ -275,6 +280,13 @@ def _check_names(document: PolicyDocument, model: PolicyModel, locate: Callable[
                     document.problem(locate((*at, "tone", label)),
                                      f"unknown tone label {label!r}; known: "
                                      f"{', '.join(known_tone_labels) or '(no tone model loaded)'}")
+        if known_intent is not None:
+            for key, label in [*(("intent", label) for label in rule.when.intent),
+                               *(("unless_intent", label) for label in rule.when.unless_intent)]:
+                if label not in known_intent:
+                    document.problem(locate((*at, key, label)),
+                                     f"unknown intent label {label!r}; known: "
+                                     f"{', '.join(known_intent) or '(no intent model loaded)'}")
         for key in ("during", "outside"):
             for position_, name in enumerate(getattr(rule.when, key) or ()):
                 if name not in model.periods:

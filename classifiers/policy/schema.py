@@ -85,6 +85,12 @@ class Conditions(_Strict):
     evasion: bool | None = None
     # Tone model probabilities: the rule holds when any listed label reaches its threshold.
     tone: dict[str, float] = Field(default_factory=dict)
+    # Buyer intent probabilities (buyer messages only): holds when any listed label reaches
+    # its threshold.
+    intent: dict[str, float] = Field(default_factory=dict)
+    # ... and the converse: holds when none of the listed labels reaches its threshold (a
+    # lexicon hit that routes unless the model is sure the message is ordinary).
+    unless_intent: dict[str, float] = Field(default_factory=dict)
     # Only messages with no lexicon or contact match at all (tone and shape rules).
     unmatched: bool = False
     # Message shape: characters other than whitespace, and punctuation-only / emoji-only.
@@ -99,9 +105,9 @@ class Conditions(_Strict):
     def _consistent(self) -> Conditions:
         if self.min_severity > self.max_severity:
             raise ValueError(f"min_severity {self.min_severity} > max_severity {self.max_severity}")
-        if not (self.categories or self.tone or self.has_shape):
-            raise ValueError("a rule needs at least one signal: categories, tone, min_length, "
-                             "max_length or only")
+        if not (self.categories or self.tone or self.intent or self.has_shape):
+            raise ValueError("a rule needs at least one signal: categories, tone, intent, "
+                             "min_length, max_length or only")
         if self.unmatched and self.categories:
             raise ValueError("unmatched: true cannot be combined with categories")
         if self.min_length is not None and self.max_length is not None \
@@ -111,8 +117,16 @@ class Conditions(_Strict):
             if not 0.0 < threshold <= 1.0:
                 raise ValueError(f"tone threshold for {label!r} must be in (0, 1], "
                                  f"not {threshold}")
+        for key in ("intent", "unless_intent"):
+            for label, threshold in getattr(self, key).items():
+                if not 0.0 < threshold <= 1.0:
+                    raise ValueError(f"{key} threshold for {label!r} must be in (0, 1], "
+                                     f"not {threshold}")
         if not self.roles:
             raise ValueError("roles is empty: the rule could never apply")
+        if (self.intent or self.unless_intent) and set(self.roles) != {Role.BUYER}:
+            raise ValueError("intent is scored on buyer messages only: a rule with intent or "
+                             "unless_intent needs roles: [buyer]")
         return self
 
     @property

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import ahocorasick
 import numpy as np
@@ -60,27 +60,38 @@ class ToneClassifier:
     `accelerated`: score with the compiled kernel (classifiers/tone/_kernel.pyx) when it is
     built, else with the Python path below; both give scikit-learn's probabilities (tests pin
     each to it), the kernel about ten times faster. False forces the Python path.
+
+    Another linear text model with the same features and artefact layout (the buyer intent
+    model, classifiers/intent/) is a subclass that names its own format, kind and error.
     """
+
+    FORMAT: ClassVar[str] = FORMAT
+    KIND: ClassVar[str] = "tone"
+    ERROR: ClassVar[type[ConfigError]] = ToneModelError
 
     def __init__(self, directory: Path | str, *, accelerated: bool = True) -> None:
         self.directory = Path(directory)
         self.accelerated = accelerated and ToneKernel is not None
 
     @classmethod
-    def from_directory(cls, directory: Path | str, *, accelerated: bool = True
-                       ) -> ToneClassifier:
+    def from_directory(cls, directory: Path | str, *, accelerated: bool = True) -> Self:
         return cls(directory, accelerated=accelerated).load()
 
-    def load(self) -> ToneClassifier:
-        meta = _read_meta(self.directory)
-        vocabulary = _read_json(self.directory / "vocabulary.json")
+    @classmethod
+    def labels_in(cls, directory: Path | str) -> tuple[str, ...]:
+        """The labels a model directory of this kind predicts, from model.json alone."""
+        return tuple(_read_meta(Path(directory), cls.FORMAT, cls.KIND, cls.ERROR)["labels"])
+
+    def load(self) -> Self:
+        meta = _read_meta(self.directory, self.FORMAT, self.KIND, self.ERROR)
+        vocabulary = _read_json(self.directory / "vocabulary.json", self.KIND, self.ERROR)
         digest = hashlib.sha256()
         for name in ("model.json", "vocabulary.json", "weights.npz"):
             try:
                 digest.update((self.directory / name).read_bytes())
             except OSError as exc:
-                raise ToneModelError(f"cannot read: {exc.strerror}",
-                                     path=self.directory / name) from None
+                raise self.ERROR(f"cannot read: {exc.strerror}",
+                                 path=self.directory / name) from None
         self.digest_ = digest.hexdigest()
         try:
             with np.load(self.directory / "weights.npz", allow_pickle=False) as weights:
@@ -89,14 +100,14 @@ class ToneClassifier:
                 idf_char = np.asarray(weights["idf_char"], dtype=np.float64)
                 idf_word = np.asarray(weights["idf_word"], dtype=np.float64)
         except (OSError, KeyError, ValueError) as exc:
-            raise ToneModelError(f"cannot read weights: {exc}",
-                                 path=self.directory / "weights.npz") from None
+            raise self.ERROR(f"cannot read weights: {exc}",
+                             path=self.directory / "weights.npz") from None
         chars, words = vocabulary["char"], vocabulary["word"]
         labels = meta["labels"]
         if coef.shape != (len(labels), len(chars) + len(words)) or len(idf_char) != len(chars) \
                 or len(idf_word) != len(words) or intercept.shape != (len(labels),):
-            raise ToneModelError("weights do not match the vocabulary and labels",
-                                 path=self.directory)
+            raise self.ERROR("weights do not match the vocabulary and labels",
+                             path=self.directory)
         settings = meta["features"]
         self.meta_ = meta
         self.labels_: tuple[str, ...] = tuple(labels)
@@ -132,8 +143,8 @@ class ToneClassifier:
             try:
                 self.kernel_ = ToneKernel(list(keys), rows, self.intercept_list_)
             except ValueError as exc:  # e.g. a vocabulary word longer than the kernel packs
-                raise ToneModelError(f"vocabulary not supported: {exc}",
-                                     path=self.directory / "vocabulary.json") from None
+                raise self.ERROR(f"vocabulary not supported: {exc}",
+                                 path=self.directory / "vocabulary.json") from None
             return
         # The Python path: one Aho-Corasick automaton over the keys finds every occurrence.
         self.features_ = ahocorasick.Automaton()
@@ -151,7 +162,7 @@ class ToneClassifier:
     def predict(self, normalized: str) -> ToneScores:
         """Tone of one message, given its normalised (base view) text."""
         if not hasattr(self, "rows_"):
-            raise NotBuiltError("ToneClassifier.predict() called before load()")
+            raise NotBuiltError(f"{type(self).__name__}.predict() called before load()")
         text = self.char_analyzer_.prepare(normalized)
         if self.kernel_ is not None:
             probabilities, best = self.kernel_.probabilities(text)
@@ -194,30 +205,31 @@ class ToneClassifier:
 def read_labels(directory: Path | str) -> tuple[str, ...]:
     """The labels a model directory predicts, from model.json alone: what `replyguard policy
     check` validates `tone:` conditions against, without loading the weights."""
-    return tuple(_read_meta(Path(directory))["labels"])
+    return ToneClassifier.labels_in(directory)
 
 
-def _read_meta(directory: Path) -> dict[str, Any]:
-    meta = _read_json(directory / "model.json")
-    if meta.get("format") != FORMAT:
-        raise ToneModelError(f"not a ReplyGuard tone model (format {meta.get('format')!r})",
-                             path=directory / "model.json")
+def _read_meta(directory: Path, format_name: str, kind: str,
+               error: type[ConfigError]) -> dict[str, Any]:
+    meta = _read_json(directory / "model.json", kind, error)
+    if meta.get("format") != format_name:
+        raise error(f"not a ReplyGuard {kind} model (format {meta.get('format')!r})",
+                    path=directory / "model.json")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ToneModelError(
-            f"tone model format version {meta.get('format_version')!r} is not supported "
+        raise error(
+            f"{kind} model format version {meta.get('format_version')!r} is not supported "
             f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
             "`replyguard train`", path=directory / "model.json")
     return meta
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path, kind: str, error: type[ConfigError]) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
-        raise ToneModelError("tone model file not found", path=path) from None
+        raise error(f"{kind} model file not found", path=path) from None
     except (OSError, ValueError) as exc:
-        raise ToneModelError(f"cannot read tone model file: {exc}", path=path) from None
+        raise error(f"cannot read {kind} model file: {exc}", path=path) from None
     if not isinstance(data, dict):
-        raise ToneModelError("tone model file is not a JSON object", path=path)
+        raise error(f"{kind} model file is not a JSON object", path=path)
     return data

@@ -178,7 +178,10 @@ def build_pipeline(words: Sequence[str], settings: TrainingSettings,
 
 def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
         segment: Callable[[str], list[str]], settings: TrainingSettings,
-        progress: Callable[[str], None] = lambda _: None) -> Pipeline:
+        progress: Callable[[str], None] = lambda _: None, *,
+        labels: Sequence[str] = LABELS, kind: str = "tone") -> Pipeline:
+    """`labels`: the labels every one of which needs training rows; `kind` names the model in
+    errors (the intent model trains through here too)."""
     progress("normalising")
     texts = [normalize(r.text) for r in rows]
     progress("segmenting (jieba vocabulary)")
@@ -186,20 +189,20 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
                                max_words=settings.max_words)
     pipeline = build_pipeline(words, settings)
     progress("fitting")
-    labels = [r.label for r in rows]
-    missing = sorted(set(LABELS) - set(labels))
+    targets = [r.label for r in rows]
+    missing = sorted(set(labels) - set(targets))
     if missing:
         raise TrainingDataError(f"no training rows for label(s): {', '.join(missing)}")
     weights = np.array([r.weight for r in rows])
     try:
-        pipeline.fit(texts, labels, classifier__sample_weight=weights)
+        pipeline.fit(texts, targets, classifier__sample_weight=weights)
         kept = _strongest_features(pipeline, settings)
         if kept is not None:
             progress("refitting on the strongest features")
             pipeline = build_pipeline(words, settings, kept)
-            pipeline.fit(texts, labels, classifier__sample_weight=weights)
+            pipeline.fit(texts, targets, classifier__sample_weight=weights)
     except ValueError as exc:  # e.g. an empty vocabulary: too little data for min_df
-        raise TrainingDataError(f"cannot fit the tone model: {exc} (rows: {len(rows)}, "
+        raise TrainingDataError(f"cannot fit the {kind} model: {exc} (rows: {len(rows)}, "
                                 f"min_df: {settings.min_df})") from None
     return pipeline
 
@@ -236,8 +239,10 @@ def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
     return out
 
 
-def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
-    """Write the fitted pipeline as plain data: model.json, vocabulary.json, weights.npz."""
+def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any], *,
+           format_name: str = FORMAT) -> None:
+    """Write the fitted pipeline as plain data: model.json, vocabulary.json, weights.npz
+    (`format_name`: the artefact's kind, e.g. the intent model's)."""
     union: FeatureUnion = pipeline.named_steps["features"]
     char_vec = dict(union.transformer_list)["char"]
     word_vec = dict(union.transformer_list)["word"]
@@ -254,7 +259,7 @@ def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
         encoding="utf-8")
     analyzer: CharNgrams = char_vec.analyzer
     full = {
-        "format": FORMAT,
+        "format": format_name,
         "format_version": FORMAT_VERSION,
         "labels": labels,
         "features": {

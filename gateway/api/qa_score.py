@@ -25,7 +25,8 @@ class ScoreIn(BaseModel):
 
 
 class VerdictOut(BaseModel):
-    """`Verdict.to_dict()`; `tone` and `escalation` are absent when they do not apply."""
+    """`Verdict.to_dict()`; `tone`, `intent` and `escalation` are absent when they do not
+    apply."""
 
     text: str
     sender: Role = Field(alias="from")
@@ -38,6 +39,7 @@ class VerdictOut(BaseModel):
     version: str
     timing_us: float
     tone: dict[str, Any] | None = None
+    intent: dict[str, Any] | None = None
     escalation: dict[str, Any] | None = None
 
 

@@ -33,6 +33,7 @@ def check_command(
     # The lexicon's categories and the tone model's labels are read, not built: no automata,
     # no jieba, no model weights.
     from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
+    from classifiers.intent.classifier import IntentClassifier
     from classifiers.lexicon import Lexicon
     from classifiers.tone.classifier import read_labels
 
@@ -43,9 +44,12 @@ def check_command(
     try:
         lexicon = Lexicon.load(lexicons or settings.lexicon_dir)
         labels = read_labels(settings.tone_model) if settings.tone_model is not None else None
+        intents = IntentClassifier.labels_in(settings.intent_model) \
+            if settings.intent_model is not None else ()
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
-    problems = check_file(path, sorted({*lexicon.categories, CONTACT_CATEGORY}), labels)
+    problems = check_file(path, sorted({*lexicon.categories, CONTACT_CATEGORY}), labels,
+                          intents)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         sys.stdout.write(json.dumps({"file": str(path), "valid": not errors, "problems": [
@@ -66,7 +70,8 @@ def check_command(
 
 
 def check_file(path: Path, categories: Sequence[str],
-               tone_labels: Sequence[str] | None) -> list[Problem]:
+               tone_labels: Sequence[str] | None,
+               intent_labels: Sequence[str] | None = None) -> list[Problem]:
     from classifiers.errors import Problem
     from classifiers.policy.check import check
 
@@ -74,4 +79,4 @@ def check_file(path: Path, categories: Sequence[str],
         raw = path.read_bytes()
     except OSError as exc:
         return [Problem(f"cannot read policy: {exc.strerror}", str(path))]
-    return check(raw, str(path), categories, tone_labels)
+    return check(raw, str(path), categories, tone_labels, intent_labels)

@@ -48,9 +48,11 @@ def replay_command(
     require_files(input_file)
     try:
         current = Scorer.load(settings.lexicon_dir, settings.policy_file,
-                              tone_model=settings.tone_model, max_chars=settings.max_chars)
+                              tone_model=settings.tone_model,
+                              intent_model=settings.intent_model, max_chars=settings.max_chars)
         candidate = Scorer.load(lexicons or settings.lexicon_dir, policy,
-                                tone_model=settings.tone_model, max_chars=settings.max_chars,
+                                tone_model=settings.tone_model,
+                                intent_model=settings.intent_model, max_chars=settings.max_chars,
                                 reuse=current)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None

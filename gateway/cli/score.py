@@ -35,7 +35,8 @@ def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) 
 
     try:
         return Scorer.load(lexicons or settings.lexicon_dir, policy or settings.policy_file,
-                           tone_model=settings.tone_model, max_chars=settings.max_chars)
+                           tone_model=settings.tone_model, intent_model=settings.intent_model,
+                           max_chars=settings.max_chars)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
 
@@ -136,6 +137,11 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
         scores = "  ".join(f"{label} {p:.2f}" for label, p in
                            sorted(verdict.tone.scores.items(), key=lambda kv: -kv[1]))
         console.print(f"  tone: [bold]{verdict.tone.label}[/]  ({scores})", highlight=False)
+    if verdict.intent is not None:
+        scores = "  ".join(f"{label} {p:.2f}" for label, p in
+                           sorted(verdict.intent.scores.items(), key=lambda kv: -kv[1]))
+        console.print(f"  intent: [bold]{verdict.intent.label}[/]  ({scores})",
+                      highlight=False)
     if not verdict.matches:
         return
     table = Table(show_header=True, header_style="bold")

@@ -1,4 +1,5 @@
-"""`replyguard train` and `replyguard eval`: the QA loop of the tone model.
+"""`replyguard train` and `replyguard eval`: the QA loop of the tone model, and with
+`--kind intent` of the buyer intent model (gateway/cli/intent.py).
 
 QA staff add labelled rows (CSV or JSONL with `text,label`), train a candidate into a directory of
 their choice, compare it with the model in use on the same held-out split (`eval --compare`), and
@@ -8,17 +9,21 @@ checkout).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from classifiers.errors import ConfigError
+from classifiers.intent.training_settings import INTENT_SETTINGS
 from classifiers.resources import (
     default_cold_splits,
     default_heldout_data,
+    default_intent_training_data,
     default_tone_model,
     default_training_data,
 )
@@ -32,7 +37,16 @@ if TYPE_CHECKING:
     from classifiers.tone.classifier import ToneClassifier
 
 
-def _normalizer() -> Normalizer:
+class ModelKind(StrEnum):
+    TONE = "tone"
+    INTENT = "intent"
+
+
+KIND_OPTION = typer.Option("--kind", help="which model: tone (agents' replies) or intent "
+                                          "(buyer messages)")
+
+
+def default_normalizer() -> Normalizer:
     from classifiers.normalize import Normalizer
     from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 
@@ -43,7 +57,7 @@ def evaluate_model(model: ToneClassifier, heldout: Path,
                    normalizer: Normalizer | None = None) -> dict[str, Any]:
     from classifiers.tone.training import evaluate, read_labelled
 
-    normalizer = normalizer or _normalizer()
+    normalizer = normalizer or default_normalizer()
     rows = read_labelled(heldout)
     probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
     return evaluate([r.label for r in rows], probabilities, model.labels_)
@@ -51,26 +65,47 @@ def evaluate_model(model: ToneClassifier, heldout: Path,
 
 def train_command(
     data: Annotated[list[Path] | None, typer.Option(
-        "--data", help="labelled CSV/JSONL (text,label); repeatable [default: "
-                       "classifiers/tone/data/tone_train*.csv]")] = None,
+        "--data", help="labelled CSV/JSONL (text,label; intent: text,intent); repeatable "
+                       "[default: classifiers/tone/data/tone_train*.csv, "
+                       "classifiers/intent/data/intent_train_*.csv]")] = None,
     extra: Annotated[list[Path] | None, typer.Option(
         "--add", help="more labelled rows on top of the defaults (QA additions)")] = None,
     heldout: Annotated[Path | None, typer.Option(
-        help="held-out split, never trained on [default: classifiers/tone/data/tone_heldout.csv]")]
-        = None,
+        help="held-out split, never trained on [default: classifiers/tone/data/tone_heldout.csv,"
+             " classifiers/intent/data/intent_heldout_*.csv]")] = None,
     cold: Annotated[list[Path] | None, typer.Option(
         help="COLD split for the abusive dimension; repeatable, never the test split "
              "[default: train and dev in ../shared/eval-data/cold]")] = None,
     no_cold: Annotated[bool, typer.Option("--no-cold", help="train without COLD")] = False,
-    out: Annotated[Path, typer.Option(help="where the model artefact is written")] =
-        Path("tone-candidate"),
-    c: Annotated[float, typer.Option("--C", help="inverse regularisation strength")] =
-        TrainingSettings.C,
-    min_df: Annotated[int, typer.Option(
-        "--min-df", min=1, help="least number of rows a feature must occur in")] =
-        TrainingSettings.min_df,
+    out: Annotated[Path | None, typer.Option(
+        help="where the model artefact is written [default: tone-candidate, "
+             "intent-candidate]")] = None,
+    c: Annotated[float | None, typer.Option(
+        "--C", help=f"inverse regularisation strength [default: tone {TrainingSettings.C}, "
+                    f"intent {INTENT_SETTINGS.C}]")] = None,
+    min_df: Annotated[int | None, typer.Option(
+        "--min-df", min=1, help="least number of rows a feature must occur in "
+                                f"[default: {TrainingSettings.min_df}]")] = None,
+    kind: Annotated[ModelKind, KIND_OPTION] = ModelKind.TONE,
+    lowo: Annotated[bool, typer.Option(
+        "--lowo", help="intent: also record leave-one-writer-out figures")] = False,
 ) -> None:
-    """Train the tone model and write a versioned artefact with its metrics."""
+    """Train the tone (or, with --kind intent, the buyer intent) model and write a versioned
+    artefact with its metrics."""
+    if kind is ModelKind.INTENT:
+        from gateway.cli.intent import train_intent
+
+        if cold or no_cold:
+            raise fail("--cold and --no-cold are for the tone model", EXIT_USAGE)
+        intent_settings = dataclasses.replace(
+            INTENT_SETTINGS, C=INTENT_SETTINGS.C if c is None else c,
+            min_df=INTENT_SETTINGS.min_df if min_df is None else min_df)
+        train_intent(list(data or default_intent_training_data()) + list(extra or []),
+                     heldout, out or Path("intent-candidate"), intent_settings, lowo)
+        return
+    if lowo:
+        raise fail("--lowo is for the intent model (--kind intent)", EXIT_USAGE)
+    out = out or Path("tone-candidate")
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -87,7 +122,8 @@ def train_command(
 
     console = Console(stderr=True)
     heldout = heldout or default_heldout_data()
-    settings = TrainingSettings(C=c, min_df=min_df)
+    settings = TrainingSettings(C=TrainingSettings.C if c is None else c,
+                                min_df=TrainingSettings.min_df if min_df is None else min_df)
     files = list(data or default_training_data()) + list(extra or [])
     if not files:
         raise fail("no training data (give --data FILE)", EXIT_USAGE)
@@ -110,7 +146,7 @@ def train_command(
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     rows, leaked = drop_leaks(rows, held)
-    normalizer = _normalizer()
+    normalizer = default_normalizer()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         task = progress.add_task("loading jieba", total=None)
@@ -153,8 +189,15 @@ def eval_command(
     compare: Annotated[Path | None, typer.Option(
         help="a second model (e.g. the shipped one) scored on the same rows")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    kind: Annotated[ModelKind, KIND_OPTION] = ModelKind.TONE,
 ) -> None:
-    """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model."""
+    """Per-class precision/recall/F1, confusion matrix and threshold table of a tone model (with
+    --kind intent: of a buyer intent model, and what its policy rule routes)."""
+    if kind is ModelKind.INTENT:
+        from gateway.cli.intent import eval_intent
+
+        eval_intent(model, data, compare, as_json)
+        return
     from rich.console import Console
 
     from classifiers.tone.classifier import ToneClassifier

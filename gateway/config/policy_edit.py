@@ -34,7 +34,8 @@ class PolicyEditor:
         running = self.live.current
         categories = sorted({*running.lexicon.categories, CONTACT_CATEGORY})
         labels = running.tone.labels_ if running.tone is not None else None
-        return check(text.encode("utf-8"), CANDIDATE_NAME, categories, labels)
+        intents = running.intent.labels_ if running.intent is not None else ()
+        return check(text.encode("utf-8"), CANDIDATE_NAME, categories, labels, intents)
 
     async def apply(self, user: Principal, text: str) -> ReloadEvent:
         errors = [p for p in self.check(text) if p.severity == "error"]

@@ -4,7 +4,7 @@ A QA token of one shop may change that shop's configuration only: its lexicon ov
 (`lexicons/shops/<shop>/`) and its section of the policy (`shops: <shop>:`). A reload it asks
 for (directly, or through a lexicon edit) is compared with the running configuration before the
 swap; if the files on disk hold changes to anything else — the shared lexicons, the default
-policy, the tone model, another shop — nothing is swapped and the caller gets 403. Only a
+policy, the tone or intent model, another shop — nothing is swapped and the caller gets 403. Only a
 platform-wide token (`shop: *`) applies those.
 """
 
@@ -23,7 +23,7 @@ Admission = Callable[[Scorer, Scorer], None]
 
 @dataclass(frozen=True, slots=True)
 class ChangeScope:
-    shared: bool               # shared lexicons, default policy or tone model
+    shared: bool               # shared lexicons, default policy, tone or intent model
     shops: frozenset[str]      # shops whose overlay or policy section changed
 
 
@@ -31,7 +31,8 @@ def change_scope(running: Scorer, candidate: Scorer) -> ChangeScope:
     old, new = running.lexicon, candidate.lexicon
     shared = (old.shared_digest != new.shared_digest
               or _without_shops(running.policy.model) != _without_shops(candidate.policy.model)
-              or _tone_version(running) != _tone_version(candidate))
+              or _tone_version(running) != _tone_version(candidate)
+              or _intent_version(running) != _intent_version(candidate))
     overlays = {shop for shop in old.shops.keys() | new.shops.keys()
                 if (old.shops[shop].digest if shop in old.shops else None)
                 != (new.shops[shop].digest if shop in new.shops else None)}
@@ -76,3 +77,7 @@ def _without_shops(model: PolicyModel) -> PolicyModel:
 
 def _tone_version(scorer: Scorer) -> str | None:
     return scorer.tone.version if scorer.tone is not None else None
+
+
+def _intent_version(scorer: Scorer) -> str | None:
+    return scorer.intent.version if scorer.intent is not None else None

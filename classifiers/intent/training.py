@@ -1,0 +1,156 @@
+"""Training data, fitting, export and evaluation of the buyer intent model.
+
+The data are hand-written buyer messages (`classifiers/intent/data/intent_*.csv`, columns
+`context,text,intent,situation`; QA additions may be `text,label`), one file per writer: the
+file name says who wrote it (`intent_I3.csv` → writer I3), and settings are chosen by leaving one
+writer out at a time, so that a setting is judged on wording its model never saw. Fitting and
+export are the tone model's (classifiers/tone/training.py) with the intent labels and format.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sklearn.pipeline import Pipeline
+
+from classifiers.intent.classifier import FORMAT
+from classifiers.intent.training_settings import ROUTE_LABELS, ROUTE_THRESHOLD
+from classifiers.tone.training import (
+    LabelledText,
+    TrainingDataError,
+    evaluate,
+    export,
+    fit,
+    fold,
+)
+from classifiers.tone.training_settings import TrainingSettings
+
+LABELS: tuple[str, ...] = ("wants_human", "complaint", "anger", "ordinary")
+ORDINARY = "ordinary"
+
+
+def writer_of(path: Path) -> str:
+    """`intent_train_I3.csv` → `I3`: one file per writer."""
+    stem = path.stem
+    for prefix in ("intent_train_", "intent_heldout_", "intent_"):
+        if stem.startswith(prefix):
+            return stem.removeprefix(prefix)
+    return stem
+
+
+def read_intent(path: Path) -> list[LabelledText]:
+    """Rows of a CSV with a header naming `text` and `intent` (or `label`); `source` is
+    `writer:line`. A bad label or an empty text is an error naming file:line."""
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise TrainingDataError(f"cannot read: {exc.strerror}", path=path) from None
+    writer = writer_of(path)
+    rows = []
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = set(reader.fieldnames or ())
+        column = "intent" if "intent" in fields else "label"
+        if "text" not in fields or column not in fields:
+            raise TrainingDataError("needs a header with 'text' and 'intent' (or 'label') "
+                                    "columns", path=path, line=1)
+        for number, data in enumerate(reader, start=2):
+            text, label = (data.get("text") or "").strip(), (data.get(column) or "").strip()
+            if not text:
+                raise TrainingDataError("empty or missing text", path=path, line=number)
+            if label not in LABELS:
+                raise TrainingDataError(f"unknown intent {label!r}; intents: "
+                                        f"{', '.join(LABELS)}", path=path, line=number)
+            rows.append(LabelledText(text, label, 1.0, f"{writer}:{number}"))
+    return rows
+
+
+def row_writer(row: LabelledText) -> str:
+    return row.source.rsplit(":", 1)[0]
+
+
+def drop_duplicates(rows: Iterable[LabelledText]) -> tuple[list[LabelledText], int]:
+    """Keep the first of rows whose text is the same ignoring punctuation and spaces (writers
+    converge on 转人工; a repeated row would only weigh more)."""
+    seen: set[str] = set()
+    kept = []
+    total = 0
+    for row in rows:
+        total += 1
+        key = fold(row.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(row)
+    return kept, total - len(kept)
+
+
+def fit_intent(rows: Sequence[LabelledText], normalize: Callable[[str], str],
+               segment: Callable[[str], list[str]], settings: TrainingSettings,
+               progress: Callable[[str], None] = lambda _: None) -> Pipeline:
+    return fit(rows, normalize, segment, settings, progress, labels=LABELS, kind="intent")
+
+
+def export_intent(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
+    export(pipeline, directory, meta, format_name=FORMAT)
+
+
+def routing(labels_true: Sequence[str], probabilities: Sequence[dict[str, float]],
+            threshold: float = ROUTE_THRESHOLD) -> dict[str, Any]:
+    """What the default policy's intent rule does with these messages: a message is routed when
+    any of ROUTE_LABELS reaches `threshold`. Escalations (every label but ordinary) should be
+    routed, ordinary messages should not."""
+    routed = [any(p.get(label, 0.0) >= threshold for label in ROUTE_LABELS)
+              for p in probabilities]
+    per_label = {}
+    for label in LABELS:
+        flags = [r for r, t in zip(routed, labels_true) if t == label]
+        per_label[label] = {"rows": len(flags), "routed": sum(flags) / len(flags) if flags
+                            else 0.0}
+    escalations = [r for r, t in zip(routed, labels_true) if t != ORDINARY]
+    ordinary = [r for r, t in zip(routed, labels_true) if t == ORDINARY]
+    return {"threshold": threshold,
+            "escalations_routed": sum(escalations) / len(escalations) if escalations else 0.0,
+            "ordinary_routed": sum(ordinary) / len(ordinary) if ordinary else 0.0,
+            "per_label": per_label}
+
+
+def evaluate_intent(labels_true: Sequence[str], probabilities: Sequence[dict[str, float]],
+                    threshold: float = ROUTE_THRESHOLD) -> dict[str, Any]:
+    """`evaluate` of the tone model (per class, confusion, thresholds) plus `routing`."""
+    return {**evaluate(labels_true, probabilities, LABELS),
+            "routing": routing(labels_true, probabilities, threshold)}
+
+
+def leave_one_writer_out(rows: Sequence[LabelledText], normalize: Callable[[str], str],
+                         segment: Callable[[str], list[str]], settings: TrainingSettings,
+                         predict: Callable[[Pipeline, list[str]], list[dict[str, float]]]
+                         ) -> tuple[list[str], list[dict[str, float]], list[str]]:
+    """Each writer's rows scored by a model fitted on every other writer's: (true labels,
+    probabilities, writers), in row order per writer. Writers with fewer than 20 rows are only
+    ever trained on."""
+    writers = sorted({row_writer(r) for r in rows})
+    if len(writers) < 2:
+        raise TrainingDataError("leave-one-writer-out needs rows of at least two writers "
+                                f"(got {', '.join(writers) or 'none'})")
+    truth: list[str] = []
+    scores: list[dict[str, float]] = []
+    who: list[str] = []
+    for writer in writers:
+        test = [r for r in rows if row_writer(r) == writer]
+        if len(test) < 20:
+            continue
+        train = [r for r in rows if row_writer(r) != writer]
+        pipeline = fit_intent(train, normalize, segment, settings)
+        truth.extend(r.label for r in test)
+        scores.extend(predict(pipeline, [normalize(r.text) for r in test]))
+        who.extend([writer] * len(test))
+    return truth, scores, who
+
+
+def sklearn_probabilities(pipeline: Pipeline, texts: list[str]) -> list[dict[str, float]]:
+    classes = [str(c) for c in pipeline.classes_]
+    return [dict(zip(classes, map(float, row))) for row in pipeline.predict_proba(texts)]
