@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 import pytest
 
-from classifiers.errors import InputError
+from classifiers.errors import InputError, PolicyError
+from classifiers.resources import default_intent_model
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
@@ -136,3 +137,22 @@ def test_scorer_reload_reuses_unchanged_overlays(shop_scorer: Scorer, tmp_path: 
     assert again.overlays["s1"] is shop_scorer.overlays["s1"]
     assert again.overlays["s2"] is not shop_scorer.overlays["s2"]
     assert again.version != shop_scorer.version
+
+
+def test_scorer_scores_intent_on_buyer_messages_only(scorer: Scorer) -> None:
+    buyer = scorer.score("转人工", Role.BUYER).to_dict()
+    assert set(buyer["intent"]["scores"]) == {"wants_human", "complaint", "anger", "ordinary"}
+    assert buyer["intent"]["label"] == "wants_human"
+    assert buyer["tier"] == "route-to-human"
+    assert "intent" not in scorer.score("转人工", Role.AGENT).to_dict()
+
+
+def test_scorer_refuses_a_policy_using_intent_without_a_model(tmp_path: Path) -> None:
+    lexicons, policy = write_mini_config(
+        tmp_path, "version: 1\nrules:\n  - {id: human, when: {roles: [buyer], intent: "
+                  "{wants_human: 0.8}}, tier: route-to-human}\n")
+    with pytest.raises(PolicyError, match="rules use intent \\(wants_human\\) but no intent "
+                                          "model is loaded"):
+        Scorer.load(lexicons, policy)
+    routed = Scorer.load(lexicons, policy, intent_model=default_intent_model())
+    assert routed.score("转人工", Role.BUYER).tier is Tier.ROUTE_TO_HUMAN

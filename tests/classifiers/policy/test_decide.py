@@ -164,3 +164,69 @@ def test_policy_tone_rules_need_scores(tone_policy: Policy) -> None:
 def test_policy_tone_validation(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         Policy.parse(text, known_categories=["cold"], known_tone_labels=["cold"])
+
+
+INTENT_POLICY = """\
+version: 1
+rules:
+  - {id: wants, when: {roles: [buyer], intent: {wants_human: 0.5, complaint: 0.5}},
+     tier: route-to-human}
+  - {id: word, when: {roles: [buyer], categories: [escalation], unless_intent: {ordinary: 0.8}},
+     tier: route-to-human}
+"""
+INTENTS = ["wants_human", "complaint", "anger", "ordinary"]
+
+
+def intent(**scores: float) -> ToneScores:
+    full = dict.fromkeys(INTENTS, 0.0)
+    full.update(scores)
+    return ToneScores(max(full, key=full.__getitem__), full)
+
+
+@pytest.fixture(scope="module")
+def intent_policy() -> Policy:
+    return Policy.parse(INTENT_POLICY, known_categories=["escalation"],
+                        known_intent_labels=INTENTS)
+
+
+@pytest.mark.parametrize(("matches", "scores", "rule"), [
+    ([], {"wants_human": 0.6, "ordinary": 0.4}, "wants"),
+    ([], {"complaint": 0.5, "ordinary": 0.5}, "wants"),
+    ([], {"anger": 0.9, "ordinary": 0.1}, None),             # anger is not listed
+    ([], {"wants_human": 0.4, "ordinary": 0.6}, None),
+    ([hit("escalation")], {"wants_human": 0.3, "ordinary": 0.7}, "word"),   # lexicon, unsure
+    ([hit("escalation")], {"ordinary": 0.9}, None),          # lexicon hit in a withdrawal
+])
+def test_policy_intent_conditions(intent_policy: Policy, matches: list[Match],
+                                  scores: dict[str, float], rule: str | None) -> None:
+    assert intent_policy.decide(Role.BUYER, matches, intent=intent(**scores)).rule == rule
+
+
+def test_policy_intent_rules_need_scores(intent_policy: Policy) -> None:
+    """An agent's message has no intent: intent rules never hold for it, and without scores
+    an `unless_intent` rule holds on its lexicon hit alone."""
+    assert intent_policy.decide(Role.BUYER, [], None).tier is Tier.NONE
+    assert intent_policy.decide(Role.BUYER, [hit("escalation")], None).rule == "word"
+    assert intent_policy.intent_labels == {"wants_human", "complaint", "ordinary"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("version: 1\nrules:\n  - {id: a, when: {roles: [buyer], intent: {human: 0.5}},"
+     " tier: route-to-human}\n", "unknown intent label 'human'"),
+    ("version: 1\nrules:\n  - {id: a, when: {roles: [buyer], intent: {anger: 0}},"
+     " tier: route-to-human}\n", "intent threshold for 'anger' must be in \\(0, 1\\]"),
+    ("version: 1\nrules:\n  - {id: a, when: {intent: {anger: 0.5}}, tier: notice}\n",
+     "needs roles: \\[buyer\\]"),
+    ("version: 1\nrules:\n  - {id: a, when: {roles: [buyer, agent], categories: [cold],"
+     " unless_intent: {ordinary: 0.5}}, tier: notice}\n", "needs roles: \\[buyer\\]"),
+])
+def test_policy_intent_validation(text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        Policy.parse(text, known_categories=["cold"], known_intent_labels=INTENTS)
+
+
+def test_policy_intent_without_a_model_is_named() -> None:
+    text = ("version: 1\nrules:\n  - {id: a, when: {roles: [buyer], intent: {anger: 0.5}},"
+            " tier: route-to-human}\n")
+    with pytest.raises(PolicyError, match="no intent model loaded"):
+        Policy.parse(text, known_intent_labels=())
