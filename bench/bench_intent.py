@@ -113,9 +113,9 @@ def select() -> None:
                    / max(1, truth.count(label)) for label in LABELS}
             results.append((c, keep_chars is not None, t, u, sum(esc) / len(esc),
                             sum(ordinary) / len(ordinary), per))
-    for c, pruned, t, u, esc, ordinary, per in results:
-        print(f"C={c:<4} pruned={pruned!s:<5} T={t} U={u!s:<4} escalations routed {esc:6.1%} "
-              f"ordinary routed {ordinary:5.1%}  "
+    for c, pruned, t, u, routed_escalations, routed_ordinary, per in results:
+        print(f"C={c:<4} pruned={pruned!s:<5} T={t} U={u!s:<4} escalations routed "
+              f"{routed_escalations:6.1%} ordinary routed {routed_ordinary:5.1%}  "
               + " ".join(f"{k} {v:.0%}" for k, v in per.items()))
     chosen = choose(results)
     print("chosen:", chosen[:6])
@@ -183,9 +183,10 @@ def cost(count: int) -> None:
     medians = {name: statistics.median(values) for name, values in runs.items()}
     for name, value in medians.items():
         print(f"{name:<26} {value:7.1f} µs/buyer message (median of 5, {count:,} messages)")
-    print(f"intent adds {medians['full scorer with intent'] - medians['full scorer, no intent']:.1f}"
-          f" µs per buyer message "
-          f"({medians['full scorer with intent'] / medians['full scorer, no intent']:.2f}×); "
+    with_model, without_model = medians["full scorer with intent"], \
+        medians["full scorer, no intent"]
+    print(f"intent adds {with_model - without_model:.1f} µs per buyer message "
+          f"({with_model / without_model:.2f}×); "
           "agent and bot messages are not scored for intent")
 
 

@@ -312,7 +312,7 @@ def keyword_scorer() -> Scorer:
     the keyword path (normalise + automata + contacts + policy)."""
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
     data["rules"] = [rule for rule in data["rules"]
-                     if "tone" not in rule["when"] and "intent" not in rule["when"]]
+                     if not {"tone", "intent", "unless_intent"} & set(rule["when"])]
     keyword_policy = Policy.parse(yaml.safe_dump(data, allow_unicode=True),
                                   source=f"{default_policy_file()} (without tone rules)")
     return Scorer(Lexicon.load(default_lexicon_dir()), keyword_policy)

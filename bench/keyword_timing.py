@@ -27,7 +27,7 @@ def main() -> None:
 
     policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
     policy["rules"] = [rule for rule in policy["rules"]
-                       if "tone" not in rule["when"] and "intent" not in rule["when"]]
+                       if not {"tone", "intent", "unless_intent"} & set(rule["when"])]
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
                                      delete=False) as handle:
         yaml.safe_dump(policy, handle, allow_unicode=True)

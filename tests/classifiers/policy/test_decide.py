@@ -92,7 +92,9 @@ def test_policy_errors_name_line_and_column(text: str, message: str, line: int,
 
 
 def test_shipped_policy_is_valid_and_names_only_known_categories(shipped_policy: Policy) -> None:
-    assert shipped_policy.categories >= {"abuse", "off_platform", "escalation"}
+    assert shipped_policy.categories >= {"abuse", "off_platform"}
+    # buyers are routed on intent (docs/intent.md), no longer on the escalation lexicon alone
+    assert shipped_policy.intent_labels == {"wants_human", "complaint", "anger", "ordinary"}
 
 
 def test_policy_evasion_and_view_conditions() -> None:
