@@ -11,7 +11,6 @@ plain data and records the held-out metrics; `--lowo` also records leave-one-wri
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,10 +125,8 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
 
 def eval_intent(model: Path | None, data: Path | None, compare: Path | None,
                 as_json: bool) -> None:
-    from rich.console import Console
-
     from classifiers.intent.classifier import IntentClassifier
-    from gateway.cli.tone import print_metrics
+    from gateway.cli.tone import print_results
 
     model = model or default_intent_model()
     data = data or default_intent_heldout_data()
@@ -142,18 +139,7 @@ def eval_intent(model: Path | None, data: Path | None, compare: Path | None,
                 IntentClassifier.from_directory(compare), data)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
-    if as_json:
-        sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-        return
-    console = Console()
-    for name, metrics in results.items():
-        print_metrics(console, name, metrics)
-        print_routing(console, metrics["routing"])
-    if compare is not None:
-        first, second = results.values()
-        delta = first["macro_f1"] - second["macro_f1"]
-        console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
-                      f"({delta:+.3f}) on {first['rows']} rows of {data}")
+    print_results(results, data, as_json, lambda console, m: print_routing(console, m["routing"]))
 
 
 def print_routing(console: Console, routing: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -198,8 +199,6 @@ def eval_command(
 
         eval_intent(model, data, compare, as_json)
         return
-    from rich.console import Console
-
     from classifiers.tone.classifier import ToneClassifier
 
     model = model or default_tone_model()
@@ -212,13 +211,24 @@ def eval_command(
                                                    data)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
+    print_results(results, data, as_json)
+
+
+def print_results(results: dict[str, dict[str, Any]], data: Path, as_json: bool,
+                  more: Callable[[Console, dict[str, Any]], None] | None = None) -> None:
+    """`eval`'s output for one or two models scored on `data`; `more` prints what a kind of
+    model adds (the intent model's routing)."""
+    from rich.console import Console
+
     if as_json:
         sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         return
     console = Console()
     for name, metrics in results.items():
         print_metrics(console, name, metrics)
-    if compare is not None:
+        if more is not None:
+            more(console, metrics)
+    if len(results) == 2:
         first, second = results.values()
         delta = first["macro_f1"] - second["macro_f1"]
         console.print(f"macro-F1 {first['macro_f1']:.3f} vs {second['macro_f1']:.3f} "
