@@ -121,7 +121,7 @@ async def replay(records: Iterable[ReplayRecord | BadRecord], current: Scorer,
             continue
         diff.moves[(a, b)] += 1
         categories = tuple(sorted({*old.verdict.categories, *new.verdict.categories}))
-        for category in categories or ("(tone/shape only)",):
+        for category in categories or ("(tone/intent/shape only)",):
             counts = diff.by_category.setdefault(category, [0, 0])
             counts[0 if b.severity > a.severity else 1] += 1
         bucket = diff.examples.setdefault((a, b), [])

@@ -132,3 +132,29 @@ def test_replay_applies_a_shops_lexicon_overlay_to_that_shops_records(tmp_path: 
         diff = json.loads(out)
         assert diff["changed"] == moved  # the s1 record, and unnamed ones with --shop s1
         assert {(m["from"], m["to"]) for m in diff["moves"]} == {("none", "block")}
+
+
+def test_replay_shows_what_an_intent_threshold_moves(tmp_path: Path) -> None:
+    """Buyer messages are replayed through the intent model: a candidate that asks the model
+    for more certainty moves a less certain buyer from route-to-human to none, and nothing
+    else; a withdrawn request stays with the bot under both."""
+    messages = tmp_path / "buyers.jsonl"
+    rows = [{"text": t, "from": "buyer"} for t in ("转人工", "我要投诉你们", "不用转人工了",
+                                                    "你们这什么破店，气死我了")]
+    messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                        encoding="utf-8")
+    text = default_policy_file().read_text(encoding="utf-8")
+    rule = "intent: {wants_human: 0.7, complaint: 0.7, anger: 0.7}"
+    assert text.count(rule) == 1
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(text.replace(rule, "intent: {wants_human: 0.7, complaint: 0.7, "
+                                            "anger: 1.0}"), encoding="utf-8")
+    code, out, _ = run(str(messages), "--policy", str(candidate), "--json")
+    assert code == 0
+    diff = json.loads(out)
+    assert diff["tiers"]["route-to-human"]["current"] == 3
+    assert diff["tiers"]["route-to-human"]["candidate"] == 2
+    assert diff["changed"] == 1
+    [move] = diff["moves"]
+    assert (move["from"], move["to"]) == ("route-to-human", "none")
+    assert move["examples"][0]["text"] == "你们这什么破店，气死我了"
