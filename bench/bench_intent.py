@@ -4,7 +4,8 @@
 
 `--select` scores every training writer's rows with models fitted on the other writers' rows,
 for each setting of the grid below, and applies the default policy's two buyer rules to the
-probabilities: `buyer-intent` (any of wants_human, complaint, anger ≥ T) and `buyer-escalation`
+probabilities: `buyer-intent` (any of wants_human, complaint, anger ≥ T, or — form "sum" — the
+three together ≥ T, i.e. ordinary < 1 - T) and `buyer-escalation`
 (an escalation-lexicon hit, or buyer-abusive's abuse/discrimination hit at severity ≥ 2, unless
 ordinary ≥ U; U = none: the lexicon hit routes without the model; U = off: no lexicon rule).
 The lexicon hits come from the shipped lexicons and do not depend on the model.
@@ -61,7 +62,8 @@ from classifiers.tone.training import LabelledText  # noqa: E402
 
 C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0)
 PRUNE_GRID = ((6_000, 2_000), (None, None))
-T_GRID = (0.4, 0.5, 0.6, 0.7)
+T_GRID = (0.4, 0.5, 0.6, 0.7, 0.8)
+FORMS = ("any", "sum")
 U_GRID: tuple[float | str, ...] = ("off", "none", 0.6, 0.7, 0.8, 0.9)
 ROUTING_CATEGORIES = {"escalation"}
 ABUSE_CATEGORIES = {"abuse", "discrimination"}
@@ -77,8 +79,11 @@ def lexicon_hits(scorer: Scorer, rows: list[LabelledText]) -> list[bool]:
     return flags
 
 
-def routed(scores: dict[str, float], hit: bool, t: float, u: float | str) -> bool:
-    if any(scores[label] >= t for label in ROUTE_LABELS):
+def routed(scores: dict[str, float], hit: bool, t: float, u: float | str,
+           form: str = "any") -> bool:
+    if form == "sum" and sum(scores[label] for label in ROUTE_LABELS) >= t:
+        return True
+    if form == "any" and any(scores[label] >= t for label in ROUTE_LABELS):
         return True
     if u == "off" or not hit:
         return False
@@ -105,20 +110,20 @@ def select() -> None:
         ordered = [r for w in sorted({row_writer(r) for r in rows})
                    for r in rows if row_writer(r) == w]
         flags = [hits[r.source] for r in ordered[:len(truth)]]
-        for t, u in itertools.product(T_GRID, U_GRID):
-            decisions = [routed(s, f, t, u) for s, f in zip(scores, flags)]
+        for form, t, u in itertools.product(FORMS, T_GRID, U_GRID):
+            decisions = [routed(s, f, t, u, form) for s, f in zip(scores, flags)]
             esc = [d for d, y in zip(decisions, truth) if y != ORDINARY]
             ordinary = [d for d, y in zip(decisions, truth) if y == ORDINARY]
             per = {label: sum(d for d, y in zip(decisions, truth) if y == label)
                    / max(1, truth.count(label)) for label in LABELS}
             results.append((c, keep_chars is not None, t, u, sum(esc) / len(esc),
-                            sum(ordinary) / len(ordinary), per))
-    for c, pruned, t, u, routed_escalations, routed_ordinary, per in results:
-        print(f"C={c:<4} pruned={pruned!s:<5} T={t} U={u!s:<4} escalations routed "
+                            sum(ordinary) / len(ordinary), per, form))
+    for c, pruned, t, u, routed_escalations, routed_ordinary, per, form in results:
+        print(f"C={c:<4} pruned={pruned!s:<5} {form} T={t} U={u!s:<4} escalations routed "
               f"{routed_escalations:6.1%} ordinary routed {routed_ordinary:5.1%}  "
               + " ".join(f"{k} {v:.0%}" for k, v in per.items()))
     chosen = choose(results)
-    print("chosen:", chosen[:6])
+    print("chosen:", chosen[:6], chosen[7])
 
 
 def choose(results: list[tuple]) -> tuple:  # type: ignore[type-arg]

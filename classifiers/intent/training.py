@@ -101,9 +101,9 @@ def export_intent(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> 
 def routing(labels_true: Sequence[str], probabilities: Sequence[dict[str, float]],
             threshold: float = ROUTE_THRESHOLD) -> dict[str, Any]:
     """What the default policy's intent rule does with these messages: a message is routed when
-    any of ROUTE_LABELS reaches `threshold`. Escalations (every label but ordinary) should be
-    routed, ordinary messages should not."""
-    routed = [any(p.get(label, 0.0) >= threshold for label in ROUTE_LABELS)
+    ROUTE_LABELS together reach `threshold` (ordinary < 1 - threshold). Escalations (every label
+    but ordinary) should be routed, ordinary messages should not."""
+    routed = [sum(p.get(label, 0.0) for label in ROUTE_LABELS) >= threshold
               for p in probabilities]
     per_label = {}
     for label in LABELS:

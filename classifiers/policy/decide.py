@@ -132,9 +132,9 @@ class ShopPolicy:
                         break
                 else:
                     continue
-            if unless and any(intents.get(label, 0.0) >= threshold
-                              for label, threshold in unless):
-                continue
+            if unless and (intent is None or any(intents.get(label, 0.0) >= threshold
+                                                 for label, threshold in unless)):
+                continue  # without intent scores an intent condition cannot hold
             when = rule.when
             if when.unmatched and matches:
                 continue

@@ -105,9 +105,10 @@ class Conditions(_Strict):
     def _consistent(self) -> Conditions:
         if self.min_severity > self.max_severity:
             raise ValueError(f"min_severity {self.min_severity} > max_severity {self.max_severity}")
-        if not (self.categories or self.tone or self.intent or self.has_shape):
+        if not (self.categories or self.tone or self.intent or self.unless_intent
+                or self.has_shape):
             raise ValueError("a rule needs at least one signal: categories, tone, intent, "
-                             "min_length, max_length or only")
+                             "unless_intent, min_length, max_length or only")
         if self.unmatched and self.categories:
             raise ValueError("unmatched: true cannot be combined with categories")
         if self.min_length is not None and self.max_length is not None \

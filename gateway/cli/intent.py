@@ -146,7 +146,7 @@ def print_routing(console: Console, routing: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table("intent", "rows", "routed", title=(
-        f"routed by the default policy's intent rule (any of wants_human, complaint, anger "
+        f"routed by the default policy's intent rule (wants_human + complaint + anger "
         f"≥ {routing['threshold']})"))
     for label, row in routing["per_label"].items():
         table.add_row(label, str(row["rows"]), f"{row['routed']:.1%}")

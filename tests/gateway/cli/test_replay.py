@@ -135,8 +135,8 @@ def test_replay_applies_a_shops_lexicon_overlay_to_that_shops_records(tmp_path: 
 
 
 def test_replay_shows_what_an_intent_threshold_moves(tmp_path: Path) -> None:
-    """Buyer messages are replayed through the intent model: a candidate that asks the model
-    for more certainty moves a less certain buyer from route-to-human to none, and nothing
+    """Buyer messages are replayed through the intent model: a candidate that routes only
+    wants_human and complaint moves the angry buyer from route-to-human to none, and nothing
     else; a withdrawn request stays with the bot under both."""
     messages = tmp_path / "buyers.jsonl"
     rows = [{"text": t, "from": "buyer"} for t in ("转人工", "我要投诉你们", "不用转人工了",
@@ -144,11 +144,11 @@ def test_replay_shows_what_an_intent_threshold_moves(tmp_path: Path) -> None:
     messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
                         encoding="utf-8")
     text = default_policy_file().read_text(encoding="utf-8")
-    rule = "intent: {wants_human: 0.7, complaint: 0.7, anger: 0.7}"
+    rule = "unless_intent: {ordinary: 0.2}"
     assert text.count(rule) == 1
     candidate = tmp_path / "candidate.yaml"
-    candidate.write_text(text.replace(rule, "intent: {wants_human: 0.7, complaint: 0.7, "
-                                            "anger: 1.0}"), encoding="utf-8")
+    candidate.write_text(text.replace(rule, "intent: {wants_human: 0.7, complaint: 0.7}"),
+                         encoding="utf-8")
     code, out, _ = run(str(messages), "--policy", str(candidate), "--json")
     assert code == 0
     diff = json.loads(out)
