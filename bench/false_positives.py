@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.resources import (  # noqa: E402
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -31,7 +32,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=default_tone_model(),
                         help="tone model directory [default: the shipped model]")
     args = parser.parse_args()
-    scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=args.model)
+    scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=args.model,
+                    invitation_model=default_invitation_model())
     for name in SERVICE_REPLIES:
         tiers: Counter[str] = Counter()
         terms: Counter[str] = Counter()

@@ -18,6 +18,7 @@ from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
 from classifiers.errors import InputError, PolicyError
+from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
@@ -37,6 +38,7 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 class Scorer:
     def __init__(self, lexicon: Lexicon, policy: Policy, *, tone: ToneClassifier | None = None,
+                 invitation: InvitationModel | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> None:
         """`reuse`: a scorer whose configuration-independent parts (word segmenter, pinyin
         tables, and the normaliser when the steps are the same) this one may share, which
@@ -44,6 +46,7 @@ class Scorer:
         self.lexicon = lexicon
         self.policy = policy
         self.tone = tone
+        self.invitation = invitation
         self.max_chars = max_chars
         if policy.tone_labels and tone is None:
             raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
@@ -82,20 +85,25 @@ class Scorer:
                     segmenter).build()
         self.contacts = ContactDetector()
         model = tone.version if tone is not None else "-"
+        intent = invitation.version if invitation is not None else "-"
         self.version = hashlib.sha256(
-            f"{policy.digest}:{lexicon.digest}:{model}".encode()).hexdigest()[:12]
+            f"{policy.digest}:{lexicon.digest}:{model}:{intent}".encode()).hexdigest()[:12]
 
     @classmethod
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
-             tone_model: Path | str | None = None,
+             tone_model: Path | str | None = None, invitation_model: Path | str | None = None,
              max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> Scorer:
-        """Build from files. `tone_model` is an artefact directory, or None for no tone model."""
+        """Build from files. `tone_model` and `invitation_model` are artefact directories, or
+        None for no such model."""
         lexicon = Lexicon.load(lexicon_dir, reuse.lexicon if reuse is not None else None)
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
                              known_tone_labels=tone.labels_ if tone is not None else None)
-        return cls(lexicon, policy, tone=tone, max_chars=max_chars, reuse=reuse)
+        invitation = InvitationModel.from_directory(invitation_model) \
+            if invitation_model is not None else None
+        return cls(lexicon, policy, tone=tone, invitation=invitation, max_chars=max_chars,
+                   reuse=reuse)
 
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""
@@ -134,6 +142,10 @@ class Scorer:
             matches.extend(contacts)
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
+        if self.invitation is not None:
+            intent = self._intent(normalized, matches)
+            if intent is not None:
+                matches.append(intent)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
         decision = policy.decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
@@ -164,6 +176,25 @@ class Scorer:
             found.append(Match(hit.kind, CONTACT_CATEGORY, hit.severity, start, end, original,
                                MatchMode.SUBSTRING, "contact", tuple(trace)))
         return found
+
+    def _intent(self, normalized: NormalizedText, matches: list[Match]) -> Match | None:
+        """The invitation model's hit, when the rules have not already found a diversion
+        (a rule hit explains itself better). It sees the whole message, refusals and warnings
+        included, so no scope cancels it."""
+        assert self.invitation is not None
+        if any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+            return None
+        probability = self.invitation.probability(normalized.text)
+        severity = self.invitation.severity(probability)
+        if not severity:
+            return None
+        original = normalized.original
+        start = len(original) - len(original.lstrip())
+        end = len(original.rstrip())
+        threshold = self.invitation.block if severity == 2 else self.invitation.notice
+        return Match("站外引导意图", CONTACT_CATEGORY, severity, start, end, original[start:end],
+                     MatchMode.MESSAGE, "intent",
+                     (f"invitation model: p = {probability:.2f} ≥ {threshold}",))
 
     @staticmethod
     def _base_end(normalized: NormalizedText, match: Match) -> int:

@@ -13,6 +13,7 @@ from classifiers.resources import (
     DEFAULT_MAX_CHARS,
     default_lexicon_dir,
     default_policy_file,
+    default_invitation_model,
     default_tone_model,
 )
 
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     tone_model: Path | None = Field(
         default_factory=default_tone_model,
         description="tone model artefact directory; empty to run without a tone model")
+    invitation_model: Path | None = Field(
+        default_factory=default_invitation_model,
+        description="off-platform invitation model artefact directory; empty to run without")
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1,
                            description="longest message that is scored; longer ones are refused")
 
@@ -99,7 +103,7 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("tone_model", mode="before")
+    @field_validator("tone_model", "invitation_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", "none") else value

@@ -245,8 +245,14 @@ def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
     labels = [str(c) for c in classifier.classes_]
     directory.mkdir(parents=True, exist_ok=True)
 
-    np.savez_compressed(directory / "weights.npz", coef=classifier.coef_,
-                        intercept=classifier.intercept_, idf_char=char_vec.idf_,
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if len(labels) == 2 and coef.shape[0] == 1:
+        # A binary fit has one row (the logit of the second class); the artefact holds one
+        # row per label, and the softmax of (-z/2, z/2) is the sigmoid of z.
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.hstack([-intercept / 2,
+                                                                        intercept / 2])
+    np.savez_compressed(directory / "weights.npz", coef=coef,
+                        intercept=intercept, idf_char=char_vec.idf_,
                         idf_word=word_vec.idf_)
     (directory / "vocabulary.json").write_text(
         json.dumps({"char": _ordered_vocabulary(char_vec), "word": _ordered_vocabulary(word_vec)},

@@ -48,10 +48,13 @@ def replay_command(
     require_files(input_file)
     try:
         current = Scorer.load(settings.lexicon_dir, settings.policy_file,
-                              tone_model=settings.tone_model, max_chars=settings.max_chars)
+                              tone_model=settings.tone_model,
+                              invitation_model=settings.invitation_model,
+                              max_chars=settings.max_chars)
         candidate = Scorer.load(lexicons or settings.lexicon_dir, policy,
-                                tone_model=settings.tone_model, max_chars=settings.max_chars,
-                                reuse=current)
+                                tone_model=settings.tone_model,
+                                invitation_model=settings.invitation_model,
+                                max_chars=settings.max_chars, reuse=current)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     with input_file.open("rb") as handle:

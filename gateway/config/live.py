@@ -37,10 +37,12 @@ class ConfigSource:
     policy_file: Path
     tone_model: Path | None
     max_chars: int
+    invitation_model: Path | None = None
 
     def load(self, reuse: Scorer | None = None) -> Scorer:
         return Scorer.load(self.lexicon_dir, self.policy_file, tone_model=self.tone_model,
-                           max_chars=self.max_chars, reuse=reuse)
+                           invitation_model=self.invitation_model, max_chars=self.max_chars,
+                           reuse=reuse)
 
 
 @dataclass(frozen=True)

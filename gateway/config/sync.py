@@ -268,7 +268,8 @@ class ConfigSync:
                 await self._heartbeat_once()
                 return
             event = await self.live.reload("peer", build=lambda running: Scorer.load(
-                lexicons, policy, tone_model=source.tone_model, max_chars=source.max_chars,
+                lexicons, policy, tone_model=source.tone_model,
+                invitation_model=source.invitation_model, max_chars=source.max_chars,
                 reuse=running))
         if event.result != "rejected":
             await asyncio.to_thread(write_bundle, bundle, source.policy_file, source.lexicon_dir)
