@@ -13,6 +13,7 @@ Constructing a matcher only stores its inputs; `build()` compiles the automata o
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -129,6 +130,9 @@ class KeywordMatcher:
                 context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
+            if term.mode is MatchMode.WORD:
+                for form in digit_spellings(normalized):
+                    base.setdefault(form, []).append(term)
             if term.variants != "none" and sum(
                     1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
                 for form in self.pinyin.term_forms(normalized,
@@ -395,6 +399,27 @@ class KeywordMatcher:
                          "particles folded")
         return Match(term.text, term.category, term.severity, start, end, original[start:end],
                      term.mode, "message", tuple(trace))
+
+
+# Digits written for the letters they look like (1d10t, m0r0n, 3vil).
+_DIGIT_FOR_LETTER = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4", "s": "5", "t": "7"}
+
+
+def digit_spellings(term: str, most: int = 64) -> list[str]:
+    """A latin word of four or more letters spelled with look-alike digits, every combination
+    with at least one digit and one letter left (idiot → 1d10t, id1ot …; at most `most`).
+    Shorter words are product codes as often as not (5B, 2B pencils)."""
+    if len(term) < 4 or not (term.isascii() and term.isalpha()):
+        return []
+    options = [(c, _DIGIT_FOR_LETTER[c]) if c in _DIGIT_FOR_LETTER else (c,) for c in term]
+    forms = []
+    for spelled in itertools.islice(itertools.product(*options), 1, None):
+        form = "".join(spelled)
+        if any(c.isalpha() for c in form):
+            forms.append(form)
+        if len(forms) >= most:
+            break
+    return forms
 
 
 def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
