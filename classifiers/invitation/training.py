@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
 
 from classifiers.invitation.model import NEGATIVE, POSITIVE
 from classifiers.normalize import Normalizer
@@ -44,6 +44,7 @@ from classifiers.tone.training import (
     export,
     files_sha256,
     read_labelled,
+    strongest_features,
 )
 from classifiers.tone.training_settings import TrainingSettings
 
@@ -116,15 +117,15 @@ def service_rows(paths: Sequence[Path], weight: float) -> list[LabelledText]:
 
 
 def bench_rows(bench: Path) -> list[LabelledText]:
-    rows = []
+    rows: list[LabelledText] = []
     for path in sorted(bench.glob("diversion_r*.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             rows.extend(LabelledText(r["text"], NEGATIVE) for r in csv.DictReader(handle))
     return rows
 
 
-def fit(rows: Sequence[LabelledText], normalize: Any, segment: Any,
-        settings: InvitationSettings) -> Any:
+def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
+        segment: Callable[[str], list[str]], settings: InvitationSettings) -> Pipeline:
     texts = [normalize(r.text) for r in rows]
     words = segment_vocabulary(texts, segment, min_count=settings.features.min_df,
                                max_words=settings.features.max_words)
@@ -132,16 +133,16 @@ def fit(rows: Sequence[LabelledText], normalize: Any, segment: Any,
     weights = np.array([r.weight for r in rows])
     pipeline = build_pipeline(words, settings.features)
     pipeline.fit(texts, labels, classifier__sample_weight=weights)
-    from classifiers.tone.training import _strongest_features
-    kept = _strongest_features(pipeline, settings.features)
+    kept = strongest_features(pipeline, settings.features)
     if kept is not None:
         pipeline = build_pipeline(words, settings.features, kept)
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
     return pipeline
 
 
-def cross_validate(rows: Sequence[LabelledText], normalize: Any, segment: Any,
-                   settings: InvitationSettings, folds: int = 5) -> dict[str, float]:
+def cross_validate(rows: Sequence[LabelledText], normalize: Callable[[str], str],
+                   segment: Callable[[str], list[str]], settings: InvitationSettings,
+                   folds: int = 5) -> dict[str, float]:
     """Recall and false-alarm rate at both thresholds, over the hand-written invitation rows
     (the tone replies train every fold but are not scored: they are not look-alikes)."""
     own = [r for r in rows if not r.source.startswith("tone_")]
@@ -173,7 +174,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = InvitationSettings()
     data, service = default_data(), default_service_data()
-    rows = read_rows(data, settings.invitation_weight) + service_rows(service, settings.service_weight)
+    rows = read_rows(data, settings.invitation_weight) + service_rows(
+        service, settings.service_weight)
     rows, leaked = drop_leaks(rows, bench_rows(args.bench), BENCH_SIMILARITY)
     normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
     segmenter = WordSegmenter()

@@ -193,7 +193,7 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
     weights = np.array([r.weight for r in rows])
     try:
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
-        kept = _strongest_features(pipeline, settings)
+        kept = strongest_features(pipeline, settings)
         if kept is not None:
             progress("refitting on the strongest features")
             pipeline = build_pipeline(words, settings, kept)
@@ -204,7 +204,7 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
     return pipeline
 
 
-def _strongest_features(pipeline: Pipeline, settings: TrainingSettings
+def strongest_features(pipeline: Pipeline, settings: TrainingSettings
                         ) -> tuple[list[str], list[str]] | None:
     """The n-grams and words with the largest absolute coefficient for any label, or None when
     nothing needs pruning."""
