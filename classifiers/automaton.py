@@ -298,6 +298,7 @@ class KeywordMatcher:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
+        titled = "《" in base
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
         for hit in hits:
@@ -306,10 +307,16 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and (hit.start, hit.end, hit.term.category) in literal:
                 continue
-            # An allow phrase covering the hit wins: it is the longer (or equal) match.
-            if any(a <= hit.start and hit.end <= b for a, b in allow_spans):
+            # An allow phrase covering the hit wins: it is the longer (or equal) match. A group
+            # member is only suppressed by a LONGER phrase: the allow phrase 买家 is there for the
+            # 买 inside it, not for the member 买家 itself.
+            if any(a <= hit.start and hit.end <= b
+                   and (not hit.term.parts or b - a > hit.end - hit.start)
+                   for a, b in allow_spans):
                 continue
             if not self._latin_edges_ok(text, hit):
+                continue
+            if titled and _inside_title(base, hit.start, hit.end):
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(
                     base, hit, self._normalized(hit.term, overlay)):
@@ -446,6 +453,16 @@ def _stands_alone(base: str, start: int, end: int) -> bool:
     word whatever jieba would say, and jieba need not run."""
     return (start == 0 or not base[start - 1].isalnum()) and (
         end == len(base) or not base[end].isalnum())
+
+
+def _inside_title(base: str, start: int, end: int) -> bool:
+    """The span lies inside title marks (《白痴》 is a novel, 《我的微信》 a song): a work's
+    name, not something said to the buyer."""
+    opening = base.rfind("《", 0, start)
+    if opening < 0 or "》" in base[opening:start]:
+        return False
+    closing = base.find("》", end)
+    return closing >= 0 and "《" not in base[end:closing]
 
 
 def _latin_soon(base: str, end: int) -> bool:

@@ -40,6 +40,16 @@ _CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|�
                            r"转到|转这")
 _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
                             r"[前后]\w?位")
+# A number right after one of these labels is a code the platform or a product gives it (商品编码
+# 1398 5520 461, 发票代码 031002300111, IMEI 8612…), not a contact, whatever its length.
+_CODE_LABEL = re.compile(r"(?:编码|编号|单号|条码|条形码|代码|批号|核销码|序列号|序号|货号|型号|"
+                         r"运单号?|券码|兑换码|激活码|发票号码?|料号|流水号|注册号|证号|sn|imei|"
+                         r"isbn|ean|sku)[^0-9a-z\u3400-\u9fff]{0,3}$")
+# Latin letters glued to the left of a number make it an alphanumeric code (JDX0192837465),
+# unless they name a contact (tel, call, whatsapp …).
+_LETTER_PREFIX = re.compile(r"([a-z]{3,})$")
+_CONTACT_WORDS = frozenset({"tel", "phone", "mobile", "call", "whatsapp", "line", "wechat",
+                            "weixin", "telegram", "signal", "viber", "fax"})
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
 _DOT = r"(?:\.|点|\s*dot\s*|\(dot\)|\[dot\])"
@@ -130,6 +140,8 @@ class ContactDetector:
             kind = _number_kind(digits, text, m.start(), m.end())
             if kind is None or not _mostly_digits(base[m.start():m.end()]):
                 continue
+            if kind != "银行卡号" and _labelled_code(text, m.start()):
+                continue
             if kind == "银行卡号" and not _CARD_CONTEXT.search(text):
                 continue
             severity = 1 if kind == "客服热线" else 3
@@ -167,6 +179,16 @@ def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
     if 16 <= len(digits) <= 19 and luhn_valid(digits):
         return "银行卡号"
     return None
+
+
+def _labelled_code(text: str, start: int) -> bool:
+    """The number at `start` is labelled as a code, or glued to a latin prefix."""
+    before = text[max(0, start - 12):start]
+    if _CODE_LABEL.search(before):
+        return True
+    prefix = _LETTER_PREFIX.search(before)
+    return prefix is not None and prefix.group(1) not in _CONTACT_WORDS and not any(
+        prefix.group(1).endswith(word) for word in _CONTACT_WORDS)
 
 
 def _mostly_digits(span: str) -> bool:

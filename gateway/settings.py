@@ -11,9 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classifiers.resources import (
     DEFAULT_MAX_CHARS,
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
-    default_invitation_model,
     default_tone_model,
 )
 

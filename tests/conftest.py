@@ -27,7 +27,12 @@ from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.policy.decide import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
-from classifiers.resources import default_lexicon_dir, default_policy_file, default_tone_model
+from classifiers.resources import (
+    default_invitation_model,
+    default_lexicon_dir,
+    default_policy_file,
+    default_tone_model,
+)
 from classifiers.scorer import Scorer
 from gateway.app import create_app
 from gateway.auth import TokenService, UserRole
@@ -116,9 +121,11 @@ def mini_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
 
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
-    """The shipped lexicons, tone model and default policy, as a user gets them."""
+    """The shipped lexicons, tone and invitation models and default policy, as a user gets
+    them."""
     return Scorer.load(default_lexicon_dir(), default_policy_file(),
-                       tone_model=default_tone_model())
+                       tone_model=default_tone_model(),
+                       invitation_model=default_invitation_model())
 
 
 @pytest.fixture(scope="session")

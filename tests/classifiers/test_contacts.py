@@ -37,6 +37,11 @@ def test_contacts_detect_numbers(detector: ContactDetector, text: str, kind: str
     "一次性付清，一条一条来",
     "1381234567",                   # ten digits
     "213812345678",                 # twelve digits
+    "商品编码1398 5520 461的是赠品",   # a code label before the number
+    "物料编码13502160084是旧编号",
+    "发票代码 031002300111",
+    "imei:861234567890125",
+    "单号jdx019283746512",           # latin letters glued to it: an alphanumeric code
 ])
 def test_contacts_ignore_masked_order_tracking_and_prices(detector: ContactDetector,
                                                           text: str) -> None:
@@ -135,3 +140,8 @@ def test_contacts_read_ids_after_channel_letters(detector: ContactDetector, text
 ])
 def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found: bool) -> None:
     assert ([h.kind for h in detector.detect(text)] == ["银行卡号"]) is found
+
+
+def test_contacts_keep_numbers_after_contact_words_glued_to_them(
+        detector: ContactDetector) -> None:
+    assert [hit.kind for hit in detector.detect("tel13812345678")] == ["手机号"]
