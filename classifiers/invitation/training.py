@@ -61,13 +61,13 @@ class InvitationSettings:
     features: TrainingSettings = TrainingSettings(
         C=4.0, min_df=2, keep_char_features=6_000, keep_words=1_500)
     # The tone replies far outnumber the invitation rows; each weighs this much.
-    service_weight: float = 0.2
+    service_weight: float = 0.1
     # Invitations are the rare class (about 1 row in 40): each weighs this much.
     invitation_weight: float = 8.0
     # Probability for a notice (severity 1) and for a block (severity 2); chosen on 5-fold
     # cross-validation of the training rows and the real service replies (docs/performance.md).
     notice: float = 0.8
-    block: float = 0.95
+    block: float = 0.97
 
 
 def default_data() -> list[Path]:
