@@ -7,6 +7,7 @@ It only computes; what happens to the message is the gateway's business.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
+from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
@@ -30,6 +32,10 @@ from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
 from classifiers.structure import StructureMatcher
 from classifiers.tone.classifier import ToneClassifier
+
+# Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
+# categories, where a lone 🙂 (CLDR: 呵呵) is usually just a smile.
+EMOJI_WORD_CATEGORIES = frozenset({"abuse", "discrimination", "off_platform", "review_incentive"})
 
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
 # reached us through surrogateescape): text no client should send.
@@ -84,6 +90,9 @@ class Scorer:
                     Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
                     segmenter).build()
         self.contacts = ContactDetector()
+        self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
+            reuse.lexicon.digest == lexicon.digest else EmojiWords(
+                t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)
         model = tone.version if tone is not None else "-"
         intent = invitation.version if invitation is not None else "-"
         self.version = hashlib.sha256(
@@ -132,7 +141,8 @@ class Scorer:
         of its own gets the default policy, which does not name it)."""
         started = time.perf_counter()
         self.check(text)
-        normalized = self.normalizer(text)
+        rewritten = self.emoji_words.rewrite(text)
+        normalized = self.normalizer(rewritten.text if rewritten is not None else text)
         hits = self.matcher.match_hits(
             normalized, self.overlays.get(shop) if shop is not None else None)
         matches = hits.matches
@@ -147,6 +157,8 @@ class Scorer:
             if intent is not None:
                 matches.append(intent)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
+        if rewritten is not None:
+            matches = [_from_emoji(m, text, rewritten) for m in matches]
         decision = policy.decide(role, matches, tone, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
@@ -200,6 +212,18 @@ class Scorer:
     def _base_end(normalized: NormalizedText, match: Match) -> int:
         """Position in the base text just after the normalised characters of `match`."""
         return bisect_left(normalized.original_ends(), match.end) + 1
+
+
+def _from_emoji(match: Match, text: str, rewritten: Rewritten) -> Match:
+    """A match on the emoji-rewritten text, on the message as sent: its span, its text, and
+    for a match that covers an emoji read as a word, evasion and a trace line."""
+    if match.end <= match.start:
+        return match
+    start, end = rewritten.span(match.start, match.end)
+    read = [f"{char}→{name}: emoji read as its CLDR name" for a, b, char, name in
+            rewritten.replaced if start <= a and b <= end]
+    return dataclasses.replace(match, start=start, end=end, text=text[start:end],
+                               trace=(*read, *match.trace), evasion=match.evasion or bool(read))
 
 
 def _span_order(match: Match) -> tuple[int, int, str]:
