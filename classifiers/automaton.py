@@ -130,9 +130,9 @@ class KeywordMatcher:
                 context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
-            if term.mode is MatchMode.WORD:
-                for form in digit_spellings(normalized):
-                    base.setdefault(form, []).append(term)
+            for form in (digit_spellings(normalized) if term.mode is MatchMode.WORD
+                         else []) + numeral_digits(normalized):
+                base.setdefault(form, []).append(term)
             if term.variants != "none" and sum(
                     1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
                 for form in self.pinyin.term_forms(normalized,
@@ -426,6 +426,27 @@ def digit_spellings(term: str, most: int = 64) -> list[str]:
             forms.append(form)
         if len(forms) >= most:
             break
+    return forms
+
+
+_NUMERAL_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+                   "七": "7", "八": "8", "九": "9"}
+
+
+def numeral_digits(term: str) -> list[str]:
+    """A term with Chinese numerals and other characters spelled with digits for them, each
+    numeral alone and all together (二百五 → 2百五, 二百5, 2百5; 死八婆 → 死8婆). A term that is
+    only numerals derives nothing: digits alone are prices and sizes."""
+    positions = [i for i, c in enumerate(term) if c in _NUMERAL_DIGITS]
+    if not positions or len(positions) == len(term):
+        return []
+    forms = []
+    for mask in range(1, 2 ** min(len(positions), 4)):
+        chars = list(term)
+        for bit, index in enumerate(positions[:4]):
+            if mask >> bit & 1:
+                chars[index] = _NUMERAL_DIGITS[chars[index]]
+        forms.append("".join(chars))
     return forms
 
 

@@ -52,8 +52,8 @@ _CONTACT_WORDS = frozenset({"tel", "phone", "mobile", "call", "whatsapp", "line"
                             "weixin", "telegram", "signal", "viber", "fax"})
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
-_DOT = r"(?:\.|点|\s*dot\s*|\(dot\)|\[dot\])"
-_AT = r"(?:@|＠|#|\s+at\s+|\(at\)|\[at\]|圈a?)"
+_DOT = r"(?:\.|\s*点\s*|\s*dot\s*|\s*[(\[【（]dot[)\]】）]\s*)"
+_AT = r"(?:@|＠|#|\s+at\s+|\s*[(\[【（]at[)\]】）]\s*|\s*艾特\s*|圈a?)"
 _EMAIL = re.compile(rf"[a-z0-9][a-z0-9._%+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}{_TLD}"
                     r"(?![a-z])")
 _URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
@@ -68,6 +68,7 @@ _TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
 def _may_hold_address(text: str) -> bool:
     """A cheap test run on every message before the e-mail and URL patterns."""
     if ("@" in text or "＠" in text or "#" in text or "圈" in text or "//" in text
+            or "艾特" in text
             or "www" in text or "dot" in text or "DOT" in text or " at " in text):
         return True
     return ("." in text or "点" in text) and _TLD_AFTER_DOT.search(text) is not None

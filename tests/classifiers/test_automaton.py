@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.automaton import KeywordMatcher, digit_spellings, message_keys
+from classifiers.automaton import KeywordMatcher, digit_spellings, message_keys, numeral_digits
 from classifiers.errors import NotBuiltError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -106,3 +106,9 @@ def test_latin_word_terms_match_their_look_alike_digit_spellings(
     found = [m.text for m in matcher.match(normalizer("1d10t, read the description"))]
     assert found == ["1d10t"]
     assert matcher.match(normalizer("idiotproof 1d10tproof")) == []
+
+
+def test_terms_with_chinese_numerals_match_them_written_as_digits() -> None:
+    assert set(numeral_digits("二百五")) == {"2百五", "二百5", "2百5"}
+    assert numeral_digits("死八婆") == ["死8婆"]
+    assert numeral_digits("三八") == [] and numeral_digits("傻逼") == []
