@@ -89,7 +89,7 @@ class Scorer:
                 self.overlays[shop] = KeywordMatcher(
                     Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
                     segmenter).build()
-        self.contacts = ContactDetector()
+        self.contacts = ContactDetector(pinyin.syllables)
         self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
             reuse.lexicon.digest == lexicon.digest else EmojiWords(
                 t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)

@@ -147,3 +147,12 @@ def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found
 def test_contacts_keep_numbers_after_contact_words_glued_to_them(
         detector: ContactDetector) -> None:
     assert [hit.kind for hit in detector.detect("tel13812345678")] == ["手机号"]
+
+
+def test_contacts_read_a_mobile_number_spelled_in_digit_homophones() -> None:
+    from classifiers.normalize.pinyin import PinyinView
+
+    detector = ContactDetector(PinyinView().syllables)
+    assert [h.kind for h in detector.detect("妖叁捌，舞舞陆妻，巴酒铃壹")] == ["手机号"]
+    assert detector.detect("亲，三件一起买打八折，两件九折，一件不打折哦，衣服已经发出") == []
+    assert ContactDetector().detect("妖叁捌，舞舞陆妻，巴酒铃壹") == []  # needs the pinyin table
