@@ -153,7 +153,7 @@ class Scorer:
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
         if self.invitation is not None:
-            intent = self._intent(normalized, matches)
+            intent = _intent(self.invitation, normalized, matches)
             if intent is not None:
                 matches.append(intent)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
@@ -189,29 +189,30 @@ class Scorer:
                                MatchMode.SUBSTRING, "contact", tuple(trace)))
         return found
 
-    def _intent(self, normalized: NormalizedText, matches: list[Match]) -> Match | None:
-        """The invitation model's hit, when the rules have not already found a diversion
-        (a rule hit explains itself better). It sees the whole message, refusals and warnings
-        included, so no scope cancels it."""
-        assert self.invitation is not None
-        if any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
-            return None
-        probability = self.invitation.probability(normalized.text)
-        severity = self.invitation.severity(probability)
-        if not severity:
-            return None
-        original = normalized.original
-        start = len(original) - len(original.lstrip())
-        end = len(original.rstrip())
-        threshold = self.invitation.block if severity == 2 else self.invitation.notice
-        return Match("站外引导意图", CONTACT_CATEGORY, severity, start, end, original[start:end],
-                     MatchMode.MESSAGE, "intent",
-                     (f"invitation model: p = {probability:.2f} ≥ {threshold}",))
-
     @staticmethod
     def _base_end(normalized: NormalizedText, match: Match) -> int:
         """Position in the base text just after the normalised characters of `match`."""
         return bisect_left(normalized.original_ends(), match.end) + 1
+
+
+def _intent(model: InvitationModel, normalized: NormalizedText,
+            matches: list[Match]) -> Match | None:
+    """The invitation model's hit, when the rules have not already found a diversion (a rule
+    hit explains itself better). It sees the whole message, refusals and warnings included, so
+    no scope cancels it."""
+    if any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+        return None
+    probability = model.probability(normalized.text)
+    severity = model.severity(probability)
+    if not severity:
+        return None
+    original = normalized.original
+    start = len(original) - len(original.lstrip())
+    end = len(original.rstrip())
+    threshold = model.block if severity == 2 else model.notice
+    return Match("站外引导意图", CONTACT_CATEGORY, severity, start, end, original[start:end],
+                 MatchMode.MESSAGE, "intent",
+                 (f"invitation model: p = {probability:.2f} ≥ {threshold}",))
 
 
 def _from_emoji(match: Match, text: str, rewritten: Rewritten) -> Match:
