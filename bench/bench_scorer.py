@@ -179,10 +179,16 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}
+        trees: list[tuple[str, Path, list[str]]] = [(rev, tree, []), ("current", REPO, [])]
+        if full:
+            # The invitation model's own cost: this tree with and without it (the checked-out
+            # release has no compiled tone kernel, so across trees the tone path differs).
+            runs["current without the invitation model"] = []
+            trees.append(("current without the invitation model", REPO, ["--no-invitation"]))
         for _ in range(repeats):
-            for name, root in ((rev, tree), ("current", REPO)):
+            for name, root, extra in trees:
                 result = subprocess.run([sys.executable, str(timing), str(root), str(lines),
-                                         "3", *(["--full"] if full else [])],
+                                         "3", *(["--full"] if full else []), *extra],
                                         env=environment(root), capture_output=True, text=True,
                                         timeout=3600, check=True)
                 runs[name].append(float(result.stdout.split()[-1]))
@@ -190,8 +196,13 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
     for name, values in runs.items():
         print(f"{what}, {name}: median {medians[name]:.2f} µs/message "
               f"(runs: {', '.join(f'{x:.2f}' for x in values)})")
+    if full:
+        plain = medians["current without the invitation model"]
+        print(f"full scorer: the invitation model adds {medians['current'] - plain:.2f} µs/message "
+              f"({medians['current'] / plain:.2f}×); {rev} ran without its compiled tone kernel")
+        return
     print(f"{what} ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
-          f"per message{'' if full else ' (target ≤ 1.3×)'}")
+          "per message (target ≤ 1.3×)")
 
 
 def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:

@@ -5,6 +5,11 @@ checkout to measure first on PYTHONPATH; it uses only what every release has:
 tree's shipped policy with its tone model, and its invitation model when the tree has one.
 
     PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES] [--full]
+        [--no-invitation]
+
+A tree checked out for the comparison has no compiled tone kernel (it is built at install), so
+its full scorer runs the tone model's Python path: compare full scorers within one tree
+(`--no-invitation`), not across trees.
 
 Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a
 warm-up over 2,000 messages. Time is this process's CPU time (time.process_time), and the
@@ -24,7 +29,8 @@ import yaml
 
 def main() -> None:
     full = "--full" in sys.argv
-    args = [a for a in sys.argv[1:] if a != "--full"]
+    invitation_wanted = "--no-invitation" not in sys.argv
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     tree, messages_file = Path(args[0]), Path(args[1])
     passes = int(args[2]) if len(args) > 2 else 3
     from classifiers.results import Role
@@ -32,7 +38,8 @@ def main() -> None:
 
     if full:
         invitation = tree / "classifiers" / "invitation" / "model"
-        extra = {"invitation_model": invitation} if invitation.is_dir() else {}
+        extra = {"invitation_model": invitation} if invitation.is_dir() and \
+            invitation_wanted else {}
         scorer = Scorer.load(tree / "lexicons", tree / "policies.yaml",
                              tone_model=tree / "classifiers" / "tone" / "model", **extra)
     else:
