@@ -89,7 +89,8 @@ class Scorer:
                 self.overlays[shop] = KeywordMatcher(
                     Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
                     segmenter).build()
-        self.contacts = ContactDetector(pinyin.syllables)
+        self.contacts: ContactDetector = reuse.contacts if reuse is not None else ContactDetector(
+            pinyin.syllables)
         self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
             reuse.lexicon.digest == lexicon.digest else EmojiWords(
                 t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)
@@ -109,7 +110,8 @@ class Scorer:
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
                              known_tone_labels=tone.labels_ if tone is not None else None)
-        invitation = InvitationModel.from_directory(invitation_model) \
+        invitation = InvitationModel.from_directory(
+            invitation_model, reuse.invitation if reuse is not None else None) \
             if invitation_model is not None else None
         return cls(lexicon, policy, tone=tone, invitation=invitation, max_chars=max_chars,
                    reuse=reuse)

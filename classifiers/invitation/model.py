@@ -15,6 +15,7 @@ for severity 2), chosen when it was trained (classifiers/invitation/training.py)
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from classifiers.tone.classifier import ToneClassifier, ToneModelError
@@ -40,7 +41,19 @@ class InvitationModel:
         self.block = float(thresholds["block"])
 
     @classmethod
-    def from_directory(cls, directory: Path | str) -> InvitationModel:
+    def from_directory(cls, directory: Path | str,
+                       reuse: InvitationModel | None = None) -> InvitationModel:
+        """`reuse`: the running model, kept when the artefact's files did not change (a
+        configuration reload need not parse it again)."""
+        if reuse is not None and reuse.classifier.directory == Path(directory):
+            digest = hashlib.sha256()
+            try:
+                for name in ("model.json", "vocabulary.json", "weights.npz"):
+                    digest.update((Path(directory) / name).read_bytes())
+            except OSError:
+                digest = hashlib.sha256(b"unreadable")
+            if digest.hexdigest() == reuse.classifier.digest_:
+                return reuse
         return cls(ToneClassifier.from_directory(directory))
 
     @property
