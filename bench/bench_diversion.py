@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.baseline import PREVIOUS_RELEASE, checkout, run_python  # noqa: E402
 from classifiers.resources import (  # noqa: E402
     default_intent_model,
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -66,7 +67,8 @@ def load_rows(only_round: int | None) -> list[Row]:
 def current_tiers(rows: list[Row]) -> list[str]:
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(),
                          tone_model=default_tone_model(),
-                         intent_model=default_intent_model())
+                         intent_model=default_intent_model(),
+                         invitation_model=default_invitation_model())
     return [str(scorer.score(row.text, Role.AGENT).tier) for row in rows]
 
 

@@ -1,6 +1,7 @@
 """Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
 
     python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer] [--baseline REV]
+        [--full]
         [--shops 1000] [--shop-terms 100]
 
 Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
@@ -11,7 +12,9 @@ time and memory for the shipped lexicons and for a synthetic 100,000-term lexico
 `--baseline REV` also measures the keyword path of git revision REV (a worktree in a temporary
 directory) and of this tree, each in its own process on the same core, alternating process by
 process; each process reports the CPU time of its fastest of three passes
-(bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
+(bench/keyword_timing.py), and the medians over the processes and their ratio are printed;
+`--full` does the same for the full scorer (each tree's policy with its tone model, and its
+invitation model when it has one).
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
 without overlays, for a shop without one while N other shops have one, and for a shop with
@@ -167,24 +170,38 @@ def synthetic_lexicon(size: int) -> Lexicon:
                          for i, t in enumerate(sorted(terms))), ())
 
 
-def bench_against(rev: str, messages: list[str], repeats: int) -> None:
-    """Keyword path of `rev` and of this tree, alternating process by process."""
+def bench_against(rev: str, messages: list[str], repeats: int, full: bool = False) -> None:
+    """Keyword path (`full`: the full scorer, tone and invitation models included) of `rev`
+    and of this tree, alternating process by process."""
+    what = "full scorer" if full else "keyword path"
     timing = Path(__file__).resolve().parent / "keyword_timing.py"
     with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}
+        trees: list[tuple[str, Path, list[str]]] = [(rev, tree, []), ("current", REPO, [])]
+        if full:
+            # The invitation model's own cost: this tree with and without it (the checked-out
+            # release has no compiled tone kernel, so across trees the tone path differs).
+            runs["current without the invitation model"] = []
+            trees.append(("current without the invitation model", REPO, ["--no-invitation"]))
         for _ in range(repeats):
-            for name, root in ((rev, tree), ("current", REPO)):
-                result = subprocess.run([sys.executable, str(timing), str(root), str(lines)],
+            for name, root, extra in trees:
+                result = subprocess.run([sys.executable, str(timing), str(root), str(lines),
+                                         "3", *(["--full"] if full else []), *extra],
                                         env=environment(root), capture_output=True, text=True,
                                         timeout=3600, check=True)
                 runs[name].append(float(result.stdout.split()[-1]))
     medians = {name: statistics.median(values) for name, values in runs.items()}
     for name, values in runs.items():
-        print(f"keyword path, {name}: median {medians[name]:.2f} µs/message "
+        print(f"{what}, {name}: median {medians[name]:.2f} µs/message "
               f"(runs: {', '.join(f'{x:.2f}' for x in values)})")
-    print(f"ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
+    if full:
+        plain = medians["current without the invitation model"]
+        print(f"full scorer: the invitation model adds {medians['current'] - plain:.2f} µs/message "
+              f"({medians['current'] / plain:.2f}×); {rev} ran without its compiled tone kernel")
+        return
+    print(f"{what} ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
           "per message (target ≤ 1.3×)")
 
 
@@ -326,6 +343,9 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", nargs="?", const=PREVIOUS_RELEASE,
                         help="also measure git revision REV side by side "
                              f"[default when given without REV: {PREVIOUS_RELEASE}]")
+    parser.add_argument("--full", action="store_true",
+                        help="with --baseline, also time the full scorer (tone and invitation "
+                             "models) of both side by side")
     parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
@@ -340,6 +360,8 @@ def main() -> None:
     ours = bench_scorer(scorer, messages, args.repeats)
     if args.baseline:
         bench_against(args.baseline, messages, args.repeats)
+        if args.full:
+            bench_against(args.baseline, messages, args.repeats, full=True)
     if not args.no_peer:
         theirs = bench_peer(messages, args.messages * 4)
         if theirs:

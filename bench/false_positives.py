@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.datasets import SERVICE_REPLIES, service_replies  # noqa: E402
 from classifiers.resources import (  # noqa: E402
     default_intent_model,
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -33,7 +34,8 @@ def main() -> None:
                         help="tone model directory [default: the shipped model]")
     args = parser.parse_args()
     scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=args.model,
-                         intent_model=default_intent_model())
+                         intent_model=default_intent_model(),
+                         invitation_model=default_invitation_model())
     for name in SERVICE_REPLIES:
         tiers: Counter[str] = Counter()
         terms: Counter[str] = Counter()

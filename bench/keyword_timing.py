@@ -1,8 +1,15 @@
-"""One timed pass of the keyword path over a file of messages, for side-by-side runs of two
-checkouts (bench_scorer.py --baseline). Run with the checkout to measure first on PYTHONPATH;
-it uses only what every release has: `Scorer.load(lexicons, policy)` and `score(text, role)`.
+"""One timed pass of the keyword path (or, with `--full`, the full scorer) over a file of
+messages, for side-by-side runs of two checkouts (bench_scorer.py --baseline). Run with the
+checkout to measure first on PYTHONPATH; it uses only what every release has:
+`Scorer.load(lexicons, policy, tone_model=…)` and `score(text, role)`. The full scorer is the
+tree's shipped policy with its tone model, and its invitation model when the tree has one.
 
-    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES]
+    PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES] [--full]
+        [--no-invitation]
+
+A tree checked out for the comparison has no compiled tone kernel (it is built at install), so
+its full scorer runs the tone model's Python path: compare full scorers within one tree
+(`--no-invitation`), not across trees.
 
 Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a
 warm-up over 2,000 messages. Time is this process's CPU time (time.process_time), and the
@@ -15,29 +22,53 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 
 def main() -> None:
-    tree, messages_file = Path(sys.argv[1]), Path(sys.argv[2])
-    passes = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    full = "--full" in sys.argv
+    invitation_wanted = "--no-invitation" not in sys.argv
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    tree, messages_file = Path(args[0]), Path(args[1])
+    passes = int(args[2]) if len(args) > 2 else 3
     from classifiers.results import Role
     from classifiers.scorer import Scorer
 
+    if full:
+        # The models a tree ships beside the tone model (a release may have none of them).
+        extra: dict[str, Any] = {}
+        intent = tree / "classifiers" / "intent" / "model"
+        if intent.is_dir():
+            extra["intent_model"] = intent
+        invitation = tree / "classifiers" / "invitation" / "model"
+        if invitation.is_dir() and invitation_wanted:
+            extra["invitation_model"] = invitation
+        scorer = Scorer.load(tree / "lexicons", tree / "policies.yaml",
+                             tone_model=tree / "classifiers" / "tone" / "model", **extra)
+    else:
+        scorer = keyword_scorer(tree, Scorer)
+    timed(scorer, messages_file.read_text(encoding="utf-8").split("\n"), passes, Role.AGENT)
+
+
+def keyword_scorer(tree: Path, scorer_class: Any) -> Any:
     policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
     policy["rules"] = [rule for rule in policy["rules"]
                        if not {"tone", "intent", "unless_intent"} & set(rule["when"])]
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
                                      delete=False) as handle:
         yaml.safe_dump(policy, handle, allow_unicode=True)
-    scorer = Scorer.load(tree / "lexicons", handle.name)
+    scorer = scorer_class.load(tree / "lexicons", handle.name)
     Path(handle.name).unlink()
-    messages = messages_file.read_text(encoding="utf-8").split("\n")
+    return scorer
+
+
+def timed(scorer: Any, messages: list[str], passes: int, role: Any) -> None:
     score = scorer.score
     for text in messages[:2000]:
         try:
-            score(text, Role.AGENT)
+            score(text, role)
         except Exception:  # noqa: BLE001 - a bad message is an error result, still timed
             pass
     fastest = float("inf")
@@ -45,7 +76,7 @@ def main() -> None:
         started = time.process_time()
         for text in messages:
             try:
-                score(text, Role.AGENT)
+                score(text, role)
             except Exception:  # noqa: BLE001
                 pass
         fastest = min(fastest, time.process_time() - started)

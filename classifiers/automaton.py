@@ -13,6 +13,7 @@ Constructing a matcher only stores its inputs; `build()` compiles the automata o
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -129,6 +130,9 @@ class KeywordMatcher:
                 context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
+            for form in (digit_spellings(normalized) if term.mode is MatchMode.WORD
+                         else []) + numeral_digits(normalized):
+                base.setdefault(form, []).append(term)
             if term.variants != "none" and sum(
                     1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
                 for form in self.pinyin.term_forms(normalized,
@@ -294,6 +298,7 @@ class KeywordMatcher:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         boundaries: set[int] | None = None
+        titled = "《" in base
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
         for hit in hits:
@@ -302,10 +307,16 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and (hit.start, hit.end, hit.term.category) in literal:
                 continue
-            # An allow phrase covering the hit wins: it is the longer (or equal) match.
-            if any(a <= hit.start and hit.end <= b for a, b in allow_spans):
+            # An allow phrase covering the hit wins: it is the longer (or equal) match. A group
+            # member is only suppressed by a LONGER phrase: the allow phrase 买家 is there for the
+            # 买 inside it, not for the member 买家 itself.
+            if any(a <= hit.start and hit.end <= b
+                   and (not hit.term.parts or b - a > hit.end - hit.start)
+                   for a, b in allow_spans):
                 continue
             if not self._latin_edges_ok(text, hit):
+                continue
+            if titled and _inside_title(base, hit.start, hit.end):
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(
                     base, hit, self._normalized(hit.term, overlay)):
@@ -397,6 +408,48 @@ class KeywordMatcher:
                      term.mode, "message", tuple(trace))
 
 
+# Digits written for the letters they look like (1d10t, m0r0n, 3vil).
+_DIGIT_FOR_LETTER = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4", "s": "5", "t": "7"}
+
+
+def digit_spellings(term: str, most: int = 64) -> list[str]:
+    """A latin word of four or more letters spelled with look-alike digits, every combination
+    with at least one digit and one letter left (idiot → 1d10t, id1ot …; at most `most`).
+    Shorter words are product codes as often as not (5B, 2B pencils)."""
+    if len(term) < 4 or not (term.isascii() and term.isalpha()):
+        return []
+    options = [(c, _DIGIT_FOR_LETTER[c]) if c in _DIGIT_FOR_LETTER else (c,) for c in term]
+    forms = []
+    for spelled in itertools.islice(itertools.product(*options), 1, None):
+        form = "".join(spelled)
+        if any(c.isalpha() for c in form):
+            forms.append(form)
+        if len(forms) >= most:
+            break
+    return forms
+
+
+_NUMERAL_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+                   "七": "7", "八": "8", "九": "9"}
+
+
+def numeral_digits(term: str) -> list[str]:
+    """A term with Chinese numerals and other characters spelled with digits for them, each
+    numeral alone and all together (二百五 → 2百五, 二百5, 2百5; 死八婆 → 死8婆). A term that is
+    only numerals derives nothing: digits alone are prices and sizes."""
+    positions = [i for i, c in enumerate(term) if c in _NUMERAL_DIGITS]
+    if not positions or len(positions) == len(term):
+        return []
+    forms = []
+    for mask in range(1, 2 ** min(len(positions), 4)):
+        chars = list(term)
+        for bit, index in enumerate(positions[:4]):
+            if mask >> bit & 1:
+                chars[index] = _NUMERAL_DIGITS[chars[index]]
+        forms.append("".join(chars))
+    return forms
+
+
 def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     """Groups looked for in every message: `always`, and for each `@near` rule the side whose
     members are rarer in text (longer shortest member, then fewer members). The other sides,
@@ -421,6 +474,16 @@ def _stands_alone(base: str, start: int, end: int) -> bool:
     word whatever jieba would say, and jieba need not run."""
     return (start == 0 or not base[start - 1].isalnum()) and (
         end == len(base) or not base[end].isalnum())
+
+
+def _inside_title(base: str, start: int, end: int) -> bool:
+    """The span lies inside title marks (《白痴》 is a novel, 《我的微信》 a song): a work's
+    name, not something said to the buyer."""
+    opening = base.rfind("《", 0, start)
+    if opening < 0 or "》" in base[opening:start]:
+        return False
+    closing = base.find("》", end)
+    return closing >= 0 and "《" not in base[end:closing]
 
 
 def _latin_soon(base: str, end: int) -> bool:

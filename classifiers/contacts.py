@@ -7,11 +7,13 @@ lexicon. Numbers are read on the digits view (一三八 / 幺三八 / 壹叁捌 
 scripts and look-alike letters were already folded by the confusables step: 1З8 → 138, ❶ → 1),
 and a number may be split by any separator — spaces, dots, slashes, emoji, Chinese commas
 (186🌸5530🌸2271) — or into two or three pieces across the message when the message talks about
-a phone (前面是159 0531，尾号6688). Inside a number, the letters l, i and o stand for 1, 1 and 0
-(l3Ol2345678) as long as most of it is real digits. What is NOT a contact: masked numbers
-(138****5678), order and tracking numbers (their length), prices and sizes, card-like digits
-that fail the Luhn checksum or that nothing in the message calls a card, the platform's own
-links.
+a phone (前面是159 0531，尾号6688), or spelled in characters that sound like digits (妖叁捌 舞舞陆妻
+巴酒铃壹: eleven in a row making a mobile number). Inside a number, the letters l, i and o stand
+for 1, 1 and 0 (l3Ol2345678) as long as most of it is real digits; a number labelled as a code
+(商品编码, 发票代码, IMEI) or glued to latin letters (JDX0192…) is a code. What is NOT a
+contact: masked numbers (138****5678), order and tracking numbers (their length), prices and
+sizes, card-like digits that fail the Luhn checksum or that nothing in the message calls a card,
+the platform's own links.
 
 E-mail addresses and URLs are read on the original text (lower-cased): the separator step
 would glue t.cn/A6xYz9Kp into one word.
@@ -23,6 +25,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from classifiers.normalize.base import CompiledTable
 from classifiers.normalize.digits import NUMERALS, Digits
 
 CATEGORY = "off_platform"
@@ -40,10 +43,20 @@ _CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|�
                            r"转到|转这")
 _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
                             r"[前后]\w?位")
+# A number right after one of these labels is a code the platform or a product gives it (商品编码
+# 1398 5520 461, 发票代码 031002300111, IMEI 8612…), not a contact, whatever its length.
+_CODE_LABEL = re.compile(r"(?:编码|编号|单号|条码|条形码|代码|批号|核销码|序列号|序号|货号|型号|"
+                         r"运单号?|券码|兑换码|激活码|发票号码?|料号|流水号|注册号|证号|sn|imei|"
+                         r"isbn|ean|sku)[^0-9a-z\u3400-\u9fff]{0,3}$")
+# Latin letters glued to the left of a number make it an alphanumeric code (JDX0192837465),
+# unless they name a contact (tel, call, whatsapp …).
+_LETTER_PREFIX = re.compile(r"([a-z]{3,})$")
+_CONTACT_WORDS = frozenset({"tel", "phone", "mobile", "call", "whatsapp", "line", "wechat",
+                            "weixin", "telegram", "signal", "viber", "fax"})
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
-_DOT = r"(?:\.|点|\s*dot\s*|\(dot\)|\[dot\])"
-_AT = r"(?:@|＠|#|\s+at\s+|\(at\)|\[at\]|圈a?)"
+_DOT = r"(?:\.|\s*点\s*|\s*dot\s*|\s*[(\[【（]dot[)\]】）]\s*)"
+_AT = r"(?:@|＠|#|\s+at\s+|\s*[(\[【（]at[)\]】）]\s*|\s*艾特\s*|圈a?)"
 _EMAIL = re.compile(rf"[a-z0-9][a-z0-9._%+-]*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}{_TLD}"
                     r"(?![a-z])")
 _URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
@@ -58,6 +71,7 @@ _TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
 def _may_hold_address(text: str) -> bool:
     """A cheap test run on every message before the e-mail and URL patterns."""
     if ("@" in text or "＠" in text or "#" in text or "圈" in text or "//" in text
+            or "艾特" in text
             or "www" in text or "dot" in text or "DOT" in text or " at " in text):
         return True
     return ("." in text or "点" in text) and _TLD_AFTER_DOT.search(text) is not None
@@ -84,14 +98,33 @@ class ContactHit:
 
 
 
+# Pinyin readings of the digits (幺 yao for 1, as on the phone).
+_DIGIT_READINGS = {"ling": "0", "yi": "1", "yao": "1", "er": "2", "san": "3", "si": "4",
+                   "wu": "5", "liu": "6", "qi": "7", "ba": "8", "jiu": "9"}
+_MARK = "\ue000"
+_MARK_RUN = re.compile(f"{_MARK}(?:[^\\w]{{0,3}}{_MARK}){{10,}}")
 _DIGIT_LIKE = re.compile("[0-9" + "".join(NUMERALS.values()) + "]")
 
 
 class ContactDetector:
     name = "contacts"
 
-    def __init__(self) -> None:
+    def __init__(self, syllables: dict[int, str] | None = None) -> None:
+        """`syllables`: each Chinese character's pinyin (PinyinView.syllables); with it, a
+        mobile number written in characters that sound like digits (妖叁捌 舞舞陆妻 巴酒铃壹)
+        is read too."""
         self.digits = Digits()
+        self.homophones: dict[int, str] = {
+            code: _DIGIT_READINGS[syllable] for code, syllable in (syllables or {}).items()
+            if syllable in _DIGIT_READINGS}
+        self.homophones.update({code: digit for code, digit in self.digits.table.items()
+                                if digit is not None})
+        # Every such character becomes one marker, so that a run is a short pattern and a
+        # message with fewer than eleven of them is dismissed by one count.
+        self._marked = CompiledTable({code: _MARK for code in self.homophones}) \
+            if syllables else None
+        self._homophone_char = re.compile(
+            "[" + "".join(re.escape(chr(code)) for code in sorted(self.homophones)) + "]")
 
     def view(self, base: str) -> str:
         return self.digits.compiled.translate(base)
@@ -121,14 +154,18 @@ class ContactDetector:
             hits.extend(self._addresses(source.lower()))
         # Every remaining shape needs at least seven digits; most messages have fewer, and this
         # check costs far less than the digits view and the patterns.
-        if len(_DIGIT_LIKE.findall(base)) < 7:
-            return hits
+        digit_like = len(_DIGIT_LIKE.findall(base))
+        if digit_like < 7:
+            # A number spelled in homophones still has a few real numerals (妖叁捌 舞舞陆妻).
+            return hits + self._homophone_phones(base) if digit_like >= 3 else hits
         text = self.numbers_view(base)
         numbers = [(m, _NOT_DIGIT.sub("", m.group())) for m in _GROUP.finditer(text)]
         whole: list[tuple[int, int]] = []
         for m, digits in numbers:
             kind = _number_kind(digits, text, m.start(), m.end())
             if kind is None or not _mostly_digits(base[m.start():m.end()]):
+                continue
+            if kind != "银行卡号" and _labelled_code(text, m.start()):
                 continue
             if kind == "银行卡号" and not _CARD_CONTEXT.search(text):
                 continue
@@ -137,6 +174,24 @@ class ContactDetector:
             whole.append(m.span())
         if not whole and _PHONE_CONTEXT.search(text):
             hits.extend(_pieced_phone(numbers))
+        if not whole and not any(hit.kind == "手机号" for hit in hits):
+            hits.extend(self._homophone_phones(base))
+        return hits
+
+    def _homophone_phones(self, base: str) -> list[ContactHit]:
+        """A mobile number spelled with characters that sound like digits: eleven of them in a
+        row (separators allowed), read as a mobile number. Natural text almost never has eleven
+        such characters in a row that also make 1[3-9]xxxxxxxxx."""
+        if self._marked is None:
+            return []
+        if len(self._homophone_char.findall(base)) < 11:
+            return []
+        marked = self._marked.translate(base)
+        hits = []
+        for m in _MARK_RUN.finditer(marked):
+            digits = _NOT_DIGIT.sub("", base[m.start():m.end()].translate(self.homophones))
+            if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
+                hits.append(ContactHit("手机号", m.start(), m.end(), 3))
         return hits
 
     @staticmethod
@@ -167,6 +222,16 @@ def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
     if 16 <= len(digits) <= 19 and luhn_valid(digits):
         return "银行卡号"
     return None
+
+
+def _labelled_code(text: str, start: int) -> bool:
+    """The number at `start` is labelled as a code, or glued to a latin prefix."""
+    before = text[max(0, start - 12):start]
+    if _CODE_LABEL.search(before):
+        return True
+    prefix = _LETTER_PREFIX.search(before)
+    return prefix is not None and prefix.group(1) not in _CONTACT_WORDS and not any(
+        prefix.group(1).endswith(word) for word in _CONTACT_WORDS)
 
 
 def _mostly_digits(span: str) -> bool:

@@ -35,6 +35,10 @@ def default_tone_model() -> Path:
     return _PACKAGE / "tone" / "model"
 
 
+def default_invitation_model() -> Path:
+    return _PACKAGE / "invitation" / "model"
+
+
 def default_training_data() -> list[Path]:
     return sorted((_PACKAGE / "tone" / "data").glob("tone_train*.csv"))
 

@@ -7,6 +7,7 @@ It only computes; what happens to the message is the gateway's business.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -17,8 +18,10 @@ from pathlib import Path
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
+from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
+from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
@@ -31,6 +34,10 @@ from classifiers.segmentation import WordSegmenter
 from classifiers.structure import StructureMatcher
 from classifiers.tone.classifier import ToneClassifier
 
+# Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
+# categories, where a lone 🙂 (CLDR: 呵呵) is usually just a smile.
+EMOJI_WORD_CATEGORIES = frozenset({"abuse", "discrimination", "off_platform", "review_incentive"})
+
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
 # reached us through surrogateescape): text no client should send.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -39,6 +46,7 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 class Scorer:
     def __init__(self, lexicon: Lexicon, policy: Policy, *, tone: ToneClassifier | None = None,
                  intent: IntentClassifier | None = None,
+                 invitation: InvitationModel | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> None:
         """`reuse`: a scorer whose configuration-independent parts (word segmenter, pinyin
         tables, and the normaliser when the steps are the same) this one may share, which
@@ -47,6 +55,7 @@ class Scorer:
         self.policy = policy
         self.tone = tone
         self.intent = intent
+        self.invitation = invitation
         self.max_chars = max_chars
         if policy.tone_labels and tone is None:
             raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
@@ -87,19 +96,25 @@ class Scorer:
                 self.overlays[shop] = KeywordMatcher(
                     Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
                     segmenter).build()
-        self.contacts = ContactDetector()
+        self.contacts: ContactDetector = reuse.contacts if reuse is not None else ContactDetector(
+            pinyin.syllables)
+        self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
+            reuse.lexicon.digest == lexicon.digest else EmojiWords(
+                t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)
         model = tone.version if tone is not None else "-"
         if intent is not None:  # without one, versions stay what they were
             model += f":{intent.version}"
+        invited = invitation.version if invitation is not None else "-"
         self.version = hashlib.sha256(
-            f"{policy.digest}:{lexicon.digest}:{model}".encode()).hexdigest()[:12]
+            f"{policy.digest}:{lexicon.digest}:{model}:{invited}".encode()).hexdigest()[:12]
 
     @classmethod
     def load(cls, lexicon_dir: Path | str, policy_file: Path | str, *,
              tone_model: Path | str | None = None, intent_model: Path | str | None = None,
+             invitation_model: Path | str | None = None,
              max_chars: int = DEFAULT_MAX_CHARS, reuse: Scorer | None = None) -> Scorer:
-        """Build from files. `tone_model` and `intent_model` are artefact directories, or None
-        for no such model."""
+        """Build from files. `tone_model`, `intent_model` and `invitation_model` are artefact
+        directories, or None for no such model."""
         lexicon = Lexicon.load(lexicon_dir, reuse.lexicon if reuse is not None else None)
         tone = ToneClassifier.from_directory(tone_model) if tone_model is not None else None
         intent = IntentClassifier.from_directory(intent_model) \
@@ -108,7 +123,11 @@ class Scorer:
         policy = Policy.load(policy_file, known_categories=known,
                              known_tone_labels=tone.labels_ if tone is not None else None,
                              known_intent_labels=intent.labels_ if intent is not None else None)
-        return cls(lexicon, policy, tone=tone, intent=intent, max_chars=max_chars, reuse=reuse)
+        invitation = InvitationModel.from_directory(
+            invitation_model, reuse.invitation if reuse is not None else None) \
+            if invitation_model is not None else None
+        return cls(lexicon, policy, tone=tone, intent=intent, invitation=invitation,
+                   max_chars=max_chars, reuse=reuse)
 
     def check(self, text: str) -> None:
         """Raise InputError if `text` cannot be scored."""
@@ -137,7 +156,8 @@ class Scorer:
         of its own gets the default policy, which does not name it)."""
         started = time.perf_counter()
         self.check(text)
-        normalized = self.normalizer(text)
+        rewritten = self.emoji_words.rewrite(text)
+        normalized = self.normalizer(rewritten.text if rewritten is not None else text)
         hits = self.matcher.match_hits(
             normalized, self.overlays.get(shop) if shop is not None else None)
         matches = hits.matches
@@ -147,10 +167,16 @@ class Scorer:
             matches.extend(contacts)
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
+        if self.invitation is not None:
+            invited = _invitation(self.invitation, normalized, matches)
+            if invited is not None:
+                matches.append(invited)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
         # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
         intent = self.intent.predict(normalized.text) \
             if self.intent is not None and role is Role.BUYER else None
+        if rewritten is not None:
+            matches = [_from_emoji(m, text, rewritten) for m in matches]
         decision = policy.decide(role, matches, tone, intent=intent, text=text, now=now)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
@@ -186,6 +212,38 @@ class Scorer:
     def _base_end(normalized: NormalizedText, match: Match) -> int:
         """Position in the base text just after the normalised characters of `match`."""
         return bisect_left(normalized.original_ends(), match.end) + 1
+
+
+def _invitation(model: InvitationModel, normalized: NormalizedText,
+            matches: list[Match]) -> Match | None:
+    """The invitation model's hit, when the rules have not already found a diversion (a rule
+    hit explains itself better). It sees the whole message, refusals and warnings included, so
+    no scope cancels it."""
+    if any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+        return None
+    probability = model.probability(normalized.text)
+    severity = model.severity(probability)
+    if not severity:
+        return None
+    original = normalized.original
+    start = len(original) - len(original.lstrip())
+    end = len(original.rstrip())
+    threshold = model.block if severity == 2 else model.notice
+    return Match("站外引导意图", CONTACT_CATEGORY, severity, start, end, original[start:end],
+                 MatchMode.MESSAGE, "invitation",
+                 (f"invitation model: p = {probability:.2f} ≥ {threshold}",))
+
+
+def _from_emoji(match: Match, text: str, rewritten: Rewritten) -> Match:
+    """A match on the emoji-rewritten text, on the message as sent: its span, its text, and
+    for a match that covers an emoji read as a word, evasion and a trace line."""
+    if match.end <= match.start:
+        return match
+    start, end = rewritten.span(match.start, match.end)
+    read = [f"{char}→{name}: emoji read as its CLDR name" for a, b, char, name in
+            rewritten.replaced if start <= a and b <= end]
+    return dataclasses.replace(match, start=start, end=end, text=text[start:end],
+                               trace=(*read, *match.trace), evasion=match.evasion or bool(read))
 
 
 def _span_order(match: Match) -> tuple[int, int, str]:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from classifiers.resources import (
     DEFAULT_MAX_CHARS,
     default_intent_model,
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
         default_factory=default_intent_model,
         description="buyer intent model artefact directory; empty to run without one (then "
                     "the policy must not use intent)")
+    invitation_model: Path | None = Field(
+        default_factory=default_invitation_model,
+        description="off-platform invitation model artefact directory; empty to run without")
     max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=1,
                            description="longest message that is scored; longer ones are refused")
 
@@ -104,7 +108,7 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("tone_model", "intent_model", mode="before")
+    @field_validator("tone_model", "intent_model", "invitation_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", "none") else value

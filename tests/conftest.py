@@ -29,6 +29,7 @@ from classifiers.policy.decide import Policy
 from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import (
     default_intent_model,
+    default_invitation_model,
     default_lexicon_dir,
     default_policy_file,
     default_tone_model,
@@ -121,10 +122,11 @@ def mini_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
 
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
-    """The shipped lexicons, tone and intent models and default policy, as a user gets
-    them."""
+    """The shipped lexicons, tone, intent and invitation models and default policy, as a user
+    gets them."""
     return Scorer.load(default_lexicon_dir(), default_policy_file(),
-                       tone_model=default_tone_model(), intent_model=default_intent_model())
+                       tone_model=default_tone_model(), intent_model=default_intent_model(),
+                       invitation_model=default_invitation_model())
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
 """Look-alike letters and digits from other scripts and letter-like symbols → plain latin letters
-and ASCII digits (ѕЬ → sb, 1З8 → 138, ⓢⓑ / 🅢🅑 / 🇸🇧 → sb, ❶❷ / ١٢ → 12, 1️⃣ → 1).
+and ASCII digits (ѕЬ → sb, 1З8 → 138, wēi xìn → wei xin, ⓢⓑ / 🅢🅑 / 🇸🇧 → sb, ❶❷ / ١٢ → 12, 1️⃣ → 1).
 
 Three Unicode sources, none typed by hand:
 - Unicode's confusables table (UTS #39 `confusables.txt`, as shipped by the
   `confusable_homoglyphs` package): a letter or digit of another script whose only plain
   look-alike is one ASCII letter or digit (Cyrillic З → 3, Greek ο → o);
+- canonical decompositions: a latin letter with accents or pinyin tone marks (ē, ǜ) → the
+  plain letter;
 - character names: circled, squared, negative, parenthesised and regional-indicator forms of
   latin letters, which have no NFKC mapping (🅢 NEGATIVE CIRCLED LATIN CAPITAL LETTER S → s);
 - digit values: a digit of any script or style (❶, ١, ໑) → its ASCII digit.
@@ -37,6 +39,16 @@ def unicode_confusables() -> dict[str, list[str]]:
     return {char: [entry["c"] for entry in entries] for char, entries in table.items()}
 
 
+def _accented_latin(ch: str) -> str | None:
+    """A latin letter carrying only combining marks (the tone marks of pinyin: wēi xìn, lǜ)
+    → the plain letter, from its canonical decomposition."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    if len(decomposed) > 1 and decomposed[0].isascii() and decomposed[0].isalpha() and all(
+            unicodedata.combining(mark) for mark in decomposed[1:]):
+        return decomposed[0].lower()
+    return None
+
+
 def _plain(target: str) -> str | None:
     if len(target) == 1 and target.isascii() and target.isalnum():
         return target.lower()
@@ -67,6 +79,10 @@ class Confusables(CharMapStep):
                 named = _LETTER_NAME.search(unicodedata.name(ch, ""))
                 if named:
                     table[code] = named.group(1).lower()
+                    continue
+                accented = _accented_latin(ch)
+                if accented:
+                    table[code] = accented
                     continue
                 if category[0] != "S":
                     plain = {p for p in map(_plain, confusables.get(ch, ())) if p}

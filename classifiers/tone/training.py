@@ -196,7 +196,7 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
     weights = np.array([r.weight for r in rows])
     try:
         pipeline.fit(texts, targets, classifier__sample_weight=weights)
-        kept = _strongest_features(pipeline, settings)
+        kept = strongest_features(pipeline, settings)
         if kept is not None:
             progress("refitting on the strongest features")
             pipeline = build_pipeline(words, settings, kept)
@@ -207,7 +207,7 @@ def fit(rows: Sequence[LabelledText], normalize: Callable[[str], str],
     return pipeline
 
 
-def _strongest_features(pipeline: Pipeline, settings: TrainingSettings
+def strongest_features(pipeline: Pipeline, settings: TrainingSettings
                         ) -> tuple[list[str], list[str]] | None:
     """The n-grams and words with the largest absolute coefficient for any label, or None when
     nothing needs pruning."""
@@ -250,8 +250,14 @@ def export(pipeline: Pipeline, directory: Path, meta: dict[str, Any], *,
     labels = [str(c) for c in classifier.classes_]
     directory.mkdir(parents=True, exist_ok=True)
 
-    np.savez_compressed(directory / "weights.npz", coef=classifier.coef_,
-                        intercept=classifier.intercept_, idf_char=char_vec.idf_,
+    coef, intercept = classifier.coef_, classifier.intercept_
+    if len(labels) == 2 and coef.shape[0] == 1:
+        # A binary fit has one row (the logit of the second class); the artefact holds one
+        # row per label, and the softmax of (-z/2, z/2) is the sigmoid of z.
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.hstack([-intercept / 2,
+                                                                        intercept / 2])
+    np.savez_compressed(directory / "weights.npz", coef=coef,
+                        intercept=intercept, idf_char=char_vec.idf_,
                         idf_word=word_vec.idf_)
     (directory / "vocabulary.json").write_text(
         json.dumps({"char": _ordered_vocabulary(char_vec), "word": _ordered_vocabulary(word_vec)},

@@ -62,7 +62,8 @@ async def replay_log(gateway: GatewayDep, user: RequireQA, body: ReplayIn) -> Re
         path.write_text(body.policy, encoding="utf-8")
         candidate = await asyncio.to_thread(
             Scorer.load, source.lexicon_dir, path, tone_model=source.tone_model,
-            intent_model=source.intent_model, max_chars=source.max_chars, reuse=current)
+            intent_model=source.intent_model, invitation_model=source.invitation_model,
+            max_chars=source.max_chars, reuse=current)
     filters = scoped(LogFilter(since=datetime.now(UTC) - timedelta(days=body.days)), user)
     records: list[ReplayRecord] = []
     cursor: str | None = None

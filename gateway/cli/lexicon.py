@@ -132,7 +132,8 @@ def _editor(lexicons: Path | None, policy: Path | None,
 
     settings = load_settings()
     source = ConfigSource(lexicons or settings.lexicon_dir, policy or settings.policy_file,
-                          settings.tone_model, settings.max_chars, settings.intent_model)
+                          settings.tone_model, settings.max_chars, settings.intent_model,
+                          settings.invitation_model)
     try:
         live = LiveConfig.load(source)
     except ConfigError as exc:

@@ -49,11 +49,14 @@ def replay_command(
     try:
         current = Scorer.load(settings.lexicon_dir, settings.policy_file,
                               tone_model=settings.tone_model,
-                              intent_model=settings.intent_model, max_chars=settings.max_chars)
+                              intent_model=settings.intent_model,
+                              invitation_model=settings.invitation_model,
+                              max_chars=settings.max_chars)
         candidate = Scorer.load(lexicons or settings.lexicon_dir, policy,
                                 tone_model=settings.tone_model,
-                                intent_model=settings.intent_model, max_chars=settings.max_chars,
-                                reuse=current)
+                                intent_model=settings.intent_model,
+                                invitation_model=settings.invitation_model,
+                                max_chars=settings.max_chars, reuse=current)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     with input_file.open("rb") as handle:

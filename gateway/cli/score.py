@@ -36,6 +36,7 @@ def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) 
     try:
         return Scorer.load(lexicons or settings.lexicon_dir, policy or settings.policy_file,
                            tone_model=settings.tone_model, intent_model=settings.intent_model,
+                           invitation_model=settings.invitation_model,
                            max_chars=settings.max_chars)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None

@@ -38,10 +38,12 @@ class ConfigSource:
     tone_model: Path | None
     max_chars: int
     intent_model: Path | None = None
+    invitation_model: Path | None = None
 
     def load(self, reuse: Scorer | None = None) -> Scorer:
         return Scorer.load(self.lexicon_dir, self.policy_file, tone_model=self.tone_model,
-                           intent_model=self.intent_model, max_chars=self.max_chars,
+                           intent_model=self.intent_model,
+                           invitation_model=self.invitation_model, max_chars=self.max_chars,
                            reuse=reuse)
 
 

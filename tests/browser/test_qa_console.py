@@ -32,8 +32,8 @@ def test_qa_try_it_highlights_the_original_text_with_the_trace_on_hover(
 def test_qa_adds_a_term_and_the_agents_next_message_is_intercepted(
         open_page: OpenPage, screenshots: Shot) -> None:
     agent, buyer = start_chat(open_page, "lexicon-shop")
-    agent_says(agent, "拼夕夕上更便宜")
-    expect(my_bubble(agent, "拼夕夕上更便宜").locator(".state-text")).to_have_text("已发送")
+    agent_says(agent, "这款拼夕夕上也有")
+    expect(my_bubble(agent, "这款拼夕夕上也有").locator(".state-text")).to_have_text("已发送")
     qa = open_page("qa", "qa1", "lexicon-shop")
     qa.locator("#lexicon-category").select_option("off_platform")
     qa.locator("#term-text").fill("拼夕夕")
@@ -43,7 +43,7 @@ def test_qa_adds_a_term_and_the_agents_next_message_is_intercepted(
     expect(qa.locator("#terms tbody tr[data-term=拼夕夕]")).to_have_count(1)
     expect(qa.locator("#audit tbody tr").first).to_contain_text("拼夕夕")
     # the same message is intercepted now, without any reload of the gateway
-    agent_says(agent, "拼夕夕上更便宜")
+    agent_says(agent, "这款拼夕夕上也有")
     expect(agent.locator("#messages .bubble.mine.state-blocked")).to_have_count(1)
     # a duplicate is refused with the reason next to the form
     qa.locator("#term-text").fill("拼夕夕")
@@ -58,8 +58,8 @@ def test_qa_adds_a_term_and_the_agents_next_message_is_intercepted(
     qa.locator("#lexicon-search").fill("拼")
     qa.locator("#terms tbody tr[data-term=拼夕夕]").get_by_role("button", name="删除").click()
     expect(qa.locator("#term-status")).to_have_text(re_text("删除「拼夕夕」"))
-    agent_says(agent, "拼夕夕上真的更便宜")
-    expect(my_bubble(agent, "拼夕夕上真的更便宜").locator(".state-text")).to_have_text("已发送")
+    agent_says(agent, "这款拼夕夕上真的也有")
+    expect(my_bubble(agent, "这款拼夕夕上真的也有").locator(".state-text")).to_have_text("已发送")
 
 
 def test_qa_policy_problems_show_at_their_line_and_replay_previews_the_candidate(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
-from classifiers.automaton import KeywordMatcher, message_keys
+from classifiers.automaton import KeywordMatcher, digit_spellings, message_keys, numeral_digits
 from classifiers.errors import NotBuiltError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -87,3 +90,25 @@ def test_matcher_before_build_raises_not_built(normalizer: Normalizer) -> None:
     matcher = KeywordMatcher(Lexicon((), ()), normalizer, PinyinView(), WordSegmenter())
     with pytest.raises(NotBuiltError, match="before build"):
         matcher.match(normalizer("x"))
+
+
+def test_latin_word_terms_match_their_look_alike_digit_spellings(
+        write_lexicon: Callable[[dict[str, str]], Path], normalizer: Normalizer) -> None:
+    """idiot → 1d10t / id1ot, derived for latin whole-word terms of four or more letters; short
+    ones are product codes (5B and 2B pencils) and derive nothing."""
+    assert {"1d10t", "id1ot", "m0r0n"} <= set(digit_spellings("idiot")) | set(
+        digit_spellings("moron"))
+    assert digit_spellings("sb") == [] and digit_spellings("傻逼傻逼") == []
+    assert all(any(c.isalpha() for c in form) for form in digit_spellings("aloe"))
+    directory = write_lexicon({"abuse.txt": "idiot\tmode=word severity=3\n"})
+    matcher = KeywordMatcher(Lexicon.load(directory), normalizer, PinyinView(),
+                             WordSegmenter()).build()
+    found = [m.text for m in matcher.match(normalizer("1d10t, read the description"))]
+    assert found == ["1d10t"]
+    assert matcher.match(normalizer("idiotproof 1d10tproof")) == []
+
+
+def test_terms_with_chinese_numerals_match_them_written_as_digits() -> None:
+    assert set(numeral_digits("二百五")) == {"2百五", "二百5", "2百5"}
+    assert numeral_digits("死八婆") == ["死8婆"]
+    assert numeral_digits("三八") == [] and numeral_digits("傻逼") == []

@@ -37,6 +37,11 @@ def test_contacts_detect_numbers(detector: ContactDetector, text: str, kind: str
     "一次性付清，一条一条来",
     "1381234567",                   # ten digits
     "213812345678",                 # twelve digits
+    "商品编码1398 5520 461的是赠品",   # a code label before the number
+    "物料编码13502160084是旧编号",
+    "发票代码 031002300111",
+    "imei:861234567890125",
+    "单号jdx019283746512",           # latin letters glued to it: an alphanumeric code
 ])
 def test_contacts_ignore_masked_order_tracking_and_prices(detector: ContactDetector,
                                                           text: str) -> None:
@@ -92,6 +97,8 @@ def test_contacts_leave_prices_words_and_long_numbers(detector: ContactDetector,
     ("资料发到 lily_home@126.com", "邮箱"),
     ("发 lily_home at 126 dot com", "邮箱"),
     ("lily_home(at)126.com", "邮箱"),
+    ("lily_home【at】126【dot】com", "邮箱"),
+    ("lily_home 艾特 126 点 com", "邮箱"),
     ("lily_home#126.com 就行", "邮箱"),
     ("点这个 https://s.example.cn/Xy7 领券", "网址"),
     ("短链 s.cn/Ab12Cd", "网址"),
@@ -135,3 +142,17 @@ def test_contacts_read_ids_after_channel_letters(detector: ContactDetector, text
 ])
 def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found: bool) -> None:
     assert ([h.kind for h in detector.detect(text)] == ["银行卡号"]) is found
+
+
+def test_contacts_keep_numbers_after_contact_words_glued_to_them(
+        detector: ContactDetector) -> None:
+    assert [hit.kind for hit in detector.detect("tel13812345678")] == ["手机号"]
+
+
+def test_contacts_read_a_mobile_number_spelled_in_digit_homophones() -> None:
+    from classifiers.normalize.pinyin import PinyinView
+
+    detector = ContactDetector(PinyinView().syllables)
+    assert [h.kind for h in detector.detect("妖叁捌，舞舞陆妻，巴酒铃壹")] == ["手机号"]
+    assert detector.detect("亲，三件一起买打八折，两件九折，一件不打折哦，衣服已经发出") == []
+    assert ContactDetector().detect("妖叁捌，舞舞陆妻，巴酒铃壹") == []  # needs the pinyin table

@@ -26,6 +26,9 @@ def confusables() -> Confusables:
     ("❷❽", "28"),                 # dingbat digits
     ("٣٨", "38"),                 # Arabic-Indic digits
     ("5\u20e3", "5"),             # keycap: the enclosing mark is decoration
+    ("wēi xìn", "wei xin"),       # pinyin tone marks: a latin letter plus combining marks
+    ("lǜ", "lu"),
+    ("café", "cafe"),
 ])
 def test_confusables_fold_look_alikes_to_plain_letters_and_digits(
         confusables: Confusables, text: str, expected: str) -> None:
@@ -33,9 +36,9 @@ def test_confusables_fold_look_alikes_to_plain_letters_and_digits(
 
 
 @pytest.mark.parametrize("text", [
-    "微信退款", "café", "naïve", "×÷·", "〇一二", "한국어", "ひらがな", "ㄅㄆ", "→✓",
+    "微信退款", "×÷·", "〇一二", "한국어", "ひらがな", "ㄅㄆ", "→✓",
 ])
-def test_confusables_leave_chinese_kana_hangul_accents_and_symbols(
+def test_confusables_leave_chinese_kana_hangul_and_symbols(
         confusables: Confusables, text: str) -> None:
     assert confusables(NormalizedText.of(text)).text == text
 

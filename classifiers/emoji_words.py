@@ -1,0 +1,92 @@
+"""Emoji that stand for a word of the lexicon (你个🐷, 🐶东西, 有问题来🐧找我, 闲🐟).
+
+Which emoji, and what they read as, is derived, never typed: Unicode CLDR's Chinese name of
+every emoji (as shipped by the `emoji` package), less a trailing 头 or 脸 (🐷 猪头 → 猪, 🐶 狗脸
+→ 狗), kept when that name is a Chinese word that occurs inside some term or group member of the
+lexicon. Any other emoji is decoration, or a separator the normaliser removes (微❤信), and is
+left alone; so is one between digits (186🐟5530🐟2271 is a phone number spread by emoji).
+
+`rewrite(text)` replaces those emoji by their names before the text is normalised, so the
+separator step cannot delete them and every matcher sees the word; the position map takes the
+matches back to the message as sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import emoji
+
+_CJK = re.compile(r"^[\u3400-\u9fff]+$")
+_VARIATION_SELECTOR = "\ufe0f"
+
+
+def cldr_names() -> dict[str, str]:
+    """Emoji → its CLDR Chinese name, less a trailing 头/脸, for single-character emoji."""
+    emoji.config.load_language("zh")
+    names: dict[str, str] = {}
+    for char, data in emoji.EMOJI_DATA.items():
+        name = str(data.get("zh", "")).strip(":")
+        char = char.replace(_VARIATION_SELECTOR, "")
+        if len(char) != 1 or not _CJK.match(name):
+            continue
+        if len(name) > 1 and name[-1] in "头脸":
+            name = name[:-1]
+        names[char] = name
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Rewritten:
+    """`text` with emoji read as words; `starts[i]`/`ends[i]`: the span of the original that
+    character i of `text` came from; `replaced`: (start, end, emoji, name) per emoji."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    replaced: list[tuple[int, int, str, str]]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[end - 1]
+
+
+class EmojiWords:
+    def __init__(self, words: Iterable[str]) -> None:
+        """`words`: the lexicon's term and member texts."""
+        joined = "\n".join(words)
+        self.names = {char: name for char, name in cldr_names().items() if name in joined}
+        self._pattern = re.compile(
+            "[" + "".join(map(re.escape, sorted(self.names))) + "]" + _VARIATION_SELECTOR + "?"
+        ) if self.names else None
+
+    def rewrite(self, text: str) -> Rewritten | None:
+        """None when the text holds no emoji that stands for a lexicon word (most messages)."""
+        if self._pattern is None or self._pattern.search(text) is None:
+            return None
+        pieces: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        replaced = []
+        position = 0
+        for m in self._pattern.finditer(text):
+            before = text[m.start() - 1] if m.start() else ""
+            after = text[m.end()] if m.end() < len(text) else ""
+            if before.isdigit() or after.isdigit():
+                continue  # a separator inside a number
+            pieces.append(text[position:m.start()])
+            starts.extend(range(position, m.start()))
+            ends.extend(range(position + 1, m.start() + 1))
+            name = self.names[m.group()[0]]
+            pieces.append(name)
+            starts.extend([m.start()] * len(name))
+            ends.extend([m.end()] * len(name))
+            replaced.append((m.start(), m.end(), m.group(), name))
+            position = m.end()
+        if not replaced:
+            return None
+        pieces.append(text[position:])
+        starts.extend(range(position, len(text)))
+        ends.extend(range(position + 1, len(text) + 1))
+        return Rewritten("".join(pieces), starts, ends, replaced)
