@@ -57,13 +57,6 @@ class Peer:
             assert_no_null(frame)
             self._pending.append(frame)
 
-    def drain(self) -> list[Frame]:
-        """Every frame that arrived for this peer before the answer to a ping now (never
-        blocks on a frame that does not come)."""
-        self.sync()
-        frames, self._pending = self._pending, []
-        return frames
-
     def idle(self) -> None:
         """Nothing arrived for this peer: its next frame is the answer to a ping."""
         self.send(type="ping")
