@@ -77,4 +77,5 @@ class Actions:
             raise Forbidden("不能访问其他店铺的会话")
         await self.state.set_assist(principal.shop, principal.user, frame.conversation,
                                     frame.on)
+        connection.set_assist(frame.conversation, frame.on)
         connection.send(Ok(action="assist", conversation=frame.conversation))

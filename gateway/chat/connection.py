@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
+from typing import Any
 
 from starlette.websockets import WebSocket
 
@@ -44,6 +46,12 @@ class Connection:
         # conversations assigned to this (agent or bot) connection's user, as the `assigned`
         # and `unassigned` frames told it: what the node puts back if Redis loses them
         self.conversations: set[str] = set()
+        # the conversations among them where the agent has bot-assist on (as `assigned`,
+        # `assist-off` and its own `assist` actions told it), put back the same way
+        self.assist: set[str] = set()
+        # a buyer: when it was told `queued` (None: not waiting, or picked up / routed since),
+        # so the node can queue it again, in order, if Redis loses the queue
+        self.queued_at: float | None = None
         # message id → (record id, conversation) of the messages it wrote that were intercepted,
         # newest last: the log has everything else of them, but not the message id the client
         # uses, so this is how the node puts warnings and drafts back if Redis loses them
@@ -98,6 +106,31 @@ class Connection:
         self.intercepted[message_id] = (record_id, conversation)
         while len(self.intercepted) > REMEMBERED:
             self.intercepted.popitem(last=False)
+
+    def observe(self, frame: dict[str, Any]) -> None:
+        """Note what a frame for this client says about what it holds (the Hub passes the
+        few frames that matter: assignments and gateway notices)."""
+        kind, conversation = frame.get("type"), str(frame.get("conversation"))
+        if kind == "assigned":
+            self.conversations.add(conversation)
+            self.set_assist(conversation, bool(frame.get("assist")))
+        elif kind == "unassigned":
+            self.conversations.discard(conversation)
+            self.assist.discard(conversation)
+        elif kind == "system":
+            code = frame.get("code")
+            if code == "assist-off":
+                self.assist.discard(conversation)
+            elif code == "queued":
+                self.queued_at = time.time()
+            elif code in ("picked-up", "routed"):
+                self.queued_at = None
+
+    def set_assist(self, conversation: str, on: bool) -> None:
+        if on:
+            self.assist.add(conversation)
+        else:
+            self.assist.discard(conversation)
     def used(self, message_id: str) -> bool:
         """Whether one of this connection's latest RECENT_IDS accepted messages had this id."""
         return message_id in self._recent_ids

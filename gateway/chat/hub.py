@@ -15,7 +15,7 @@ from gateway.protocol import Frame, MessageOut, dump
 from gateway.state import SharedState, Subscription
 
 # `dump` writes the type first (the field order of every frame model)
-_ASSIGNMENT_FRAMES = ('{"type":"assigned"', '{"type":"unassigned"')
+_OBSERVED_FRAMES = ('{"type":"assigned"', '{"type":"unassigned"', '{"type":"system"')
 
 
 class Hub:
@@ -60,13 +60,11 @@ class Hub:
 
     async def _receive(self, address: str, payload: str) -> None:
         connections = list(self._local.get(address, ()))
-        if payload.startswith(_ASSIGNMENT_FRAMES):
-            # rare frames, so only these are parsed: which conversations the user holds
+        if payload.startswith(_OBSERVED_FRAMES):
+            # rare frames, so only these are parsed: what the user holds (conversations, assist
+            # switches, a place in the queue), for putting it back if Redis loses it
             frame = json.loads(payload)
             for connection in connections:
-                if frame["type"] == "assigned":
-                    connection.conversations.add(frame["conversation"])
-                else:
-                    connection.conversations.discard(frame["conversation"])
+                connection.observe(frame)
         for connection in connections:
             connection.forward(payload)

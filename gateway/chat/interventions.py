@@ -15,7 +15,8 @@ the agent saw, and a notice the buyer got, are on disk even if the process is ki
 With the log down, a message that would not be delivered is refused (log-unavailable, nothing
 held); a delivered one (notice) still goes out, its record queued and retried by the writer.
 An outcome change the agent asked for (send-anyway, edit, ack) is committed before it takes
-effect; one that happens regardless (expired, routed) is queued and retried.
+effect; one that happens regardless (expired, routed, undelivered: a delivery that failed after
+the record was committed) is queued and retried.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gateway.chat.hub import Hub
 from gateway.chat.moderation import Moderation
 from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
-from gateway.errors import StateUnavailable
+from gateway.errors import StateUnavailable, UpstreamUnavailable
 from gateway.log import (
     InterceptionLog,
     InterceptionRecord,
@@ -86,31 +87,54 @@ class Interventions:
 
     async def from_buyer(self, connection: Connection, frame: MessageIn, conversation: str,
                          moderation: Moderation) -> None:
-        """A buyer's scored message: the route to a human on an escalation, the conversation's
-        handler gets it (or it waits in the queue), then its verdict (always delivered).
-        Everything the message needs from the shared state happens before the verdict: a
-        failure refuses it with an error the buyer resends, never after `delivered: true`."""
+        """A buyer's scored message: its record first, then the route to a human on an
+        escalation, the conversation's handler gets it (or it waits in the queue), then its
+        verdict (always delivered). The record is committed before any client hears of the
+        message — the agent's `assigned` and `assist-off` frames of a route included (docs/log.md,
+        "Order"); the route then changes its outcome (queued, retried). Everything the message
+        needs from the shared state happens before the verdict: a failure refuses it with an
+        error the buyer resends (its record says `undelivered`), never after `delivered: true`."""
         principal = connection.principal
         verdict, route = moderation.verdict, moderation.intervention.route
+        record_id = None
+        if logged(moderation):
+            record_id = await self.record(moderation, principal, conversation,
+                                          initial_outcome(moderation))
         routed, later = None, list[System]()
-        if route is not None:
-            routed = await self.handoff.route(principal.shop, conversation, route,
-                                              verdict.reason, later=later)
-        handler = await self.reception.handler_for(principal.shop, conversation, later=later)
-        if logged(moderation):  # committed before release
-            outcome = Outcome.ROUTED if routed is not None else \
-                Outcome.UNSCORED if moderation.unscored else Outcome.DELIVERED
-            await self.record(moderation, principal, conversation, outcome)
-        if handler is not None:  # else it waits with the conversation (the history)
-            await self.hub.send(staff_address(principal.shop, handler.user),
-                                MessageOut.of(frame.id, conversation, "buyer",
-                                              principal.user, frame.text))
-        await self.transcript.add(conversation, principal, frame.id, frame.text)
+        try:
+            if route is not None:
+                routed = await self.handoff.route(principal.shop, conversation, route,
+                                                  verdict.reason, later=later)
+            handler = await self.reception.handler_for(principal.shop, conversation,
+                                                       later=later)
+            if handler is not None:  # else it waits with the conversation (the history)
+                await self.hub.send(staff_address(principal.shop, handler.user),
+                                    MessageOut.of(frame.id, conversation, "buyer",
+                                                  principal.user, frame.text))
+            await self.transcript.add(conversation, principal, frame.id, frame.text)
+        except StateUnavailable as exc:
+            await self._undelivered(record_id, exc)
+            raise
+        if routed is not None and record_id is not None:
+            await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {routed.user}",
+                                          durable=False)
         connection.send(verdict_frame(frame.id, moderation))
         # What happened to the conversation follows the verdict; the message is accepted by
         # now, so a failure here is told on this socket only.
         for notice in later:
             await self._tell(connection, notice)
+
+    async def _undelivered(self, record_id: str | None, exc: Exception) -> None:
+        """A logged message that was to go out did not (the sender hears an error and may
+        resend): its record says so, like any outcome change that happens regardless (queued,
+        retried), so it never reads `delivered` for a message nobody got."""
+        if record_id is None:
+            return
+        try:
+            await self.log.update_outcome(record_id, Outcome.UNDELIVERED, str(exc),
+                                          durable=False)
+        except StoreUnavailable:  # the retry queue is full too
+            log.exception("outcome of interception record %s lost", record_id)
 
     async def _tell(self, connection: Connection, frame: System) -> None:
         """To every connection of the buyer; to this one alone when the state is down."""
@@ -145,7 +169,11 @@ class Interventions:
                                                   APPEAL_WINDOW_S)
             connection.remember(message_id, record_id, conversation)
         if intervention.delivered:
-            await self.deliver(connection, conversation, message_id, text)
+            try:
+                await self.deliver(connection, conversation, message_id, text)
+            except (StateUnavailable, UpstreamUnavailable) as exc:
+                await self._undelivered(record_id, exc)
+                raise
         elif verdict.tier in (Tier.SUGGEST_EDIT, Tier.FORCE_EDIT) and record_id is not None:
             # the agent's, not the connection's: a reload or another tab finds it again
             await self.state.hold(shop, user, HeldDraft(

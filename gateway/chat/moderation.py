@@ -67,12 +67,20 @@ def bot_route(policy: ShopPolicy, role: Role, tier: Tier) -> RouteSettings | Non
     return None
 
 
+def route_of(policy: ShopPolicy, role: Role, tier: Tier) -> RouteSettings | None:
+    """Whether a message of `role` decided at `tier` moves its buyer to a human, and how: a
+    route-to-human verdict, or a bot reply held at force-edit or above. (Upkeep reads the
+    same answer back from the log to put sticky routing back.)"""
+    if tier is Tier.ROUTE_TO_HUMAN:
+        return policy.tiers.route_to_human
+    return None if role is Role.BUYER else bot_route(policy, role, tier)
+
+
 def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
     tier, tiers, reason = verdict.tier, policy.tiers, verdict.reason
-    route = bot_route(policy, verdict.role, tier)
+    route = route_of(policy, verdict.role, tier)
     if verdict.role is Role.BUYER:
         # never held; route-to-human moves the conversation, nothing is shown to the buyer here
-        route = tiers.route_to_human if tier is Tier.ROUTE_TO_HUMAN else None
         return Intervention(tier, True, reason, route=route)
     if tier is Tier.NOTICE:
         return Intervention(tier, True, reason or tiers.notice.text,
@@ -89,7 +97,7 @@ def intervention_for(policy: ShopPolicy, verdict: Verdict) -> Intervention:
         return Intervention(tier, False, reason or tiers.block_with_warning.warning,
                             ("ack", "edit"), dismissible=False, route=route)
     if tier is Tier.ROUTE_TO_HUMAN:
-        return Intervention(tier, True, reason, route=tiers.route_to_human)
+        return Intervention(tier, True, reason, route=route)
     return Intervention(tier, True)
 
 

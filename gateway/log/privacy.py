@@ -40,11 +40,15 @@ class BuyerHasher:
         buyer = self(record.buyer) if record.buyer is not None else None
         user = self(record.user) if record.role is Role.BUYER else record.user
         conversation = record.conversation
-        shop, separator, who = conversation.partition(":")
-        if separator and record.buyer is not None and who == record.buyer:
-            conversation = f"{shop}:{self(who)[:32]}"
+        if record.buyer is not None and conversation.partition(":")[2] == record.buyer:
+            conversation = self.conversation(conversation)
         return replace(record, buyer=buyer, context=context, user=user,
                        conversation=conversation)
+
+    def conversation(self, conversation: str) -> str:
+        """A `shop:buyer` conversation id with its buyer part hashed."""
+        shop, separator, who = conversation.partition(":")
+        return f"{shop}:{self(who)[:32]}" if separator else conversation
 
 
 def data_dir_key(data_dir: Path) -> bytes:

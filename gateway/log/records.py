@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     ROUTED = "routed"              # handed to a human supervisor
     UNSCORED = "unscored"          # the scorer failed or timed out; delivered unscored
     EXPIRED = "expired"            # the agent never acted on the hold
+    UNDELIVERED = "undelivered"    # was to go out, but delivery failed; the sender was refused
 
 
 class ReviewState(StrEnum):

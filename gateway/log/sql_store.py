@@ -116,6 +116,9 @@ class SqlInterceptionLog:
             record = self._hasher.apply(record)
         await self._submit(record, wait=durable)
 
+    def stored_conversation(self, conversation: str) -> str:
+        return conversation if self._hasher is None else self._hasher.conversation(conversation)
+
     async def update_outcome(self, record_id: str, outcome: Outcome,
                              detail: str | None = None, *, durable: bool = True) -> None:
         await self._submit(OutcomeChange(record_id, outcome, datetime.now(UTC), detail),

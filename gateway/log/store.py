@@ -40,6 +40,10 @@ class InterceptionLog(Protocol):
         durable=False queues it like a batched append, kept and retried through an outage
         (a change that happens whatever the log says: expired, routed)."""
 
+    def stored_conversation(self, conversation: str) -> str:
+        """`conversation` as its records store it (the buyer part hashed when buyer ids are),
+        so a node can find the records of a conversation it holds."""
+
     async def history(self, record_id: str) -> Sequence[OutcomeChange]:
         """Every outcome the record has had, oldest first (the first is the one appended)."""
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from classifiers.resources import default_policy_file
 from gateway.log import LogFilter, Outcome
+from gateway.log.engine import SQLITE_FILE
+from gateway.settings import Settings
 from tests.conftest import ClientFactory, TokenFor
-from tests.gateway.wire import connect
+from tests.gateway.wire import Peer, connect
 
 CONV = "s1:b1"
 ELIGIBLE_A2 = """
@@ -20,14 +26,22 @@ shops:
 """
 
 
-def test_handoff_buyer_escalation_moves_from_bot_to_human_with_assist_off(
-        gateway_client: TestClient, token_for: TokenFor) -> None:
-    with connect(gateway_client, token_for("agent", "a1", "s1")) as agent, \
-            connect(gateway_client, token_for("bot", "bot1", "s1")) as bot, \
-            connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
+@contextmanager
+def bot_chat(client: TestClient, token_for: TokenFor) -> Iterator[tuple[Peer, Peer, Peer]]:
+    """Agent a1, bot bot1 and buyer b1 of s1 online; the buyer's first message went to the
+    bot (bot-first shop)."""
+    with connect(client, token_for("agent", "a1", "s1")) as agent, \
+            connect(client, token_for("bot", "bot1", "s1")) as bot, \
+            connect(client, token_for("buyer", "b1", "s1")) as buyer:
         buyer.say("m1", "这个能便宜吗")
         bot.expect("assigned", conversation=CONV)
         bot.expect("message", id="m1")
+        yield agent, bot, buyer
+
+
+def test_handoff_buyer_escalation_moves_from_bot_to_human_with_assist_off(
+        gateway_client: TestClient, token_for: TokenFor) -> None:
+    with bot_chat(gateway_client, token_for) as (agent, bot, buyer):
         agent.send(type="assist", conversation=CONV, on=True)
         agent.expect("ok", action="assist", conversation=CONV)
         verdict = buyer.say("m2", "我要投诉，转人工")
@@ -41,6 +55,48 @@ def test_handoff_buyer_escalation_moves_from_bot_to_human_with_assist_off(
         agent.expect("message", id="m2")
         bot.send(type="message", id="r1", conversation=CONV, text="亲，在的")
         bot.expect("error", code="forbidden", id="r1")
+
+
+def test_handoff_buyer_route_is_recorded_before_any_client_hears_of_it(
+        gateway_client: TestClient, gateway_settings: Settings, token_for: TokenFor) -> None:
+    """docs/log.md, "Order": the buyer's route-to-human record is committed before the route
+    moves anything. The test holds the SQLite write lock for a second: the bot's `unassigned`
+    (the first frame the route sends) must not arrive before the record is on disk."""
+    database = gateway_settings.data_dir / SQLITE_FILE
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock() -> None:
+        holder = sqlite3.connect(database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        locked.set()
+        release.wait(1.0)
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    def committed() -> list[tuple[str, str]]:
+        reader = sqlite3.connect(database)
+        try:
+            return reader.execute("SELECT text, outcome FROM interceptions").fetchall()
+        finally:
+            reader.close()
+
+    with bot_chat(gateway_client, token_for) as (agent, bot, buyer):
+        holder = threading.Thread(target=hold_the_write_lock)
+        holder.start()
+        try:
+            assert locked.wait(5)
+            buyer.send(type="message", id="m2", text="我要投诉，转人工")
+            bot.expect("unassigned", conversation=CONV)
+            assert committed() == [("我要投诉，转人工", "delivered")], \
+                "the route reached a client before its record was committed"
+        finally:
+            release.set()
+            holder.join()
+        agent.expect("assigned", conversation=CONV)
+        buyer.expect("verdict", id="m2", tier="route-to-human", delivered=True)
+        log = gateway_client.app.state.gateway.log  # type: ignore[attr-defined]
+        gateway_client.portal.call(log.flush)  # type: ignore[union-attr]
+        assert committed() == [("我要投诉，转人工", "routed")]
 
 
 def test_handoff_sticky_buyer_skips_the_bot_later(gateway_client: TestClient,
@@ -119,12 +175,7 @@ def test_handoff_assist_off_comes_with_every_hand_over(gateway_client: TestClien
                                                        token_for: TokenFor) -> None:
     """docs/protocol.md: an agent handed a routed buyer gets `assist-off` right after
     `assigned`, whether or not it had assist on (issue 14: only when it had)."""
-    with connect(gateway_client, token_for("agent", "a1", "s1")) as agent, \
-            connect(gateway_client, token_for("bot", "bot1", "s1")) as bot, \
-            connect(gateway_client, token_for("buyer", "b1", "s1")) as buyer:
-        buyer.say("m1", "这个能便宜吗")
-        bot.expect("assigned", conversation=CONV)
-        bot.expect("message", id="m1")
+    with bot_chat(gateway_client, token_for) as (agent, bot, buyer):
         buyer.say("m2", "我要投诉")
         bot.expect("unassigned", conversation=CONV)
         agent.expect("assigned", conversation=CONV)

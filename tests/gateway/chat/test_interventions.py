@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from starlette.testclient import TestClient
 
+from bench.redisserver import RedisServer
 from classifiers.resources import default_policy_file
 from classifiers.results import Role
 from classifiers.tiers import Tier
@@ -272,3 +274,34 @@ def test_interventions_an_unstorable_appeal_note_is_a_bad_frame(chat: tuple[Peer
     agent.expect("error", code="bad-frame", id="r1")
     agent.send(type="appeal", id="r1", note="买家问的是公众号")
     agent.expect("ok", action="appeal", id="r1")
+
+
+def test_interventions_a_delivery_that_fails_on_redis_leaves_an_undelivered_record(
+        client_factory: ClientFactory, token_for: TokenFor,
+        restartable_redis: RedisServer) -> None:
+    """A notice (agent) and a route-to-human (buyer) are committed as delivered before they go
+    out; when the frame cannot be published (Redis refuses XADD: the real server, its ACL
+    taking the command away), the sender gets `state-unavailable` and the record says
+    `undelivered`, not `delivered`. The resend then goes out as a record of its own."""
+    client = client_factory(redis_url=restartable_redis.url)
+    admin = redis.Redis.from_url(restartable_redis.url)
+    with connect(client, token_for("agent", "a1", "s1")) as agent, \
+            connect(client, token_for("buyer", "b1", "s1")) as buyer:
+        buyer.say("m0", "你好，请问有货吗")
+        agent.expect("assigned", conversation=CONV)
+        agent.expect("message", id="m0")
+        admin.acl_setuser("default", enabled=True, commands=["-xadd"])
+        try:
+            agent.send(type="message", id="r1", conversation=CONV, text="好的")
+            agent.expect("error", code="state-unavailable", id="r1")
+            buyer.send(type="message", id="m1", text="我要投诉，转人工")
+            buyer.expect("error", code="state-unavailable", id="m1")
+        finally:
+            admin.acl_setuser("default", enabled=True, commands=["+xadd"])
+            admin.close()
+        assert {(r.text, r.outcome) for r in flushed(client, shops=frozenset({"s1"}))} == {
+            ("好的", Outcome.UNDELIVERED), ("我要投诉，转人工", Outcome.UNDELIVERED)}
+        assert agent.say("r1", "好的", CONV)["delivered"] is True
+        buyer.expect("message", id="r1")
+    outcomes = sorted(str(r.outcome) for r in flushed(client, shops=frozenset({"s1"})))
+    assert outcomes == ["delivered", "undelivered", "undelivered"]

@@ -8,7 +8,7 @@ const me = requireLogin("supervisor");
 const $ = (id) => document.getElementById(id);
 const OUTCOME_NAMES = {
   delivered: "已发送", held: "待修改", overridden: "坚持发送", edited: "修改后发送", blocked: "已拦截",
-  acknowledged: "已确认警告", routed: "已转人工", unscored: "未审核", expired: "已过期",
+  acknowledged: "已确认警告", routed: "已转人工", unscored: "未审核", expired: "已过期", undelivered: "未送达",
 };
 const REVIEW_NAMES = { unreviewed: "未复核", confirmed: "确认违规", "false-positive": "误判" };
 const SERIES_COLOURS = ["#ff5000", "#1677ff", "#1a7f37", "#8250df", "#bf8700", "#cf222e"];
