@@ -5,7 +5,8 @@ through them while a fault is injected (Redis killed and restarted, a node kille
 an invalid configuration written, ...). Every client behaves as a real one should: it resends a
 message whose answer was an error that says "try again" (`state-unavailable`, `log-unavailable`,
 `rate-limited`, `warning-unacknowledged` after it acknowledged), reconnects to another node when
-its socket closes, and resends what was left unanswered. The `Ledger` records every frame and
+its socket closes (a buyer naming the last message it received, `?after=`, so it is given what
+was sent meanwhile), and resends what was left unanswered. The `Ledger` records every frame and
 then counts what matters:
 
 - sent: message ids sent (each id once, however often it was resent);
@@ -40,6 +41,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -245,6 +247,9 @@ class Client:
         self._reader: asyncio.Task[None] | None = None
         self._preferred = 0
         self.closed = False
+        # a buyer's resume point: the id of the last message it received ('' none yet); None
+        # until its first connection, which has nothing to catch up with
+        self.after: str | None = None
         # a chat client sends its next message once the previous one is answered for good
         # (verdict, or an error it does not retry): that is what keeps a conversation in order
         self._turn = asyncio.Lock()
@@ -264,14 +269,17 @@ class Client:
             nodes = [n for n in self.nodes() if n.alive]
             for index in range(len(nodes)):
                 node = nodes[(self._preferred + index) % len(nodes)]
+                url = f"ws://127.0.0.1:{node.port}/ws?token={self.token}"
+                if self.after is not None:
+                    url += f"&after={quote(self.after)}"
                 try:
-                    self.ws = await connect(
-                        f"ws://127.0.0.1:{node.port}/ws?token={self.token}", max_queue=None,
-                        open_timeout=5)
+                    self.ws = await connect(url, max_queue=None, open_timeout=5)
                 except Exception:  # refused, reset, timed out: try the next node
                     continue
                 if self.role is not UserRole.BUYER:
                     await self.ws.send(json.dumps({"type": "presence", "status": "online"}))
+                elif self.after is None:
+                    self.after = ""
                 self.open.set()
                 for frame in list(self.unanswered.values()):  # resend what got no answer
                     await self._write(frame)
@@ -284,6 +292,8 @@ class Client:
             try:
                 async for raw in self.ws:
                     frame: dict[str, Any] = json.loads(raw)
+                    if frame["type"] == "message" and self.role is UserRole.BUYER:
+                        self.after = frame["id"]
                     self._answered(frame)
                     await self.on_frame(self, frame)
             except ConnectionClosed:

@@ -33,6 +33,7 @@ class CloseCode(IntEnum):
     GOING_AWAY = 1001         # the gateway shuts down; reconnect to another node
     POLICY_VIOLATION = 1008   # the client cannot keep up with its frames
     INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013    # a buyer's replay could not be read; reconnect with the same `after`
     UNAUTHORIZED = 4401       # missing, malformed, tampered or expired token
     FORBIDDEN = 4403          # a valid token whose role may not open a websocket
 
@@ -294,6 +295,17 @@ def check_size(raw: str, limit: int) -> None:
     size = len(raw.encode("utf-8"))
     if size > limit:
         raise errors.FrameTooLarge(f"帧过大：{size} 字节（上限 {limit} 字节）")
+
+
+def resume_after(raw: str | None) -> str | None:
+    """A reconnecting buyer's `?after=`: the id of the last `message` it received ('' when it
+    received none yet), or None when the client asks for no replay (a fresh page). BadFrame
+    when it cannot be a message id."""
+    if raw is None or raw == "":
+        return raw
+    if len(raw) > 64 or not is_storable(raw):
+        raise errors.BadFrame("after 不是有效的消息 id（1-64 个字符），未补发断线期间的消息")
+    return raw
 
 
 def parse(raw: str) -> ClientFrame:

@@ -7,6 +7,8 @@ Frames to the client go through one outbox drained by one writer task, so frames
 other connections never interleave or block the sender's own loop. `send(frame)` is the one way a
 gateway frame reaches a socket (serialised by `protocol.dump`); `forward(text)` queues text that
 already is a frame: one `dump`ed on another node (the Hub) or the upstream server's (proxy mode).
+A buyer that reconnects is first given the messages it missed (`hold`, then `replay`): frames
+arriving meanwhile wait behind them, and a message replayed is not forwarded again.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class Connection:
         self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
         self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
+        # while a replay is read: the frames that arrive meanwhile, (payload, key), in order
+        self._backlog: list[tuple[str, str | None]] | None = None
+        # keys of the messages replayed to this connection: each reaches it once
+        self._replayed: set[str] = set()
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
         # Proxy mode: where this agent's released messages go (instead of a local buyer).
@@ -70,9 +76,13 @@ class Connection:
         """Queue one frame for the client."""
         self.forward(dump(frame))
 
-    def forward(self, payload: str) -> None:
-        """Queue one frame's JSON text; a client that falls this far behind is closed."""
-        if self.closing:
+    def forward(self, payload: str, key: str | None = None) -> None:
+        """Queue one frame's JSON text (`key`: a chat message's, `message_key`); a client that
+        falls this far behind is closed."""
+        if self.closing or (key is not None and key in self._replayed):
+            return
+        if self._backlog is not None:
+            self._backlog.append((payload, key))
             return
         try:
             self._outbox.put_nowait(payload)
@@ -80,10 +90,26 @@ class Connection:
             log.warning("closing %s: %d frames unread", self.address, OUTBOX_LIMIT)
             self.close(CloseCode.POLICY_VIOLATION)
 
+    def hold(self) -> None:
+        """Keep the frames that arrive from now on until `replay`."""
+        self._backlog = []
+
+    def replay(self, missed: list[tuple[str, str]]) -> None:
+        """Queue the missed messages, (payload, key) oldest first, then what was held since
+        `hold`, each message once."""
+        backlog, self._backlog = self._backlog or [], None
+        for payload, key in missed:
+            self.forward(payload, key)
+            self._replayed.add(key)
+        for payload, held_key in backlog:
+            self.forward(payload, held_key)
+
     def close(self, code: CloseCode) -> None:
         """Send the queued frames, then close with `code`."""
         if self.closing:
             return
+        if self._backlog is not None:
+            self.replay([])
         self.closing = True
         with contextlib.suppress(asyncio.QueueFull):
             self._outbox.put_nowait(code)

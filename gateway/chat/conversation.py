@@ -28,6 +28,13 @@ def staff_address(shop: str, user: str) -> str:
     return f"staff:{shop}:{user}"
 
 
+def message_key(conversation: str, sender: str, message_id: str) -> str:
+    """What identifies one chat message for de-duplication: ids are unique per sender, within
+    a conversation. A message published again, or replayed to a reconnecting buyer, under the
+    same key reaches each connection once."""
+    return f"{conversation}/{sender}/{message_id}"
+
+
 def address_of(principal: Principal) -> str:
     if principal.role.shop_side:
         return staff_address(principal.shop, principal.user)

@@ -1,9 +1,11 @@
 """The websocket endpoint `/ws`: authenticate, then read frames and dispatch them one at a time.
 
 The token comes from `?token=` or `Authorization: Bearer`. A bad one closes the socket with 4401
-before any frame; a role that may not chat (supervisor, qa) with 4403. Each frame is size-checked,
-rate-limited, parsed and handed to its service; a recoverable error becomes an error frame
-(`gateway.error_handlers`) and the connection stays open.
+before any frame; a role that may not chat (supervisor, qa) with 4403. A reconnecting buyer adds
+`?after=`, the id of the last message it received, and gets what it missed first
+(`Pending.resume`). Each frame is size-checked, rate-limited, parsed and handed to its service;
+a recoverable error becomes an error frame (`gateway.error_handlers`) and the connection stays
+open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from gateway.chat.connection import Connection
 from gateway.chat.ratelimit import TokenBucket
 from gateway.chat.upstream import UpstreamLink
 from gateway.error_handlers import close_code, error_frame
-from gateway.errors import BadJson, Forbidden, RateLimited, Unauthorized
+from gateway.errors import BadFrame, BadJson, Forbidden, RateLimited, StateUnavailable, Unauthorized
 from gateway.protocol import (
     Ack,
     Appeal,
@@ -32,6 +34,7 @@ from gateway.protocol import (
     System,
     check_size,
     parse,
+    resume_after,
 )
 from gateway.runtime import Gateway
 
@@ -65,6 +68,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     connection = Connection(websocket, principal,
                             TokenBucket(settings.rate_per_s, settings.rate_burst))
     connection.start()
+    after = resume_point(gateway, connection)
+    if after is not None:  # what arrives from now on waits behind what the buyer missed
+        connection.hold()
     if settings.upstream_url and principal.role.shop_side:
         connection.upstream = open_upstream(websocket, connection, settings.upstream_url,
                                             settings.upstream_buffer)
@@ -72,7 +78,14 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     gateway.metrics.connections.labels(str(principal.role)).inc()
     log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
     try:
-        await gateway.pending.resume(connection)
+        try:
+            await gateway.pending.resume(connection, after)
+        except StateUnavailable as exc:
+            if after is None:
+                raise
+            # the buyer cannot be told what it missed: it reconnects with the same `after`
+            refuse(gateway, connection, exc)
+            connection.close(CloseCode.TRY_AGAIN_LATER)
         await gateway.presence.connected(connection)
         while not connection.closing:
             message = await websocket.receive()
@@ -94,6 +107,20 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await connection.stop()
         log.info("%s %s of shop %s disconnected", principal.role, principal.user,
                  principal.shop)
+
+
+def resume_point(gateway: Gateway, connection: Connection) -> str | None:
+    """A buyer's `?after=` (`protocol.resume_after`); a bad one, or one from a shop-side client
+    (its `assigned` frames carry the history instead), is answered with an error frame and
+    replays nothing."""
+    raw = connection.websocket.query_params.get("after")
+    try:
+        if raw is not None and connection.principal.role.shop_side:
+            raise BadFrame("after 仅用于买家；客服重新连接时 assigned 帧带有会话的近期消息")
+        return resume_after(raw)
+    except BadFrame as exc:
+        refuse(gateway, connection, exc)
+        return None
 
 
 _UPSTREAM_STATUS = {

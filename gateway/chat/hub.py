@@ -3,7 +3,8 @@
 A frame for a user is published to the user's address in the shared state; every node with a
 connection at that address is subscribed and queues it there (LocalState: a direct call; Redis:
 a stream every node reads, `gateway/state/redis_state.py`). The first connection at an address
-subscribes, the last one unsubscribes.
+subscribes, the last one unsubscribes. Chat messages are not sent here but published with their
+transcript entry (`Transcript.add`), so a reconnecting client can be given what it missed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 
 from gateway.chat.connection import Connection
-from gateway.protocol import Frame, MessageOut, dump
+from gateway.protocol import Frame, dump
 from gateway.state import SharedState, Subscription
 
 # `dump` writes the type first (the field order of every frame model)
@@ -30,7 +31,7 @@ class Hub:
         connections.append(connection)
         if address not in self._subscriptions:
             self._subscriptions[address] = await self.state.subscribe(
-                address, lambda payload: self._receive(address, payload))
+                address, lambda payload, key: self._receive(address, payload, key))
 
     async def detach(self, connection: Connection) -> None:
         address = connection.address
@@ -51,14 +52,10 @@ class Hub:
         return [c for connections in self._local.values() for c in connections]
 
     async def send(self, address: str, frame: Frame) -> None:
-        """Deliver to every connection at `address`, on any node (nobody connected: dropped).
-        A chat message goes once to each connection, even when sent again (at-least-once
-        delivery underneath, or a client retrying its message id)."""
-        key = f"{frame.conversation}/{frame.from_.user}/{frame.id}" \
-            if isinstance(frame, MessageOut) else None
-        await self.state.publish(address, dump(frame), key=key)
+        """Deliver to every connection at `address`, on any node (nobody connected: dropped)."""
+        await self.state.publish(address, dump(frame))
 
-    async def _receive(self, address: str, payload: str) -> None:
+    async def _receive(self, address: str, payload: str, key: str | None) -> None:
         connections = list(self._local.get(address, ()))
         if payload.startswith(_OBSERVED_FRAMES):
             # rare frames, so only these are parsed: what the user holds (conversations, assist
@@ -67,4 +64,4 @@ class Hub:
             for connection in connections:
                 connection.observe(frame)
         for connection in connections:
-            connection.forward(payload)
+            connection.forward(payload, key)

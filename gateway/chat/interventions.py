@@ -41,7 +41,7 @@ from gateway.log import (
     StoreUnavailable,
     new_record_id,
 )
-from gateway.protocol import MatchOut, MessageIn, MessageOut, Notice, System, VerdictFrame
+from gateway.protocol import MatchOut, MessageIn, Notice, System, VerdictFrame
 from gateway.state import HeldDraft, Intercepted, PendingAck, SharedState
 
 log = logging.getLogger("replyguard.interventions")
@@ -107,11 +107,11 @@ class Interventions:
                                                   verdict.reason, later=later)
             handler = await self.reception.handler_for(principal.shop, conversation,
                                                        later=later)
-            if handler is not None:  # else it waits with the conversation (the history)
-                await self.hub.send(staff_address(principal.shop, handler.user),
-                                    MessageOut.of(frame.id, conversation, "buyer",
-                                                  principal.user, frame.text))
-            await self.transcript.add(conversation, principal, frame.id, frame.text)
+            # to the handler (else it waits with the conversation: the history) and into the
+            # history, in one step
+            await self.transcript.add(
+                conversation, principal, frame.id, frame.text,
+                to=staff_address(principal.shop, handler.user) if handler is not None else None)
         except StateUnavailable as exc:
             await self._undelivered(record_id, exc)
             raise
@@ -213,17 +213,18 @@ class Interventions:
         """A shop-side message goes out: to the buyer, or in proxy mode up to the chat
         server as the agent wrote it."""
         sender = connection.principal
-        # Out first, then the transcript: a failure in between refuses the message, and the
-        # agent's resend reaches the buyer once (de-duplicated by id); history never holds a
-        # message that did not go out.
-        if connection.upstream is not None:  # raises when it cannot go up
+        if connection.upstream is not None:
+            # up first (raises when it cannot), then the transcript: a failure in between
+            # refuses the message, and the agent's resend goes up again; history never holds a
+            # message that did not go out
             await connection.upstream.send(
                 MessageIn(id=message_id, conversation=conversation, text=text))
+            await self.transcript.add(conversation, sender, message_id, text)
         else:
-            await self.hub.send(buyer_address(conversation),
-                                MessageOut.of(message_id, conversation, str(sender.role),
-                                              sender.user, text))
-        await self.transcript.add(conversation, sender, message_id, text)
+            # to the buyer and into the history in one step: a buyer reconnecting from a dead
+            # node gets it replayed from there (a resend reaches it once, by key)
+            await self.transcript.add(conversation, sender, message_id, text,
+                                      to=buyer_address(conversation))
 
     async def record(self, moderation: Moderation, principal: Principal, conversation: str,
                      outcome: Outcome) -> str:

@@ -1,6 +1,8 @@
-"""An agent's pending work, which outlives its connections: on (re)connect the agent gets its
+"""What a user has pending, which outlives its connections. On (re)connect an agent gets its
 assigned conversations with their recent history, its held drafts, its unacknowledged warnings
-and the shop's queue length, so a reloaded or reopened page loses nothing. Drafts whose hold time
+and the shop's queue length, so a reloaded or reopened page loses nothing; a buyer that names
+the last message it received (`?after=`) gets the shop's messages sent after it, which it missed
+while it had no socket (its node died, its network dropped). Drafts whose hold time
 ran out are logged as expired: on the agent's next connection, by a sweep every minute (agents
 who do not come back), and all of them at shutdown when the state dies with the process."""
 
@@ -13,6 +15,7 @@ import logging
 from classifiers.tiers import Tier
 from gateway.auth import UserRole
 from gateway.chat.connection import Connection
+from gateway.chat.conversation import conversation_id
 from gateway.chat.transcript import Transcript
 from gateway.errors import StateUnavailable
 from gateway.log import InterceptionLog, Outcome, StoreError
@@ -33,9 +36,14 @@ class Pending:
         self.log = interception_log
         self.transcript = transcript
 
-    async def resume(self, connection: Connection) -> None:
+    async def resume(self, connection: Connection, after: str | None = None) -> None:
+        """`after`: a buyer's resume point (`protocol.resume_after`); its connection was put
+        on `hold` before it attached, so what arrives meanwhile follows the replay."""
         principal = connection.principal
         if not principal.role.shop_side:
+            if after is not None:
+                conversation = conversation_id(principal.shop, principal.user)
+                connection.replay(await self.transcript.missed_by_buyer(conversation, after))
             return
         shop, user = principal.shop, principal.user
         await self.expire(shop, user, "hold expired")

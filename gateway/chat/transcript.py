@@ -1,4 +1,11 @@
-"""The recent messages of each conversation: context for log records, history for handoffs."""
+"""The recent messages of each conversation: context for log records, history for handoffs and
+reconnecting agents, and what a reconnecting buyer missed.
+
+A delivered message enters the transcript in the same atomic step that publishes it to its
+recipient (`SharedState.append_history(publish=…)`): whoever reads the transcript after
+attaching to a node finds every message that was published before it attached, so replaying
+from here loses nothing across a node's death.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ from datetime import UTC, datetime
 
 from classifiers.results import Role
 from gateway.auth import Principal
+from gateway.chat.conversation import message_key
 from gateway.log import ContextMessage
-from gateway.protocol import HistoryItem
-from gateway.state import HistoryEntry, SharedState
+from gateway.protocol import HistoryItem, MessageOut, dump
+from gateway.state import HistoryEntry, Publication, SharedState
 
 
 class Transcript:
@@ -18,10 +26,17 @@ class Transcript:
         self.keep = keep
         self.context_size = context
 
-    async def add(self, conversation: str, sender: Principal, message_id: str,
-                  text: str) -> None:
+    async def add(self, conversation: str, sender: Principal, message_id: str, text: str, *,
+                  to: str | None = None) -> None:
+        """Record a delivered message; `to`: the address it goes to, published in the same
+        step (None: nobody to send it to on this gateway, e.g. it waits in the queue)."""
         entry = HistoryEntry(message_id, str(sender.role), sender.user, text, time.time())
-        await self.state.append_history(conversation, entry, self.keep)
+        publication = None
+        if to is not None:
+            frame = MessageOut.of(message_id, conversation, entry.role, entry.user, text)
+            publication = Publication(to, dump(frame),
+                                      message_key(conversation, entry.user, message_id))
+        await self.state.append_history(conversation, entry, self.keep, publish=publication)
 
     async def context(self, conversation: str) -> tuple[ContextMessage, ...]:
         entries = await self.state.history(conversation, self.context_size)
@@ -33,3 +48,14 @@ class Transcript:
         return [HistoryItem.of(e.id, e.role, e.user, e.text,
                                datetime.fromtimestamp(e.time, UTC).isoformat())
                 for e in entries]
+
+    async def missed_by_buyer(self, conversation: str, after: str) -> list[tuple[str, str]]:
+        """The shop side's messages after the one with id `after` ('' or an id no longer
+        kept: all of them), as (`message` frame, key), oldest first. Ids are unique per
+        sender only: after the first of that id, so a collision repeats a message (the key
+        de-duplicates it), never skips one."""
+        entries = [e for e in await self.state.history(conversation, self.keep)
+                   if e.role != Role.BUYER]
+        start = next((i + 1 for i, e in enumerate(entries) if e.id == after), 0)
+        return [(dump(MessageOut.of(e.id, conversation, e.role, e.user, e.text)),
+                 message_key(conversation, e.user, e.id)) for e in entries[start:]]

@@ -23,8 +23,18 @@ from gateway.auth import UserRole
 from gateway.protocol import PresenceStatus
 from gateway.state.offences import OffenceCounter
 
-# Receives one frame's JSON text addressed to a user connected to this node.
-Receiver = Callable[[str], Awaitable[None]]
+# Receives one frame's JSON text addressed to a user connected to this node, and its
+# de-duplication key (chat messages; None for other frames).
+Receiver = Callable[[str, str | None], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A frame for an address, with its de-duplication key (see `SharedState.publish`)."""
+
+    address: str
+    payload: str
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,15 +236,20 @@ class SharedState(Protocol):
         ...
 
     # --- recent messages per conversation (context for the log, history for handoffs) ---
-    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int) -> None:
-        """Append and keep only the newest `keep` entries."""
+    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int, *,
+                             publish: Publication | None = None) -> None:
+        """Append and keep only the newest `keep` entries; with `publish`, publish that frame
+        in the same atomic step. A client that reconnects reads the history after attaching
+        (a buyer's replay, an agent's `assigned` history): a message is then either in the
+        history it reads or published after it attached, never in neither."""
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         """The newest `limit` entries, oldest first."""
 
     # --- delivery to users connected to any node ---
     async def subscribe(self, address: str, receiver: Receiver) -> Subscription:
-        """Call `receiver` with every payload published to `address` from now on."""
+        """Call `receiver` with every payload (and its key) published to `address` from now
+        on."""
 
     async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
         """Send `payload` to every subscriber of `address` on every node (none: the user is

@@ -19,6 +19,7 @@ from gateway.state import (
     Intercepted,
     PendingAck,
     PresenceEntry,
+    Publication,
     Receiver,
 )
 from gateway.state.dedup import RecentKeys
@@ -191,11 +192,14 @@ class LocalState:
     async def assist(self, shop: str, user: str, conversation: str) -> bool:
         return (shop, user, conversation) in self._assist
 
-    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int) -> None:
+    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int, *,
+                             publish: Publication | None = None) -> None:
         history = self._history.get(conversation)
         if history is None or history.maxlen != keep:
             history = self._history[conversation] = deque(history or (), maxlen=keep)
         history.append(entry)
+        if publish is not None:  # appended before the first await: one step for any reader
+            await self.publish(publish.address, publish.payload, key=publish.key)
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         entries = list(self._history.get(conversation, ()))
@@ -210,7 +214,7 @@ class LocalState:
         if receivers and key is not None and not self._seen.first_time(address, key):
             return
         for receiver in receivers:
-            await receiver(payload)
+            await receiver(payload, key)
 
     async def set_policy_version(self, version: str) -> None:
         self._version = version

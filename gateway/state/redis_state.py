@@ -61,6 +61,7 @@ from gateway.state import (
     Intercepted,
     PendingAck,
     PresenceEntry,
+    Publication,
     Receiver,
 )
 from gateway.state.dedup import RecentKeys
@@ -413,12 +414,15 @@ class RedisState:
                 f"{self._p}:assist:{shop}:{user}", conversation))
 
     # --- recent messages ---
-    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int) -> None:
+    async def append_history(self, conversation: str, entry: HistoryEntry, keep: int, *,
+                             publish: Publication | None = None) -> None:
         key = f"{self._p}:history:{conversation}"
         async with self._gate.mapped("history"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.rpush(key, json.dumps(entry.to_dict(), ensure_ascii=False))
                 pipe.ltrim(key, -keep, -1)
+                if publish is not None:
+                    self._append_frame(pipe, publish)
                 await pipe.execute()
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
@@ -489,13 +493,14 @@ class RedisState:
         receivers = self._receivers.get(address)
         if not receivers:
             return
-        key = fields.get(b"k")
-        if key and not self._seen.first_time(address, _text(key)):
+        raw_key = fields.get(b"k")
+        key = _text(raw_key) if raw_key else None
+        if key is not None and not self._seen.first_time(address, key):
             return
         payload = _text(fields[b"f"])
         for receiver in list(receivers):
             try:
-                await receiver(payload)
+                await receiver(payload, key)
             except Exception:  # one broken socket must not stop delivery to the others
                 log.exception("delivery to %s failed", address)
 
@@ -509,13 +514,17 @@ class RedisState:
         return lost
 
     async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
-        fields = {"a": address, "f": payload}
-        if key is not None:
-            fields["k"] = key
-        oldest = int((time.time() - RETAIN_S) * 1000)
         async with self._gate.mapped("publish"):
-            await self._redis.xadd(self._stream, fields, minid=oldest,  # type: ignore[arg-type]
-                                   approximate=True)
+            await self._append_frame(self._redis, Publication(address, payload, key))
+
+    def _append_frame(self, target: Any, publication: Publication) -> Any:
+        """XADD one frame (on the client, or queued in a transaction), the stream trimmed to
+        the last RETAIN_S seconds."""
+        fields = {"a": publication.address, "f": publication.payload}
+        if publication.key is not None:
+            fields["k"] = publication.key
+        oldest = int((time.time() - RETAIN_S) * 1000)
+        return target.xadd(self._stream, fields, minid=oldest, approximate=True)
 
     # --- configuration version ---
     async def set_policy_version(self, version: str) -> None:

@@ -155,6 +155,43 @@ def test_held_draft_follows_the_agent_to_another_node(two_nodes: tuple[int, int,
     asyncio.run(resume_elsewhere(port_a, port_b))
 
 
+async def buyer_catches_up_elsewhere(port_a: int, port_b: int) -> None:
+    tokens = TokenService(TEST_SECRET)
+
+    def url(port: int, role: UserRole, user: str) -> str:
+        return f"ws://127.0.0.1:{port}/ws?token={tokens.issue(role, user, 's3', 300)}"
+
+    async def reply(agent: ClientConnection, message_id: str, text: str) -> None:
+        await agent.send(json.dumps({"type": "message", "id": message_id,
+                                     "conversation": "s3:b3", "text": text}))
+        assert (await recv(agent, "verdict"))["delivered"] is True
+
+    async with connect(url(port_b, UserRole.AGENT, "a3")) as agent:
+        await agent.send(json.dumps({"type": "ping"}))
+        await recv(agent, "pong")
+        async with connect(url(port_a, UserRole.BUYER, "b3")) as buyer:
+            await buyer.send(json.dumps({"type": "message", "id": "m1", "text": "在吗"}))
+            assert (await recv(agent, "assigned"))["conversation"] == "s3:b3"
+            await reply(agent, "r1", "亲，在的")
+            assert (await recv(buyer, "message"))["id"] == "r1"
+        # the buyer's node is gone for it; the agent writes on before it is back
+        await reply(agent, "r2", "今天下单明天发货")
+        await reply(agent, "r3", "还有什么可以帮您？")
+        async with connect(url(port_b, UserRole.BUYER, "b3") + "&after=r1") as buyer:
+            assert [(await recv(buyer))["id"] for _ in range(2)] == ["r2", "r3"]
+            await reply(agent, "r4", "好的")
+            assert (await recv(buyer))["id"] == "r4"
+            await buyer.send(json.dumps({"type": "ping"}))
+            assert (await recv(buyer))["type"] == "pong"  # nothing twice
+
+
+@pytest.mark.issue(18)
+def test_buyer_reconnecting_to_the_other_node_gets_what_it_missed(
+        two_nodes: tuple[int, int, Path]) -> None:
+    port_a, port_b, _ = two_nodes
+    asyncio.run(buyer_catches_up_elsewhere(port_a, port_b))
+
+
 def test_lexicon_change_on_one_node_reaches_the_other(two_nodes: tuple[int, int, Path]) -> None:
     port_a, port_b, root = two_nodes
     before = httpx.get(f"http://127.0.0.1:{port_b}/readyz").json()["checks"]["config"]["version"]

@@ -57,6 +57,13 @@ class Peer:
             assert_no_null(frame)
             self._pending.append(frame)
 
+    def arrived(self) -> list[Frame]:
+        """Every frame that arrived so far (those ahead of the answer to a ping): a check that
+        fails instead of waiting for a frame that never comes."""
+        self.sync()
+        frames, self._pending = self._pending, []
+        return frames
+
     def idle(self) -> None:
         """Nothing arrived for this peer: its next frame is the answer to a ping."""
         self.send(type="ping")

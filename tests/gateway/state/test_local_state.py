@@ -80,7 +80,7 @@ def test_local_state_publish_reaches_subscribers() -> None:
         state = LocalState()
         received: list[str] = []
 
-        async def receiver(payload: str) -> None:
+        async def receiver(payload: str, key: str | None) -> None:
             received.append(payload)
 
         subscription = await state.subscribe("staff:s1:a1", receiver)

@@ -11,7 +11,15 @@ import pytest
 from bench.redisserver import RedisServer
 from gateway.auth import UserRole
 from gateway.errors import StateUnavailable
-from gateway.state import Handler, HeldDraft, HistoryEntry, Intercepted, PendingAck, SharedState
+from gateway.state import (
+    Handler,
+    HeldDraft,
+    HistoryEntry,
+    Intercepted,
+    PendingAck,
+    Publication,
+    SharedState,
+)
 from gateway.state.local_state import LocalState
 from gateway.state.redis_state import RedisState
 
@@ -130,6 +138,30 @@ async def test_state_history_keeps_the_newest(state: SharedState, clock: Clock) 
 
 
 @run
+async def test_state_history_entry_published_in_the_same_step(state: SharedState,
+                                                              clock: Clock) -> None:
+    """issue 18: a delivered message is in the history by the time its frame is handed out, so
+    a client reading the history after it attached misses nothing published before."""
+    got: list[tuple[str, str | None, list[str]]] = []
+
+    async def receiver(payload: str, key: str | None) -> None:
+        got.append((payload, key, [e.id for e in await state.history("s1:b1", 10)]))
+
+    await state.subscribe("buyer:s1:b1", receiver)
+    await state.append_history("s1:b1", HistoryEntry("r1", "agent", "a1", "在的", 1.0), 5,
+                               publish=Publication("buyer:s1:b1", "frame r1", "s1:b1/a1/r1"))
+    await state.append_history("s1:b1", HistoryEntry("m2", "buyer", "b1", "好", 2.0), 5)
+    for _ in range(100):
+        if got:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)
+    assert got[0][:2] == ("frame r1", "s1:b1/a1/r1") and got[0][2][0] == "r1"
+    assert len(got) == 1
+    assert [e.id for e in await state.history("s1:b1", 10)] == ["r1", "m2"]
+
+
+@run
 async def test_state_offence_counter_window(state: SharedState, clock: Clock) -> None:
     counts = [await state.offences.hit("s1\x1fa1\x1fe", t, 60) for t in (0.0, 10.0, 50.0, 65.0)]
     assert counts == [1, 2, 3, 3]  # at 65 s the hit at 0 s left the window
@@ -139,9 +171,11 @@ async def test_state_offence_counter_window(state: SharedState, clock: Clock) ->
 @run
 async def test_state_publish_reaches_subscribers(state: SharedState, clock: Clock) -> None:
     received: list[str] = []
+    keys: list[str | None] = []
 
-    async def receiver(payload: str) -> None:
+    async def receiver(payload: str, key: str | None) -> None:
         received.append(payload)
+        keys.append(key)
 
     subscription = await state.subscribe("user:s1:a1", receiver)
     await state.publish("user:s1:a1", '{"type":"pong"}')
@@ -154,6 +188,7 @@ async def test_state_publish_reaches_subscribers(state: SharedState, clock: Cloc
             break
         await asyncio.sleep(0.05)
     assert received == ['{"type":"pong"}', "m1", "m2"]
+    assert keys == [None, "m1", "m2"]  # the receiver de-duplicates replays by key too
     await subscription.cancel()
     await subscription.cancel()  # idempotent
     await state.publish("user:s1:a1", "late")
@@ -177,7 +212,7 @@ def test_redis_state_two_nodes_share_everything(redis_url: str) -> None:
         try:
             got: asyncio.Queue[str] = asyncio.Queue()
 
-            async def receiver(payload: str) -> None:
+            async def receiver(payload: str, key: str | None) -> None:
                 await got.put(payload)
 
             await b.subscribe("user:s1:a1", receiver)
@@ -219,7 +254,7 @@ def test_redis_state_delivery_survives_a_redis_restart(restartable_redis: RedisS
         got: list[str] = []
         reconnects: list[bool] = []
 
-        async def receiver(payload: str) -> None:
+        async def receiver(payload: str, key: str | None) -> None:
             got.append(payload)
 
         async def reconnected(lost: bool) -> None:

@@ -7,6 +7,10 @@ const me = requireLogin("buyer");
 const $ = (id) => document.getElementById(id);
 const composer = $("composer");
 let counter = 0;
+// The id of the last shop message received ("" none yet; null before the first connection):
+// a reconnect names it (`after`) and the gateway first sends what came meanwhile.
+let after = null;
+const shown = new Set(); // "user/id" of the shop messages on screen: each shown once
 
 function append(node) {
   $("messages").append(node);
@@ -22,6 +26,10 @@ function bubble(id, label, text, mine) {
 
 const handlers = {
   message(frame) {
+    const key = `${frame.from.user}/${frame.id}`;
+    after = frame.id;
+    if (shown.has(key)) return;
+    shown.add(key);
     const who = frame.from.role === "bot" ? `机器人 ${frame.from.user}` : `客服 ${frame.from.user}`;
     append(bubble(frame.id, who, frame.text, false));
   },
@@ -58,8 +66,13 @@ composer.addEventListener("keydown", (event) => {
 });
 $("send-button").addEventListener("click", send);
 
-const socket = me ? new Socket(websocketUrl, {
+function url() {
+  return after === null ? websocketUrl() : `${websocketUrl()}&after=${encodeURIComponent(after)}`;
+}
+
+const socket = me ? new Socket(url, {
   onFrame(frame) { (handlers[frame.type] || (() => {}))(frame); },
+  onOpen() { if (after === null) after = ""; },
   onState(state, text) {
     $("connection-state").dataset.state = state;
     $("connection-state").textContent = text;
