@@ -62,25 +62,29 @@ def main() -> None:
     for path in args.files:
         kept: list[dict[str, str]] = []
         with path.open(encoding="utf-8", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip()
-                reason = ""
-                if not text:
-                    reason = "empty text"
-                elif label not in FILE_LABELS:
-                    reason = f"label {label!r}"
-                elif fold(text) in taken:
-                    reason = "duplicate text"
-                elif not drop_leaks([LabelledText(text, label)], evaluation)[0]:
-                    reason = "near an evaluation row (bigram Jaccard >= 0.6)"
-                if reason:
-                    dropped.append((path.name, line, reason, text))
-                    continue
-                taken.add(fold(text))
-                kept.append({"text": text, "label": label,
-                             "situation": row.get("situation", ""),
-                             "context": row.get("context", ""),
-                             "source": f"writer:{path.stem}"})
+            candidates = list(csv.DictReader(handle))
+        # one pass over the evaluation rows for the whole file
+        clean = {r.text for r in drop_leaks([LabelledText(row.get("text") or "", "polite")
+                                            for row in candidates], evaluation)[0]}
+        for line, row in enumerate(candidates, start=2):
+            text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip()
+            reason = ""
+            if not text:
+                reason = "empty text"
+            elif label not in FILE_LABELS:
+                reason = f"label {label!r}"
+            elif fold(text) in taken:
+                reason = "duplicate text"
+            elif (row.get("text") or "") not in clean:
+                reason = "near an evaluation row (bigram Jaccard >= 0.6)"
+            if reason:
+                dropped.append((path.name, line, reason, text))
+                continue
+            taken.add(fold(text))
+            kept.append({"text": text, "label": label,
+                         "situation": row.get("situation", ""),
+                         "context": row.get("context", ""),
+                         "source": f"writer:{path.stem}"})
         out = _target(path)
         with out.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, ["text", "label", "situation", "context", "source"])
