@@ -1,7 +1,7 @@
 """Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
 
     python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer] [--baseline REV]
-        [--shops 1000] [--shop-terms 100]
+        [--full] [--shops 1000] [--shop-terms 100]
 
 Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
 automata + contacts + policy) in messages/s and µs/message (median of the repeats), the peer's
@@ -12,6 +12,8 @@ time and memory for the shipped lexicons and for a synthetic 100,000-term lexico
 directory) and of this tree, each in its own process on the same core, alternating process by
 process; each process reports the CPU time of its fastest of three passes
 (bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
+`--full` adds the same for the whole scorer (each tree's tone model and full policy; the
+baseline borrows this tree's compiled tone kernel when the kernel source is the same).
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
 without overlays, for a shop without one while N other shops have one, and for a shop with
@@ -167,25 +169,43 @@ def synthetic_lexicon(size: int) -> Lexicon:
                          for i, t in enumerate(sorted(terms))), ())
 
 
-def bench_against(rev: str, messages: list[str], repeats: int) -> None:
-    """Keyword path of `rev` and of this tree, alternating process by process."""
+def bench_against(rev: str, messages: list[str], repeats: int, full: bool = False) -> None:
+    """Keyword path (or with `full`, the whole scorer: tone model and every policy rule) of
+    `rev` and of this tree, alternating process by process."""
     timing = Path(__file__).resolve().parent / "keyword_timing.py"
+    path = "full scorer" if full else "keyword path"
     with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
+        if full:
+            _share_tone_kernel(tree)
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}
         for _ in range(repeats):
             for name, root in ((rev, tree), ("current", REPO)):
-                result = subprocess.run([sys.executable, str(timing), str(root), str(lines)],
+                result = subprocess.run([sys.executable, str(timing), str(root), str(lines),
+                                         *(["--full"] if full else [])],
                                         env=environment(root), capture_output=True, text=True,
                                         timeout=3600, check=True)
                 runs[name].append(float(result.stdout.split()[-1]))
     medians = {name: statistics.median(values) for name, values in runs.items()}
     for name, values in runs.items():
-        print(f"keyword path, {name}: median {medians[name]:.2f} µs/message "
+        print(f"{path}, {name}: median {medians[name]:.2f} µs/message "
               f"(runs: {', '.join(f'{x:.2f}' for x in values)})")
     print(f"ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
           "per message (target ≤ 1.3×)")
+
+
+def _share_tone_kernel(tree: Path) -> None:
+    """A checkout has no compiled tone kernel (it is built at install); without one the
+    baseline's tone model would run its pure-Python path. When the kernel's source is the same
+    in both trees, the baseline uses this tree's build."""
+    kernel = Path("classifiers") / "tone" / "_kernel.pyx"
+    if not (tree / kernel).exists():
+        return
+    if (tree / kernel).read_bytes() != (REPO / kernel).read_bytes():
+        raise SystemExit(f"the tone kernel differs from the baseline's; build {tree} first")
+    for built in (REPO / kernel.parent).glob("_kernel*.so"):
+        shutil.copy2(built, tree / kernel.parent / built.name)
 
 
 def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:
@@ -329,6 +349,9 @@ def main() -> None:
     parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
+    parser.add_argument("--full", action="store_true",
+                        help="with --baseline, also the whole scorer (tone model and every "
+                             "policy rule) of both trees side by side")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -340,6 +363,8 @@ def main() -> None:
     ours = bench_scorer(scorer, messages, args.repeats)
     if args.baseline:
         bench_against(args.baseline, messages, args.repeats)
+        if args.full:
+            bench_against(args.baseline, messages, args.repeats, full=True)
     if not args.no_peer:
         theirs = bench_peer(messages, args.messages * 4)
         if theirs:

@@ -1,14 +1,14 @@
 """Take independent writers' tone files into the training data, checked.
 
-    python bench/tone_intake.py /work/traindata/tone_T*.csv [--own FILE ...]
+    python bench/tone_intake.py /work/traindata/tone_T*.csv OWN.csv ...
 
-Each writer file (`context,text,label,situation`) becomes
-`classifiers/tone/data/tone_train_<name>.csv` (`tone_T1.csv` → `tone_train_T1.csv`) (`text,label,situation,context,source`). A row is
-dropped, with the reason printed and written to `classifiers/tone/data/intake_dropped.csv`, when
-its label is not a tone label, its text is empty, it repeats a text already taken (this file,
-an earlier writer or the project's own files, compared without punctuation and spaces), or it
-nearly equals a row of any evaluation file in bench/data (character-bigram Jaccard ≥ 0.6, the
-same check training applies against the held-out split): evaluation rows must stay unseen.
+Each file (`context,text,label,situation`) becomes `classifiers/tone/data/tone_train_<name>.csv`
+(`tone_T1.csv` → `tone_train_T1.csv`; columns `text,label,situation,context,source`). A row is
+dropped, with the reason printed and written to `classifiers/tone/data/intake_dropped.csv`,
+when its label is not a tone label, its text is empty, it repeats a text already taken (this
+file, an earlier one or the project's own files, compared without punctuation and spaces), or
+it nearly equals a row of any evaluation file in bench/data (character-bigram Jaccard ≥ 0.6,
+the check training applies against the held-out split): evaluation rows must stay unseen.
 """
 
 from __future__ import annotations

@@ -50,7 +50,6 @@ from classifiers.results import Role  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
-from classifiers.tone.features import segment_vocabulary  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
     LabelledText,
     build_pipeline,
@@ -86,7 +85,8 @@ def _lexicon_tiers(texts: Sequence[str]) -> list[Tier]:
                                      encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, allow_unicode=True)
     lexicon = Lexicon.load(default_lexicon_dir())
-    policy = Policy.load(handle.name, known_categories=sorted({*lexicon.categories, "off_platform"}))
+    policy = Policy.load(handle.name,
+                         known_categories=sorted({*lexicon.categories, "off_platform"}))
     scorer = Scorer(lexicon, policy)
     return [scorer.score(t, Role.AGENT).tier for t in texts]
 
@@ -139,8 +139,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     started = time.time()
-    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
     from classifiers.normalize import Normalizer
+    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 
     normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
     segmenter = WordSegmenter()
