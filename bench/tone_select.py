@@ -137,6 +137,9 @@ def main() -> None:
     parser.add_argument("--benign-budget", type=float, default=0.025)
     parser.add_argument("--no-lowo", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--save", type=Path,
+                        help="write the pooled selection rows' probabilities, labels, lexicon "
+                             "flags and origins (npz) of the last configuration")
     args = parser.parse_args()
     started = time.time()
     from classifiers.normalize import Normalizer
@@ -220,6 +223,9 @@ def main() -> None:
         p_all = {label: np.concatenate(v) for label, v in pooled_p.items()}
         y = np.array(pooled_y)
         lex = np.concatenate(pooled_lex)
+        if args.save:
+            np.savez_compressed(args.save, y=y, lexicon=lex, origin=np.array(origin),
+                                **{f"p_{label}": v for label, v in p_all.items()})
         benign = y == "polite"
         best: tuple[float, dict[str, float], dict[str, float], float] | None = None
         for combo in itertools.product(GRID, repeat=len(VIOLATIONS)):
