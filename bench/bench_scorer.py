@@ -1,8 +1,7 @@
 """Scorer speed, automata build cost, and the houbb/sensitive-word peer, side by side in one run.
 
     python bench/bench_scorer.py [--messages 50000] [--repeats 5] [--no-peer] [--baseline REV]
-        [--full]
-        [--shops 1000] [--shop-terms 100]
+        [--full] [--shops 1000] [--shop-terms 100]
 
 Prints, for the same realistic messages on one core: ReplyGuard's keyword path (normalise +
 automata + contacts + policy) in messages/s and µs/message (median of the repeats), the peer's
@@ -12,9 +11,10 @@ time and memory for the shipped lexicons and for a synthetic 100,000-term lexico
 `--baseline REV` also measures the keyword path of git revision REV (a worktree in a temporary
 directory) and of this tree, each in its own process on the same core, alternating process by
 process; each process reports the CPU time of its fastest of three passes
-(bench/keyword_timing.py), and the medians over the processes and their ratio are printed;
-`--full` does the same for the full scorer (each tree's policy with its tone model, and its
-invitation model when it has one).
+(bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
+`--full` does the same for the whole scorer (each tree's tone model, its intent and invitation
+models when it has them, and every policy rule; the baseline borrows this tree's compiled tone
+kernel when the kernel source is the same), and this tree without its invitation model.
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
 without overlays, for a shop without one while N other shops have one, and for a shop with
@@ -171,18 +171,19 @@ def synthetic_lexicon(size: int) -> Lexicon:
 
 
 def bench_against(rev: str, messages: list[str], repeats: int, full: bool = False) -> None:
-    """Keyword path (`full`: the full scorer, tone and invitation models included) of `rev`
-    and of this tree, alternating process by process."""
-    what = "full scorer" if full else "keyword path"
+    """Keyword path (or with `full`, the whole scorer: its models and every policy rule) of
+    `rev` and of this tree, alternating process by process."""
     timing = Path(__file__).resolve().parent / "keyword_timing.py"
+    what = "full scorer" if full else "keyword path"
     with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
+        if full:
+            _share_tone_kernel(tree)
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}
         trees: list[tuple[str, Path, list[str]]] = [(rev, tree, []), ("current", REPO, [])]
         if full:
-            # The invitation model's own cost: this tree with and without it (the checked-out
-            # release has no compiled tone kernel, so across trees the tone path differs).
+            # The invitation model's own cost: this tree with and without it.
             runs["current without the invitation model"] = []
             trees.append(("current without the invitation model", REPO, ["--no-invitation"]))
         for _ in range(repeats):
@@ -199,10 +200,22 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
     if full:
         plain = medians["current without the invitation model"]
         print(f"full scorer: the invitation model adds {medians['current'] - plain:.2f} µs/message "
-              f"({medians['current'] / plain:.2f}×); {rev} ran without its compiled tone kernel")
-        return
+              f"({medians['current'] / plain:.2f}×)")
     print(f"{what} ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
           "per message (target ≤ 1.3×)")
+
+
+def _share_tone_kernel(tree: Path) -> None:
+    """A checkout has no compiled tone kernel (it is built at install); without one the
+    baseline's tone model would run its pure-Python path. When the kernel's source is the same
+    in both trees, the baseline uses this tree's build."""
+    kernel = Path("classifiers") / "tone" / "_kernel.pyx"
+    if not (tree / kernel).exists():
+        return
+    if (tree / kernel).read_bytes() != (REPO / kernel).read_bytes():
+        raise SystemExit(f"the tone kernel differs from the baseline's; build {tree} first")
+    for built in (REPO / kernel.parent).glob("_kernel*.so"):
+        shutil.copy2(built, tree / kernel.parent / built.name)
 
 
 def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:
@@ -349,6 +362,9 @@ def main() -> None:
     parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
+    parser.add_argument("--full", action="store_true",
+                        help="with --baseline, also the whole scorer (tone model and every "
+                             "policy rule) of both trees side by side")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core

@@ -5,11 +5,10 @@ checkout to measure first on PYTHONPATH; it uses only what every release has:
 tree's shipped policy with its tone model, and its invitation model when the tree has one.
 
     PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES] [--full]
-        [--no-invitation]
 
-A tree checked out for the comparison has no compiled tone kernel (it is built at install), so
-its full scorer runs the tone model's Python path: compare full scorers within one tree
-(`--no-invitation`), not across trees.
+A tree checked out for the comparison borrows this tree's compiled tone kernel when the kernel
+source is the same (bench_scorer.py); `--no-invitation` leaves the invitation model out, for
+its own cost within one tree.
 
 Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a
 warm-up over 2,000 messages. Time is this process's CPU time (time.process_time), and the

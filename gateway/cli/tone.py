@@ -90,6 +90,13 @@ def train_command(
     kind: Annotated[ModelKind, KIND_OPTION] = ModelKind.TONE,
     lowo: Annotated[bool, typer.Option(
         "--lowo", help="intent: also record leave-one-writer-out figures")] = False,
+    keep_char_features: Annotated[int, typer.Option(
+        "--keep-char-features", min=0,
+        help="tone: character n-grams kept after the first fit (0: all)")] =
+        TrainingSettings.keep_char_features or 0,
+    keep_words: Annotated[int, typer.Option(
+        "--keep-words", min=0, help="tone: words kept after the first fit (0: all)")] =
+        TrainingSettings.keep_words or 0,
 ) -> None:
     """Train the tone (or, with --kind intent, the buyer intent) model and write a versioned
     artefact with its metrics."""
@@ -124,7 +131,9 @@ def train_command(
     console = Console(stderr=True)
     heldout = heldout or default_heldout_data()
     settings = TrainingSettings(C=TrainingSettings.C if c is None else c,
-                                min_df=TrainingSettings.min_df if min_df is None else min_df)
+                                min_df=TrainingSettings.min_df if min_df is None else min_df,
+                                keep_char_features=keep_char_features or None,
+                                keep_words=keep_words or None)
     files = list(data or default_training_data()) + list(extra or [])
     if not files:
         raise fail("no training data (give --data FILE)", EXIT_USAGE)
@@ -167,6 +176,8 @@ def train_command(
             "cold_safe_weight": (settings.cold_weight if settings.cold_safe_weight is None
                                  else settings.cold_safe_weight) if cold_paths else 0.0,
             "neutral_weight": settings.neutral_weight,
+            "keep_char_features": settings.keep_char_features,
+            "keep_words": settings.keep_words,
             "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
                     "safe -> neutral" if cold_paths else None,
         }})

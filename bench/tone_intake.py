@@ -1,0 +1,110 @@
+"""Take independent writers' tone files into the training data, checked.
+
+    python bench/tone_intake.py /work/traindata/tone_T*.csv OWN.csv ...
+
+Each file (`context,text,label,situation`) becomes `classifiers/tone/data/tone_train_<name>.csv`
+(`tone_T1.csv` → `tone_train_T1.csv`; columns `text,label,situation,context,source`). A row is
+dropped, with the reason printed and written to `classifiers/tone/data/intake_dropped.csv`,
+when its label is not a tone label, its text is empty, it repeats a text already taken (this
+file, an earlier one or the project's own files, compared without punctuation and spaces), or
+it nearly equals a row of any evaluation file in bench/data (character-bigram Jaccard ≥ 0.6,
+the check training applies against the held-out split): evaluation rows must stay unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from classifiers.tone.training import (  # noqa: E402
+    FILE_LABELS,
+    LabelledText,
+    drop_leaks,
+    fold,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "classifiers" / "tone" / "data"
+BENCH_DATA = ROOT / "bench" / "data"
+
+
+def evaluation_texts() -> list[str]:
+    """Every text of every evaluation file in bench/data (any `text` column)."""
+    texts = []
+    for path in sorted(BENCH_DATA.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames and "text" in reader.fieldnames:
+                texts += [row["text"] for row in reader if row["text"]]
+    return texts
+
+
+def _target(path: Path) -> Path:
+    return DATA / f"tone_train_{path.stem.removeprefix('tone_')}.csv"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args()
+    evaluation = [LabelledText(t, "polite") for t in evaluation_texts()]
+    taken = set()
+    for path in sorted(DATA.glob("tone_train*.csv")):
+        if path.name not in {_target(f).name for f in args.files}:
+            with path.open(encoding="utf-8", newline="") as handle:
+                taken |= {fold(r["text"]) for r in csv.DictReader(handle)}
+    dropped: list[tuple[str, int, str, str]] = []
+    for path in args.files:
+        kept: list[dict[str, str]] = []
+        with path.open(encoding="utf-8", newline="") as handle:
+            candidates = list(csv.DictReader(handle))
+        # one pass over the evaluation rows for the whole file
+        clean = {r.text for r in drop_leaks([LabelledText(row.get("text") or "", "polite")
+                                            for row in candidates], evaluation)[0]}
+        for line, row in enumerate(candidates, start=2):
+            text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip()
+            reason = ""
+            if not text:
+                reason = "empty text"
+            elif label not in FILE_LABELS:
+                reason = f"label {label!r}"
+            elif fold(text) in taken:
+                reason = "duplicate text"
+            elif (row.get("text") or "") not in clean:
+                reason = "near an evaluation row (bigram Jaccard >= 0.6)"
+            if reason:
+                dropped.append((path.name, line, reason, text))
+                continue
+            taken.add(fold(text))
+            kept.append({"text": text, "label": label,
+                         "situation": row.get("situation", ""),
+                         "context": row.get("context", ""),
+                         "source": f"writer:{path.stem}"})
+        out = _target(path)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["text", "label", "situation", "context", "source"])
+            writer.writeheader()
+            writer.writerows(kept)
+        print(f"{path.name}: {len(kept)} rows -> {out.relative_to(ROOT)}")
+    log = DATA / "intake_dropped.csv"
+    previous = []
+    if log.exists():
+        with log.open(encoding="utf-8", newline="") as handle:
+            names = {p.name for p in args.files}
+            previous = [r for r in csv.DictReader(handle) if r["file"] not in names]
+    with log.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, ["file", "line", "reason", "text"])
+        writer.writeheader()
+        writer.writerows(previous)
+        for name, line, reason, text in dropped:
+            writer.writerow({"file": name, "line": line, "reason": reason, "text": text})
+            print(f"  dropped {name}:{line} ({reason}): {text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Choose the tone model's settings and the policy's tone thresholds on data it never trained on
+and that is not an evaluation round (docs/tone.md, "Choosing settings").
+
+    python bench/tone_select.py [--config NAME ...] [--writers GLOB] [--json OUT]
+
+For every candidate configuration (feature budget, C), it measures:
+
+- leave-one-writer-out (LOWO): for each independent writer's file (`tone_train_T*.csv`), a model
+  trained on everything else (the other writers, the project's files, COLD train/dev) scores that
+  writer's rows;
+- the held-out split (`tone_heldout.csv`), the sincere probe and the COLD-style selection set
+  (bench/data), scored by the model trained on all training rows.
+
+A reply counts as caught/flagged when the lexicon path of the default policy (its rules without
+the tone rules) gives any tier, or the tone model's probability of cold, perfunctory, sarcastic
+or abusive reaches that label's threshold (the policy's tone-* rules; abusive only without a
+lexicon match, like tone-abusive). Thresholds are chosen per configuration by the rule in
+docs/tone.md: on the pooled selection rows, the smallest summed miss rate of the four violation
+classes with benign replies flagged at most `--benign-budget`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from classifiers.lexicon import Lexicon  # noqa: E402
+from classifiers.policy.decide import Policy  # noqa: E402
+from classifiers.resources import (  # noqa: E402
+    default_cold_splits,
+    default_heldout_data,
+    default_lexicon_dir,
+    default_policy_file,
+    default_training_data,
+)
+from classifiers.results import Role  # noqa: E402
+from classifiers.scorer import Scorer  # noqa: E402
+from classifiers.segmentation import WordSegmenter  # noqa: E402
+from classifiers.tiers import Tier  # noqa: E402
+from classifiers.tone.training import (  # noqa: E402
+    LabelledText,
+    build_pipeline,
+    drop_leaks,
+    read_cold,
+    read_labelled,
+)
+from classifiers.tone.training_settings import TrainingSettings  # noqa: E402
+
+BENCH_DATA = Path(__file__).resolve().parent / "data"
+VIOLATIONS = ("cold", "perfunctory", "sarcastic", "abusive")
+GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CONFIGS: dict[str, TrainingSettings] = {
+    "shipped-8k-3k": TrainingSettings(),
+    "wide-20k-6k": TrainingSettings(keep_char_features=20_000, keep_words=6_000),
+    "all-features": TrainingSettings(keep_char_features=None, keep_words=None),
+    "wide-20k-6k-C8": TrainingSettings(keep_char_features=20_000, keep_words=6_000, C=8.0),
+}
+
+
+@dataclass
+class Corpus:
+    rows: list[LabelledText]
+    texts: list[str]  # normalised
+    segments: list[list[str]]
+
+
+def _lexicon_tiers(texts: Sequence[str]) -> list[Tier]:
+    """The default policy's tier for each agent reply, from its rules without the tone rules."""
+    data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    data["rules"] = [r for r in data["rules"] if "tone" not in r.get("when", {})]
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False,
+                                     encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, allow_unicode=True)
+    lexicon = Lexicon.load(default_lexicon_dir())
+    policy = Policy.load(handle.name,
+                         known_categories=sorted({*lexicon.categories, "off_platform"}))
+    scorer = Scorer(lexicon, policy)
+    return [scorer.score(t, Role.AGENT).tier for t in texts]
+
+
+def _fit(corpus: Corpus, keep: np.ndarray, settings: TrainingSettings):  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for i in np.flatnonzero(keep):
+        counts.update(corpus.segments[i])
+    words = [w for w, c in counts.most_common(settings.max_words) if c >= settings.min_df]
+    texts = [corpus.texts[i] for i in np.flatnonzero(keep)]
+    labels = [corpus.rows[i].label for i in np.flatnonzero(keep)]
+    weights = np.array([corpus.rows[i].weight for i in np.flatnonzero(keep)])
+    from classifiers.tone.training import strongest_features
+
+    pipeline = build_pipeline(words, settings)
+    pipeline.fit(texts, labels, classifier__sample_weight=weights)
+    kept = strongest_features(pipeline, settings)
+    if kept is not None:
+        pipeline = build_pipeline(words, settings, kept)
+        pipeline.fit(texts, labels, classifier__sample_weight=weights)
+    return pipeline
+
+
+def _probabilities(pipeline, texts: Sequence[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    proba = pipeline.predict_proba(list(texts))
+    return {str(label): proba[:, i] for i, label in enumerate(pipeline.classes_)}
+
+
+def _flags(p: dict[str, np.ndarray], lexicon: np.ndarray, thresholds: dict[str, float]
+           ) -> np.ndarray:
+    flagged = lexicon.copy()
+    for label in VIOLATIONS:
+        hit = p[label] >= thresholds[label]
+        if label == "abusive":
+            hit &= ~lexicon
+        flagged |= hit
+    return flagged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", action="append", choices=sorted(CONFIGS))
+    parser.add_argument("--writers", default="tone_train_T*.csv",
+                        help="glob (in classifiers/tone/data) of the independent writers' files")
+    parser.add_argument("--benign-budget", type=float, default=0.025)
+    parser.add_argument("--no-lowo", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--save", type=Path,
+                        help="write the pooled selection rows' probabilities, labels, lexicon "
+                             "flags and origins (npz) of the last configuration")
+    args = parser.parse_args()
+    started = time.time()
+    from classifiers.normalize import Normalizer
+    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+
+    normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
+    segmenter = WordSegmenter()
+    settings0 = TrainingSettings()
+    files = default_training_data()
+    writer_files = sorted(p for p in files if p.match(args.writers))
+    rows: list[LabelledText] = []
+    for path in files:
+        rows += read_labelled(path, settings0.neutral_weight)
+    for path in default_cold_splits():
+        rows += read_cold(path, settings0.cold_weight, settings0.cold_safe_weight)
+    held = read_labelled(default_heldout_data())
+    rows, _ = drop_leaks(rows, held)
+    texts = [normalizer(r.text).text for r in rows]
+    segments = [[w for w in segmenter.words(t) if 2 <= len(w) <= 6 and any(c.isalnum() for c in w)]
+                for t in texts]
+    corpus = Corpus(rows, texts, segments)
+    writer_of = np.array([r.source.split(":")[0] for r in rows])
+    print(f"{len(rows)} training rows; writers: {[p.name for p in writer_files]} "
+          f"({time.time() - started:.0f}s)", flush=True)
+
+    probe = read_labelled(BENCH_DATA / "tone_sincere_probe.csv")
+    select: list[tuple[str, int]] = []
+    with (BENCH_DATA / "cold_style_select.csv").open(encoding="utf-8", newline="") as handle:
+        select = [(r["text"], int(r["label"])) for r in csv.DictReader(handle)]
+    sets: dict[str, list[LabelledText]] = {"heldout": held, "probe": probe}
+    norm_sets = {name: [normalizer(r.text).text for r in s] for name, s in sets.items()}
+    lex_sets = {name: np.array([t != Tier.NONE for t in _lexicon_tiers([r.text for r in s])])
+                for name, s in sets.items()}
+    writer_rows = {p.name: [i for i, w in enumerate(writer_of) if w == p.name]
+                   for p in writer_files}
+    writer_lex = {name: np.array([t != Tier.NONE for t in
+                                  _lexicon_tiers([rows[i].text for i in idx])])
+                  for name, idx in writer_rows.items()}
+    select_texts = [normalizer(t).text for t, _ in select]
+    select_true = np.array([y for _, y in select])
+
+    report: dict[str, object] = {}
+    for name in args.config or ["shipped-8k-3k"]:
+        settings = replace(CONFIGS[name])
+        # every row's prediction on a model that did not train on it (LOWO) or on all rows
+        pooled_p: dict[str, list[np.ndarray]] = {}
+        pooled_y: list[str] = []
+        pooled_lex: list[np.ndarray] = []
+        origin: list[str] = []
+        if not args.no_lowo:
+            for writer, idx in writer_rows.items():
+                t0 = time.time()
+                pipeline = _fit(corpus, writer_of != writer, settings)
+                p = _probabilities(pipeline, [texts[i] for i in idx])
+                for label, v in p.items():
+                    pooled_p.setdefault(label, []).append(v)
+                pooled_y += [rows[i].label for i in idx]
+                pooled_lex.append(writer_lex[writer])
+                origin += [f"lowo:{writer}"] * len(idx)
+                print(f"  {name} LOWO {writer}: {time.time() - t0:.0f}s", flush=True)
+        t0 = time.time()
+        pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
+        print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
+        for set_name, s in sets.items():
+            p = _probabilities(pipeline, norm_sets[set_name])
+            for label, v in p.items():
+                pooled_p.setdefault(label, []).append(v)
+            pooled_y += [r.label for r in s]
+            pooled_lex.append(lex_sets[set_name])
+            origin += [set_name] * len(s)
+        heldout_pred = np.array(pipeline.predict(norm_sets["heldout"]))
+        heldout_true = np.array([r.label for r in held])
+        f1s = []
+        for label in sorted(set(heldout_true)):
+            tp = np.sum((heldout_pred == label) & (heldout_true == label))
+            prec = tp / max(1, np.sum(heldout_pred == label))
+            rec = tp / max(1, np.sum(heldout_true == label))
+            f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+        sp = _probabilities(pipeline, select_texts)
+        select_acc = float(np.mean((sp["abusive"] >= 0.5) == (select_true == 1)))
+        p_all = {label: np.concatenate(v) for label, v in pooled_p.items()}
+        y = np.array(pooled_y)
+        lex = np.concatenate(pooled_lex)
+        if args.save:
+            arrays: dict[str, Any] = {"y": y, "lexicon": lex, "origin": np.array(origin),
+                                      **{f"p_{label}": v for label, v in p_all.items()}}
+            np.savez_compressed(args.save, **arrays)
+        benign = y == "polite"
+        best: tuple[float, dict[str, float], dict[str, float], float] | None = None
+        for combo in itertools.product(GRID, repeat=len(VIOLATIONS)):
+            thresholds = dict(zip(VIOLATIONS, combo))
+            flagged = _flags(p_all, lex, thresholds)
+            fp = float(flagged[benign].mean())
+            if fp > args.benign_budget:
+                continue
+            caught = {label: float(flagged[y == label].mean()) for label in VIOLATIONS}
+            miss = sum(1 - c for c in caught.values())
+            if best is None or miss < best[0] - 1e-9:
+                best = (miss, thresholds, caught, fp)
+        result: dict[str, object] = {
+            "heldout_macro_f1": float(np.mean(f1s)), "select_accuracy": select_acc,
+            "rows": {label: int(np.sum(y == label)) for label in (*VIOLATIONS, "polite")},
+        }
+        if best is not None:
+            miss, thresholds, caught, fp = best
+            origin_arr = np.array(origin)
+            flagged = _flags(p_all, lex, thresholds)
+            per_origin = {}
+            for o in sorted(set(origin)):
+                m = origin_arr == o
+                per_origin[o] = {label: round(float(flagged[m & (y == label)].mean()), 3)
+                                 for label in (*VIOLATIONS, "polite") if np.any(m & (y == label))}
+            result.update(thresholds=thresholds, caught=caught, benign_flagged=fp,
+                          summed_miss=miss, per_origin=per_origin)
+        report[name] = result
+        print(json.dumps({name: result}, ensure_ascii=False, indent=1), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"done in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
