@@ -357,14 +357,11 @@ def main() -> None:
                         help="also measure git revision REV side by side "
                              f"[default when given without REV: {PREVIOUS_RELEASE}]")
     parser.add_argument("--full", action="store_true",
-                        help="with --baseline, also time the full scorer (tone and invitation "
-                             "models) of both side by side")
+                        help="with --baseline, also time the whole scorer (its models and every "
+                             "policy rule) of both trees side by side")
     parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
-    parser.add_argument("--full", action="store_true",
-                        help="with --baseline, also the whole scorer (tone model and every "
-                             "policy rule) of both trees side by side")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
