@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from classifiers.context import Act, ContextSignal
 from classifiers.policy.periods import Period, zone
 from classifiers.policy.shape import Only
 from classifiers.results import Role
@@ -69,6 +70,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class ContextConditions(_Strict):
+    """The buyer's previous message (classifiers/context.py). A rule with a context condition
+    holds only when that message is known and matches: without it (the first message of a
+    conversation, `score` without --context) the rule does not apply."""
+
+    # The buyer asked a question, made a request or complained (true), or did not (false).
+    needs_answer: bool | None = None
+    # Its dialogue act is one of these.
+    acts: tuple[Act, ...] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> ContextConditions:
+        if self.needs_answer is None and self.acts is None:
+            raise ValueError("context needs needs_answer or acts")
+        if self.acts is not None and not self.acts:
+            raise ValueError("context acts is empty: the rule could never apply")
+        return self
+
+    def holds(self, signal: ContextSignal | None) -> bool:
+        if signal is None:
+            return False
+        return (self.needs_answer is None or signal.needs_answer == self.needs_answer) \
+            and (self.acts is None or signal.act in self.acts)
+
+
 class Conditions(_Strict):
     """What must hold for a rule to apply. Omitted conditions always hold."""
 
@@ -100,6 +126,8 @@ class Conditions(_Strict):
     # Time windows (names from `periods`): the rule holds only during / outside them.
     during: tuple[str, ...] | None = None
     outside: tuple[str, ...] | None = None
+    # The buyer's previous message: whether it needed an answer, or its dialogue act.
+    context: ContextConditions | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Conditions:
