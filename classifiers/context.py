@@ -19,7 +19,7 @@ later in place of `DialogueActs` without the scorer or the policy changing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -43,22 +43,48 @@ class Act(StrEnum):
 NEEDS_ANSWER = frozenset({Act.QUESTION, Act.POLAR, Act.REQUEST, Act.COMPLAINT})
 
 
-@dataclass(frozen=True, slots=True)
 class ContextSignal:
-    """The buyer's previous message (`text`, as given) and what it asks of the reply."""
+    """The buyer's previous message (`text`, as given) and what it asks of the reply.
 
-    text: str
-    act: Act
-    needs_answer: bool
+    Read on first use: only a reply that reaches a rule with a context condition (a lone
+    acknowledgement, a perfunctory tone) needs the act, so most replies never pay for it.
+    """
+
+    __slots__ = ("_act", "_read", "text")
+
+    def __init__(self, text: str, read: Callable[[str], Act]) -> None:
+        self.text = text
+        self._read = read
+        self._act: Act | None = None
+
+    @classmethod
+    def known(cls, text: str, act: Act) -> ContextSignal:
+        """A signal whose act is already known (a learned model's, or a test's)."""
+        signal = cls(text, lambda _: act)
+        signal._act = act
+        return signal
+
+    @property
+    def act(self) -> Act:
+        if self._act is None:
+            self._act = self._read(self.text)
+        return self._act
+
+    @property
+    def needs_answer(self) -> bool:
+        return self.act in NEEDS_ANSWER
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "act": str(self.act), "needs_answer": self.needs_answer}
 
+    def __repr__(self) -> str:
+        return f"ContextSignal({self.text!r}, {self._act or 'unread'})"
+
 
 class ContextReader(Protocol):
-    """Reads a buyer message, already normalised by the scorer, into a `ContextSignal`."""
+    """Reads a buyer message, already normalised by the scorer, into its dialogue act."""
 
-    def read(self, text: str, normalized: str) -> ContextSignal: ...
+    def act(self, normalized: str) -> Act: ...
 
 
 # Clauses: split on anything that is not a letter, digit or CJK character; the question mark
@@ -120,10 +146,6 @@ _REQUEST = re.compile(
 
 class DialogueActs:
     """The structural reader: no model, no table per message, a handful of regexes."""
-
-    def read(self, text: str, normalized: str) -> ContextSignal:
-        act = self.act(normalized)
-        return ContextSignal(text, act, act in NEEDS_ANSWER)
 
     @staticmethod
     def act(normalized: str) -> Act:

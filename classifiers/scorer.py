@@ -17,7 +17,7 @@ from pathlib import Path
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
-from classifiers.context import ContextReader, ContextSignal, DialogueActs
+from classifiers.context import Act, ContextReader, ContextSignal, DialogueActs
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
 from classifiers.lexicon import Lexicon
@@ -135,9 +135,13 @@ class Scorer:
                                 context=context)
 
     def read_context(self, context: str) -> ContextSignal:
-        """The buyer's message `context`, read for the policy (InputError if unusable)."""
+        """The buyer's message `context`, read for the policy when a rule first asks
+        (InputError now if it is unusable)."""
         self.check(context, "上下文")
-        return self.context_reader.read(context, self.normalizer(context).text)
+        return ContextSignal(context, self._context_act)
+
+    def _context_act(self, context: str) -> Act:
+        return self.context_reader.act(self.normalizer(context).text)
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
                     shop: str | None = None, now: datetime | None = None,

@@ -56,6 +56,15 @@ def test_context_unusable_is_an_input_error(scorer: Scorer, context: str, messag
         scorer.score("好的", context=context)
 
 
+def test_context_is_read_only_when_a_rule_asks(scorer: Scorer) -> None:
+    """A reply no context rule can reach (no perfunctory hit, tone below the threshold) never
+    pays for reading the buyer's message."""
+    clean = scorer.score("亲，有货的，今天下单明天发", context="这款有货吗？")
+    assert clean.context is not None and "unread" in repr(clean.context)
+    lone = scorer.score("好的", context="这款有货吗？")
+    assert lone.context is not None and "unread" not in repr(lone.context)
+
+
 def test_context_is_in_the_verdict_only_when_given(scorer: Scorer) -> None:
     verdict = scorer.score("好的", Role.AGENT, context="发什么快递？")
     assert verdict.context is not None
