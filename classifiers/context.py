@@ -109,10 +109,12 @@ _COURTESY_PHRASES: tuple[tuple[Act, str], ...] = (
                          "就这些", "就这样", "先这样", "没别的", "没其他(?:的|问题)?")),
     (Act.THANKS, _any("谢谢(?:你|您)?", "多谢", "感谢(?:你|您)?", "谢了", "谢啦", "thx",
                         "thanks?", "thank you", "3q", "辛苦(?:你|您)?(?:了|啦)?",
-                        "麻烦(?:你|您)了", "太好了", "好评", "给力", "赞", "棒", "爱你")),
+                        "麻烦(?:你|您)了", "太好了", "好评", "给力", "赞", "棒", "爱你", "不客气",
+                      "没关系", "不用谢")),
     (Act.WAIT, _any("稍等(?:一?下)?", "等(?:一?下|等|会儿?|我)",
                     "我(?:先|再)?(?:看看|问问|想想|考虑(?:一?下)?|研究(?:一?下)?)",
-                    "考虑(?:一?下)?", "回头再说", "晚点再说", "我先去")),
+                    "考虑(?:一?下)?", "回头再说", "晚点再说", "我先去", "不(?:着)?急",
+                    "(?:你们?|您)?慢慢来")),
     (Act.GREETING, _any("在吗", "在么", "在不在", "还在吗", "有人(?:在)?吗", "你好", "您好",
                           "hi", "hello", "哈喽", "嗨", "客服", "掌柜", "老板", "店家", "亲",
                           "早上好", "晚上好", "下午好", "早")),
@@ -127,11 +129,21 @@ _COURTESY_CLAUSE = re.compile(
     rf"(?:(?:{'|'.join(phrases for _, phrases in _COURTESY_PHRASES)}){_SOFT})+")
 _COURTESY = tuple((act, re.compile(phrases)) for act, phrases in _COURTESY_PHRASES)
 
+# Complaints outright: checked before anything else (怎么还没到 is a complaint, not a question).
 _COMPLAINT = re.compile(
     "投诉|差评|举报|12315|骗|坑人|坑爹|垃圾|太慢|太差|太烂|好慢|怎么还|怎么又|还没(?:收到|到|发|退|处理|回|好)"
-    "|一直(?:没|不)|都没|没收到|没到货|坏了|破了|碎了|烂了|漏了|少了|缺了|发错|错了|不对|有问题"
-    "|质量.{0,2}(?:差|问题)|不满意|失望|生气|气死|搞什么|什么鬼|什么玩意|假货|过期|退钱|态度"
-    "|不能用|用不了|没法用|不好用|欺骗|忽悠|敷衍|耍我")
+    "|一直(?:没|不)|都没|不满意|失望|生气|气死|搞什么|什么鬼|什么玩意|假货|退钱|态度|欺骗|忽悠|敷衍|耍我"
+    "|给个说法|给个方案|怎么回事")
+# A problem reported as a statement (杯子碎了, 拉杆拉不出来, 优惠券没减钱): checked after the
+# questions, so 会不会掉色 stays a yes/no question. Defects, a result verb negated (V不C, V不了,
+# 没V), a shortfall.
+_PROBLEM = re.compile(
+    "坏了|破了|碎了|烂了|裂了?|漏(?:水|气|油|了)?|歪|起泡|虫|发霉|变质|臭|掉色|褪色|开线|脱胶|划痕|凹|瘪"
+    "|化了|黑屏|死机|卡住|卡顿|拉肚子|过敏|少了|缺了|少发|漏发|错发|发错|发成|不见了|不一样|色差|不对|错了"
+    "|有问题|质量.{0,2}(?:差|问题)|过期|扣了|扣钱"
+    "|[^\\W\\d_我你他她它您]不(?:了|出|进|上|下|住|紧|开|动|亮|响|着|起|掉|通)"
+    "|不(?:制冷|制热|工作|充电|显示|出水|通电|能用|好用|合适|匹配)|用不了|没法用|没(?:减|到|收到|反应|效果|声音|电)"
+    "|只(?:有|发了|收到|到了)")
 _OPEN_QUESTION = re.compile(
     "怎么|怎样|咋|什么|啥|多少|几(?:天|个|号|点|时|次|件|种|块|斤|码|米|寸|折|日|月|年)|哪|为什么|为何"
     "|何时|多久|多长|多大|多重|多高|多宽|谁|如何|是否")
@@ -173,6 +185,8 @@ class DialogueActs:
             return Act.QUESTION
         if asked or any(_POLAR.search(c) for c in open_clauses):
             return Act.POLAR
+        if _PROBLEM.search(rest):
+            return Act.COMPLAINT
         if _WAITING.search(rest):  # before requests: 我想想 is not 我想要
             return Act.WAIT
         if _REQUEST.search(rest):

@@ -173,6 +173,8 @@ class ShopPolicy:
             return False
         if when.max_length is not None and shape.length > when.max_length:
             return False
+        if when.lone is not None and shape.lone not in when.lone:
+            return False
         return when.only is None or shape.only(when.only)
 
     def escalations(self, role: Role, tier: Tier, categories: Sequence[str]) -> list[Escalation]:

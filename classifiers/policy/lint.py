@@ -70,6 +70,8 @@ def implies(narrow: Conditions, wide: Conditions) -> bool:
     if wide.only is not None and narrow.only is not wide.only \
             and not (wide.only == "punctuation-or-emoji" and narrow.only is not None):
         return False
+    if wide.lone is not None and (narrow.lone is None or not set(narrow.lone) <= set(wide.lone)):
+        return False
     if wide.context is not None and (
             narrow.context is None
             or (wide.context.needs_answer is not None

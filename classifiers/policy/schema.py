@@ -29,7 +29,7 @@ from pydantic import (
 
 from classifiers.context import Act, ContextSignal
 from classifiers.policy.periods import Period, zone
-from classifiers.policy.shape import Only
+from classifiers.policy.shape import Lone, Only
 from classifiers.results import Role
 from classifiers.tiers import Tier
 
@@ -123,6 +123,8 @@ class Conditions(_Strict):
     min_length: int | None = Field(default=None, ge=1)
     max_length: int | None = Field(default=None, ge=1)
     only: Only | None = None
+    # A lone acknowledgement (好的亲, 嗯嗯收到) or bare answer (是的亲, 有的呢): one of these.
+    lone: tuple[Lone, ...] | None = Field(default=None, min_length=1)
     # Time windows (names from `periods`): the rule holds only during / outside them.
     during: tuple[str, ...] | None = None
     outside: tuple[str, ...] | None = None
@@ -136,7 +138,7 @@ class Conditions(_Strict):
         if not (self.categories or self.tone or self.intent or self.unless_intent
                 or self.has_shape):
             raise ValueError("a rule needs at least one signal: categories, tone, intent, "
-                             "unless_intent, min_length, max_length or only")
+                             "unless_intent, min_length, max_length, only or lone")
         if self.unmatched and self.categories:
             raise ValueError("unmatched: true cannot be combined with categories")
         if self.min_length is not None and self.max_length is not None \
@@ -161,7 +163,7 @@ class Conditions(_Strict):
     @property
     def has_shape(self) -> bool:
         return self.min_length is not None or self.max_length is not None \
-            or self.only is not None
+            or self.only is not None or self.lone is not None
 
 
 class Rule(_Strict):

@@ -1,8 +1,15 @@
-"""Message shape: its length, and whether it is only punctuation or only emoji.
+"""Message shape: its length, whether it is only punctuation or only emoji, and whether it is
+a lone acknowledgement or a bare answer.
 
 An agent answering a buyer's question with "？？？" or a lone "[微笑]" says something no word
 list can hold. Platform emoji codes (`[微笑]`, `[呵呵]`: bracketed names that chat clients
 render as pictures) count as emoji.
+
+A lone reply is a structure, not a list of messages: acknowledgement words (好的, 收到, 嗯,
+知道了, 👌) or bare yes/no answers (是的, 有的, 可以的, 在的), in any number and order, with
+only forms of address (亲, 亲亲, 亲爱的), particles and punctuation around them: 好的亲,
+嗯，收到了, 收到收到, 亲 可以的呢. Whether it falls short depends on what the buyer asked
+(`when.context`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,21 @@ class Only(StrEnum):
     PUNCTUATION = "punctuation"
     EMOJI = "emoji"
     PUNCTUATION_OR_EMOJI = "punctuation-or-emoji"
+
+
+class Lone(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"  # 好的亲, 嗯嗯收到, 👌, a lone 亲: answers nothing
+    ANSWER = "answer"                    # 是的亲, 有的呢, 可以的: a bare yes/no
+
+
+_ACK = ("好的|好滴|好哒|好嘞|好吧|好呀|好|收到了?|知道了?|了解了?|明白了?|懂了?|嗯呢|嗯+|恩+"
+        "|哦+|噢+|喔+|ok|okay|👌|👍")
+_ANSWER = ("是的|是|对的|对|有的|有|可以的?|行的?|在的|在呢|在|会的|能的|都可以|都行|都有|没有|没"
+           "|不是")
+_AROUND = "亲爱的|亲爱哒|亲亲|亲|宝宝|宝|客官|哈|呢|哦|啦|呀|的|哒|滴|了|~|～"
+# A whole reply made only of these, punctuation and whitespace between (latin lower-cased).
+_LONE = re.compile(rf"(?:[\W_]*(?:{_ACK}|{_ANSWER}|{_AROUND}))+[\W_]*")
+_ANSWERS = re.compile(_ANSWER)
 
 
 def _is_emoji(char: str) -> bool:
@@ -65,6 +87,17 @@ class MessageShape:
             else:
                 return frozenset({"text"})
         return frozenset(kinds)
+
+    @cached_property
+    def lone(self) -> Lone | None:
+        """A lone acknowledgement or bare answer (an answer word anywhere makes it an
+        answer: 嗯 可以的), or None."""
+        if self.length > 24:  # the longest lone reply anyone types; most messages stop here
+            return None
+        text = self.text.lower()
+        if not _LONE.fullmatch(text):
+            return None
+        return Lone.ANSWER if _ANSWERS.search(text) else Lone.ACKNOWLEDGEMENT
 
     def only(self, what: Only) -> bool:
         kinds = self._kinds

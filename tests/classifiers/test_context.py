@@ -30,6 +30,10 @@ ACTS = [
     ("在吗", Act.GREETING), ("亲，在么？", Act.GREETING), ("你好", Act.GREETING),
     ("👍", Act.EMOJI), ("[微笑]", Act.EMOJI), ("🌹🌹", Act.EMOJI),
     ("订单号是 2938475", Act.STATEMENT), ("我昨天下的单", Act.STATEMENT),
+    # problems reported as statements are complaints; the same words in a question are not
+    ("台灯的开关按不动了", Act.COMPLAINT), ("说好的赠品没收到", Act.COMPLAINT),
+    ("鞋子两只颜色不一样", Act.COMPLAINT), ("这个会不会褪色", Act.POLAR),
+    ("不着急，你们慢慢来", Act.WAIT), ("我不了解这个牌子", Act.STATEMENT),
 ]
 
 

@@ -8,6 +8,7 @@ from classifiers.context import Act, ContextSignal
 from classifiers.errors import PolicyError
 from classifiers.policy.decide import Policy
 from classifiers.policy.lint import lint
+from classifiers.policy.shape import Lone, MessageShape
 from classifiers.results import Match, Role
 from classifiers.tone.classifier import ToneScores
 
@@ -91,3 +92,32 @@ def test_policy_lint_context_shadowing(first: str, second: str, shadowed: bool) 
     policy = Policy.parse(source, known_categories=["perfunctory"])
     warnings = [str(p) for p in lint(policy.document)]
     assert any("'b' is shadowed by 'a'" in w for w in warnings) is shadowed, warnings
+
+
+@pytest.mark.parametrize(("text", "lone"), [
+    ("好的亲", Lone.ACKNOWLEDGEMENT), ("嗯嗯，收到啦", Lone.ACKNOWLEDGEMENT),
+    ("知道了知道了", Lone.ACKNOWLEDGEMENT), ("👌", Lone.ACKNOWLEDGEMENT),
+    ("亲亲~", Lone.ACKNOWLEDGEMENT), ("OK的", Lone.ACKNOWLEDGEMENT),
+    ("是的亲", Lone.ANSWER), ("亲，有的呢", Lone.ANSWER), ("嗯 可以的", Lone.ANSWER),
+    ("在的在的", Lone.ANSWER),
+    ("您好", None), ("好的，稍等我查一下", None), ("亲，质量很好的哦", None), ("？？？", None),
+    ("好的亲，已经为您备注了，明天发", None), ("", None),
+])
+def test_shape_lone_reply(text: str, lone: Lone | None) -> None:
+    assert MessageShape(text).lone is lone
+
+
+def test_policy_lone_condition_with_context() -> None:
+    policy = Policy.parse(
+        "version: 1\nrules:\n"
+        "  - {id: ack, when: {lone: [acknowledgement], context: {needs_answer: true}}, "
+        "tier: notice}\n"
+        "  - {id: bare, when: {lone: [answer], context: {acts: [question]}}, tier: notice}\n")
+    asked, polar = signal(Act.QUESTION), signal(Act.POLAR)
+    assert policy.decide(Role.AGENT, [], text="好的亲", context=asked).rule == "ack"
+    assert policy.decide(Role.AGENT, [], text="好的亲", context=signal(Act.THANKS)).rule is None
+    assert policy.decide(Role.AGENT, [], text="有的亲", context=asked).rule == "bare"
+    assert policy.decide(Role.AGENT, [], text="有的亲", context=polar).rule is None
+    assert policy.decide(Role.AGENT, [], text="好的亲", context=None).rule is None
+    with pytest.raises(PolicyError, match="lone"):
+        Policy.parse("version: 1\nrules:\n  - {id: a, when: {lone: [nod]}, tier: notice}\n")
