@@ -2,13 +2,13 @@
 policy) per agent message without and with the buyer's previous message, beside a release's full
 scorer on the same messages, each in its own process on one core, alternating.
 
-    python bench/bench_context.py [--baseline REV] [--rounds 3] [--passes 3]
+    python bench/bench_context.py [--baseline REV] [--rounds 6] [--passes 3]
 
 Messages: every ECD agent message as sent with the buyer turn before it (real service traffic,
 used for speed and false positives only), repeated to 20,000. Each process reports the CPU time
 of its fastest pass (time.process_time: on a shared machine wall time measures the neighbours);
 the medians over the rounds and the ratios are printed. Also the cost of reading a context by
-itself (normalise + dialogue act), paid only when a rule with a context condition is reached.
+itself (fold + dialogue act), paid only when a rule with a context condition is reached.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def reading_cost() -> float:
     for _ in range(3):
         started = time.process_time()
         for context in contexts:
-            reader.act(normalizer(context).text)
+            reader.act(normalizer.fold(context))
         fastest = min(fastest, time.process_time() - started)
     return fastest / len(contexts) * 1e6
 
@@ -105,24 +105,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", metavar="REV", default=RELEASE)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--passes", type=int, default=3)
     args = parser.parse_args()
     pairs = list(service_dialogues("ecd_taobao"))
     pairs = (pairs * (MESSAGES // len(pairs) + 1))[:MESSAGES]
-    print(f"reading a buyer message (normalise + dialogue act): {reading_cost():.2f} µs")
+    print(f"reading a buyer message (fold + dialogue act): {reading_cost():.2f} µs")
     with tempfile.TemporaryDirectory(prefix="bench-context-") as scratch, \
             checkout(args.baseline) as release:
         with_kernel(release)
         pairs_file = Path(scratch) / "pairs.json"
         pairs_file.write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
         runs: dict[str, list[float]] = {}
-        for _ in range(args.rounds):
-            for label, tree, context in ((f"release {args.baseline}", release, False),
-                                         ("this tree, no context", REPO, False),
-                                         ("this tree, with context", REPO, True)):
+        trees = [(f"release {args.baseline}", release, False),
+                 ("this tree, no context", REPO, False), ("this tree, with context", REPO, True)]
+        for round_ in range(args.rounds):
+            # a different order each round: no variant always runs in the same neighbour's wake
+            for label, tree, context in trees[round_ % 3:] + trees[:round_ % 3]:
                 runs.setdefault(label, []).append(timed(tree, pairs_file, context,
                                                         args.passes))
+        runs = {label: runs[label] for label, _, _ in trees}
     medians = {label: statistics.median(values) for label, values in runs.items()}
     base = medians[f"release {args.baseline}"]
     print(f"full scorer per agent message ({len(pairs):,} ECD messages as sent, median of "

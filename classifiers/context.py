@@ -9,8 +9,9 @@ conditions on it (`when: {context: {needs_answer: true}}`, docs/policy.md).
 The acts are read from the message's structure, not from a list of messages: question marks,
 interrogative words and particles (怎么 什么 多少 几 哪 吗 呢, A-不-A), request verbs, complaint
 words, and whole clauses made only of courtesy phrases (谢谢, 好的, 稍等, 在吗, 再见). It runs
-on the text after the scorer's normalisation (width, case, script folded), so 謝謝 and ＯＫ are
-read like 谢谢 and ok, in a few microseconds.
+on the text folded once by the scorer's one-to-one normalisation steps (width, confusables,
+case, script: `Normalizer.fold`), so 謝謝 and ＯＫ are read like 谢谢 and ok, in a few
+microseconds, and only when a rule asks.
 
 `ContextReader` is the interface: a dialogue-act head of a learned buyer model can serve it
 later in place of `DialogueActs` without the scorer or the policy changing.
@@ -82,7 +83,7 @@ class ContextSignal:
 
 
 class ContextReader(Protocol):
-    """Reads a buyer message, already normalised by the scorer, into its dialogue act."""
+    """Reads a buyer message, already folded by the scorer, into its dialogue act."""
 
     def act(self, normalized: str) -> Act: ...
 

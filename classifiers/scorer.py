@@ -141,7 +141,7 @@ class Scorer:
         return ContextSignal(context, self._context_act)
 
     def _context_act(self, context: str) -> Act:
-        return self.context_reader.act(self.normalizer(context).text)
+        return self.context_reader.act(self.normalizer.fold(context))
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
                     shop: str | None = None, now: datetime | None = None,
