@@ -4,6 +4,7 @@ to measure false positives and speed — never for training."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,37 @@ def service_replies(name: str) -> Iterator[str]:
             text = row["text"].strip()
             if text:
                 yield text
+
+
+# Every agent message in the order it was sent, with the buyer's message before it when the
+# data have one: ECD's sessions alternate buyer and service turns (role inferred, see its
+# SOURCE.md) and end on the buyer turn the true response answers; JDDC keeps the agent side only,
+# so its messages come without context.
+DIALOGUES = {
+    "ecd_taobao": EVAL_DATA / "ecd_taobao_sample" / "sessions.jsonl",
+    "jddc": EVAL_DATA / "jddc_sample" / "service_messages.tsv",
+}
+
+
+def service_dialogues(name: str) -> Iterator[tuple[str | None, str]]:
+    """(buyer's previous message or None, agent message) for every agent message as sent,
+    duplicates included."""
+    path = DIALOGUES[name]
+    with path.open(encoding="utf-8", newline="") as handle:
+        if name == "jddc":
+            for row in csv.DictReader(handle, delimiter="\t"):
+                text = row["text"].strip()
+                if text:
+                    yield None, text
+            return
+        for line in handle:
+            session = json.loads(line)
+            turns = [(t["role_inferred"], t["text"].strip()) for t in session["context"]]
+            turns += [("service", c["text"].strip()) for c in session["candidates"]
+                      if c["label"] == 1]
+            buyer: str | None = None
+            for role, text in turns:
+                if role == "customer":
+                    buyer = text or buyer
+                elif text:
+                    yield buyer, text

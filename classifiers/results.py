@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from classifiers.tiers import Tier
 
 if TYPE_CHECKING:  # the tone classifier imports numpy; the CLI reads Role without it
+    from classifiers.context import ContextSignal
     from classifiers.intent.classifier import IntentScores
     from classifiers.tone.classifier import ToneScores
 
@@ -88,6 +89,8 @@ class Verdict:
     escalation: str | None = None
     # Buyer intent (wants_human, complaint, anger, ordinary): buyer messages only.
     intent: IntentScores | None = None
+    # The buyer's previous message the reply was scored against, when it was given.
+    context: ContextSignal | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -108,4 +111,6 @@ class Verdict:
             data["tone"] = self.tone.to_dict()
         if self.intent is not None:  # buyer messages, with an intent model loaded
             data["intent"] = self.intent.to_dict()
+        if self.context is not None:
+            data["context"] = self.context.to_dict()
         return data

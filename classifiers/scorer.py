@@ -18,6 +18,7 @@ from pathlib import Path
 from classifiers.automaton import KeywordMatcher
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
+from classifiers.context import Act, ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
@@ -101,6 +102,7 @@ class Scorer:
         self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
             reuse.lexicon.digest == lexicon.digest else EmojiWords(
                 t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)
+        self.context_reader: ContextReader = DialogueActs()
         model = tone.version if tone is not None else "-"
         if intent is not None:  # without one, versions stay what they were
             model += f":{intent.version}"
@@ -129,33 +131,47 @@ class Scorer:
         return cls(lexicon, policy, tone=tone, intent=intent, invitation=invitation,
                    max_chars=max_chars, reuse=reuse)
 
-    def check(self, text: str) -> None:
-        """Raise InputError if `text` cannot be scored."""
+    def check(self, text: str, what: str = "消息") -> None:
+        """Raise InputError if `text` cannot be scored (`what` names it in the message)."""
         if not text or text.isspace():
-            raise InputError("消息为空")
+            raise InputError(f"{what}为空")
         if len(text) > self.max_chars:
-            raise InputError(f"消息过长：{len(text)} 个字符（上限 {self.max_chars}）")
+            raise InputError(f"{what}过长：{len(text)} 个字符（上限 {self.max_chars}）")
         bad = _BAD_CHARS.search(text)
         if bad:
             code = ord(bad.group())
-            what = "无效的 Unicode 代理字符" if 0xD800 <= code <= 0xDFFF else "控制字符"
-            raise InputError(f"第 {bad.start() + 1} 个字符是{what} U+{code:04X}")
+            kind = "无效的 Unicode 代理字符" if 0xD800 <= code <= 0xDFFF else "控制字符"
+            raise InputError(f"{what}第 {bad.start() + 1} 个字符是{kind} U+{code:04X}")
 
     def score(self, text: str, role: Role = Role.AGENT, *, shop: str | None = None,
-              now: datetime | None = None) -> Verdict:
+              now: datetime | None = None, context: str | None = None) -> Verdict:
         """`shop` selects the shop's policy and its lexicon overlay; `now` (aware) is the time
-        for time-window rules (default: the current time). Repeat offences are not applied
-        here: they need counters, which the gateway's Moderator owns."""
-        return self.score_under(self.policy.for_shop(shop), text, role, shop=shop, now=now)
+        for time-window rules (default: the current time); `context` is the buyer's previous
+        message in the conversation, which the reply answers (None: unknown; then rules with
+        a context condition do not apply). Repeat offences are not applied here: they need
+        counters, which the gateway's Moderator owns."""
+        return self.score_under(self.policy.for_shop(shop), text, role, shop=shop, now=now,
+                                context=context)
+
+    def read_context(self, context: str) -> ContextSignal:
+        """The buyer's message `context`, read for the policy when a rule first asks
+        (InputError now if it is unusable)."""
+        self.check(context, "上下文")
+        return ContextSignal(context, self._context_act)
+
+    def _context_act(self, context: str) -> Act:
+        return self.context_reader.act(self.normalizer.fold(context))
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
-                    shop: str | None = None, now: datetime | None = None) -> Verdict:
+                    shop: str | None = None, now: datetime | None = None,
+                    context: str | None = None) -> Verdict:
         """`score` with the shop's policy already chosen (one of `self.policy`'s): the
         Moderator looks it up once per message and uses it for scoring, escalation and the
         intervention alike. `shop` selects the lexicon overlay (a shop without a policy section
         of its own gets the default policy, which does not name it)."""
         started = time.perf_counter()
         self.check(text)
+        signal = self.read_context(context) if context is not None else None
         rewritten = self.emoji_words.rewrite(text)
         normalized = self.normalizer(rewritten.text if rewritten is not None else text)
         hits = self.matcher.match_hits(
@@ -177,12 +193,13 @@ class Scorer:
             if self.intent is not None and role is Role.BUYER else None
         if rewritten is not None:
             matches = [_from_emoji(m, text, rewritten) for m in matches]
-        decision = policy.decide(role, matches, tone, intent=intent, text=text, now=now)
+        decision = policy.decide(role, matches, tone, intent=intent, text=text, now=now,
+                                 context=signal)
         categories = tuple(sorted({m.category for m in matches})) if matches else ()
         return Verdict(text, role, decision.tier, decision.rule, decision.reason, categories,
                        tuple(sorted(matches, key=_span_order)), self.version,
                        (time.perf_counter() - started) * 1e6, normalized.text, tone,
-                       intent=intent)
+                       intent=intent, context=signal)
 
     def _contacts(self, normalized: NormalizedText, matches: list[Match],
                   channel_ends: list[int]) -> list[Match]:

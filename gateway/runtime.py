@@ -81,7 +81,8 @@ class Gateway:
         self.handoff = Handoff(state, self.hub, self.reception, metrics)
         self.interventions = Interventions(interception_log, state, self.hub, self.transcript,
                                            self.reception, self.handoff)
-        self.messages = Messages(self.moderator, state, self.reception, self.interventions)
+        self.messages = Messages(self.moderator, state, self.reception, self.interventions,
+                                 self.transcript)
         self.actions = Actions(state, interception_log, self.reception, self.interventions)
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)

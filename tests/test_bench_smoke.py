@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("args", [
-    ["bench/false_positives.py", "--show", "1"],
+    ["bench/false_positives.py", "--show", "1", "--no-baseline"],
     ["bench/bench_scorer.py", "--messages", "300", "--repeats", "1", "--no-peer", "--shops", "20"],
 ])
 def test_bench_script_runs(args: list[str]) -> None:

@@ -52,6 +52,15 @@ class Normalizer:
                 result = stage(result)
         return result
 
+    def fold(self, text: str) -> str:
+        """Only the one-to-one steps (width, confusables, case, script: one C-level translate
+        per fused table), for text that is read rather than matched against the lexicons
+        (the buyer's message a reply answers): no offsets, no deletions."""
+        for stage in self._stages:
+            if isinstance(stage, CompiledTable):
+                text = stage.translate(text)
+        return text
+
     def explain(self, span: str) -> list[str]:
         """What each step did to `span` (an original substring), in order."""
         return [line for _, line in self.explain_steps(span)]

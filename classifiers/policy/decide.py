@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from classifiers.context import ContextSignal
 from classifiers.errors import PolicyError
 from classifiers.policy import loader as policy_file
 from classifiers.policy.periods import BoundPeriod
@@ -103,7 +104,10 @@ class ShopPolicy:
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
                intent: IntentScores | None = None, text: str = "",
-               now: datetime | None = None) -> Decision:
+               now: datetime | None = None,
+               context: ContextSignal | None = None) -> Decision:
+        """`context`: the buyer's previous message, read (None: unknown, and rules with a
+        context condition do not apply)."""
         if not matches and not self._other:
             return NO_DECISION
         if self._timed and now is None:
@@ -113,7 +117,8 @@ class ShopPolicy:
         for match in matches:
             for index, rule in self._by_category.get(match.category, ()):
                 if role in rule.when.roles and _match_holds(rule.when, match) \
-                        and self._context_holds(rule.when, now):
+                        and self._periods_hold(rule.when, now) \
+                        and (rule.when.context is None or rule.when.context.holds(context)):
                     candidates.append((index, rule))
         scores = tone.scores if tone is not None else {}
         intents = intent.scores if intent is not None else {}
@@ -144,14 +149,15 @@ class ShopPolicy:
                 shape = shape or MessageShape(text)
                 if not self._shape_holds(when, shape):
                     continue
-            if self._context_holds(when, now):
+            if self._periods_hold(when, now) \
+                    and (when.context is None or when.context.holds(context)):
                 candidates.append((index, rule))
         if not candidates:
             return NO_DECISION
         _, rule = max(candidates, key=lambda item: (item[1].tier.severity, -item[0]))
         return Decision(rule.tier, rule.id, rule.reason or None)
 
-    def _context_holds(self, when: Conditions, now: datetime | None) -> bool:
+    def _periods_hold(self, when: Conditions, now: datetime | None) -> bool:
         if when.during is None and when.outside is None:
             return True
         assert now is not None
@@ -166,6 +172,8 @@ class ShopPolicy:
         if when.min_length is not None and shape.length < when.min_length:
             return False
         if when.max_length is not None and shape.length > when.max_length:
+            return False
+        if when.lone is not None and shape.lone not in when.lone:
             return False
         return when.only is None or shape.only(when.only)
 
@@ -262,6 +270,6 @@ class Policy:
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
                intent: IntentScores | None = None, shop: str | None = None, text: str = "",
-               now: datetime | None = None) -> Decision:
+               now: datetime | None = None, context: ContextSignal | None = None) -> Decision:
         return self.for_shop(shop).decide(role, matches, tone, intent=intent, text=text,
-                                          now=now)
+                                          now=now, context=context)

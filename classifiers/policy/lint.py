@@ -70,6 +70,16 @@ def implies(narrow: Conditions, wide: Conditions) -> bool:
     if wide.only is not None and narrow.only is not wide.only \
             and not (wide.only == "punctuation-or-emoji" and narrow.only is not None):
         return False
+    if wide.lone is not None and (narrow.lone is None or not set(narrow.lone) <= set(wide.lone)):
+        return False
+    if wide.context is not None and (
+            narrow.context is None
+            or (wide.context.needs_answer is not None
+                and narrow.context.needs_answer != wide.context.needs_answer)
+            or (wide.context.acts is not None
+                and (narrow.context.acts is None
+                     or not set(narrow.context.acts) <= set(wide.context.acts)))):
+        return False
     if wide.during is not None and (narrow.during is None
                                     or not set(narrow.during) <= set(wide.during)):
         return False

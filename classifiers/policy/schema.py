@@ -27,8 +27,9 @@ from pydantic import (
     model_validator,
 )
 
+from classifiers.context import Act, ContextSignal
 from classifiers.policy.periods import Period, zone
-from classifiers.policy.shape import Only
+from classifiers.policy.shape import Lone, Only
 from classifiers.results import Role
 from classifiers.tiers import Tier
 
@@ -69,6 +70,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class ContextConditions(_Strict):
+    """The buyer's previous message (classifiers/context.py). A rule with a context condition
+    holds only when that message is known and matches: without it (the first message of a
+    conversation, `score` without --context) the rule does not apply."""
+
+    # The buyer asked a question, made a request or complained (true), or did not (false).
+    needs_answer: bool | None = None
+    # Its dialogue act is one of these.
+    acts: tuple[Act, ...] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> ContextConditions:
+        if self.needs_answer is None and self.acts is None:
+            raise ValueError("context needs needs_answer or acts")
+        if self.acts is not None and not self.acts:
+            raise ValueError("context acts is empty: the rule could never apply")
+        return self
+
+    def holds(self, signal: ContextSignal | None) -> bool:
+        if signal is None:
+            return False
+        return (self.needs_answer is None or signal.needs_answer == self.needs_answer) \
+            and (self.acts is None or signal.act in self.acts)
+
+
 class Conditions(_Strict):
     """What must hold for a rule to apply. Omitted conditions always hold."""
 
@@ -97,9 +123,13 @@ class Conditions(_Strict):
     min_length: int | None = Field(default=None, ge=1)
     max_length: int | None = Field(default=None, ge=1)
     only: Only | None = None
+    # A lone acknowledgement (好的亲, 嗯嗯收到) or bare answer (是的亲, 有的呢): one of these.
+    lone: tuple[Lone, ...] | None = Field(default=None, min_length=1)
     # Time windows (names from `periods`): the rule holds only during / outside them.
     during: tuple[str, ...] | None = None
     outside: tuple[str, ...] | None = None
+    # The buyer's previous message: whether it needed an answer, or its dialogue act.
+    context: ContextConditions | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Conditions:
@@ -108,7 +138,7 @@ class Conditions(_Strict):
         if not (self.categories or self.tone or self.intent or self.unless_intent
                 or self.has_shape):
             raise ValueError("a rule needs at least one signal: categories, tone, intent, "
-                             "unless_intent, min_length, max_length or only")
+                             "unless_intent, min_length, max_length, only or lone")
         if self.unmatched and self.categories:
             raise ValueError("unmatched: true cannot be combined with categories")
         if self.min_length is not None and self.max_length is not None \
@@ -133,7 +163,7 @@ class Conditions(_Strict):
     @property
     def has_shape(self) -> bool:
         return self.min_length is not None or self.max_length is not None \
-            or self.only is not None
+            or self.only is not None or self.lone is not None
 
 
 class Rule(_Strict):

@@ -22,10 +22,12 @@ class ScoreIn(BaseModel):
     shop: str | None = Field(default=None, max_length=64,
                              description="score as this shop (its policy section and lexicon "
                              "overlay); a shop's token always scores as its own shop")
+    context: str | None = Field(default=None, description="the buyer's previous message, which "
+                                "the reply answers (lone replies are judged against it)")
 
 
 class VerdictOut(BaseModel):
-    """`Verdict.to_dict()`; `tone`, `intent` and `escalation` are absent when they do not
+    """`Verdict.to_dict()`; `tone`, `intent`, `escalation` and `context` are absent when they do
     apply."""
 
     text: str
@@ -41,6 +43,7 @@ class VerdictOut(BaseModel):
     tone: dict[str, Any] | None = None
     intent: dict[str, Any] | None = None
     escalation: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
 
 
 @router.post("", summary="Score a message (qa)", response_model=VerdictOut, responses=WITH_BODY,
@@ -51,5 +54,5 @@ async def score(gateway: GatewayDep, user: RequireQA, body: ScoreIn) -> JSONResp
     history). Text the scorer refuses (empty, too long, control characters) is 422. A shop's
     token naming another shop is 403."""
     shop = scored_shop(user, body.shop)
-    verdict = gateway.live.current.score(body.text, body.sender, shop=shop)
+    verdict = gateway.live.current.score(body.text, body.sender, shop=shop, context=body.context)
     return JSONResponse(verdict.to_dict())

@@ -69,7 +69,8 @@ async def replay_log(gateway: GatewayDep, user: RequireQA, body: ReplayIn) -> Re
     cursor: str | None = None
     while len(records) < body.limit:
         page = await gateway.log.query(filters, cursor, min(_PAGE, body.limit - len(records)))
-        records += [ReplayRecord(len(records) + i + 1, r.text, r.role, r.shop, r.user, r.time)
+        records += [ReplayRecord(len(records) + i + 1, r.text, r.role, r.shop, r.user, r.time,
+                                 r.answered)
                     for i, r in enumerate(page.items)]
         if page.next_cursor is None:
             break

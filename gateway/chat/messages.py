@@ -15,6 +15,7 @@ from gateway.chat.conversation import conversation_id
 from gateway.chat.interventions import Interventions
 from gateway.chat.moderation import Moderator
 from gateway.chat.reception import Reception
+from gateway.chat.transcript import Transcript
 from gateway.errors import BadFrame, Forbidden, UnknownMessage, WarningUnacknowledged
 from gateway.protocol import MessageIn
 from gateway.state import SharedState
@@ -22,11 +23,12 @@ from gateway.state import SharedState
 
 class Messages:
     def __init__(self, moderator: Moderator, state: SharedState, reception: Reception,
-                 interventions: Interventions) -> None:
+                 interventions: Interventions, transcript: Transcript) -> None:
         self.moderator = moderator
         self.state = state
         self.reception = reception
         self.interventions = interventions
+        self.transcript = transcript
 
     async def handle(self, connection: Connection, frame: MessageIn) -> None:
         if connection.principal.role.shop_side:
@@ -69,8 +71,12 @@ class Messages:
             replaced = drafts.get(frame.replaces)
             if replaced is None or replaced.conversation != conversation:
                 raise UnknownMessage(f"没有待修改的消息 {frame.replaces}", frame_id=frame.id)
+        # the reply is judged against the buyer's message it answers (shared state: any node)
+        context = await self.transcript.unanswered(conversation) \
+            if self.moderator.enabled else None
         moderation = await self.moderator.moderate(frame.text, Role(str(principal.role)),
-                                                   shop=principal.shop, user=principal.user)
+                                                   shop=principal.shop, user=principal.user,
+                                                   context=context)
         await self.interventions.from_shop(connection, frame.id, frame.text, conversation,
                                            moderation, replaced)
 

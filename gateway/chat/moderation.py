@@ -133,18 +133,24 @@ class Moderator:
         self.clock = clock
 
     async def moderate(self, text: str, role: Role, *, shop: str | None, user: str,
-                       now: datetime | None = None) -> Moderation:
+                       now: datetime | None = None, context: str | None = None) -> Moderation:
         """Raises InputError for a message that cannot be scored (empty, too long, control
         characters): that is the sender's mistake, answered with an error frame, not a verdict.
-        Any other failure is the fail mode's business and is counted."""
+        Any other failure is the fail mode's business and is counted. `context`: the buyer's
+        previous message, for a shop-side reply."""
         scorer = self.config.current  # one version for the whole message, whatever reloads
         if not self.enabled:
             verdict = Verdict(text, role, Tier.NONE, None, None, (), (), scorer.version)
             return Moderation(verdict, _PASS)
         policy = scorer.policy.for_shop(shop)
         now = now or self.clock()
+        if context is not None:
+            try:
+                scorer.check(context)
+            except InputError:  # the buyer's, not the sender's, and longer than a new limit
+                context = None
         try:
-            verdict = scorer.score_under(policy, text, role, shop=shop, now=now)
+            verdict = scorer.score_under(policy, text, role, shop=shop, now=now, context=context)
         except InputError:
             raise
         except Exception:  # an internal failure must not take the relay down with it

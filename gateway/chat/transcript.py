@@ -43,6 +43,13 @@ class Transcript:
         return tuple(ContextMessage(Role(e.role), e.user, e.text,
                                     datetime.fromtimestamp(e.time, UTC)) for e in entries)
 
+    async def unanswered(self, conversation: str) -> str | None:
+        """The conversation's latest message when it is the buyer's: what a shop-side reply
+        answers. None when the shop side has spoken since (its next lone 好的 follows its own
+        answer, not the question) or nobody has (the agent writes first)."""
+        entries = await self.state.history(conversation, 1)
+        return entries[-1].text if entries and entries[-1].role == Role.BUYER else None
+
     async def items(self, conversation: str) -> list[HistoryItem]:
         entries = await self.state.history(conversation, self.keep)
         return [HistoryItem.of(e.id, e.role, e.user, e.text,

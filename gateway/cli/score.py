@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NamedTuple, TextIO
 
 import typer
 
@@ -48,10 +48,13 @@ def score_command(
     shop: Annotated[str | None, typer.Option(
         "--shop", help="score as this shop: its policy section and lexicon overlay (a --jsonl "
                        'line may name its own "shop")')] = None,
+    context: Annotated[str | None, typer.Option(
+        "--context", help="the buyer's previous message, which the reply answers (a --jsonl "
+                          'line may give its own "context")')] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     jsonl: Annotated[bool, typer.Option(
-        "--jsonl", help='stream JSON lines {"text": …, "from": …} (or plain text lines) from '
-                        "stdin to one JSON result per line on stdout")] = False,
+        "--jsonl", help='stream JSON lines {"text": …, "from": …, "context": …} (or plain text '
+                        "lines) from stdin to one JSON result per line on stdout")] = False,
     lexicons: LexiconOption = None,
     policy: PolicyOption = None,
 ) -> None:
@@ -62,11 +65,11 @@ def score_command(
         raise fail("missing TEXT (or use --jsonl to read messages from stdin)", EXIT_USAGE)
     scorer = load_scorer(load_settings(), lexicons, policy)
     if jsonl:
-        stream_jsonl(scorer, sys.stdin.buffer, sys.stdout, sender, shop)
+        stream_jsonl(scorer, sys.stdin.buffer, sys.stdout, sender, shop, context)
         return
     assert text is not None
     try:
-        verdict = scorer.score(text, sender, shop=shop)
+        verdict = scorer.score(text, sender, shop=shop, context=context)
     except InputError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     if as_json:
@@ -78,15 +81,16 @@ def score_command(
 
 
 def stream_jsonl(scorer: Scorer, source: BinaryIO, sink: TextIO, default_role: Role,
-                 default_shop: str | None = None) -> int:
+                 default_shop: str | None = None, default_context: str | None = None) -> int:
     """One output line per input line; a bad line gets {"line": n, "error": …}. Returns the
     number of errors. Reads and writes one line at a time, so memory stays constant."""
     errors = 0
     interactive = source.isatty() if hasattr(source, "isatty") else False
     for number, raw in enumerate(source, start=1):
         try:
-            text, role, shop = _parse_line(raw, default_role, default_shop)
-            result = scorer.score(text, role, shop=shop).to_dict()
+            line = _parse_line(raw, default_role, default_shop, default_context)
+            result = scorer.score(line.text, line.role, shop=line.shop,
+                                  context=line.context).to_dict()
         except InputError as exc:
             errors += 1
             result = {"line": number, "error": str(exc)}
@@ -97,20 +101,28 @@ def stream_jsonl(scorer: Scorer, source: BinaryIO, sink: TextIO, default_role: R
     return errors
 
 
-def _parse_line(raw: bytes, default_role: Role,
-                default_shop: str | None) -> tuple[str, Role, str | None]:
+class _Line(NamedTuple):
+    text: str
+    role: Role
+    shop: str | None
+    context: str | None
+
+
+def _parse_line(raw: bytes, default_role: Role, default_shop: str | None,
+                default_context: str | None) -> _Line:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not valid UTF-8 (byte {exc.start})") from None
     line = line.rstrip("\r\n")
+    plain = _Line(line, default_role, default_shop, default_context)
     if line.lstrip().startswith("{"):
         try:
             data = json.loads(line)
         except json.JSONDecodeError:
-            return line, default_role, default_shop  # a line merely starting with "{" is text
+            return plain  # a line merely starting with "{" is text
         if not isinstance(data, dict):
-            return line, default_role, default_shop
+            return plain
         text = data.get("text")
         if not isinstance(text, str):
             raise InputError('JSON line needs a string "text" field')
@@ -118,11 +130,14 @@ def _parse_line(raw: bytes, default_role: Role,
         shop = data.get("shop", default_shop)
         if shop is not None and not isinstance(shop, str):
             raise InputError('"shop" must be a string')
+        context = data.get("context", default_context)
+        if context is not None and not isinstance(context, str):
+            raise InputError('"context" must be a string (the buyer\'s previous message)')
         try:
-            return text, Role(sender), shop
+            return _Line(text, Role(sender), shop, context)
         except ValueError:
             raise InputError(f'"from" must be agent, bot or buyer, not {sender!r}') from None
-    return line, default_role, default_shop
+    return plain
 
 
 def print_verdict(console: Console, verdict: Verdict) -> None:
@@ -134,6 +149,10 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
                   highlight=False)
     if verdict.reason:
         console.print(f"  {verdict.reason}", highlight=False)
+    if verdict.context is not None:
+        needs = "needs an answer" if verdict.context.needs_answer else "no answer needed"
+        console.print(f"  context: {verdict.context.text}  ({verdict.context.act}, {needs})",
+                      highlight=False, markup=False)
     if verdict.tone is not None:
         scores = "  ".join(f"{label} {p:.2f}" for label, p in
                            sorted(verdict.tone.scores.items(), key=lambda kv: -kv[1]))

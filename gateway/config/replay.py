@@ -2,8 +2,10 @@
 
 Input is an interception-log export (JSONL), a chat export (JSONL or CSV/TSV with a `text`
 column), or plain text lines. Optional fields: `from`/`role`, `shop`, `user`/`agent`, `time`
-(ISO 8601). Both configurations go through the same `Moderator` as live traffic, each with its
-own repeat-offence counters fed the records' times, so escalations replay as they would have
+(ISO 8601), `context` (the buyer's previous message; in a log export, the record's context
+list, whose last message is taken when it is the buyer's, as the gateway did). Both
+configurations go through the same `Moderator` as live traffic, each with its own
+repeat-offence counters fed the records' times, so escalations replay as they would have
 happened.
 """
 
@@ -34,6 +36,7 @@ class ReplayRecord:
     shop: str | None
     user: str
     time: datetime | None = None
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +110,11 @@ async def replay(records: Iterable[ReplayRecord | BadRecord], current: Scorer,
             continue
         try:
             old = await before.moderate(record.text, record.role, shop=record.shop,
-                                        user=record.user, now=record.time)
+                                        user=record.user, now=record.time,
+                                        context=record.context)
             new = await after.moderate(record.text, record.role, shop=record.shop,
-                                       user=record.user, now=record.time)
+                                       user=record.user, now=record.time,
+                                       context=record.context)
         except InputError as exc:
             diff.bad.append(BadRecord(record.line, str(exc)))
             continue
@@ -184,4 +189,25 @@ def _record(line: int, data: dict[str, Any], default_role: Role,
     # accumulating the whole file's repeat offences.
     user = data.get("user") or data.get("agent") or f"line-{line}"
     shop = data.get("shop") or default_shop
-    return ReplayRecord(line, text, role, str(shop) if shop else None, str(user), when)
+    context = _buyer_context(data.get("context"))
+    if isinstance(context, BadRecord):
+        return BadRecord(line, context.error)
+    return ReplayRecord(line, text, role, str(shop) if shop else None, str(user), when,
+                        context)
+
+
+def _buyer_context(value: Any) -> str | None | BadRecord:
+    """A `context` field: the buyer's message itself, or a log record's context list (the
+    messages before it, oldest first), whose last message the reply answered if the buyer
+    wrote it (`InterceptionRecord.answered`)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        last = value[-1]
+        text = last.get("text")
+        return text if last.get("role") == Role.BUYER and isinstance(text, str) and text \
+            else None
+    return BadRecord(0, '"context" must be the buyer\'s message (a string) or a log '
+                        "record's context list")

@@ -140,6 +140,13 @@ class InterceptionRecord:
                 object.__setattr__(self, name, utc(value))
 
     @property
+    def answered(self) -> str | None:
+        """The message just before this one when it was the buyer's: what a shop-side reply
+        answered, as the gateway scored it (the context a replay scores it against)."""
+        last = self.context[-1] if self.context else None
+        return last.text if last is not None and last.role is Role.BUYER else None
+
+    @property
     def appealed(self) -> bool:
         return self.appealed_at is not None
 

@@ -24,22 +24,23 @@ class Case(NamedTuple):
     role: Role
     tiers: frozenset[Tier]
     category: str | None
+    context: str | None
 
 
 def load_cases() -> tuple[Case, ...]:
     with CORPUS.open(encoding="utf-8") as handle:
         rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
     return tuple(Case(text, Role(role), frozenset(Tier(t) for t in tiers.split(",")),
-                      None if category == "-" else category)
-                 for text, role, tiers, category in rows)
+                      None if category == "-" else category, context[0] if context else None)
+                 for text, role, tiers, category, *context in rows)
 
 
 CASES = load_cases()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.text for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.context or ''}→{c.text}" for c in CASES])
 def test_scorer_default_policy_behaviour(scorer: Scorer, case: Case) -> None:
-    verdict = scorer.score(case.text, case.role)
+    verdict = scorer.score(case.text, case.role, context=case.context)
     assert verdict.tier in case.tiers, verdict.to_dict()
     if case.category is None:
         assert verdict.matches == () or verdict.tier is Tier.NONE

@@ -70,7 +70,9 @@ def test_every_blocking_verdict_survives_kill_9(
     assert {"block", "force-edit"} <= set(logged.values())
 
 
-NOTICES = ["好的", "嗯", "收到", "知道了", "好的哦", "行", "嗯嗯", "亲，好的"]
+# brush-offs and marks: a notice whatever the buyer said (lone acknowledgements are judged
+# against the buyer's message, and only the first of a burst answers it)
+NOTICES = ["随便", "额", "无所谓", "看着办", "你说呢", "？？？", "。", "呃"]
 
 
 async def notice_burst_then_kill(port: int, process: subprocess.Popen[str],

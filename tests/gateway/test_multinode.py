@@ -1,5 +1,6 @@
 """Two `replyguard serve` processes sharing a real redis-server act as one gateway: an agent on
-node A and a buyer on node B talk normally, interventions hold on either side, a held draft
+node A and a buyer on node B talk normally (replies judged against the buyer's last message,
+read from the shared transcript), interventions hold on either side, a held draft
 follows its agent to the other node, and a lexicon change accepted on one node is enforced by
 the other (a shop's overlay for that shop only)."""
 
@@ -115,6 +116,14 @@ async def talk(port_a: int, port_b: int) -> None:
                                      "text": "好的，已为您备注"}))
         await recv(agent, "verdict")
         assert (await recv(buyer, "message"))["text"] == "好的，已为您备注"
+        # a lone 好的 is judged against what the buyer on the other node last said
+        for message_id, said, tier in (("m2", "谢谢亲", "none"), ("m3", "发什么快递？", "notice")):
+            await buyer.send(json.dumps({"type": "message", "id": message_id, "text": said}))
+            assert (await recv(agent, "message"))["text"] == said
+            await agent.send(json.dumps({"type": "message", "id": f"r-{message_id}",
+                                         "conversation": "s1:b1", "text": "好的"}))
+            assert (await recv(agent, "verdict"))["tier"] == tier, said
+            assert (await recv(buyer, "message"))["text"] == "好的"
 
 
 def test_agent_and_buyer_on_different_nodes_talk(two_nodes: tuple[int, int, Path]) -> None:

@@ -49,3 +49,11 @@ def test_normalized_span_maps_back_to_original(normalizer: Normalizer) -> None:
     assert result.text == "你是傻逼"
     start, end = result.span(2, 4)
     assert text[start:end] == "傻*逼"
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("謝謝ＯＫ", "谢谢ok"), ("在嗎？", "在吗?"), ("傻*逼", "傻*逼"), ("ㄨㄟˋ", "ㄨㄟˋ")])
+def test_normalizer_fold_runs_only_the_one_to_one_steps(normalizer: Normalizer, text: str,
+                                                         folded: str) -> None:
+    """For text that is read, not matched: separators and bopomofo are left alone."""
+    assert normalizer.fold(text) == folded

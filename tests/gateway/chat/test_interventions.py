@@ -70,6 +70,33 @@ def test_interventions_notice_delivers_with_banner(chat: tuple[Peer, Peer],
     assert [c.text for c in record.context] == ["你好，请问有货吗"]
 
 
+@pytest.mark.parametrize(("said", "tier"), [("谢谢亲，那我等你们发货", "none"),
+                                           ("发什么快递？", "notice")])
+def test_interventions_reply_is_judged_against_the_buyers_last_message(
+        chat: tuple[Peer, Peer], gateway_client: TestClient, said: str, tier: str) -> None:
+    agent, buyer = chat
+    agent.say("r0", "亲，有货的，今天下单明天发", CONV)   # the agent's own message in between
+    buyer.expect("message", id="r0")
+    buyer.say("m1", said)
+    agent.expect("message", id="m1", text=said)
+    verdict = agent.say("r1", "好的", CONV)
+    assert verdict["tier"] == tier and verdict["delivered"] is True
+    buyer.expect("message", id="r1", text="好的")
+    if tier == "notice":
+        [record] = flushed(gateway_client, shops=frozenset({"s1"}))
+        assert record.answered == said   # the supervisor sees what the reply answered
+
+
+def test_interventions_reply_after_the_agents_own_answer_has_no_context(
+        chat: tuple[Peer, Peer]) -> None:
+    agent, buyer = chat
+    assert agent.say("r1", "亲，有货的，今天下单明天发", CONV)["tier"] == "none"
+    verdict = agent.say("r2", "好的", CONV)   # follows its own answer, not the question
+    assert verdict["tier"] == "none"
+    buyer.expect("message", id="r1")
+    buyer.expect("message", id="r2", text="好的")
+
+
 def test_interventions_suggest_edit_send_anyway_overrides(chat: tuple[Peer, Peer],
                                                           gateway_client: TestClient) -> None:
     agent, buyer = chat
@@ -212,11 +239,11 @@ def test_interventions_verdict_and_record_name_the_escalation(
     escalation, in the verdict frame and in the interception record (issue 14)."""
     agent, buyer = chat
     for n in (1, 2):
-        first = agent.say(f"r{n}", "好的", CONV)
+        first = agent.say(f"r{n}", "随便", CONV)
         assert first["tier"] == "notice" and "escalation" not in first
         agent.expect("notice", id=f"r{n}")
         buyer.expect("message", id=f"r{n}")
-    third = agent.say("r3", "好的", CONV)
+    third = agent.say("r3", "随便", CONV)
     assert third["tier"] == "suggest-edit" and third["delivered"] is False
     assert third["escalation"] == "repeat-attitude" and third["rule"] == first["rule"]
     assert "服务态度" in third["reason"]

@@ -45,10 +45,11 @@ class BrokenScorer(Scorer):
     """Fault injection: scoring raises as an internal bug would (not an input error)."""
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
-                    shop: str | None = None, now: datetime | None = None) -> Verdict:
+                    shop: str | None = None, now: datetime | None = None,
+                    context: str | None = None) -> Verdict:
         if text == "boom":
             raise RuntimeError("internal failure")
-        return super().score_under(policy, text, role, shop=shop, now=now)
+        return super().score_under(policy, text, role, shop=shop, now=now, context=context)
 
 
 @pytest.fixture(scope="module")

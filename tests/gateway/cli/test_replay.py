@@ -158,3 +158,36 @@ def test_replay_shows_what_an_intent_threshold_moves(tmp_path: Path) -> None:
     [move] = diff["moves"]
     assert (move["from"], move["to"]) == ("route-to-human", "none")
     assert move["examples"][0]["text"] == "你们这什么破店，气死我了"
+
+
+def test_replay_scores_each_record_against_its_context(tmp_path: Path) -> None:
+    """A `context` field (the buyer's message, or a log export's context list) reaches the
+    policy: a candidate that moves the acknowledgement rules from questions to thanks moves
+    exactly the records whose context says so."""
+    shipped = default_policy_file().read_text(encoding="utf-8")
+    rule = "context: {acts: [question, polar, complaint]}}\n    tier: notice\n    reason: 买家在等"
+    assert shipped.count(rule) == 2  # on the listed terms, and on the reply's structure
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(shipped.replace(rule, rule.replace("question, polar, complaint",
+                                                            "thanks")), encoding="utf-8")
+    log_context = [{"role": "agent", "user": "a1", "text": "亲，已发货"},
+                   {"role": "buyer", "user": "b1", "text": "谢谢亲"}]
+    stale_context = list(reversed(log_context))  # the agent spoke last: no context
+    rows = [{"text": "好的", "context": "发什么快递？"}, {"text": "好的", "context": "谢谢"},
+            {"text": "好的", "context": log_context}, {"text": "好的", "context": stale_context},
+            {"text": "好的"}, {"text": "好的", "context": 5}]
+    messages = tmp_path / "log.jsonl"
+    messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                        encoding="utf-8")
+    code, out, _ = run(str(messages), "--policy", str(candidate), "--json")
+    assert code == 0, out
+    diff = json.loads(out)
+    assert diff["total"] == 5 and [b["line"] for b in diff["bad_records"]] == [6]
+    moves = {(m["from"], m["to"]): m["count"] for m in diff["moves"]}
+    assert moves == {("notice", "none"): 1, ("none", "notice"): 2}
+    table = tmp_path / "rows.csv"
+    table.write_text("context,text\n发什么快递？,好的\n,好的\n", encoding="utf-8")
+    code, out, _ = run(str(table), "--policy", str(candidate), "--json")
+    assert code == 0
+    assert {(m["from"], m["to"]): m["count"] for m in json.loads(out)["moves"]} == {
+        ("notice", "none"): 1}

@@ -121,3 +121,29 @@ def test_cli_score_as_a_shop_uses_its_overlay(tmp_path: Path,
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [r.get("tier") for r in out[:2]] == ["block", "none"]
     assert out[2] == {"line": 3, "error": '"shop" must be a string'}
+
+
+@pytest.mark.parametrize(("context", "tier", "act"), [
+    ("这件洗了会缩水吗？", "notice", "polar"), ("谢谢亲", "none", "thanks"), (None, "none", None)])
+def test_cli_score_context_option(context: str | None, tier: str, act: str | None) -> None:
+    args = ["score", "好的", "--json", *(["--context", context] if context else [])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["tier"] == tier
+    assert (data["context"]["act"] if act else data.get("context")) == act
+
+
+def test_cli_score_jsonl_context_field() -> None:
+    lines = [{"text": "好的", "context": "怎么还没发货"}, {"text": "好的", "context": "拜拜"},
+             {"text": "好的"}, {"text": "好的", "context": ["不是字符串"]},
+             {"text": "好的", "context": ""}]
+    payload = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    result = run_jsonl(payload.encode())
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [o.get("tier") for o in out] == ["notice", "none", "none", None, None]
+    assert out[0]["context"]["act"] == "complaint" and "context" not in out[2]
+    assert "context" in out[3]["error"] and "上下文为空" in out[4]["error"]
+    # --context is the default for lines without their own
+    again = run_jsonl(b'{"text": "\\u597d\\u7684"}\n', "--context", "发什么快递？")
+    assert json.loads(again.stdout)["tier"] == "notice"
