@@ -288,8 +288,8 @@ def test_shop_overlay_added_on_one_node_is_enforced_on_the_other_for_that_shop_o
     before = added.json()["version"]
     overlay = root / "node-b/lexicons/shops/s2/sarcasm.txt"
     overlay.parent.mkdir(parents=True)
-    overlay.write_text("小机灵鬼\tseverity=3\n", encoding="utf-8")
+    overlay.write_text("月光宝盒\tseverity=3\n", encoding="utf-8")
     wait_for_version(port_a, before)
-    assert tier(port_a, "s2", "你可真是个小机灵鬼") != "none"
-    assert tier(port_a, "s1", "你可真是个小机灵鬼") == "none"
+    assert tier(port_a, "s2", "这款月光宝盒今天发货") != "none"
+    assert tier(port_a, "s1", "这款月光宝盒今天发货") == "none"
     assert (root / "node-a/lexicons/shops/s2/sarcasm.txt").exists()
