@@ -59,3 +59,18 @@ def service_dialogues(name: str) -> Iterator[tuple[str | None, str]]:
                     buyer = text or buyer
                 elif text:
                     yield buyer, text
+
+
+EVALUATION_SETS = Path(__file__).resolve().parent / "data"
+
+
+def evaluation_texts() -> list[str]:
+    """Every text of every evaluation file in bench/data (any `text` column): what training
+    files must not contain, nor nearly."""
+    texts = []
+    for path in sorted(EVALUATION_SETS.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames and "text" in reader.fieldnames:
+                texts += [row["text"] for row in reader if row["text"]]
+    return texts

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.datasets import evaluation_texts  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
     FILE_LABELS,
     LabelledText,
@@ -29,18 +30,6 @@ from classifiers.tone.training import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "classifiers" / "tone" / "data"
-BENCH_DATA = ROOT / "bench" / "data"
-
-
-def evaluation_texts() -> list[str]:
-    """Every text of every evaluation file in bench/data (any `text` column)."""
-    texts = []
-    for path in sorted(BENCH_DATA.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames and "text" in reader.fieldnames:
-                texts += [row["text"] for row in reader if row["text"]]
-    return texts
 
 
 def _target(path: Path) -> Path:

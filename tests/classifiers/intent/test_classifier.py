@@ -4,7 +4,6 @@ kind are refused, and the training data stays clear of the evaluation sets."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.pipeline import Pipeline
 
+from bench.datasets import evaluation_texts
 from classifiers.intent.classifier import IntentClassifier, IntentModelError
 from classifiers.intent.training import (
     LABELS,
@@ -34,8 +34,6 @@ from classifiers.resources import (
 from classifiers.segmentation import WordSegmenter
 from classifiers.tone.classifier import ToneClassifier, ToneModelError
 from classifiers.tone.training import LabelledText, TrainingDataError, drop_leaks
-
-BENCH_DATA = Path(__file__).resolve().parents[3] / "bench" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +147,7 @@ def test_intent_training_file_with_a_bad_label_names_its_line(tmp_path: Path) ->
 
 
 def bench_texts() -> list[LabelledText]:
-    texts = []
-    for path in sorted(BENCH_DATA.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames and "text" in reader.fieldnames:
-                texts += [LabelledText(r["text"], "-") for r in reader if r["text"]]
-    return texts
+    return [LabelledText(text, "-") for text in evaluation_texts()]
 
 
 def test_intent_training_rows_are_not_evaluation_rows() -> None:

@@ -4,11 +4,11 @@ row of any evaluation file in bench/data, so evaluation rounds stay unseen."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
+from bench.datasets import evaluation_texts
 from classifiers.tone.training import FILE_LABELS, LabelledText, drop_leaks, fold, read_labelled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -17,13 +17,7 @@ TAKEN_IN = sorted([*DATA.glob("tone_train_T*.csv"), DATA / "tone_train_e16_own.c
 
 
 def evaluation_rows() -> list[LabelledText]:
-    rows = []
-    for path in sorted((ROOT / "bench" / "data").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames and "text" in reader.fieldnames:
-                rows += [LabelledText(r["text"], "polite") for r in reader if r["text"]]
-    return rows
+    return [LabelledText(text, "polite") for text in evaluation_texts()]
 
 
 def test_issue16_training_files_exist() -> None:
