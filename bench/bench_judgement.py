@@ -23,20 +23,20 @@ import csv
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import REPO, checkout, run_python  # noqa: E402
+from bench.bench_diversion import distribution, percent  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 # The release the judgement work (issue 16) started from.
 JUDGEMENT_RELEASE = "de47197"
 _ROUND = re.compile(r"judgement_r(\d+)_")
-TIER_ORDER = [tier.value for tier in sorted(Tier, key=lambda t: t.severity)]
 HELD = {t.value for t in Tier if Tier.SUGGEST_EDIT.severity <= t.severity
         < Tier.ROUTE_TO_HUMAN.severity}
 SIDES = ("agent", "buyer")
@@ -89,15 +89,6 @@ def hit(row: Row, tier: str) -> bool:
     if row.side == "buyer":
         return tier == Tier.ROUTE_TO_HUMAN.value
     return tier != Tier.NONE.value
-
-
-def percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:5.1f}%" if whole else "    -"
-
-
-def distribution(tiers: list[str]) -> str:
-    counts = Counter(tiers)
-    return " ".join(f"{t}:{counts[t]}" for t in TIER_ORDER if counts[t])
 
 
 def _cells(rows: list[Row], tiers: list[str], indices: list[int]) -> str:
