@@ -56,8 +56,7 @@ log = logging.getLogger("replyguard.gateway")
 
 
 def config_source(settings: Settings) -> ConfigSource:
-    return ConfigSource(settings.lexicon_dir, settings.policy_file, settings.tone_model,
-                        settings.max_chars, settings.intent_model, settings.invitation_model)
+    return ConfigSource.of(settings)
 
 
 class Gateway:

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from classifiers.scorer import Scorer
 from gateway.api.deps import GatewayDep, RequireQA
 from gateway.api.filters import scoped
 from gateway.api.responses import GUARDED, WITH_BODY
@@ -60,10 +59,7 @@ async def replay_log(gateway: GatewayDep, user: RequireQA, body: ReplayIn) -> Re
     with tempfile.TemporaryDirectory(prefix="replyguard-replay-") as directory:
         path = Path(directory) / CANDIDATE_FILE
         path.write_text(body.policy, encoding="utf-8")
-        candidate = await asyncio.to_thread(
-            Scorer.load, source.lexicon_dir, path, tone_model=source.tone_model,
-            intent_model=source.intent_model, invitation_model=source.invitation_model,
-            max_chars=source.max_chars, reuse=current)
+        candidate = await asyncio.to_thread(source.with_files(policy_file=path).load, current)
     filters = scoped(LogFilter(since=datetime.now(UTC) - timedelta(days=body.days)), user)
     records: list[ReplayRecord] = []
     cursor: str | None = None

@@ -131,9 +131,7 @@ def _editor(lexicons: Path | None, policy: Path | None,
     from gateway.config.live import ConfigSource, LiveConfig
 
     settings = load_settings()
-    source = ConfigSource(lexicons or settings.lexicon_dir, policy or settings.policy_file,
-                          settings.tone_model, settings.max_chars, settings.intent_model,
-                          settings.invitation_model)
+    source = ConfigSource.of(settings).with_files(lexicons, policy)
     try:
         live = LiveConfig.load(source)
     except ConfigError as exc:

@@ -41,22 +41,15 @@ def replay_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from classifiers.scorer import Scorer
+    from gateway.config.live import ConfigSource
     from gateway.config.replay import read_records, replay
 
     settings = load_settings()
     require_files(input_file)
     try:
-        current = Scorer.load(settings.lexicon_dir, settings.policy_file,
-                              tone_model=settings.tone_model,
-                              intent_model=settings.intent_model,
-                              invitation_model=settings.invitation_model,
-                              max_chars=settings.max_chars)
-        candidate = Scorer.load(lexicons or settings.lexicon_dir, policy,
-                                tone_model=settings.tone_model,
-                                intent_model=settings.intent_model,
-                                invitation_model=settings.invitation_model,
-                                max_chars=settings.max_chars, reuse=current)
+        source = ConfigSource.of(settings)
+        current = source.load()
+        candidate = source.with_files(lexicons, policy).load(current)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
     with input_file.open("rb") as handle:

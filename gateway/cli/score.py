@@ -31,13 +31,10 @@ _TIER_STYLE = {
 
 
 def load_scorer(settings: Settings, lexicons: Path | None, policy: Path | None) -> Scorer:
-    from classifiers.scorer import Scorer
+    from gateway.config.live import ConfigSource
 
     try:
-        return Scorer.load(lexicons or settings.lexicon_dir, policy or settings.policy_file,
-                           tone_model=settings.tone_model, intent_model=settings.intent_model,
-                           invitation_model=settings.invitation_model,
-                           max_chars=settings.max_chars)
+        return ConfigSource.of(settings).with_files(lexicons, policy).load()
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
 

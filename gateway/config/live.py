@@ -15,9 +15,9 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import watchfiles
 
@@ -25,6 +25,9 @@ from classifiers.errors import ConfigError
 from classifiers.lexicon import SHOPS_DIR
 from classifiers.scorer import Scorer
 from gateway.metrics import Metrics
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 log = logging.getLogger("replyguard.config")
 
@@ -39,6 +42,18 @@ class ConfigSource:
     max_chars: int
     intent_model: Path | None = None
     invitation_model: Path | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> ConfigSource:
+        return cls(settings.lexicon_dir, settings.policy_file, settings.tone_model,
+                   settings.max_chars, settings.intent_model, settings.invitation_model)
+
+    def with_files(self, lexicon_dir: Path | None = None,
+                   policy_file: Path | None = None) -> ConfigSource:
+        """The same models and limits over other lexicons and/or another policy (a candidate,
+        a peer's bundle)."""
+        return replace(self, lexicon_dir=lexicon_dir or self.lexicon_dir,
+                       policy_file=policy_file or self.policy_file)
 
     def load(self, reuse: Scorer | None = None) -> Scorer:
         return Scorer.load(self.lexicon_dir, self.policy_file, tone_model=self.tone_model,

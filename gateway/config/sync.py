@@ -267,10 +267,8 @@ class ConfigSync:
                 log.error("%s", self.live.last_error)
                 await self._heartbeat_once()
                 return
-            event = await self.live.reload("peer", build=lambda running: Scorer.load(
-                lexicons, policy, tone_model=source.tone_model,
-                intent_model=source.intent_model, invitation_model=source.invitation_model,
-                max_chars=source.max_chars, reuse=running))
+            peer = source.with_files(lexicons, policy)
+            event = await self.live.reload("peer", build=lambda running: peer.load(running))
         if event.result != "rejected":
             await asyncio.to_thread(write_bundle, bundle, source.policy_file, source.lexicon_dir)
         log.info("configuration %s from node %s: %s", bundle["digest"], bundle.get("node"),
