@@ -333,8 +333,15 @@ def wait_ready(process: subprocess.Popen[Any], port: int, output: Callable[[], s
 
 # The browser tests' policy: the mini lexicon's one rule per tier, and a short notice banner so
 # a test can watch it go.
-CONSOLE_POLICY = MINI_POLICY + ("tiers:\n"
-                                "  notice: {text: 请注意回复用语，保持耐心、礼貌, duration_s: 2}\n")
+# The mini policy plus the shipped policy's context and intent rules in small (the console
+# server runs the shipped intent model, no tone model).
+CONSOLE_POLICY = MINI_POLICY + (
+    "  - {id: buyer-intent, when: {roles: [buyer], unless_intent: {ordinary: 0.2}},\n"
+    "     tier: route-to-human}\n"
+    "  - {id: lone-unanswered, when: {roles: [agent, bot], lone: [acknowledgement],\n"
+    "     context: {acts: [question, polar, complaint]}}, tier: notice}\n"
+    "tiers:\n"
+    "  notice: {text: 请注意回复用语，保持耐心、礼貌, duration_s: 2}\n")
 
 
 @dataclass(frozen=True)

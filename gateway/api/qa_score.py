@@ -27,8 +27,8 @@ class ScoreIn(BaseModel):
 
 
 class VerdictOut(BaseModel):
-    """`Verdict.to_dict()`; `tone`, `intent`, `escalation` and `context` are absent when they do
-    apply."""
+    """`Verdict.to_dict()`; `tone`, `intent` and `context` are absent when they do not apply
+    (never `escalation`: a repeat-offence rule needs an agent's history)."""
 
     text: str
     sender: Role = Field(alias="from")
@@ -42,7 +42,6 @@ class VerdictOut(BaseModel):
     timing_us: float
     tone: dict[str, Any] | None = None
     intent: dict[str, Any] | None = None
-    escalation: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
 
 

@@ -29,6 +29,30 @@ def test_qa_try_it_highlights_the_original_text_with_the_trace_on_hover(
     expect(qa.locator("#try-matches tbody tr").first).to_contain_text("off_platform")
 
 
+def test_qa_try_it_judges_a_reply_against_the_buyer_message_and_shows_buyer_intent(
+        open_page: OpenPage) -> None:
+    qa = open_page("qa", "qa1", "try-shop")
+    # the same lone 好的: perfunctory to a question that needed an answer, fine after thanks
+    qa.locator("#try-text").fill("好的")
+    qa.locator("#try-context").fill("这个什么时候发货？")
+    qa.get_by_role("button", name="检测").click()
+    expect(qa.locator("#try-tier")).to_have_text(re_text("notice"))
+    expect(qa.locator("#try-context-act")).to_have_text("提问（question），需要回答")
+    expect(qa.locator("#try-intent")).to_have_text("（仅买家消息）")
+    qa.locator("#try-context").fill("谢谢亲，收到了")
+    qa.get_by_role("button", name="检测").click()
+    expect(qa.locator("#try-tier")).to_have_text(re_text("none"))
+    expect(qa.locator("#try-context-act")).to_have_text("感谢（thanks），无需回答")
+    # a buyer message: the intent bars, the winning label marked, and the route it earns
+    qa.locator("#try-context").fill("")
+    qa.locator("#try-text").fill("你们这个机器人根本听不懂，给我转人工！！")
+    qa.locator("#try-from").select_option("buyer")
+    qa.get_by_role("button", name="检测").click()
+    expect(qa.locator("#try-tier")).to_have_text(re_text("route-to-human"))
+    expect(qa.locator("#try-intent .tone-row").first).to_contain_text("wants_human ◀")
+    expect(qa.locator("#try-context-act")).to_have_text("—")
+
+
 def test_qa_adds_a_term_and_the_agents_next_message_is_intercepted(
         open_page: OpenPage, screenshots: Shot) -> None:
     agent, buyer = start_chat(open_page, "lexicon-shop")

@@ -26,6 +26,7 @@ $("try-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const body = { text: $("try-text").value, from: $("try-from").value };
   if ($("try-shop").value.trim()) body.shop = $("try-shop").value.trim();
+  if ($("try-context").value.trim()) body.context = $("try-context").value.trim();
   try {
     const verdict = await api("/api/score", { method: "POST", body });
     showError($("try-error"), null);
@@ -43,18 +44,30 @@ function showVerdict(v) {
   $("try-reason").textContent = v.reason || "—";
   $("try-categories").textContent = v.categories.length ? v.categories.join("、") : "—";
   $("try-original").replaceChildren(...highlighted(v.text, v.matches));
-  if (v.tone) {
-    const rows = Object.entries(v.tone.scores).sort((a, b) => b[1] - a[1]);
-    $("try-tone").replaceChildren(...rows.map(([label, p]) => el("div", { class: "tone-row", dataset: { label } },
-      el("span", { style: "display:inline-block;width:90px" }, label === v.tone.label ? `${label} ◀` : label),
-      el("span", { class: "tone-bar", style: `width:${Math.round(p * 200)}px` }),
-      ` ${(p * 100).toFixed(1)}%`)));
-  } else {
-    $("try-tone").textContent = "（未加载语气模型）";
-  }
+  // tone for shop-side messages, intent for buyer messages: the bars the policy's rules read
+  $("try-tone").replaceChildren(...(v.tone ? scoreBars(v.tone) : ["（未加载语气模型）"]));
+  $("try-intent").replaceChildren(...(v.intent ? scoreBars(v.intent)
+    : [v.from === "buyer" ? "（未加载意图模型）" : "（仅买家消息）"]));
+  $("try-context-act").textContent = v.context
+    ? `${ACT_NAMES[v.context.act] || v.context.act}（${v.context.act}）${v.context.needs_answer ? "，需要回答" : "，无需回答"}`
+    : "—";
   $("try-matches").querySelector("tbody").replaceChildren(...v.matches.map((m) => el("tr", {},
     el("td", {}, m.category), el("td", {}, m.term), el("td", {}, m.text), el("td", {}, `${m.start}–${m.end}`),
     el("td", {}, m.trace.length ? m.trace.join("；") : "原文直接命中"))));
+}
+
+const ACT_NAMES = {
+  question: "提问", polar: "是非问", request: "请求", complaint: "投诉/抱怨", greeting: "打招呼",
+  thanks: "感谢", goodbye: "告别", confirm: "确认", wait: "请稍等", emoji: "表情", statement: "陈述",
+};
+
+// One row per label, highest first; the winning label is marked.
+function scoreBars(result) {
+  const rows = Object.entries(result.scores).sort((a, b) => b[1] - a[1]);
+  return rows.map(([label, p]) => el("div", { class: "tone-row", dataset: { label } },
+    el("span", { style: "display:inline-block;width:90px" }, label === result.label ? `${label} ◀` : label),
+    el("span", { class: "tone-bar", style: `width:${Math.round(p * 200)}px` }),
+    ` ${(p * 100).toFixed(1)}%`));
 }
 
 // --- lexicon -------------------------------------------------------------------------------
