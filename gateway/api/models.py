@@ -47,6 +47,8 @@ class RecordOut(_Out):
     categories: list[str]
     matches: list[dict[str, Any]] = Field(description="Match.to_dict() each")
     tone: dict[str, Any] | None
+    intent: dict[str, Any] | None = Field(
+        description="a buyer record's intent scores (why it was routed); null otherwise")
     version: str = Field(description="configuration version that decided")
     outcome: Outcome
     buyer: str | None

@@ -1,6 +1,6 @@
 """Records as CSV or JSON lines, for `export`. Both keep Chinese text as UTF-8 (no \\u escapes).
 
-CSV flattens the record: lists and objects (categories, matches, tone, context) are JSON in
+CSV flattens the record: lists and objects (categories, matches, tone, intent, context) are JSON in
 their cell, so a spreadsheet shows them and a script can still parse them back.
 """
 
@@ -16,7 +16,7 @@ from gateway.log.records import InterceptionRecord
 CSV_COLUMNS = (
     "id", "time", "shop", "user", "conversation", "from", "text", "normalized", "tier", "rule",
     "escalation",
-    "reason", "categories", "matches", "tone", "version", "outcome", "buyer", "context",
+    "reason", "categories", "matches", "tone", "intent", "version", "outcome", "buyer", "context",
     "appeal_note", "appealed_at", "appeals", "review_state", "review_note", "reviewer",
     "reviewed_at",
 )

@@ -121,6 +121,7 @@ def to_record(row: RowMapping, appeals: Iterable[Appeal] = ()) -> InterceptionRe
         normalized=row["normalized"], tier=row["tier"], rule=row["rule"], reason=row["reason"],
         escalation=row["escalation"],
         categories=tuple(row["categories"]), matches=tuple(row["matches"]), tone=row["tone"],
+        intent=row["intent"],
         version=row["version"], outcome=row["outcome"], buyer=row["buyer"],
         context=tuple(ContextMessage.from_dict(c) for c in row["context"]),
         appealed_at=row["appealed_at"], appeals=tuple(appeals),

@@ -121,6 +121,8 @@ class InterceptionRecord:
     reviewed_at: datetime | None = None
     # The repeat-offence rule (policy `escalation:` id) that raised the tier above the rule's.
     escalation: str | None = None
+    # A buyer record's IntentScores.to_dict() (why it was routed); None for shop-side records.
+    intent: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.id or len(self.id) > 64:
@@ -167,6 +169,7 @@ class InterceptionRecord:
             escalation=verdict.escalation, reason=verdict.reason, categories=verdict.categories,
             matches=tuple(m.to_dict() for m in verdict.matches),
             tone=verdict.tone.to_dict() if verdict.tone is not None else None,
+            intent=verdict.intent.to_dict() if verdict.intent is not None else None,
             version=verdict.version, outcome=outcome, buyer=buyer, context=tuple(context))
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,7 +180,8 @@ class InterceptionRecord:
             "normalized": self.normalized, "tier": str(self.tier), "rule": self.rule,
             "escalation": self.escalation,
             "reason": self.reason, "categories": list(self.categories),
-            "matches": list(self.matches), "tone": self.tone, "version": self.version,
+            "matches": list(self.matches), "tone": self.tone, "intent": self.intent,
+            "version": self.version,
             "outcome": str(self.outcome), "buyer": self.buyer,
             "context": [c.to_dict() for c in self.context],
             "appeal_note": self.appeal_note, "appealed_at": _iso(self.appealed_at),

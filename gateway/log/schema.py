@@ -70,6 +70,7 @@ records = Table(
     Column("categories", JSON, nullable=False),
     Column("matches", JSON, nullable=False),
     Column("tone", JSON),
+    Column("intent", JSON),              # revision 0006: a buyer record's intent scores
     Column("version", String(64), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("buyer", String(128)),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.chat import OpenPage, agent_says, my_bubble, re_text, start_chat
+from tests.browser.chat import OpenPage, agent_says, buyer_says, my_bubble, re_text, start_chat
 
 Shot = Callable[..., Path]
 
@@ -64,3 +64,17 @@ def test_supervisor_filters_reviews_and_the_figures_follow(
     candidate = qa.locator("#allow-candidates tbody tr").first
     expect(candidate).to_contain_text("官方微信公众号有教程")
     expect(candidate).to_contain_text("微信")
+
+
+def test_a_routed_buyer_record_shows_the_intent_that_routed_it(open_page: OpenPage) -> None:
+    shop = "intent-shop"
+    agent, buyer = start_chat(open_page, shop)
+    buyer_says(buyer, "你们机器人根本听不懂，给我转人工！！")
+    supervisor = open_page("supervisor", "sup1", shop)
+    rows = supervisor.locator("#records tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    expect(supervisor.locator("#record-text")).to_have_text("你们机器人根本听不懂，给我转人工！！")
+    fields = supervisor.locator("#record-fields")
+    expect(fields).to_contain_text("买家意图")
+    expect(fields.locator("dt:text-is('买家意图') + dd")).to_have_text(re_text("wants_human"))

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, text
 
-from gateway.log import LogFilter, open_log
+from gateway.log import InterceptionRecord, LogFilter, open_log
 from gateway.log.engine import make_engine
 from gateway.log.migrate import (
     MIGRATIONS,
@@ -95,9 +95,14 @@ async def test_0005_moves_each_appeal_note_into_the_appeals_table(
     try:
         with engine.begin() as connection:
             upgrade_on(connection, "0004")
+            # rows as 0004's store wrote them: its columns only (later revisions add some)
+            columns = {c["name"] for c in inspect(connection).get_columns("interceptions")}
+
+            def row(record: InterceptionRecord, **extra: object) -> dict[str, object]:
+                return {k: v for k, v in (record_row(record) | extra).items() if k in columns}
+
             connection.execute(insert(records), [
-                record_row(appealed) | {"appealed_at": at(10)},
-                record_row(silent) | {"appealed_at": at(11)}, record_row(plain)])
+                row(appealed, appealed_at=at(10)), row(silent, appealed_at=at(11)), row(plain)])
             # the single note 0001-0004 kept (the store's table no longer names the column)
             connection.execute(text("UPDATE interceptions SET appeal_note = :note WHERE id = :id"),
                                {"note": "买家自己要的", "id": appealed.id})

@@ -27,6 +27,16 @@ def test_from_verdict_keeps_what_the_scorer_decided(mini_scorer: Scorer) -> None
     assert record.version == verdict.version and record.tone is None
 
 
+def test_a_buyer_verdict_keeps_its_intent_scores(scorer: Scorer) -> None:
+    verdict = scorer.score("你们这机器人听不懂人话，给我转人工！！", Role.BUYER)
+    assert verdict.tier is Tier.ROUTE_TO_HUMAN and verdict.intent is not None
+    record = InterceptionRecord.from_verdict(
+        verdict, id="r1", shop="s", user="buyer-9", conversation="c", buyer="buyer-9",
+        outcome=Outcome.ROUTED, time=T0)
+    assert record.intent == verdict.intent.to_dict()
+    assert record.intent["label"] == "wants_human"
+
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         make_record(time=datetime(2025, 1, 1))

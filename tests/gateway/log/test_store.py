@@ -42,6 +42,19 @@ async def test_the_escalation_that_raised_a_tier_is_stored(
     assert stored == record and stored.escalation == "repeat-diversion"
 
 
+async def test_a_routed_buyer_record_keeps_the_intent_scores_that_routed_it(
+        interception_log: SqlInterceptionLog) -> None:
+    intent = {"label": "wants_human", "scores": {"wants_human": 0.97, "complaint": 0.01,
+                                                 "anger": 0.01, "ordinary": 0.01}}
+    record = make_record(role=Role.BUYER, user="buyer-9", text="转人工！！", normalized="转人工!!",
+                         tier=Tier.ROUTE_TO_HUMAN, rule="buyer-intent", categories=(),
+                         matches=(), tone=None, intent=intent, outcome=Outcome.ROUTED)
+    await interception_log.append(record, durable=True)
+    stored = await interception_log.get(record.id)
+    assert stored == record and stored.intent == intent
+    assert stored.to_dict()["intent"] == intent
+
+
 async def test_batched_appends_are_all_written_by_flush(
         interception_log: SqlInterceptionLog) -> None:
     batch = [make_record(time=at(i), text=f"第{i}条 消息") for i in range(300)]

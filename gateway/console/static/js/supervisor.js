@@ -74,6 +74,13 @@ async function loadPage(index) {
   showError(null);
 }
 
+// "wants_human 97%（complaint 2%）": the winning label, then the runner-up.
+function topScore(result) {
+  const [first, second] = Object.entries(result.scores).sort((a, b) => b[1] - a[1]);
+  const pct = ([label, p]) => `${label} ${Math.round(p * 100)}%`;
+  return second ? `${pct(first)}（${pct(second)}）` : pct(first);
+}
+
 async function showRecord(id) {
   const r = await api(`/api/interceptions/${encodeURIComponent(id)}`);
   openRecord = r;
@@ -82,7 +89,10 @@ async function showRecord(id) {
   const fields = [
     ["时间", formatTime(r.time)], ["店铺", r.shop], ["发送方", `${ROLE_NAMES[r.from] || r.from} ${r.user}`],
     ["会话", r.conversation], ["等级", TIER_NAMES[r.tier] || r.tier], ["规则", r.rule || "—"],
-    ["原因", r.reason || "—"], ["类别", r.categories.join("、") || "—"], ["结果", OUTCOME_NAMES[r.outcome] || r.outcome],
+    ["原因", r.reason || "—"], ["类别", r.categories.join("、") || "—"],
+    // what the models said: the tone of a shop-side reply, the intent that routed a buyer
+    ...(r.tone ? [["语气", topScore(r.tone)]] : []), ...(r.intent ? [["买家意图", topScore(r.intent)]] : []),
+    ["结果", OUTCOME_NAMES[r.outcome] || r.outcome],
     ["申诉", r.appealed_at ? `${formatTime(r.appealed_at)} ${r.appeal_note || ""}` : "—"],
     ["复核", `${REVIEW_NAMES[r.review_state] || r.review_state}${r.reviewer ? `（${r.reviewer} ${r.review_note || ""}）` : ""}`],
   ];
