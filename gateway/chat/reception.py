@@ -86,8 +86,7 @@ class Reception:
         """The least-loaded online user of `role` (among `eligible` when it is not empty)."""
         candidates = [e for e in present if e.role is role and e.status == "online"
                       and (not eligible or e.user in eligible)]
-        loads = {e.user: await self.state.load(shop, e.user) for e in candidates}
-        return least_loaded(candidates, loads)
+        return least_loaded(candidates, await self.state.loads(shop, (e.user for e in candidates)))
 
     async def assign(self, shop: str, conversation: str, handler: Handler, reason: str,
                      kind: AssignedKind) -> None:

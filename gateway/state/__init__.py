@@ -15,7 +15,7 @@ Keys: shops, users and buyers are ids without ':' (`gateway.auth.valid_id`); a c
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -162,8 +162,9 @@ class SharedState(Protocol):
         """Assign the conversation to `handler` only if nobody has it (putting back what a
         node's connections hold after the store lost its data); whether it did."""
 
-    async def load(self, shop: str, user: str) -> int:
-        """How many conversations are assigned to the user now (least-loaded reception)."""
+    async def loads(self, shop: str, users: Iterable[str]) -> dict[str, int]:
+        """How many conversations are assigned to each user now (least-loaded reception): one
+        round trip for all of them, however many agents are online."""
 
     async def assigned(self, shop: str, user: str) -> list[str]:
         """The conversations assigned to the user now, sorted (sent again on reconnect)."""

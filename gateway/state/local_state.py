@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from gateway.auth import UserRole
 from gateway.protocol import PresenceStatus
@@ -99,8 +99,8 @@ class LocalState:
         await self.assign(shop, conversation, handler)
         return True
 
-    async def load(self, shop: str, user: str) -> int:
-        return len(self._assigned.get((shop, user), ()))
+    async def loads(self, shop: str, users: Iterable[str]) -> dict[str, int]:
+        return {user: len(self._assigned.get((shop, user), ())) for user in users}
 
     async def assigned(self, shop: str, user: str) -> list[str]:
         return sorted(self._assigned.get((shop, user), ()))

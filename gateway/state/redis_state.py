@@ -44,7 +44,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -265,9 +265,16 @@ class RedisState:
                 f"{self._p}:assigned:{shop}:{handler.user}", value, conversation)
         return bool(claimed)
 
-    async def load(self, shop: str, user: str) -> int:
+    async def loads(self, shop: str, users: Iterable[str]) -> dict[str, int]:
+        names = list(users)
+        if not names:
+            return {}
         async with self._gate.mapped("load"):
-            return int(await self._redis.scard(f"{self._p}:assigned:{shop}:{user}"))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for user in names:
+                    pipe.scard(f"{self._p}:assigned:{shop}:{user}")
+                counts = await pipe.execute()
+        return {user: int(count) for user, count in zip(names, counts, strict=True)}
 
     async def assigned(self, shop: str, user: str) -> list[str]:
         async with self._gate.mapped("assigned"):

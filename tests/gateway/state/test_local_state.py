@@ -62,7 +62,7 @@ def test_local_state_assignment_loads_acks_assist_history() -> None:
         agent, bot = Handler("a1", UserRole.AGENT), Handler("bot1", UserRole.BOT)
         assert await state.assign("s1", "s1:b1", bot) is None
         assert await state.assign("s1", "s1:b1", agent) == bot
-        assert (await state.load("s1", "a1"), await state.load("s1", "bot1")) == (1, 0)
+        assert await state.loads("s1", ["a1", "bot1"]) == {"a1": 1, "bot1": 0}
         await state.require_ack("s1", "a1", "s1:b1", PendingAck("r1", "rec1"))
         assert await state.pending_acks("s1", "a1") == {"s1:b1": PendingAck("r1", "rec1")}
         await state.clear_ack("s1", "a1", "s1:b1")

@@ -80,12 +80,13 @@ async def test_state_assignment_moves_load(state: SharedState, clock: Clock) -> 
     bot, human = Handler("bot1", UserRole.BOT), Handler("a1", UserRole.AGENT)
     assert await state.assign("s1", "s1:u1", bot) is None
     await state.assign("s1", "s1:u2", bot)
-    assert (await state.load("s1", "bot1"), await state.load("s1", "a1")) == (2, 0)
+    assert await state.loads("s1", ["bot1", "a1"]) == {"bot1": 2, "a1": 0}
     assert await state.assign("s1", "s1:u1", human) == bot
     assert await state.handler("s1:u1") == human
-    assert (await state.load("s1", "bot1"), await state.load("s1", "a1")) == (1, 1)
+    assert await state.loads("s1", ["bot1", "a1"]) == {"bot1": 1, "a1": 1}
+    assert await state.loads("s1", []) == {}
     assert await state.assign("s1", "s1:u1", None) == human
-    assert await state.handler("s1:u1") is None and await state.load("s1", "a1") == 0
+    assert await state.handler("s1:u1") is None and await state.loads("s1", ["a1"]) == {"a1": 0}
 
 
 @run
