@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, text
 
-from gateway.log import InterceptionRecord, LogFilter, open_log
+from gateway.log import InterceptionRecord, LogFilter, StoreUnavailable, open_log
 from gateway.log.engine import make_engine
 from gateway.log.migrate import (
     MIGRATIONS,
@@ -133,6 +133,37 @@ def test_opening_twice_changes_nothing(log_url: str, tmp_path: Path) -> None:
         assert current_revision(log.engine) == head_revision()
     finally:
         log.close_sync()
+
+
+def test_a_log_written_by_a_newer_version_is_refused_untouched(log_url: str, tmp_path: Path,
+                                                               ) -> None:
+    open_log(log_url, tmp_path).close_sync()
+    engine = make_engine(log_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreUnavailable, match="revision '9999'.*newer version"):
+        open_log(log_url, tmp_path)
+    engine = make_engine(log_url)
+    try:
+        assert current_revision(engine) == "9999"
+    finally:
+        engine.dispose()
+
+
+def test_the_cli_says_so_without_a_traceback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    open_log(url, tmp_path).close_sync()
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
+    engine.dispose()
+    done = subprocess.run([sys.executable, "-m", "gateway", "log", "purge", "--days", "30",
+                           "--database-url", url], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert "revision '9999'" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_wheel_carries_the_migrations(tmp_path: Path) -> None:
