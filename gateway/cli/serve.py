@@ -52,6 +52,8 @@ def serve_command(
     settings = load_settings(**overrides)
     # the port first: a taken one must not cost a migration and a retention purge
     listener = listen(settings.host, settings.port)
+    if settings.port == 0:  # the system chose one: the banner's links and uvicorn need it
+        settings = settings.model_copy(update={"port": listener.getsockname()[1]})
     try:
         tokens, scorer = prepare(settings)
     except BaseException:

@@ -111,6 +111,26 @@ def test_serve_dev_mode_prints_tokens_that_work(dev_server: tuple[int, list[str]
     assert "另一个密钥" in asyncio.run(refused())
 
 
+def test_serve_on_port_0_prints_links_to_the_port_it_got(tmp_path: Path) -> None:
+    env = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path / "data"),
+           "REPLYGUARD_WATCH_CONFIG": "false"}
+    env.pop("REPLYGUARD_SECRET", None)
+    process = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", "0"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    assert process.stdout is not None
+    try:
+        process.stdout.readline()
+        agent_link = process.stdout.readline().split(": ", 1)[1].strip()
+        port = int(agent_link.split("ws://127.0.0.1:", 1)[1].split("/", 1)[0])
+        assert port != 0
+        wait_ready(process, port, lambda: "")
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
 def run_token(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "REPLYGUARD_DATA_DIR": str(tmp_path),
                    "REPLYGUARD_SECRET": TEST_SECRET, **env}
