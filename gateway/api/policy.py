@@ -63,6 +63,8 @@ async def check_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn)
 @router.put("", summary="Apply a policy (qa)", responses=WITH_BODY)
 async def apply_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn) -> AppliedOut:
     """Role **qa**. Writes the policy file and hot-reloads it. A candidate with errors is 422
-    `invalid-config` with every problem, and nothing is written."""
+    `invalid-config` with every problem, and nothing is written. A shop's token may change only
+    its own `shops: <shop>:` section: a candidate that changes anything else (the default
+    rules and tiers, another shop's section) is 403 and the file stays as it was."""
     event = await editor.apply(user, body.policy)
     return AppliedOut(result=event.result, version=event.version)

@@ -1,7 +1,9 @@
 """QA edits the running policy file: read it, check a candidate (`policy check`, every problem at
 its line), and apply it — written atomically, then the same hot reload as any change (with
 Redis it reaches every node). A candidate with an error is refused before anything is written;
-if the reload still rejects it, the old file is put back."""
+if the reload still rejects it, the old file is put back. A shop's token may change only its own
+`shops: <shop>:` section (gateway/config/scope.py): a candidate that changes anything else is
+403 and the old file is put back, as for a shop's lexicon edits."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from classifiers.policy.check import check
 from gateway.auth import Principal
 from gateway.config.lexicon_edit import write_atomically
 from gateway.config.live import LiveConfig, ReloadEvent
-from gateway.errors import ConfigRejected
+from gateway.config.scope import only_shop
+from gateway.errors import ConfigRejected, Forbidden
 
 log = logging.getLogger("replyguard.policy_edit")
 
@@ -47,7 +50,14 @@ class PolicyEditor:
         async with self._lock:
             old = path.read_text(encoding="utf-8-sig")
             await asyncio.to_thread(write_atomically, path, text)
-            event = await self.live.reload("api")
+            admit = None if user.shops is None else only_shop(user.shop)
+            try:
+                event = await self.live.reload("api", admit=admit)
+            except Forbidden:  # nothing was swapped; the file must not wait for a reload
+                await asyncio.to_thread(write_atomically, path, old)
+                raise Forbidden(f"店铺令牌只能修改策略中本店铺的部分（shops: {user.shop}:）；"
+                                "默认规则、等级和其他店铺的部分由全平台（shop: *）令牌修改，"
+                                "文件未改动") from None
             if event.result == "rejected":
                 await asyncio.to_thread(write_atomically, path, old)
                 await self.live.reload("api")

@@ -209,6 +209,36 @@ def test_a_shop_token_reload_applies_only_its_own_changes(
     assert reload(s1) == 403 and reload(hq) == 200
 
 
+def test_a_shop_token_applies_a_policy_that_changes_only_its_own_section(
+        client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
+    s1, s2, hq = qa(token_for, "s1"), qa(token_for, "s2"), qa(token_for, "*")
+    path = config_dir / "policies.yaml"
+    text = path.read_text(encoding="utf-8")
+    running = version(client, hq)
+
+    def put(headers: Headers, candidate: str) -> int:
+        return int(client.put("/api/policy", headers=headers,
+                              json={"policy": candidate}).status_code)
+
+    # the default part belongs to the platform: refused, the file and the version unchanged
+    default_changed = text.replace("duration_s: 10}", "duration_s: 11}")
+    assert default_changed != text
+    refused = client.put("/api/policy", headers=s1, json={"policy": default_changed})
+    assert refused.status_code == 403 and "shops: s1:" in refused.json()["detail"]
+    assert path.read_text(encoding="utf-8") == text and version(client, hq) == running
+    # another shop's section: refused too
+    theirs = text + "shops:\n  s2:\n    tiers: {notice: {duration_s: 15}}\n"
+    assert put(s1, theirs) == 403 and version(client, hq) == running
+    # its own section: applied, and only that shop's notices change
+    mine = text + "shops:\n  s1:\n    tiers: {notice: {duration_s: 15}}\n"
+    assert put(s1, mine) == 200 and version(client, hq) != running
+    assert path.read_text(encoding="utf-8") == mine
+    assert put(s2, mine.replace("duration_s: 15", "duration_s: 16")) == 403
+    # the platform changes anything
+    assert put(hq, default_changed) == 200
+    assert path.read_text(encoding="utf-8") == default_changed
+
+
 def test_config_errors_inside_another_shops_overlay_are_not_shown_to_a_shop(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
     s1, hq = qa(token_for, "s1"), qa(token_for, "*")
