@@ -89,7 +89,6 @@ class ShopPolicy:
         self._by_category: dict[str, list[tuple[int, Rule]]] = {}
         # plain values for the per-message loop (every agent message walks these rules)
         self._other: list[_OtherRule] = []
-        self._timed = any(r.when.during or r.when.outside for r in rules)
         for index, rule in enumerate(rules):
             if rule.when.tone or rule.when.intent or rule.when.unless_intent \
                     or rule.when.has_shape:
@@ -101,6 +100,9 @@ class ShopPolicy:
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
+        # Without the buyer's message a rule with a context condition cannot apply: most
+        # messages skip those rules (and the shape they would read) at once.
+        self._other_without_context = [o for o in self._other if o.rule.when.context is None]
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
                intent: IntentScores | None = None, text: str = "",
@@ -108,21 +110,23 @@ class ShopPolicy:
                context: ContextSignal | None = None) -> Decision:
         """`context`: the buyer's previous message, read (None: unknown, and rules with a
         context condition do not apply)."""
-        if not matches and not self._other:
+        others = self._other if context is not None else self._other_without_context
+        if not matches and not others:
             return NO_DECISION
-        if self._timed and now is None:
-            now = datetime.now(UTC)
         shape: MessageShape | None = None  # only shape rules need it
         candidates: list[tuple[int, Rule]] = []
         for match in matches:
             for index, rule in self._by_category.get(match.category, ()):
-                if role in rule.when.roles and _match_holds(rule.when, match) \
-                        and self._periods_hold(rule.when, now) \
-                        and (rule.when.context is None or rule.when.context.holds(context)):
+                when = rule.when
+                # The clock is read once, when a rule with a period first needs it.
+                if role in when.roles and _match_holds(when, match) \
+                        and (when.during is None and when.outside is None or self._periods_hold(
+                            when, now := now or datetime.now(UTC))) \
+                        and (when.context is None or when.context.holds(context)):
                     candidates.append((index, rule))
         scores = tone.scores if tone is not None else {}
         intents = intent.scores if intent is not None else {}
-        for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in self._other:
+        for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in others:
             if role not in roles:
                 continue
             if thresholds:
@@ -149,7 +153,8 @@ class ShopPolicy:
                 shape = shape or MessageShape(text)
                 if not self._shape_holds(when, shape):
                     continue
-            if self._periods_hold(when, now) \
+            if (when.during is None and when.outside is None
+                    or self._periods_hold(when, now := now or datetime.now(UTC))) \
                     and (when.context is None or when.context.holds(context)):
                 candidates.append((index, rule))
         if not candidates:
@@ -157,10 +162,7 @@ class ShopPolicy:
         _, rule = max(candidates, key=lambda item: (item[1].tier.severity, -item[0]))
         return Decision(rule.tier, rule.id, rule.reason or None)
 
-    def _periods_hold(self, when: Conditions, now: datetime | None) -> bool:
-        if when.during is None and when.outside is None:
-            return True
-        assert now is not None
+    def _periods_hold(self, when: Conditions, now: datetime) -> bool:
         if when.during is not None and not any(self._periods[p].contains(now)
                                                for p in when.during):
             return False
