@@ -15,7 +15,7 @@ from classifiers.normalize.base import (
     CompiledTable,
     NormalizedText,
     NormalizeStep,
-    apply_table,
+    translated,
 )
 
 
@@ -27,6 +27,11 @@ class Normalizer:
             raise ValueError(f"normalisation step named twice: {', '.join(sorted(duplicates))}")
         self.steps = tuple(steps)
         self._stages = self._fuse(self.steps)
+        # A leading table runs on the message itself: while no character was removed, its
+        # offsets are the message's own and need no NormalizedText of their own.
+        first = self._stages[0] if self._stages else None
+        self._leading = first if isinstance(first, CompiledTable) else None
+        self._rest = self._stages[self._leading is not None:]
 
     @staticmethod
     def _fuse(steps: Sequence[NormalizeStep]) -> list[NormalizeStep | CompiledTable]:
@@ -44,12 +49,14 @@ class Normalizer:
         return stages
 
     def __call__(self, text: str) -> NormalizedText:
-        result = NormalizedText.of(text)
-        for stage in self._stages:
-            if isinstance(stage, CompiledTable):
-                result = apply_table(result, stage)
-            else:
-                result = stage(result)
+        if self._leading is None:
+            result = NormalizedText.of(text)
+        else:
+            out = self._leading.translate(text)
+            result = NormalizedText(out, text) if len(out) == len(text) else translated(
+                NormalizedText.of(text), out, self._leading)
+        for stage in self._rest:
+            result = stage(result)
         return result
 
     def fold(self, text: str) -> str:

@@ -10,6 +10,7 @@ Offsets are stored only when a step changed the length: most messages go through
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import ClassVar, Protocol, runtime_checkable
@@ -55,6 +56,9 @@ class NormalizedText:
         if len(kept) == 1:
             starts, ends = (starts,), (ends,)
         return NormalizedText(new_text, self.original, starts, ends)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @runtime_checkable
@@ -119,16 +123,24 @@ class CompiledTable:
 
     def translate(self, text: str) -> str:
         out = text.translate(self.bmp)
-        if self.astral and out and max(out) > "\uffff":
+        # One range test in C (max() made a character object of each one).
+        if self.astral and _ASTRAL.search(out) is not None:
             out = out.translate(self.astral)
         return out
 
     def get(self, code: int, default: str) -> str | None:
         return self.mapping.get(code, default)
 
+    def __call__(self, text: NormalizedText) -> NormalizedText:
+        return apply_table(text, self)
+
 
 def apply_table(text: NormalizedText, table: CompiledTable) -> NormalizedText:
-    out = table.translate(text.text)
+    return translated(text, table.translate(text.text), table)
+
+
+def translated(text: NormalizedText, out: str, table: CompiledTable) -> NormalizedText:
+    """`text` after `table`, given `out`, the translation of `text.text` by it."""
     if out == text.text:
         return text
     if len(out) == len(text.text):
