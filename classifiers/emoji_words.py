@@ -60,10 +60,12 @@ class EmojiWords:
         self._pattern = re.compile(
             "[" + "".join(map(re.escape, sorted(self.names))) + "]" + _VARIATION_SELECTOR + "?"
         ) if self.names else None
+        self._might = _coarse(self.names)
 
     def rewrite(self, text: str) -> Rewritten | None:
         """None when the text holds no emoji that stands for a lexicon word (most messages)."""
-        if self._pattern is None or self._pattern.search(text) is None:
+        if self._might.search(text) is None or self._pattern is None \
+                or self._pattern.search(text) is None:
             return None
         pieces: list[str] = []
         starts: list[int] = []
@@ -90,3 +92,24 @@ class EmojiWords:
         starts.extend(range(position, len(text)))
         ends.extend(range(position + 1, len(text) + 1))
         return Rewritten("".join(pieces), starts, ends, replaced)
+
+
+def _coarse(chars: Iterable[str]) -> re.Pattern[str]:
+    """A pattern for the Unicode blocks of `chars` (256 code points each; the astral ones as
+    one range): a few range tests per character, where a class of every emoji costs one
+    test per emoji. Most messages hold none of them and stop here."""
+    codes = sorted(map(ord, chars))
+    if not codes:
+        return re.compile("(?!)")  # matches nothing
+    ranges = [(code & ~0xFF, code | 0xFF) for code in codes if code <= 0xFFFF]
+    astral = [code for code in codes if code > 0xFFFF]
+    if astral:
+        ranges.append((astral[0], astral[-1]))
+    merged: list[tuple[int, int]] = []
+    for low, high in ranges:
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                                    for a, b in merged) + "]")
