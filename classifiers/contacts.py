@@ -68,11 +68,14 @@ _URL = re.compile(rf"(?:[a-z][a-z0-9+.-]*://[!#-'*-~]+"
 _TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
 
 
+# What an e-mail address or a URL is written with, one of them being enough to look further.
+_ADDRESS_SIGN = re.compile(r"[@＠#圈]|//|艾特|www|dot|DOT| at ")
+
+
 def _may_hold_address(text: str) -> bool:
-    """A cheap test run on every message before the e-mail and URL patterns."""
-    if ("@" in text or "＠" in text or "#" in text or "圈" in text or "//" in text
-            or "艾特" in text
-            or "www" in text or "dot" in text or "DOT" in text or " at " in text):
+    """A cheap test run on every message before the e-mail and URL patterns (one search for
+    every sign: ten substring tests cost twice as much)."""
+    if _ADDRESS_SIGN.search(text) is not None:
         return True
     return ("." in text or "点" in text) and _TLD_AFTER_DOT.search(text) is not None
 # The platform's own domains: links an agent may send.
