@@ -24,7 +24,9 @@ SENTENCE_PUNCTUATION = ",!?;:，。！？；：、~～\"'“”‘’()（）[]�
 _SEPARATOR = r"[^\w" + re.escape(SENTENCE_PUNCTUATION) + r"]"
 # Inside latin/digit tokens these join parts of one name (abc_123, wang-xiao): not separators.
 _ID_JOINERS = {"_", "-"}
-_RUN = re.compile(rf"(?:{_SEPARATOR}|_)+")
+# Runs of separators, `_` included, found on the text with each `_` read as a space: a single
+# class repeated is matched in C, where `(?:class|_)+` cost twice as much on every message.
+_RUN = re.compile(rf"{_SEPARATOR}+")
 # Any run of non-word characters between two word characters that each stand alone.
 _LONE_GAP = re.compile(r"(?<![^\W_])[^\W_]([\W_]+)(?=[^\W_](?![^\W_]))")
 
@@ -53,7 +55,7 @@ class Separators:
         last = len(source) - 1
         lone = [m.span(1) for m in _LONE_GAP.finditer(source)]
         runs: list[tuple[int, int]] = []
-        for m in _RUN.finditer(source):
+        for m in _RUN.finditer(source.replace("_", " ") if "_" in source else source):
             start, end = m.span()
             # Only a run BETWEEN two word characters is an inserted separator.
             if start == 0 or end > last:
