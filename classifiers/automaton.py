@@ -29,7 +29,7 @@ from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
 from classifiers.normalize.repeats import fold_repeats
 from classifiers.results import Match, MatchMode
-from classifiers.segmentation import WordSegmenter
+from classifiers.segmentation import Boundaries, WordSegmenter
 
 # Modal particles and forms of address that do not change what a lone reply says:
 # 不知道哦 is still 不知道, 亲，嗯嗯 is still 嗯.
@@ -297,7 +297,7 @@ class KeywordMatcher:
         if overlay is not None and len(overlay.allow_automaton_):
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
-        boundaries: set[int] | None = None
+        words: Boundaries | None = None
         titled = "《" in base
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -324,8 +324,9 @@ class KeywordMatcher:
             if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
                     and not _spread(text, hit) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
-                if boundaries is None:
-                    boundaries = self.segmenter.boundaries(base)
+                if words is None:
+                    words = self.segmenter.boundaries(base)
+                boundaries = words.upto(hit.end)
                 if hit.start not in boundaries or hit.end not in boundaries:
                     continue
                 if hit.view == "pinyin" and not self._plausible_homophone(

@@ -8,6 +8,7 @@ ten times the rest of the keyword path.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import jieba
 
@@ -33,14 +34,33 @@ class WordSegmenter:
         frequency: int = self.tokenizer.FREQ.get(text, 0)
         return frequency >= COMMON_WORD_FREQUENCY
 
-    def boundaries(self, text: str) -> set[int]:
-        """Indices where a jieba word starts or ends (0 and len(text) included).
+    def boundaries(self, text: str) -> Boundaries:
+        """Indices where a jieba word starts or ends, read as far as a caller needs them.
 
         Dictionary words only (no HMM): the HMM joins unknown characters into invented words,
         and an evasion spelling is exactly such a run (薇信聊 became 薇|信聊, hiding 薇信)."""
-        bounds = {0}
-        position = 0
-        for word in self.tokenizer.cut(text, HMM=False):
-            position += len(word)
-            bounds.add(position)
-        return bounds
+        return Boundaries(self.tokenizer.cut(text, HMM=False))
+
+
+class Boundaries:
+    """Word boundaries of one text, segmented lazily from the left: jieba segments each run of
+    Chinese characters, letters and digits on its own, so the runs after the last one a caller
+    asks about are never segmented."""
+
+    __slots__ = ("_bounds", "_position", "_words")
+
+    def __init__(self, words: Iterator[str]) -> None:
+        self._words = words
+        self._bounds = {0}
+        self._position = 0
+
+    def upto(self, end: int) -> set[int]:
+        """Every boundary at or before `end` (0 and, once reached, the text's length included;
+        perhaps some after `end`)."""
+        while self._position < end:
+            word = next(self._words, None)
+            if word is None:
+                break
+            self._position += len(word)
+            self._bounds.add(self._position)
+        return self._bounds
