@@ -18,6 +18,10 @@ from classifiers.normalize.base import (
     translated,
 )
 
+# Spans whose explanation is remembered: at most this long, at most this many at a time.
+_REMEMBERED_SPAN = 16
+_REMEMBERED_SPANS = 4096
+
 
 class Normalizer:
     def __init__(self, steps: Sequence[NormalizeStep]) -> None:
@@ -32,6 +36,7 @@ class Normalizer:
         first = self._stages[0] if self._stages else None
         self._leading = first if isinstance(first, CompiledTable) else None
         self._rest = self._stages[self._leading is not None:]
+        self._explained: dict[str, tuple[tuple[str, str], ...]] = {}
 
     @staticmethod
     def _fuse(steps: Sequence[NormalizeStep]) -> list[NormalizeStep | CompiledTable]:
@@ -73,7 +78,19 @@ class Normalizer:
         return [line for _, line in self.explain_steps(span)]
 
     def explain_steps(self, span: str) -> list[tuple[str, str]]:
-        """(step name, trace line) for each step that changed `span`."""
+        """(step name, trace line) for each step that changed `span`. Remembered for short
+        spans: every hit explains itself, and hits are the same few terms again and again
+        (the steps never change once built, so neither does what they do to a span)."""
+        if len(span) > _REMEMBERED_SPAN:
+            return self._explain_steps(span)
+        known = self._explained.get(span)
+        if known is None:
+            if len(self._explained) >= _REMEMBERED_SPANS:
+                self._explained.clear()
+            known = self._explained[span] = tuple(self._explain_steps(span))
+        return list(known)
+
+    def _explain_steps(self, span: str) -> list[tuple[str, str]]:
         lines = []
         current = NormalizedText.of(span)
         for step in self.steps:
