@@ -209,7 +209,7 @@ class KeywordMatcher:
             hits += overlay._overlay_hits(base, view)
             if overlay.message_terms_ and len(base) <= overlay.message_limit_:
                 message_hits += overlay._match_message(base)
-        if len(self.context_automaton_) and (every_member or raw_parts or any(
+        if len(self.context_automaton_) and (every_member or raw_parts or hits and any(
                 hit.term.category in self.scoped_ for hit in hits)):
             for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
                 raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
