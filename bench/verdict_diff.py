@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 # One time outside every promotion period of the shipped policy, one inside 618-2027.
 TIMES = (datetime(2026, 12, 7, 3, 0, tzinfo=UTC), datetime(2027, 6, 10, 6, 0, tzinfo=UTC))
 
@@ -126,8 +125,10 @@ def main() -> None:
     parser.add_argument("--dump", nargs=2, metavar=("CASES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump:
+        # The revision's own modules (PYTHONPATH), not this tree's.
         dump(Path(args.dump[0]), Path(args.dump[1]))
         return
+    sys.path.insert(0, str(REPO))
     from bench.baseline import checkout, environment
     from bench.bench_scorer import _share_tone_kernel
 
