@@ -150,6 +150,12 @@ class KeywordMatcher:
         longest = max(map(len, messages), default=0)
         self.message_limit_ = 4 * longest + 8
         self.message_core_limit_ = 2 * longest + 2
+        # Every form of a message that is compared keeps its word characters, less a leading
+        # address and a trailing particle: one word character that no whole-message term has
+        # (most messages have several) rules them all out, in one search.
+        kept = set("".join(messages)) | set("".join(_LEADING_ADDRESS)) | _TRAILING_PARTICLES
+        self.message_excluded_ = re.compile(
+            "[^" + "".join(map(re.escape, sorted(kept))) + r"\W_]")
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
         self.always_groups_ = always_groups
         self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
@@ -282,6 +288,8 @@ class KeywordMatcher:
         return hit.view == "pinyin" and not text.original[start:end].isascii()
 
     def _match_message(self, base: str) -> list[tuple[Term, str]]:
+        if self.message_excluded_.search(base) is not None:
+            return []
         found: dict[str, tuple[Term, str]] = {}
         for key in message_keys(base, self.message_core_limit_):
             for term in self.message_terms_.get(key, ()):
