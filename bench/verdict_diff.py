@@ -1,7 +1,7 @@
 """Every verdict of this tree beside those of another revision, for a change that must not change
 any (a speed-up): the same large mixed corpus scored by both, and every difference listed.
 
-    python bench/verdict_diff.py [--baseline REV] [--show 20]
+    python bench/verdict_diff.py [--baseline REV] [--show 20] [--limit N]
 
 The corpus: every evaluation text in bench/data, the real service replies (ECD, JDDC, STC-3)
 and ECD's agent messages with the buyer's message before them, the tone, intent and invitation
@@ -122,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline", default="main", metavar="REV")
     parser.add_argument("--show", type=int, default=20, help="differences to print")
+    parser.add_argument("--limit", type=int, help="score only this many cases, spread over "
+                        "the corpus (a quick check)")
     parser.add_argument("--dump", nargs=2, metavar=("CASES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump:
@@ -133,6 +135,8 @@ def main() -> None:
     from bench.bench_scorer import _share_tone_kernel
 
     cases = corpus()
+    if args.limit:
+        cases = cases[::max(1, len(cases) // args.limit)][:args.limit]
     with tempfile.TemporaryDirectory() as scratch, checkout(args.baseline) as tree:
         _share_tone_kernel(tree)
         cases_file = Path(scratch) / "cases.jsonl"

@@ -25,6 +25,17 @@ def test_bench_script_runs(args: list[str]) -> None:
     assert "suggest-edit or stronger" in result.stdout
 
 
+def test_verdict_diff_runs() -> None:
+    """A sample of the corpus is scored by the committed tree (a git worktree) and by this one,
+    and the differences counted (none unless the working tree changed the scorer)."""
+    require_shared(EVAL_DATA / "jddc_sample")
+    result = subprocess.run([sys.executable, "bench/verdict_diff.py", "--baseline", "HEAD",
+                             "--limit", "200", "--show", "1"], cwd=REPO, capture_output=True,
+                            text=True, timeout=600, check=False)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert "200 verdicts" in result.stdout and "differ between HEAD and this tree" in result.stdout
+
+
 def test_diversion_bench_runs() -> None:
     """The evaluation rounds in bench/data are scored and printed per class."""
     result = subprocess.run([sys.executable, "bench/bench_diversion.py", "--no-baseline"],
