@@ -12,6 +12,7 @@ from classifiers.errors import NotBuiltError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
 from classifiers.normalize.pinyin import PinyinView
+from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.segmentation import WordSegmenter
 
@@ -84,6 +85,22 @@ def test_automaton_whole_message_terms_ignore_longer_messages(mini_scorer: Score
 
 def test_message_keys_fold_punctuation_repeats_particles_and_address() -> None:
     assert message_keys("亲,不知道哦!!") == ["亲,不知道哦!", "亲不知道哦", "亲不知道", "不知道"]
+
+
+def test_whole_message_terms_survive_the_quick_exclusion(scorer: Scorer) -> None:
+    """The search that rules most messages out before their folded forms are built rules out
+    only messages none of those forms could match: for each whole-message term written alone,
+    after 亲, with a particle or with punctuation, the terms found are those of the forms."""
+    matcher = scorer.matcher
+    assert matcher.message_terms_
+    for key in matcher.message_terms_:
+        for text in (key, f"亲，{key}", f"{key}哦", f"{key}！！", f"亲，我看看{key}"):
+            base = scorer.normalizer(text).text
+            expected = {term.text for form in message_keys(base, matcher.message_core_limit_)
+                        for term in matcher.message_terms_.get(form, ())}
+            found = {m.term for m in scorer.score(text, Role.AGENT).matches
+                     if m.view == "message"}
+            assert found == expected, text
 
 
 def test_matcher_before_build_raises_not_built(normalizer: Normalizer) -> None:

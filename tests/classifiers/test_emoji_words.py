@@ -32,3 +32,13 @@ def test_scorer_reads_insulting_and_channel_emoji(scorer: Scorer) -> None:
     assert match.text == "你个🐷" and match.evasion and "🐷→猪" in match.trace[0]
     assert str(scorer.score("有事来🐧找我", Role.AGENT).tier) == "block"
     assert str(scorer.score("这个是个猪的造型，🐷存钱罐", Role.AGENT).tier) == "none"
+
+
+def test_every_emoji_read_as_a_word_passes_the_quick_test(scorer: Scorer) -> None:
+    """The test on the emoji's Unicode blocks that most messages stop at never stops one of
+    them."""
+    words = scorer.emoji_words
+    assert words.names
+    for char, name in words.names.items():
+        rewritten = words.rewrite(f"你个{char}")
+        assert rewritten is not None and rewritten.text == f"你个{name}", char
