@@ -2,15 +2,18 @@
 
 uvicorn's own shutdown closes open websockets with 1012 before the app's lifespan ends, so the
 gateway's drain (held messages logged as expired, sockets closed with 1001) runs before it.
+A socket the gateway gave up on (its client stopped reading) is aborted, not closed gracefully.
 """
 
 from __future__ import annotations
 
 import gc
 import socket
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from classifiers.scorer import Scorer
 from gateway.app import create_app
@@ -39,6 +42,19 @@ class GatewayServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol (the one it picks itself), except when the app ends while
+    the client is not reading what was already written (the transport is paused for writing):
+    the gateway gave up on that client (`Connection.closed`). uvicorn closes the transport
+    gracefully, which waits to flush the unread bytes for as long as the client keeps its
+    socket open, and its shutdown waits for that; the socket is aborted instead."""
+
+    async def run_asgi(self) -> None:
+        await super().run_asgi()
+        if not self.writable.is_set() and not self.disconnected:
+            self.transport.abort()
+
+
 def transport_max_bytes(settings: Settings) -> int:
     """Frames up to this size are read and answered with a `too-large` error frame when over
     `max_frame_bytes`; only past it does the transport refuse to buffer the frame (close 1009).
@@ -58,7 +74,14 @@ def serve(settings: Settings, *, scorer: Scorer | None = None, log_level: str = 
         apps.append(app)
         return app
 
-    config = uvicorn.Config(factory, factory=True, host=settings.host, port=settings.port,
-                            log_config=None, log_level=log_level, lifespan="on",
-                            ws_max_size=transport_max_bytes(settings))
+    config = uvicorn_config(factory, settings, factory=True, log_level=log_level)
     GatewayServer(config, apps).run(sockets=None if listener is None else [listener])
+
+
+def uvicorn_config(app: Callable[[], FastAPI] | FastAPI, settings: Settings, *,
+                   factory: bool = False, log_level: str = "info") -> uvicorn.Config:
+    """How the gateway runs under uvicorn: `app` (or a factory of it) on settings.host/port."""
+    return uvicorn.Config(app, factory=factory, host=settings.host, port=settings.port,
+                          log_config=None, log_level=log_level, lifespan="on",
+                          ws=GatewayWebSocketProtocol,
+                          ws_max_size=transport_max_bytes(settings))

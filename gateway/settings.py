@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(default=8192, ge=256, description="largest websocket frame")
     rate_per_s: float = Field(default=10.0, gt=0, description="frames per second per connection")
     rate_burst: int = Field(default=30, ge=1, description="frames a connection may burst")
+    close_timeout_s: float = Field(
+        default=5.0, gt=0, description="a socket the gateway closes (1001, 1008, 1013) is "
+                                       "dropped if the client has not taken the close by then")
     presence_ttl_s: float = Field(default=60.0, gt=0,
                                   description="presence expires without a frame this long")
     history_size: int = Field(default=20, ge=1, description="messages kept per conversation")

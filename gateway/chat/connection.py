@@ -9,6 +9,15 @@ gateway frame reaches a socket (serialised by `protocol.dump`); `forward(text)` 
 already is a frame: one `dump`ed on another node (the Hub) or the upstream server's (proxy mode).
 A buyer that reconnects is first given the messages it missed (`hold`, then `replay`): frames
 arriving meanwhile wait behind them, and a message replayed is not forwarded again.
+
+Closing (`close`) queues the close code behind the frames already queued, so they go first;
+nothing queued after it is sent. A client OUTBOX_LIMIT frames behind is closed with 1008 and
+its unread frames are dropped, so the close is next (docs/protocol.md); the writer is left
+alone, so the frame it is waiting to write goes out once the client reads, and the close frame
+after it (cancelling it, as before issue 18, meant no close frame at all). A client that does
+not take its close within `close_timeout` (it stopped reading altogether) is given up: `closed`
+stops the writer and `receive` stops waiting for the client, so its socket, task and presence
+end instead of waiting for it forever.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from starlette.types import Message
 from starlette.websockets import WebSocket
 
 from gateway.auth import Principal
@@ -39,7 +49,8 @@ RECENT_IDS = 1000
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, principal: Principal, bucket: TokenBucket) -> None:
+    def __init__(self, websocket: WebSocket, principal: Principal, bucket: TokenBucket,
+                 close_timeout: float) -> None:
         self.websocket = websocket
         self.principal = principal
         self.address = address_of(principal)
@@ -59,13 +70,19 @@ class Connection:
         # uses, so this is how the node puts warnings and drafts back if Redis loses them
         self.intercepted: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
-        self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue(OUTBOX_LIMIT)
+        # unbounded: `forward` keeps the frames to OUTBOX_LIMIT, and the close code always fits
+        self._outbox: asyncio.Queue[str | CloseCode] = asyncio.Queue()
         # while a replay is read: the frames that arrive meanwhile, (payload, key), in order
         self._backlog: list[tuple[str, str | None]] | None = None
         # keys of the messages replayed to this connection: each reaches it once
         self._replayed: set[str] = set()
         self._writer: asyncio.Task[None] | None = None
         self.closing = False
+        self.close_timeout = close_timeout
+        # once closing: the event-loop time by which the client must have taken the close
+        self._deadline: float | None = None
+        # while `receive` waits for the client: its timeout, which `close` sets to the deadline
+        self._receiving: asyncio.Timeout | None = None
         # Proxy mode: where this agent's released messages go (instead of a local buyer).
         self.upstream: UpstreamLink | None = None
 
@@ -84,11 +101,10 @@ class Connection:
         if self._backlog is not None:
             self._backlog.append((payload, key))
             return
-        try:
-            self._outbox.put_nowait(payload)
-        except asyncio.QueueFull:
-            log.warning("closing %s: %d frames unread", self.address, OUTBOX_LIMIT)
-            self.close(CloseCode.POLICY_VIOLATION)
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            self._overflow()
+            return
+        self._outbox.put_nowait(payload)
 
     def hold(self) -> None:
         """Keep the frames that arrive from now on until `replay`."""
@@ -104,23 +120,51 @@ class Connection:
         for payload, held_key in backlog:
             self.forward(payload, held_key)
 
+    def _overflow(self) -> None:
+        """The client stopped reading: drop what it has not read, so the close is next."""
+        dropped = 0
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+            dropped += 1
+        log.warning("closing %s with 1008: %d frames unread, dropped", self.address, dropped)
+        self.close(CloseCode.POLICY_VIOLATION)
+
     def close(self, code: CloseCode) -> None:
-        """Send the queued frames, then close with `code`."""
+        """Send the queued frames, then close with `code`; the client has `close_timeout` to
+        take them."""
         if self.closing:
             return
         if self._backlog is not None:
             self.replay([])
+            if self.closing:  # the held frames overflowed the outbox: closed with 1008
+                return
         self.closing = True
-        with contextlib.suppress(asyncio.QueueFull):
-            self._outbox.put_nowait(code)
-        if self._outbox.full() and self._writer is not None:
-            self._writer.cancel()
+        self._outbox.put_nowait(code)
+        self._deadline = asyncio.get_running_loop().time() + self.close_timeout
+        if self._receiving is not None:
+            self._receiving.reschedule(self._deadline)
 
-    async def closed(self, timeout: float = 5.0) -> None:
-        """Wait until the writer finished (after `close`)."""
-        if self._writer is not None:
-            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+    async def receive(self) -> Message:
+        """The client's next message. Once closing, a client that has not taken the close by
+        the deadline raises TimeoutError: it is given up."""
+        async with asyncio.timeout(self._deadline) as self._receiving:
+            try:
+                return await self.websocket.receive()
+            finally:
+                self._receiving = None
+
+    async def closed(self) -> None:
+        """After `close`: wait until the close frame went out, or the deadline passed (the
+        writer is then stopped: the client is given up)."""
+        if self._writer is None or self._deadline is None:
+            return
+        remaining = self._deadline - asyncio.get_running_loop().time()
+        if remaining > 0:  # `wait` neither raises the writer's end nor cancels it
+            await asyncio.wait({self._writer}, timeout=remaining)
+        if not self._writer.done():
+            log.warning("gave up %s: it did not take its close within %g s", self.address,
+                        self.close_timeout)
+            await self.stop()
 
     async def stop(self) -> None:
         if self._writer is not None and not self._writer.done():

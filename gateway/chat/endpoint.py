@@ -66,7 +66,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     settings = gateway.settings
     connection = Connection(websocket, principal,
-                            TokenBucket(settings.rate_per_s, settings.rate_burst))
+                            TokenBucket(settings.rate_per_s, settings.rate_burst),
+                            settings.close_timeout_s)
     connection.start()
     after = resume_point(gateway, connection)
     if after is not None:  # what arrives from now on waits behind what the buyer missed
@@ -88,7 +89,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             connection.close(CloseCode.TRY_AGAIN_LATER)
         await gateway.presence.connected(connection)
         while not connection.closing:
-            message = await websocket.receive()
+            try:
+                message = await connection.receive()
+            except TimeoutError:  # closed, and the client did not take the close: given up
+                break
             if message["type"] == "websocket.disconnect":
                 break
             raw = message.get("text")
@@ -104,6 +108,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         if connection.upstream is not None:
             await connection.upstream.close()
         await gateway.presence.disconnected(connection)
+        await connection.closed()  # a close the gateway started goes out first (or times out)
         await connection.stop()
         log.info("%s %s of shop %s disconnected", principal.role, principal.user,
                  principal.shop)
