@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import TokenFor
+from tests.conftest import ClientFactory, TokenFor
 from tests.gateway.wire import Peer, connect
 
 pytestmark = pytest.mark.issue(18)
@@ -85,3 +85,24 @@ def test_a_bad_after_is_an_error_frame_and_the_connection_stays(
         assert [(f["type"], f.get("code")) for f in frames] == [("error", "bad-frame")]
         assert "after" in frames[0]["message"]
         peer.idle()  # still open
+
+
+def test_a_resume_replays_the_kept_shop_messages_only_not_gateway_notices(
+        client_factory: ClientFactory, token_for: TokenFor) -> None:
+    """docs/protocol.md, what a resume replays: the shop side's `message` frames among the
+    conversation's last REPLYGUARD_HISTORY_SIZE messages (the buyer's own counted); an older
+    one it missed is not, nor is any `system` notice (`picked-up` here) sent meanwhile."""
+    client = client_factory(history_size=4)
+    buyer_token = token_for("buyer", "b1", "s1")
+    with connect(client, buyer_token) as buyer:  # nobody online: queued
+        assert buyer.say("m1", "你好，这款有货吗")["delivered"] is True
+        buyer.expect("system", code="queued")
+    with connect(client, token_for("agent", "a1", "s1")) as agent:
+        # connecting hands it the queued buyer: `picked-up` goes to a buyer without a socket
+        assert ("assigned", "queued") in [(f["type"], f.get("kind")) for f in agent.arrived()]
+        for n in range(1, 6):
+            assert agent.say(f"r{n}", f"第{n}条回复", CONVERSATION)["delivered"] is True
+    with resumed(client, buyer_token, "") as buyer:
+        # kept: r2-r5 (m1 and r1 fell out of the last four); r1 and `picked-up` are not replayed
+        assert [(f["type"], f.get("id")) for f in buyer.arrived()] == [
+            ("message", "r2"), ("message", "r3"), ("message", "r4"), ("message", "r5")]
