@@ -43,15 +43,16 @@ class GatewayServer(uvicorn.Server):
 
 
 class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websocket protocol (the one it picks itself), except when the app ends while
-    the client is not reading what was already written (the transport is paused for writing):
-    the gateway gave up on that client (`Connection.closed`). uvicorn closes the transport
-    gracefully, which waits to flush the unread bytes for as long as the client keeps its
-    socket open, and its shutdown waits for that; the socket is aborted instead."""
+    """uvicorn's websocket protocol (the one it picks itself), except when the app ends
+    without its close frame written while the client is not reading what was (the transport
+    is paused for writing): the gateway gave up on that client (`Connection.closed`). uvicorn
+    closes the transport gracefully, which waits to flush the unread bytes for as long as the
+    client keeps its socket open, and its shutdown waits for that; the socket is aborted
+    instead. A close frame that was written is left to uvicorn's closing handshake."""
 
     async def run_asgi(self) -> None:
         await super().run_asgi()
-        if not self.writable.is_set() and not self.disconnected:
+        if not self.close_sent and not self.writable.is_set() and not self.disconnected:
             self.transport.abort()
 
 
