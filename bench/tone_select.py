@@ -12,11 +12,15 @@ For every candidate configuration (feature budget, C), it measures:
   (bench/data), scored by the model trained on all training rows.
 
 A reply counts as caught/flagged when the lexicon path of the default policy (its rules without
-the tone rules) gives any tier, or the tone model's probability of cold, perfunctory, sarcastic
-or abusive reaches that label's threshold (the policy's tone-* rules; abusive only without a
-lexicon match, like tone-abusive). Thresholds are chosen per configuration by the rule in
-docs/tone.md: on the pooled selection rows, the smallest summed miss rate of the four violation
-classes with benign replies flagged at most `--benign-budget`.
+the tone rules, with the buyer's message the reply answers as context where the row has one)
+gives any tier, or the tone model's probability of a violation label reaches that label's
+threshold as the policy's tone-* rules apply it: abusive only without a lexicon match (like
+tone-abusive), perfunctory only after a buyer message that asked or complained (acts question,
+polar, complaint: tone-perfunctory), cold at one threshold after a buyer message that needs an
+answer (tone-cold-unanswered) and at another anywhere (tone-cold). Thresholds are chosen per
+configuration by the rule in docs/tone.md: on the pooled selection rows, the smallest summed miss
+rate of the four violation classes with benign replies flagged at most `--benign-budget`.
+`--at cold=0.9,cold_unanswered=0.6,...` scores fixed thresholds instead of choosing.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from classifiers.context import NEEDS_ANSWER, Act, DialogueActs  # noqa: E402
 from classifiers.lexicon import Lexicon  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
 from classifiers.resources import (  # noqa: E402
@@ -62,7 +67,12 @@ from classifiers.tone.training_settings import TrainingSettings  # noqa: E402
 
 BENCH_DATA = Path(__file__).resolve().parent / "data"
 VIOLATIONS = ("cold", "perfunctory", "sarcastic", "abusive")
+# The thresholds chosen: one per tone-* notice rule (cold_unanswered: tone-cold-unanswered).
+THRESHOLD_NAMES = ("cold", "cold_unanswered", "perfunctory", "sarcastic", "abusive")
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# The context acts of the tone-perfunctory rule in policies.yaml (a buyer who asked or complained;
+# a request is rightly answered by 好的).
+PERFUNCTORY_ACTS = frozenset({Act.QUESTION, Act.POLAR, Act.COMPLAINT})
 CONFIGS: dict[str, TrainingSettings] = {
     "shipped-8k-3k": TrainingSettings(),
     "wide-20k-6k": TrainingSettings(keep_char_features=20_000, keep_words=6_000),
@@ -78,10 +88,14 @@ class Corpus:
     segments: list[list[str]]
 
 
-def _lexicon_tiers(texts: Sequence[str]) -> list[Tier]:
-    """The default policy's tier for each agent reply, from its rules without the tone rules."""
+def _lexicon_tiers(texts: Sequence[str], contexts: Sequence[str | None] | None = None
+                   ) -> list[Tier]:
+    """The default policy's tier for each agent reply (answering `contexts`, the buyer's
+    messages, where known), from its rules without the tone rules."""
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
-    data["rules"] = [r for r in data["rules"] if "tone" not in r.get("when", {})]
+    # agent replies: the buyer-only intent rules never apply, and need the intent model
+    data["rules"] = [r for r in data["rules"]
+                     if not {"tone", "intent", "unless_intent"} & set(r.get("when", {}))]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False,
                                      encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, allow_unicode=True)
@@ -89,7 +103,36 @@ def _lexicon_tiers(texts: Sequence[str]) -> list[Tier]:
     policy = Policy.load(handle.name,
                          known_categories=sorted({*lexicon.categories, "off_platform"}))
     scorer = Scorer(lexicon, policy)
-    return [scorer.score(t, Role.AGENT).tier for t in texts]
+    contexts = contexts if contexts is not None else [None] * len(texts)
+    return [scorer.score(t, Role.AGENT, context=c).tier for t, c in zip(texts, contexts,
+                                                                          strict=True)]
+
+
+def _acts(contexts: Sequence[str | None]) -> np.ndarray:
+    """The dialogue act of each buyer message ('' where there is none), as the scorer reads it."""
+    from classifiers.normalize import Normalizer
+    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+
+    fold = Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS]).fold
+    return np.array([str(DialogueActs.act(fold(c))) if c else "" for c in contexts])
+
+
+def _contexts(rows: Sequence[LabelledText]) -> list[str | None]:
+    """The buyer's message each row answers, from its file's `context` column (None without)."""
+    by_file: dict[str, dict[int, str]] = {}
+    out: list[str | None] = []
+    for row in rows:
+        name, _, line = row.source.rpartition(":")
+        if name not in by_file:
+            path = default_training_data()[0].parent / name
+            table: dict[int, str] = {}
+            if path.exists():
+                with path.open(encoding="utf-8", newline="") as handle:
+                    table = {n: (r.get("context") or "").strip()
+                             for n, r in enumerate(csv.DictReader(handle), start=2)}
+            by_file[name] = table
+        out.append(by_file[name].get(int(line)) or None if line.isdigit() else None)
+    return out
 
 
 def _fit(corpus: Corpus, keep: np.ndarray, settings: TrainingSettings):  # type: ignore[no-untyped-def]
@@ -118,15 +161,51 @@ def _probabilities(pipeline, texts: Sequence[str]) -> dict[str, np.ndarray]:  # 
     return {str(label): proba[:, i] for i, label in enumerate(pipeline.classes_)}
 
 
-def _flags(p: dict[str, np.ndarray], lexicon: np.ndarray, thresholds: dict[str, float]
-           ) -> np.ndarray:
+def _gates(acts: np.ndarray) -> dict[str, np.ndarray]:
+    return {"perfunctory": np.isin(acts, [str(a) for a in PERFUNCTORY_ACTS]),
+            "unanswered": np.isin(acts, [str(a) for a in NEEDS_ANSWER])}
+
+
+def _flags(p: dict[str, np.ndarray], lexicon: np.ndarray, thresholds: dict[str, float],
+           gates: dict[str, np.ndarray]) -> np.ndarray:
     flagged = lexicon.copy()
-    for label in VIOLATIONS:
-        hit = p[label] >= thresholds[label]
-        if label == "abusive":
-            hit &= ~lexicon
-        flagged |= hit
+    flagged |= p["cold"] >= thresholds["cold"]
+    flagged |= (p["cold"] >= thresholds["cold_unanswered"]) & gates["unanswered"]
+    flagged |= (p["perfunctory"] >= thresholds["perfunctory"]) & gates["perfunctory"]
+    flagged |= p["sarcastic"] >= thresholds["sarcastic"]
+    flagged |= (p["abusive"] >= thresholds["abusive"]) & ~lexicon
     return flagged
+
+
+def _choose(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray,
+            gates: dict[str, np.ndarray], budget: float
+            ) -> tuple[float, dict[str, float], dict[str, float], float] | None:
+    """The thresholds with the smallest summed miss rate of the four violation classes whose
+    benign rows are flagged at most `budget` (ties: the first in grid order, lowest first)."""
+    benign = y == "polite"
+    hits = {
+        "cold": {t: p["cold"] >= t for t in GRID},
+        "cold_unanswered": {t: (p["cold"] >= t) & gates["unanswered"] for t in GRID},
+        "perfunctory": {t: (p["perfunctory"] >= t) & gates["perfunctory"] for t in GRID},
+        "sarcastic": {t: p["sarcastic"] >= t for t in GRID},
+        "abusive": {t: (p["abusive"] >= t) & ~lexicon for t in GRID},
+    }
+    best: tuple[float, dict[str, float], dict[str, float], float] | None = None
+    for combo in itertools.product(GRID, repeat=len(THRESHOLD_NAMES)):
+        thresholds = dict(zip(THRESHOLD_NAMES, combo, strict=True))
+        if thresholds["cold_unanswered"] > thresholds["cold"]:
+            continue  # the context gate only ever lowers the threshold
+        flagged = lexicon.copy()
+        for name, value in thresholds.items():
+            flagged |= hits[name][value]
+        fp = float(flagged[benign].mean())
+        if fp > budget:
+            continue
+        caught = {label: float(flagged[y == label].mean()) for label in VIOLATIONS}
+        miss = sum(1 - c for c in caught.values())
+        if best is None or miss < best[0] - 1e-9:
+            best = (miss, thresholds, caught, fp)
+    return best
 
 
 def main() -> None:
@@ -136,12 +215,28 @@ def main() -> None:
     parser.add_argument("--writers", default="tone_train_T*.csv",
                         help="glob (in classifiers/tone/data) of the independent writers' files")
     parser.add_argument("--benign-budget", type=float, default=0.025)
+    parser.add_argument("--at", help="score these thresholds instead of choosing, e.g. "
+                        "cold=0.9,cold_unanswered=0.9,perfunctory=0.9,sarcastic=0.8,abusive=0.7")
+    parser.add_argument("--load", type=Path,
+                        help="re-score the rows a --save run wrote (no fitting)")
     parser.add_argument("--no-lowo", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save", type=Path,
                         help="write the pooled selection rows' probabilities, labels, lexicon "
                              "flags and origins (npz) of the last configuration")
     args = parser.parse_args()
+    at = None
+    if args.at:
+        at = {k: float(v) for k, v in (item.split("=") for item in args.at.split(","))}
+        if set(at) != set(THRESHOLD_NAMES):
+            parser.error(f"--at needs exactly {', '.join(THRESHOLD_NAMES)}")
+    if args.load:
+        saved = np.load(args.load)
+        p_all = {k.removeprefix("p_"): saved[k] for k in saved.files if k.startswith("p_")}
+        result = _summary(p_all, saved["y"], saved["lexicon"], saved["acts"], saved["origin"],
+                          args.benign_budget, at)
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
     started = time.time()
     from classifiers.normalize import Normalizer
     from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
@@ -176,9 +271,13 @@ def main() -> None:
                 for name, s in sets.items()}
     writer_rows = {p.name: [i for i, w in enumerate(writer_of) if w == p.name]
                    for p in writer_files}
+    writer_contexts = {name: _contexts([rows[i] for i in idx])
+                       for name, idx in writer_rows.items()}
     writer_lex = {name: np.array([t != Tier.NONE for t in
-                                  _lexicon_tiers([rows[i].text for i in idx])])
+                                  _lexicon_tiers([rows[i].text for i in idx],
+                                                 writer_contexts[name])])
                   for name, idx in writer_rows.items()}
+    writer_acts = {name: _acts(contexts) for name, contexts in writer_contexts.items()}
     select_texts = [normalizer(t).text for t, _ in select]
     select_true = np.array([y for _, y in select])
 
@@ -189,6 +288,7 @@ def main() -> None:
         pooled_p: dict[str, list[np.ndarray]] = {}
         pooled_y: list[str] = []
         pooled_lex: list[np.ndarray] = []
+        pooled_acts: list[np.ndarray] = []
         origin: list[str] = []
         if not args.no_lowo:
             for writer, idx in writer_rows.items():
@@ -199,6 +299,7 @@ def main() -> None:
                     pooled_p.setdefault(label, []).append(v)
                 pooled_y += [rows[i].label for i in idx]
                 pooled_lex.append(writer_lex[writer])
+                pooled_acts.append(writer_acts[writer])
                 origin += [f"lowo:{writer}"] * len(idx)
                 print(f"  {name} LOWO {writer}: {time.time() - t0:.0f}s", flush=True)
         t0 = time.time()
@@ -210,6 +311,7 @@ def main() -> None:
                 pooled_p.setdefault(label, []).append(v)
             pooled_y += [r.label for r in s]
             pooled_lex.append(lex_sets[set_name])
+            pooled_acts.append(np.array([""] * len(s)))  # no buyer message: no context rule
             origin += [set_name] * len(s)
         heldout_pred = np.array(pipeline.predict(norm_sets["heldout"]))
         heldout_true = np.array([r.label for r in held])
@@ -224,42 +326,54 @@ def main() -> None:
         p_all = {label: np.concatenate(v) for label, v in pooled_p.items()}
         y = np.array(pooled_y)
         lex = np.concatenate(pooled_lex)
+        acts = np.concatenate(pooled_acts)
         if args.save:
             arrays: dict[str, Any] = {"y": y, "lexicon": lex, "origin": np.array(origin),
+                                      "acts": acts,
                                       **{f"p_{label}": v for label, v in p_all.items()}}
             np.savez_compressed(args.save, **arrays)
-        benign = y == "polite"
-        best: tuple[float, dict[str, float], dict[str, float], float] | None = None
-        for combo in itertools.product(GRID, repeat=len(VIOLATIONS)):
-            thresholds = dict(zip(VIOLATIONS, combo))
-            flagged = _flags(p_all, lex, thresholds)
-            fp = float(flagged[benign].mean())
-            if fp > args.benign_budget:
-                continue
-            caught = {label: float(flagged[y == label].mean()) for label in VIOLATIONS}
-            miss = sum(1 - c for c in caught.values())
-            if best is None or miss < best[0] - 1e-9:
-                best = (miss, thresholds, caught, fp)
         result: dict[str, object] = {
             "heldout_macro_f1": float(np.mean(f1s)), "select_accuracy": select_acc,
-            "rows": {label: int(np.sum(y == label)) for label in (*VIOLATIONS, "polite")},
+            **_summary(p_all, y, lex, acts, np.array(origin), args.benign_budget, at),
         }
-        if best is not None:
-            miss, thresholds, caught, fp = best
-            origin_arr = np.array(origin)
-            flagged = _flags(p_all, lex, thresholds)
-            per_origin = {}
-            for o in sorted(set(origin)):
-                m = origin_arr == o
-                per_origin[o] = {label: round(float(flagged[m & (y == label)].mean()), 3)
-                                 for label in (*VIOLATIONS, "polite") if np.any(m & (y == label))}
-            result.update(thresholds=thresholds, caught=caught, benign_flagged=fp,
-                          summed_miss=miss, per_origin=per_origin)
         report[name] = result
         print(json.dumps({name: result}, ensure_ascii=False, indent=1), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"done in {time.time() - started:.0f}s")
+
+
+def _summary(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray, acts: np.ndarray,
+             origin: np.ndarray, budget: float, at: dict[str, float] | None
+             ) -> dict[str, object]:
+    """Thresholds (chosen, or `at`), caught per class and benign flagged, pooled and per
+    origin."""
+    gates = _gates(acts)
+    result: dict[str, object] = {
+        "rows": {label: int(np.sum(y == label)) for label in (*VIOLATIONS, "polite")}}
+    if at is None:
+        best = _choose(p, y, lexicon, gates, budget)
+        if best is None:
+            return result
+        thresholds = best[1]
+    else:
+        thresholds = at
+    flagged = _flags(p, lexicon, thresholds, gates)
+    caught = {label: round(float(flagged[y == label].mean()), 3) for label in VIOLATIONS}
+    per_origin = {}
+    for o in sorted(set(origin)):
+        m = origin == o
+        per_origin[str(o)] = {label: round(float(flagged[m & (y == label)].mean()), 3)
+                              for label in (*VIOLATIONS, "polite") if np.any(m & (y == label))}
+    lowo = np.char.startswith(origin.astype(str), "lowo:")
+    per_origin["lowo (all writers)"] = {
+        label: round(float(flagged[lowo & (y == label)].mean()), 3)
+        for label in (*VIOLATIONS, "polite") if np.any(lowo & (y == label))}
+    result.update(thresholds=thresholds, caught=caught,
+                  benign_flagged=round(float(flagged[y == "polite"].mean()), 4),
+                  summed_miss=round(sum(1 - c for c in caught.values()), 3),
+                  per_origin=per_origin)
+    return result
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ def test_replay_shows_what_an_intent_threshold_moves(tmp_path: Path) -> None:
     messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
                         encoding="utf-8")
     text = default_policy_file().read_text(encoding="utf-8")
-    rule = "unless_intent: {ordinary: 0.2}"
+    rule = "unless_intent: {ordinary: 0.3}"
     assert text.count(rule) == 1
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(text.replace(rule, "intent: {wants_human: 0.7, complaint: 0.7}"),
