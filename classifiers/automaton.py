@@ -136,7 +136,8 @@ class KeywordMatcher:
             if term.variants != "none" and sum(
                     1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
                 for form in self.pinyin.term_forms(normalized,
-                                                   initials=term.variants == "initials"):
+                                                   initials=term.variants == "initials",
+                                                   latin_only=term.variants == "latin"):
                     variants.setdefault(form, []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
@@ -374,8 +375,9 @@ class KeywordMatcher:
         spelled = base[hit.start:hit.end]
         if self.segmenter.is_common_word(spelled):
             return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
-        if any(a == b for a, b in zip(spelled, term)):
-            return True
+        if any(a == b for a, b in zip(spelled, term)) or any(
+                not c.isascii() and c in term for c in spelled):
+            return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
         return not any(hit.start < b < hit.end for b in boundaries)
 
     @staticmethod

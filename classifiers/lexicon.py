@@ -39,7 +39,7 @@ class Term:
     category: str
     severity: int = 2
     mode: MatchMode = MatchMode.SUBSTRING
-    variants: str = "none"  # none | pinyin | initials
+    variants: str = "none"  # none | latin | pinyin | initials
     source: str = ""
     # A part term belongs to the named groups and raises nothing alone: it is one side of a
     # co-occurrence rule (`@near`) or a cancelling scope (`@scope`).
@@ -358,8 +358,8 @@ def _term(text: str, category: str, options: dict[str, str], source: str, path: 
         raise LexiconError(f"mode must be substring, word or message, not {options['mode']!r}",
                            path=path, line=number) from None
     variants = options.get("variants", "none")
-    if variants not in {"pinyin", "initials", "none"}:
-        raise LexiconError(f"variants must be none, pinyin or initials, not {variants!r}",
+    if variants not in {"latin", "pinyin", "initials", "none"}:
+        raise LexiconError(f"variants must be none, latin, pinyin or initials, not {variants!r}",
                            path=path, line=number)
     parts = tuple(_group(g, path, number) for g in options.get("part", "").split(",") if g)
     return Term(text, category, int(severity_text), mode, variants, source, parts)

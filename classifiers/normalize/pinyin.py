@@ -66,10 +66,13 @@ class PinyinView:
                 return None
         return None
 
-    def term_forms(self, term: str, *, initials: bool = False) -> set[str]:
+    def term_forms(self, term: str, *, initials: bool = False,
+                   latin_only: bool = False) -> set[str]:
         """Every spelling of `term` that the pinyin view can contain. Spellings made only of
         initials (wx, sb) are included only with `initials`: two latin letters are a product code
-        (CS, HD, NC) far more often than an insult, so a term opts in to them."""
+        (CS, HD, NC) far more often than an insult, so a term opts in to them. `latin_only`:
+        only spellings with a full syllable in latin letters and a character of the term kept
+        (jian货, chu生, si全jia), for terms whose Chinese homophones are everyday words (拣货)."""
         options: list[list[str]] = []
         for ch in term:
             syllable = self.syllables.get(ord(ch))
@@ -89,6 +92,13 @@ class PinyinView:
             return {as_chinese, as_latin}
         forms = set()
         for parts in itertools.product(*options):
+            # A Chinese character is its marked syllable in the view (the matcher keeps only
+            # spellings whose characters are the term's own: `_mixed_keeps_term`).
+            if latin_only and not (
+                    any(part.startswith(SYLLABLE_MARK) for part in parts)
+                    and any(part.isalpha() and part.isascii() and len(part) > 1
+                            for part in parts)):
+                continue
             if initials or any(len(part) > 1 or not part.isascii() for part in parts):
                 forms.add("".join(parts))
         return forms

@@ -41,7 +41,7 @@ class TermIn(BaseModel):
     term: str = Field(max_length=MAX_TERM_CHARS * 2, description="the term, no TAB or newline")
     severity: Literal[1, 2, 3] | None = None
     mode: Literal["substring", "word", "message"] | None = None
-    variants: Literal["none", "pinyin", "initials"] | None = None
+    variants: Literal["none", "latin", "pinyin", "initials"] | None = None
 
 
 class ChangeOut(BaseModel):

@@ -68,7 +68,7 @@ def add_command(
     = None,
     mode: Annotated[Literal["substring", "word", "message"] | None, typer.Option(
         help="substring, word or message")] = None,
-    variants: Annotated[Literal["none", "pinyin", "initials"] | None, typer.Option(
+    variants: Annotated[Literal["none", "latin", "pinyin", "initials"] | None, typer.Option(
         help="none, pinyin or initials")] = None,
     user: UserOption = None,
     lexicons: LexiconOption = None,

@@ -129,3 +129,20 @@ def test_terms_with_chinese_numerals_match_them_written_as_digits() -> None:
     assert set(numeral_digits("二百五")) == {"2百五", "二百5", "2百5"}
     assert numeral_digits("死八婆") == ["死8婆"]
     assert numeral_digits("三八") == [] and numeral_digits("傻逼") == []
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("jian货，说好的好评呢", "贱货"), ("chu生都比你讲理", "畜生"), ("你是ruo智吧", "弱智"),
+    ("si全jia的玩意儿", "死全家"),
+])
+def test_latin_variants_spell_a_syllable_in_latin_beside_the_terms_own_characters(
+        scorer: Scorer, text: str, term: str) -> None:
+    """`variants=latin` (and pinyin): a syllable in latin letters beside a character of the
+    term is the term; its Chinese homophones (拣货) and initials (JH) are not."""
+    hits = [m for m in scorer.score(text).matches if m.term == term]
+    assert hits and hits[0].view == "pinyin"
+
+
+@pytest.mark.parametrize("text", ["您的订单已拣货完成", "JH型号", "处理出生证明的快递"])
+def test_latin_variants_leave_homophones_and_initials(scorer: Scorer, text: str) -> None:
+    assert not [m for m in scorer.score(text).matches if m.category == "abuse"]
