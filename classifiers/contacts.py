@@ -211,6 +211,14 @@ class ContactDetector:
         return hits
 
 
+def without_addresses(base: str) -> str:
+    """`base` less its e-mail addresses and URLs (whoever's: the detector judges those; a
+    signal that reads the wording, such as the invitation model, should not)."""
+    if not _may_hold_address(base):
+        return base
+    return _URL.sub(" ", _EMAIL.sub(" ", base))
+
+
 def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
     if start > 0 and text[start - 1] == "*" or end < len(text) and text[end] == "*":
         return None  # masked: 138****5678

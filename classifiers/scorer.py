@@ -12,12 +12,13 @@ import hashlib
 import re
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from classifiers.automaton import KeywordMatcher
+from classifiers.automaton import KeywordMatcher, PartHit
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
-from classifiers.contacts import CHANNEL_GROUPS, ContactDetector
+from classifiers.contacts import CHANNEL_GROUPS, ContactDetector, without_addresses
 from classifiers.context import Act, ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
@@ -41,6 +42,10 @@ EMOJI_WORD_CATEGORIES = frozenset({"abuse", "discrimination", "off_platform", "r
 
 # Control characters other than tab and newlines, and lone surrogates (undecodable bytes that
 # reached us through surrogateescape): text no client should send.
+# The groups whose members the invitation model must not read inside a refusal or under the
+# platform's name (不用加VX, 不接受支付宝/微信直接转账): every way of naming a channel.
+INVITATION_CHANNELS = frozenset({*CHANNEL_GROUPS, "pay_channel"})
+
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -184,7 +189,8 @@ class Scorer:
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
         if self.invitation is not None:
-            invited = _invitation(self.invitation, normalized, matches)
+            invited = _invitation(self.invitation, normalized, matches,
+                                  self._invitation_read(normalized, matches, hits.parts))
             if invited is not None:
                 matches.append(invited)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
@@ -200,6 +206,23 @@ class Scorer:
                        tuple(sorted(matches, key=_span_order)), self.version,
                        (time.perf_counter() - started) * 1e6, normalized.text, tone,
                        intent=intent, context=signal)
+
+    def invitation_text(self, text: str) -> str | None:
+        """What the invitation model reads of an agent's `text` (the shared lexicons, as in
+        `score_under`): training reads its rows through this, so that the model learns from
+        what it will be shown."""
+        rewritten = self.emoji_words.rewrite(text)
+        normalized = self.normalizer(rewritten.text if rewritten is not None else text)
+        hits = self.matcher.match_hits(normalized, None)
+        return self._invitation_read(normalized, hits.matches, hits.parts)
+
+    def _invitation_read(self, normalized: NormalizedText, matches: list[Match],
+                         parts: Sequence[PartHit]) -> str | None:
+        """The base text less what the off-platform `@scope` cancels and less addresses (the
+        contact detector's business; the platform's own links are no invitation)."""
+        read = self.structure.unscoped(normalized, CONTACT_CATEGORY, matches, parts,
+                                       INVITATION_CHANNELS)
+        return without_addresses(read) if read is not None else None
 
     def _contacts(self, normalized: NormalizedText, matches: list[Match],
                   channel_ends: list[int]) -> list[Match]:
@@ -231,14 +254,14 @@ class Scorer:
         return bisect_left(normalized.original_ends(), match.end) + 1
 
 
-def _invitation(model: InvitationModel, normalized: NormalizedText,
-            matches: list[Match]) -> Match | None:
+def _invitation(model: InvitationModel, normalized: NormalizedText, matches: list[Match],
+                read: str | None) -> Match | None:
     """The invitation model's hit, when the rules have not already found a diversion (a rule
-    hit explains itself better). It sees the whole message, refusals and warnings included, so
-    no scope cancels it."""
-    if any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+    hit explains itself better). `read` is what it reads: the message less what the
+    off-platform `@scope` cancels (`StructureMatcher.unscoped`; None: all of it is)."""
+    if read is None or any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
         return None
-    probability = model.probability(normalized.text)
+    probability = model.probability(read)
     severity = model.severity(probability)
     if not severity:
         return None

@@ -13,8 +13,9 @@ this costs nothing for a message without members of both sides of some rule.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from classifiers.automaton import PartHit
 from classifiers.lexicon import Lexicon, NearRule, Scope
@@ -26,6 +27,11 @@ from classifiers.results import Match, MatchMode
 # characters (many agents write "亲 有人让你加微信退款都是骗子 退款只走淘宝" without commas).
 _CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
 # (The two sides of a co-occurrence must also stand in one clause.)
+
+# A name in quotation marks between the two sides counts as its marks only: 搜「老李茶园」公众号
+# is 搜 and 公众号 three characters apart, whatever the shop's name.
+_QUOTED_MAX = 16
+_QUOTED = re.compile(f"[「『“\"][^」』”\"]{{1,{_QUOTED_MAX}}}[」』”\"]")
 
 
 class StructureMatcher:
@@ -50,7 +56,7 @@ class StructureMatcher:
         for part in parts:
             by_group[part.group].append(part)
         found = [self._near_match(text, rule, a, b) for rule in self.rules_
-                 for a, b in _pairs(rule, by_group)
+                 for a, b in _pairs(rule, by_group, text.text)
                  if not _CLAUSE_ENDS.intersection(text.text[min(a.end, b.end):
                                                              max(a.start, b.start)])]
         if found:
@@ -103,7 +109,45 @@ class StructureMatcher:
         return kept
 
 
-def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]]) -> list[tuple[PartHit, PartHit]]:
+    def unscoped(self, text: NormalizedText, category: str, matches: Sequence[Match],
+                 parts: Sequence[PartHit], channels: Collection[str]) -> str | None:
+        """The base text less what the category's `@scope` cancels, for a signal that reads
+        the whole message (the invitation model): None when a `not_in_message` member stands
+        in it (a scam warning), else the text without the clauses that hold a `not` member (a
+        refusal, the platform, a product name: 不用加VX，课程在已购里直接能看 is read as
+        课程在已购里直接能看) when the clause also names one of `channels` (members of those
+        groups). A refusal that names no channel stays (这边不方便 is a reason to go elsewhere).
+        Members inside a term hit of the category count as in `_scoped`."""
+        scope = self.scopes_.get(category)
+        if scope is None or not parts:
+            return text.text
+        own = [(m.start, m.end) for m in matches if m.category == category and m.view != "near"]
+        cancelling: list[tuple[int, int]] = []
+        named: list[tuple[int, int]] = []
+        for part in parts:
+            span = text.span(part.start, part.end)
+            if part.group in channels:
+                named.append(span)
+            elif (part.group in scope.not_in_message or part.group in scope.not_in_clause) \
+                    and _outside(span, own):
+                if part.group in scope.not_in_message:
+                    return None
+                cancelling.append(span)
+        if not cancelling or not named:
+            return text.text
+        ends = _clause_ends(text.original)
+        clauses = {_clause(ends, span, len(text.original)) for span in cancelling}
+        dropped = clauses & {_clause(ends, span, len(text.original)) for span in named}
+        if not dropped:
+            return text.text
+        starts = text.original_starts()
+        kept = "".join(ch for ch, origin in zip(text.text, starts, strict=True)
+                       if not any(lo <= origin <= hi for lo, hi in dropped))
+        return kept if kept.strip(" ,.!?;:") else None
+
+
+def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]],
+           text: str) -> list[tuple[PartHit, PartHit]]:
     firsts, seconds = by_group.get(rule.first), by_group.get(rule.second)
     if not firsts or not seconds:
         return []
@@ -115,6 +159,8 @@ def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]]) -> list[tuple[Par
             gap = b.start - a.end if a.end <= b.start else a.start - b.end
             if rule.ordered and a.end > b.start:
                 continue
+            if gap > rule.within and gap <= rule.within + _QUOTED_MAX:
+                gap = len(_QUOTED.sub("「」", text[min(a.end, b.end):max(a.start, b.start)]))
             if gap <= rule.within:
                 pairs.append((a, b))
     return pairs
@@ -137,6 +183,13 @@ def _clause_ends(original: str) -> list[int]:
                                   and not original[index + 1].isascii()):
             ends.append(index)
     return ends
+
+
+def _clause(ends: list[int], span: tuple[int, int], length: int) -> tuple[int, int]:
+    """The original-text clause (first and last index) around `span`."""
+    start, end = span
+    return (max((e + 1 for e in ends if e < start), default=0),
+            min((e for e in ends if e >= end), default=length))
 
 
 def _outside(span: tuple[int, int], own: list[tuple[int, int]]) -> bool:

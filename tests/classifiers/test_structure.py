@@ -75,6 +75,8 @@ def rules_hit(scorer: Scorer, text: str) -> list[str]:
     ("给我打到钱包", ["pay+to_me"]),
     ("前往土星号聊", ["app+act", "go+app"]),
     ("木星真好看", []),                         # a bare channel is nothing
+    ("请前往「大大大大的店」木星", ["go+app"]),  # a quoted name counts as its marks only
+    ("请前往大大大大的店木星", []),
 ])
 def test_near_rules_need_both_sides_in_one_clause_within_the_window(
         structure_scorer: Scorer, text: str, expected: list[str]) -> None:
@@ -209,3 +211,26 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    # the refusal names a channel: not read
+    ("不用加微信，课程在已购里直接能看", "课程在已购里直接能看"),
+    ("这边不方便，去闲鱼找我", "这边不方便,去闲鱼找我"),   # a refusal naming none: a reason to go
+    ("不接受微信转账", None),                               # nothing left to read
+    ("有人冒充客服让您加QQ，千万别信", None),                # a warning anywhere: nothing read
+    ("发票在这里下载 https://shop.example.com/a 哦", "发票在这里下载 哦"),  # links: the detector's
+])
+def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, text: str,
+                                                               read: str | None) -> None:
+    """What the invitation model reads of a message: the clauses the off-platform scope cancels
+    are left out when they name a channel, and addresses are the contact detector's."""
+    assert scorer.invitation_text(text) == read
+
+
+@pytest.mark.parametrize("text", [
+    "要不咱俩去闲鱼上交易",          # 不 of a suggestion (要不) negates nothing
+    "不如加个企微，方便沟通",
+])
+def test_shipped_rules_read_suggestions_as_invitations(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
