@@ -39,6 +39,8 @@ _LOOKALIKE_DIGITS = str.maketrans({"l": "1", "i": "1", "o": "0"})
 # l, i and o that stand among digits, not inside a latin word (tel, hello).
 _LOOKALIKE_RUN = re.compile(r"(?<![a-z])[lio]+(?![a-z])")
 _NOT_DIGIT = re.compile(r"[^0-9]")
+# A 400/800 number labelled as a public service line, not the agent's own contact.
+_SERVICE_LABEL = re.compile(r"官方|客服|售后|热线|服务电话|服务中心|服务专线")
 _CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|转账|转帐|打款|汇款|开户|收款|"
                            r"转到|转这")
 _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
@@ -170,6 +172,8 @@ class ContactDetector:
                 continue
             if kind != "银行卡号" and _labelled_code(text, m.start()):
                 continue
+            if kind == "客服热线" and _SERVICE_LABEL.search(text[max(0, m.start() - 12):m.start()]):
+                continue  # a brand's or the platform's public service line (华为客服热线400…)
             if kind == "银行卡号" and not _CARD_CONTEXT.search(text):
                 continue
             severity = 1 if kind == "客服热线" else 3

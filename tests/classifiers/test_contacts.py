@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.contacts import ContactDetector, luhn_valid
+from classifiers.contacts import ContactDetector, luhn_valid, without_addresses
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,8 @@ def test_contacts_detect_numbers(detector: ContactDetector, text: str, kind: str
     "发票代码 031002300111",
     "imei:861234567890125",
     "单号jdx019283746512",           # latin letters glued to it: an alphanumeric code
+    "苹果官方客服400-666-8800",       # a brand's public service line
+    "建议您拨打客服终端热线400-830-8300咨询",
 ])
 def test_contacts_ignore_masked_order_tracking_and_prices(detector: ContactDetector,
                                                           text: str) -> None:
@@ -156,3 +158,9 @@ def test_contacts_read_a_mobile_number_spelled_in_digit_homophones() -> None:
     assert [h.kind for h in detector.detect("妖叁捌，舞舞陆妻，巴酒铃壹")] == ["手机号"]
     assert detector.detect("亲，三件一起买打八折，两件九折，一件不打折哦，衣服已经发出") == []
     assert ContactDetector().detect("妖叁捌，舞舞陆妻，巴酒铃壹") == []  # needs the pinyin table
+
+
+def test_without_addresses_leaves_the_wording() -> None:
+    assert without_addresses("发票在这 https://a.example.com/x?y=1 下载") == "发票在这   下载"
+    assert without_addresses("邮箱 ab.c@qq.com 哦") == "邮箱   哦"
+    assert without_addresses("价格12.5元") == "价格12.5元"
