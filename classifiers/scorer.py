@@ -46,6 +46,17 @@ EMOJI_WORD_CATEGORIES = frozenset({"abuse", "discrimination", "off_platform", "r
 # platform's name (不用加VX, 不接受支付宝/微信直接转账): every way of naming a channel.
 INVITATION_CHANNELS = frozenset({*CHANNEL_GROUPS, "pay_channel"})
 
+# A number (digits, maybe split by spaces or marks, or masked with *) is one token to the
+# invitation model: the contact detector tells a phone number from an order number, IMEI or date
+# by its digits; the model reads the words around it.
+_NUMBER = re.compile(r"[0-9*]+(?:[ \-./:]+[0-9*]+)*")
+
+# The invitation model reads wording: a message with fewer letters and numbers (a number counts
+# one) than this (直接拒收, 我来取消, 号码) gives it a few n-grams and no context to go on, and
+# short explicit invitations (加我V) are the rules' to catch.
+MIN_INVITATION_WORDING = 8
+_WORDING = re.compile(r"[^\W_]")
+
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -218,11 +229,12 @@ class Scorer:
 
     def _invitation_read(self, normalized: NormalizedText, matches: list[Match],
                          parts: Sequence[PartHit]) -> str | None:
-        """The base text less what the off-platform `@scope` cancels and less addresses (the
-        contact detector's business; the platform's own links are no invitation)."""
+        """The base text less what the off-platform `@scope` cancels and less addresses, with
+        every number one token (numbers and addresses are the contact detector's business; the
+        platform's own links are no invitation)."""
         read = self.structure.unscoped(normalized, CONTACT_CATEGORY, matches, parts,
                                        INVITATION_CHANNELS)
-        return without_addresses(read) if read is not None else None
+        return _NUMBER.sub("0", without_addresses(read)) if read is not None else None
 
     def _contacts(self, normalized: NormalizedText, matches: list[Match],
                   channel_ends: list[int]) -> list[Match]:
@@ -259,7 +271,8 @@ def _invitation(model: InvitationModel, normalized: NormalizedText, matches: lis
     """The invitation model's hit, when the rules have not already found a diversion (a rule
     hit explains itself better). `read` is what it reads: the message less what the
     off-platform `@scope` cancels (`StructureMatcher.unscoped`; None: all of it is)."""
-    if read is None or any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+    if read is None or len(_WORDING.findall(read)) < MIN_INVITATION_WORDING \
+            or any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
         return None
     probability = model.probability(read)
     severity = model.severity(probability)

@@ -219,12 +219,14 @@ def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text
     ("这边不方便，去闲鱼找我", "这边不方便,去闲鱼找我"),   # a refusal naming none: a reason to go
     ("不接受微信转账", None),                               # nothing left to read
     ("有人冒充客服让您加QQ，千万别信", None),                # a warning anywhere: nothing read
-    ("发票在这里下载 https://shop.example.com/a 哦", "发票在这里下载 哦"),  # links: the detector's
+    # links and numbers are the contact detector's; a number is one token
+    ("发票在这里下载 https://shop.example.com/a 哦", "发票在这里下载 哦"),
+    ("订单号 1389 2056 7741，已备注", "订单号0,已备注"),
 ])
 def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, text: str,
                                                                read: str | None) -> None:
     """What the invitation model reads of a message: the clauses the off-platform scope cancels
-    are left out when they name a channel, and addresses are the contact detector's."""
+    are left out when they name a channel; addresses and numbers are the contact detector's."""
     assert scorer.invitation_text(text) == read
 
 

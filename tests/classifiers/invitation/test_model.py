@@ -24,7 +24,7 @@ from classifiers.invitation.training import (
 from classifiers.normalize import Normalizer
 from classifiers.resources import default_invitation_model, default_lexicon_dir
 from classifiers.results import Role
-from classifiers.scorer import Scorer
+from classifiers.scorer import MIN_INVITATION_WORDING, Scorer
 from classifiers.segmentation import WordSegmenter
 from classifiers.tone.classifier import ToneModelError
 from classifiers.tone.training import drop_leaks, export, fold
@@ -111,3 +111,21 @@ def test_scorer_adds_an_intent_hit_from_the_model(exported: tuple[Pipeline, Path
     assert str(verdict.tier) == ("block" if intent[0].severity == 2 else "notice")
     plain = Scorer.load(default_lexicon_dir(), policy)
     assert plain.score(text, Role.AGENT).matches == () and plain.version != scorer.version
+
+
+def test_invitation_model_leaves_messages_too_short_to_read(exported: tuple[Pipeline, Path],
+                                                            tmp_path: Path) -> None:
+    """A message with fewer than MIN_INVITATION_WORDING letters and numbers gets no model hit,
+    however high its probability: a few n-grams without context (直接拒收, 号码 in real
+    replies) are no wording to judge."""
+    _, directory = exported
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    scorer = Scorer.load(default_lexicon_dir(), policy, invitation_model=directory)
+    assert scorer.invitation is not None
+    short = "私下联系我"
+    assert len(short) < MIN_INVITATION_WORDING
+    assert scorer.invitation.probability(short) >= scorer.invitation.notice
+    assert not [m for m in scorer.score(short, Role.AGENT).matches if m.view == "invitation"]
+    longer = "亲，换个软件聊吧，把你的手机号留给我，我让同事联系你"
+    assert [m for m in scorer.score(longer, Role.AGENT).matches if m.view == "invitation"]
