@@ -297,7 +297,9 @@ def main() -> None:
                      "C": settings.features.C, "service_weight": settings.service_weight,
                      "invitation_weight": settings.invitation_weight,
                      "threshold_rule": {"notice_false_alarm": NOTICE_FALSE_ALARM,
-                                        "block_false_alarm": BLOCK_FALSE_ALARM},
+                                        "block_false_alarm": BLOCK_FALSE_ALARM,
+                                        "notice_service": NOTICE_SERVICE,
+                                        "block_service": BLOCK_SERVICE},
                      "leave_one_writer_out": report},
     })
     digest = hashlib.sha256((args.out / "weights.npz").read_bytes()).hexdigest()[:12]
