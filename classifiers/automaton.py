@@ -161,6 +161,8 @@ class KeywordMatcher:
         self.always_groups_ = always_groups
         self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
         self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
+        self.scope_groups_ = frozenset(g for s in self.lexicon.scopes
+                                       for g in (*s.not_in_clause, *s.not_in_message))
         return self
 
     def _normalize_term(self, term: Term) -> str:
@@ -226,9 +228,14 @@ class KeywordMatcher:
                 # Only a disguised member (a hit on its own) can still matter: a homophone
                 # (not the same span read literally) or one spread by separators.
                 literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
-                raw_parts = [raw for raw in raw_parts if (
+                disguised = [raw for raw in raw_parts if (
                     raw[3] == "pinyin" and (raw[0], raw[1]) not in literal) or (
                     text.starts is not None and _spread_span(text, raw[0], raw[1]))]
+                # A disguised member is a hit of its category, which that category's scope
+                # cancels like any other (V信红包不算数): its members stay.
+                raw_parts = disguised + [raw for raw in raw_parts if any(
+                    not self.scope_groups_.isdisjoint(term.parts) for term in raw[2])] \
+                    if disguised else []
             hits.extend(_Hit(start, end, term, view)
                         for start, end, parts, view in raw_parts for term in parts)
         if not hits and not message_hits:

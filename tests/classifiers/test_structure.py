@@ -208,6 +208,7 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "扫描说明书上的二维码可以看安装视频",
     "请关注京东的公众号查看物流",
     "微信零钱到账需要一到三天",
+    "这边不用薇信，有事留言",          # a disguised channel in a refusal: the scope cancels it too
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
