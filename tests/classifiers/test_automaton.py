@@ -146,3 +146,12 @@ def test_latin_variants_spell_a_syllable_in_latin_beside_the_terms_own_character
 @pytest.mark.parametrize("text", ["您的订单已拣货完成", "JH型号", "处理出生证明的快递"])
 def test_latin_variants_leave_homophones_and_initials(scorer: Scorer, text: str) -> None:
     assert not [m for m in scorer.score(text).matches if m.category == "abuse"]
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("把丸子在粉里滚一下再下锅", False), ("箱子在车里滚了一路", False),
+    ("滚一边去", True), ("你给我滚", True),
+])
+def test_shipped_allow_list_reads_gun_with_an_aspect_marker_as_motion(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text).matches) is abuse
