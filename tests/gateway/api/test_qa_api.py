@@ -60,33 +60,33 @@ def test_qa_lexicon_terms_add_search_remove_with_reload_and_audit(
     found = client.get("/api/lexicon/off_platform/terms", headers=qa, params={"q": "微信"})
     assert found.status_code == 200 and all("微信" in t["text"] for t in found.json())
     assert found.json()
-    assert tier("有事去拼夕夕找我") == "none"
+    assert tier("那个蜂鸟集") == "none"
 
     added = client.post("/api/lexicon/off_platform/terms", headers=qa,
-                        json={"term": "拼夕夕", "severity": 3})
+                        json={"term": "蜂鸟集", "severity": 3})
     assert added.status_code == 201, added.text
     assert added.json()["result"] == "applied"
     assert client.get("/api/config", headers=qa).json()["version"] == added.json()["version"]
-    assert tier("有事去拼夕夕找我") == "block"
-    assert "拼夕夕\tseverity=3\n" in (config_dir / "lexicons/off_platform.txt").read_text(
+    assert tier("那个蜂鸟集") == "block"
+    assert "蜂鸟集\tseverity=3\n" in (config_dir / "lexicons/off_platform.txt").read_text(
         encoding="utf-8")
     [term] = client.get("/api/lexicon/off_platform/terms", headers=qa,
-                        params={"q": "拼夕"}).json()
-    assert (term["text"], term["severity"]) == ("拼夕夕", 3)
+                        params={"q": "蜂鸟"}).json()
+    assert (term["text"], term["severity"]) == ("蜂鸟集", 3)
 
-    removed = client.delete("/api/lexicon/off_platform/terms/拼夕夕", headers=qa)
+    removed = client.delete("/api/lexicon/off_platform/terms/蜂鸟集", headers=qa)
     assert removed.status_code == 200 and removed.json()["result"] == "applied"
-    assert tier("有事去拼夕夕找我") == "none"
-    assert client.delete("/api/lexicon/off_platform/terms/拼夕夕", headers=qa
+    assert tier("那个蜂鸟集") == "none"
+    assert client.delete("/api/lexicon/off_platform/terms/蜂鸟集", headers=qa
                          ).status_code == 404
 
     audit = client.get("/api/lexicon/audit", headers=qa).json()
     assert [(e["user"], e["action"], e["category"], e["term"], e["result"]) for e in audit] == \
-        [("q1", "add", "off_platform", "拼夕夕", "applied"),
-         ("q1", "remove", "off_platform", "拼夕夕", "applied"),
-         ("q1", "remove", "off_platform", "拼夕夕", "rejected")]   # the 404 is audited too
+        [("q1", "add", "off_platform", "蜂鸟集", "applied"),
+         ("q1", "remove", "off_platform", "蜂鸟集", "applied"),
+         ("q1", "remove", "off_platform", "蜂鸟集", "rejected")]   # the 404 is audited too
     assert "没有" in audit[2]["error"] and audit[2]["line"] is None
-    assert audit[0]["line"] == "拼夕夕\tseverity=3"
+    assert audit[0]["line"] == "蜂鸟集\tseverity=3"
     assert client.get("/api/lexicon", headers=bearer(token_for, "supervisor", "s", "hq")
                       ).status_code == 403
 
