@@ -275,12 +275,12 @@ def test_shop_overlay_added_on_one_node_is_enforced_on_the_other_for_that_shop_o
                        headers=qa("s1"), json={"term": "拼夕夕", "severity": 3})
     assert added.status_code == 201, added.text
     assert wait_for_version(port_b, before) == added.json()["version"]
-    assert (tier(port_b, "s1", "有事去拼夕夕找我"), tier(port_b, "s2", "有事去拼夕夕找我")) == \
+    assert (tier(port_b, "s1", "那个拼夕夕"), tier(port_b, "s2", "那个拼夕夕")) == \
         ("block", "none")
     # and in chat: an agent of s1 on node B is blocked, one of s2 is not
-    assert asyncio.run(agent_verdict(port_b, port_a, "s1", "有事去拼夕夕找我")) == \
+    assert asyncio.run(agent_verdict(port_b, port_a, "s1", "那个拼夕夕")) == \
         ("block", False)
-    assert asyncio.run(agent_verdict(port_b, port_a, "s2", "有事去拼夕夕找我")) == ("none", True)
+    assert asyncio.run(agent_verdict(port_b, port_a, "s2", "那个拼夕夕")) == ("none", True)
     assert (root / "node-b/lexicons/shops/s1/off_platform.txt").read_text(
         encoding="utf-8") == "拼夕夕\tseverity=3\n"
 

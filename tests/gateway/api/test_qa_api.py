@@ -126,13 +126,13 @@ def test_qa_lexicon_refuses_bad_terms_and_restores_a_rejected_change(
     good = policy.read_text(encoding="utf-8")
     policy.write_text("version: 1\nrules: [oops", encoding="utf-8")
     rejected = client.post("/api/lexicon/off_platform/terms", headers=qa,
-                           json={"term": "拼夕夕"})
+                           json={"term": "蜂鸟集"})
     assert rejected.status_code == 422 and rejected.json()["code"] == "invalid-config"
     assert "policies.yaml" in rejected.json()["detail"]
     assert path.read_text(encoding="utf-8") == before
     policy.write_text(good, encoding="utf-8")
     entry = client.get("/api/lexicon/audit", headers=qa).json()[-1]
-    assert (entry["term"], entry["result"]) == ("拼夕夕", "rejected") and entry["error"]
+    assert (entry["term"], entry["result"]) == ("蜂鸟集", "rejected") and entry["error"]
     assert "policies.yaml" in entry["error"]
 
 
