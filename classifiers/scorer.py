@@ -271,7 +271,7 @@ def _invitation(model: InvitationModel, normalized: NormalizedText, matches: lis
     """The invitation model's hit, when the rules have not already found a diversion (a rule
     hit explains itself better). `read` is what it reads: the message less what the
     off-platform `@scope` cancels (`StructureMatcher.unscoped`; None: all of it is)."""
-    if read is None or len(_WORDING.findall(read)) < MIN_INVITATION_WORDING \
+    if read is None or not _enough_wording(read) \
             or any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
         return None
     probability = model.probability(read)
@@ -285,6 +285,15 @@ def _invitation(model: InvitationModel, normalized: NormalizedText, matches: lis
     return Match("站外引导意图", CONTACT_CATEGORY, severity, start, end, original[start:end],
                  MatchMode.MESSAGE, "invitation",
                  (f"invitation model: p = {probability:.2f} ≥ {threshold}",))
+
+
+def _enough_wording(read: str) -> bool:
+    """At least MIN_INVITATION_WORDING letters and numbers; counted only when the length
+    leaves a doubt (most messages are clearly long enough or too short)."""
+    if len(read) < MIN_INVITATION_WORDING:
+        return False
+    return len(read) >= 2 * MIN_INVITATION_WORDING or \
+        len(_WORDING.findall(read)) >= MIN_INVITATION_WORDING
 
 
 def _from_emoji(match: Match, text: str, rewritten: Rewritten) -> Match:
