@@ -54,13 +54,13 @@ def test_a_shop_token_edits_its_own_overlay_and_no_other_shop_sees_it(
     assert allowed.status_code == 201, allowed.text
 
     # enforced for s1's messages only
-    assert tier(client, s1, "有事去拼夕夕找我") == "block"
-    assert tier(client, s2, "有事去拼夕夕找我") == "none"
-    assert tier(client, hq, "有事去拼夕夕找我") == "none"
-    assert tier(client, hq, "有事去拼夕夕找我", shop="s1") == "block"
+    assert tier(client, s1, "那个拼夕夕") == "block"
+    assert tier(client, s2, "那个拼夕夕") == "none"
+    assert tier(client, hq, "那个拼夕夕") == "none"
+    assert tier(client, hq, "那个拼夕夕", shop="s1") == "block"
     # the allow phrase covers the channel qq, which then joins no shared @near rule for s1
-    assert tier(client, s1, "去QQ糖专区看看") == "none"
-    assert tier(client, s2, "去QQ糖专区看看") != "none"  # the shared go+channel still holds
+    assert tier(client, s1, "去QQ糖专区") == "none"
+    assert tier(client, s2, "去QQ糖专区") != "none"  # the shared go+channel still holds
 
     # s1 lists its own terms; s2 sees nothing of them and cannot address them
     [term] = client.get("/api/lexicon/off_platform/terms", headers=s1).json()
@@ -129,7 +129,7 @@ def test_a_shop_token_edits_its_own_overlay_and_no_other_shop_sees_it(
         removed = client.delete(f"/api/lexicon/{category}/terms/{text}", headers=s1)
         assert removed.status_code == 200, removed.text
     assert not (lexicons / "shops/s1").exists()
-    assert tier(client, s1, "有事去拼夕夕找我") == "none"
+    assert tier(client, s1, "那个拼夕夕") == "none"
 
 
 @pytest.mark.parametrize(("term", "mode", "why"), [
@@ -260,8 +260,8 @@ def test_replay_and_exports_use_and_show_each_shops_own(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
     s1, s2 = qa(token_for, "s1"), qa(token_for, "s2")
     now = datetime.now(UTC)
-    store(client, make_record(time=now - timedelta(hours=1), shop="s1", text="去QQ糖专区看看"),
-          make_record(time=now - timedelta(hours=1), shop="s2", text="去QQ糖专区看看"))
+    store(client, make_record(time=now - timedelta(hours=1), shop="s1", text="去QQ糖专区"),
+          make_record(time=now - timedelta(hours=1), shop="s2", text="去QQ糖专区"))
     assert client.post("/api/lexicon/allow/terms", headers=s1, json={"term": "QQ糖"}
                        ).status_code == 201
     policy = (config_dir / "policies.yaml").read_text(encoding="utf-8")

@@ -120,7 +120,7 @@ def test_replay_applies_a_shops_lexicon_overlay_to_that_shops_records(tmp_path: 
     (lexicons / "shops/s1").mkdir(parents=True)
     (lexicons / "shops/s1/off_platform.txt").write_text("拼夕夕\tseverity=3\n", encoding="utf-8")
     messages = tmp_path / "chat.jsonl"
-    rows = [{"text": "有事去拼夕夕找我", "shop": "s1"}, {"text": "有事去拼夕夕找我", "shop": "s2"},
+    rows = [{"text": "那个拼夕夕", "shop": "s1"}, {"text": "那个拼夕夕", "shop": "s2"},
             {"text": "这款拼夕夕上也有"}]
     messages.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
                         encoding="utf-8")
