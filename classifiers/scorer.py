@@ -199,8 +199,11 @@ class Scorer:
             matches.extend(contacts)
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
-        if self.invitation is not None:
-            invited = _invitation(self.invitation, normalized, matches,
+        # The model is asked only when the rules have not already found a diversion (a rule
+        # hit explains itself better), so most diverting messages skip its reading too.
+        if self.invitation is not None and not any(
+                m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+            invited = _invitation(self.invitation, normalized,
                                   self._invitation_read(normalized, matches, hits.parts))
             if invited is not None:
                 matches.append(invited)
@@ -266,13 +269,11 @@ class Scorer:
         return bisect_left(normalized.original_ends(), match.end) + 1
 
 
-def _invitation(model: InvitationModel, normalized: NormalizedText, matches: list[Match],
+def _invitation(model: InvitationModel, normalized: NormalizedText,
                 read: str | None) -> Match | None:
-    """The invitation model's hit, when the rules have not already found a diversion (a rule
-    hit explains itself better). `read` is what it reads: the message less what the
+    """The invitation model's hit, if any. `read` is what it reads: the message less what the
     off-platform `@scope` cancels (`StructureMatcher.unscoped`; None: all of it is)."""
-    if read is None or not _enough_wording(read) \
-            or any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
+    if read is None or not _enough_wording(read):
         return None
     probability = model.probability(read)
     severity = model.severity(probability)

@@ -12,7 +12,7 @@ Buyer messages are never held: a rule or escalation that could hold one is refus
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,11 @@ def _match_holds(when: Conditions, match: Match) -> bool:
     return (match.category in when.categories and match.view in when.views
             and when.min_severity <= match.severity <= when.max_severity
             and (when.evasion is None or when.evasion == match.evasion))
+
+
+def _reaches(scores: Mapping[str, float], thresholds: Iterable[tuple[str, float]]) -> bool:
+    """Whether any label's score reaches its threshold (a tone or intent condition)."""
+    return any(scores.get(label, 0.0) >= threshold for label, threshold in thresholds)
 
 
 class _OtherRule(NamedTuple):
@@ -129,20 +134,11 @@ class ShopPolicy:
         for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in others:
             if role not in roles:
                 continue
-            if thresholds:
-                for label, threshold in thresholds:
-                    if scores.get(label, 0.0) >= threshold:
-                        break
-                else:
-                    continue
-            if intent_thresholds:
-                for label, threshold in intent_thresholds:
-                    if intents.get(label, 0.0) >= threshold:
-                        break
-                else:
-                    continue
-            if unless and (intent is None or any(intents.get(label, 0.0) >= threshold
-                                                 for label, threshold in unless)):
+            if thresholds and not _reaches(scores, thresholds):
+                continue
+            if intent_thresholds and not _reaches(intents, intent_thresholds):
+                continue
+            if unless and (intent is None or _reaches(intents, unless)):
                 continue  # without intent scores an intent condition cannot hold
             when = rule.when
             if when.unmatched and matches:
