@@ -45,8 +45,9 @@ class AppliedOut(BaseModel):
 
 @router.get("", summary="The running policy file (qa)")
 async def read_policy(editor: PolicyEditorDep, user: RequireQA) -> PolicyOut:
-    """Role **qa**. The policy file as it is on this node."""
-    return PolicyOut(file=editor.live.source.policy_file.name, text=editor.text(),
+    """Role **qa**. The policy file as it is on this node; a shop's token sees the default part
+    and its own `shops: <shop>:` section, not other shops' sections."""
+    return PolicyOut(file=editor.live.source.policy_file.name, text=editor.text(user),
                      version=editor.live.version)
 
 
@@ -63,8 +64,9 @@ async def check_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn)
 @router.put("", summary="Apply a policy (qa)", responses=WITH_BODY)
 async def apply_policy(editor: PolicyEditorDep, user: RequireQA, body: PolicyIn) -> AppliedOut:
     """Role **qa**. Writes the policy file and hot-reloads it. A candidate with errors is 422
-    `invalid-config` with every problem, and nothing is written. A shop's token may change only
-    its own `shops: <shop>:` section: a candidate that changes anything else (the default
-    rules and tiers, another shop's section) is 403 and the file stays as it was."""
+    `invalid-config` with every problem, and nothing is written. A shop's token sends its view
+    (as read) and may change only its own `shops: <shop>:` section: other shops' sections are
+    kept as they are, and a candidate that changes anything else (the default rules and tiers,
+    or that names another shop) is 403 and the file stays as it was."""
     event = await editor.apply(user, body.policy)
     return AppliedOut(result=event.result, version=event.version)

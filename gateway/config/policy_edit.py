@@ -1,9 +1,10 @@
 """QA edits the running policy file: read it, check a candidate (`policy check`, every problem at
 its line), and apply it — written atomically, then the same hot reload as any change (with
 Redis it reaches every node). A candidate with an error is refused before anything is written;
-if the reload still rejects it, the old file is put back. A shop's token may change only its own
-`shops: <shop>:` section (gateway/config/scope.py): a candidate that changes anything else is
-403 and the old file is put back, as for a shop's lexicon edits."""
+if the reload still rejects it, the old file is put back. A shop's token reads and edits its view
+of the file, without other shops' sections (gateway/config/policy_view.py), and may change only
+its own `shops: <shop>:` section (gateway/config/scope.py): a candidate that changes anything
+else is 403 and the file stays as it was, as for a shop's lexicon edits."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from classifiers.policy.check import check
 from gateway.auth import Principal
 from gateway.config.lexicon_edit import write_atomically
 from gateway.config.live import LiveConfig, ReloadEvent
+from gateway.config.policy_view import merge_shop_edit, shop_view
 from gateway.config.scope import only_shop
 from gateway.errors import ConfigRejected, Forbidden
 
@@ -29,8 +31,10 @@ class PolicyEditor:
         self.live = live
         self._lock = asyncio.Lock()
 
-    def text(self) -> str:
-        return self.live.source.policy_file.read_text(encoding="utf-8-sig")
+    def text(self, user: Principal) -> str:
+        """The file as `user` may read it: a shop's token does not see other shops' sections."""
+        text = self.live.source.policy_file.read_text(encoding="utf-8-sig")
+        return text if user.shops is None else shop_view(text, user.shop)
 
     def check(self, text: str) -> list[Problem]:
         """Every problem of the candidate, against the running lexicons and tone model."""
@@ -49,6 +53,8 @@ class PolicyEditor:
         path = self.live.source.policy_file
         async with self._lock:
             old = path.read_text(encoding="utf-8-sig")
+            if user.shops is not None:  # the shop edited its view: put it back into the file
+                text = merge_shop_edit(old, text, user.shop)
             await asyncio.to_thread(write_atomically, path, text)
             admit = None if user.shops is None else only_shop(user.shop)
             try:

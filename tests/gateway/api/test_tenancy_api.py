@@ -239,6 +239,36 @@ def test_a_shop_token_applies_a_policy_that_changes_only_its_own_section(
     assert path.read_text(encoding="utf-8") == default_changed
 
 
+def test_a_shop_token_reads_and_edits_its_view_of_the_policy_without_other_shops(
+        client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
+    s1, s2, hq = qa(token_for, "s1"), qa(token_for, "s2"), qa(token_for, "*")
+    path = config_dir / "policies.yaml"
+    sections = ("shops:\n  s1:\n    tiers: {notice: {duration_s: 15}}\n"
+                "  s2:\n    disable: [repeat-attitude]   # 竞品店 secret\n")
+    text = path.read_text(encoding="utf-8") + sections
+    assert client.put("/api/policy", headers=hq, json={"policy": text}).status_code == 200
+
+    def read(headers: Headers) -> str:
+        answer = client.get("/api/policy", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["text"])
+
+    view = read(s1)
+    assert "duration_s: 15" in view and "竞品店" not in view and "s2" not in view
+    assert "竞品店" in read(s2) and "duration_s: 15" not in read(s2)
+    assert read(hq) == text
+    # the console saves what it read, edited: s2's section is kept as it was
+    saved = client.put("/api/policy", headers=s1,
+                       json={"policy": view.replace("duration_s: 15", "duration_s: 20")})
+    assert saved.status_code == 200, saved.text
+    assert path.read_text(encoding="utf-8") == text.replace("duration_s: 15", "duration_s: 20")
+    # the view's default part is the platform's: changing it is refused, nothing written
+    before = path.read_text(encoding="utf-8")
+    refused = client.put("/api/policy", headers=s1,
+                         json={"policy": view.replace("duration_s: 10}", "duration_s: 11}")})
+    assert refused.status_code == 403 and path.read_text(encoding="utf-8") == before
+
+
 def test_config_errors_inside_another_shops_overlay_are_not_shown_to_a_shop(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
     s1, hq = qa(token_for, "s1"), qa(token_for, "*")
