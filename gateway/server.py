@@ -3,6 +3,7 @@
 uvicorn's own shutdown closes open websockets with 1012 before the app's lifespan ends, so the
 gateway's drain (held messages logged as expired, sockets closed with 1001) runs before it.
 A socket the gateway gave up on (its client stopped reading) is aborted, not closed gracefully.
+HTTP requests still running are cancelled after `shutdown_timeout_s`.
 """
 
 from __future__ import annotations
@@ -85,4 +86,7 @@ def uvicorn_config(app: Callable[[], FastAPI] | FastAPI, settings: Settings, *,
     return uvicorn.Config(app, factory=factory, host=settings.host, port=settings.port,
                           log_config=None, log_level=log_level, lifespan="on",
                           ws=GatewayWebSocketProtocol,
+                          # without it uvicorn waits forever for a request whose body never
+                          # comes, and the lifespan (log flush and close) never runs
+                          timeout_graceful_shutdown=settings.shutdown_timeout_s,
                           ws_max_size=transport_max_bytes(settings))
