@@ -95,7 +95,18 @@ class RedisServer:
             self._process.send_signal(signal.SIGKILL)
             self._process.wait(timeout=10)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the server keeps its sockets open and answers nothing, like a host that
+        hangs or a network that drops packets without a reset."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
+        self.thaw()  # a stopped process would not act on SIGTERM
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:

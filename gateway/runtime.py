@@ -113,7 +113,10 @@ class Gateway:
         tokens = TokenService(await asyncio.to_thread(load_secret, settings),
                               max_ttl_s=settings.token_max_ttl_s)
         # No connection is made here: the client connects on first use.
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        # Explicit timeouts: a hung Redis (no reset, no answer) must fail a frame, not hold it.
+        redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
+                               socket_connect_timeout=settings.redis_timeout_s) \
+            if settings.redis_url else None
         state: SharedState = LocalState() if redis is None else \
             RedisState(redis, prefix=settings.redis_prefix)
         key = settings.buyer_key.get_secret_value().encode() if settings.buyer_key else None

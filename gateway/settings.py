@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="shared state for several nodes; unset: in-process state")
     redis_prefix: str = Field(default="replyguard", description="key prefix in Redis")
+    redis_timeout_s: float = Field(
+        default=5.0, ge=2.0, description="a Redis command (or connect) that has no answer by "
+                                         "then fails, and the frame gets the retryable "
+                                         "state-unavailable error; at least 2 s, since the "
+                                         "frames reader blocks 1 s in XREAD")
     node_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
                          description="this node's name in the cluster's version table")
     database_url: str | None = Field(

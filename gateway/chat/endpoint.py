@@ -87,7 +87,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             # the buyer cannot be told what it missed: it reconnects with the same `after`
             refuse(gateway, connection, exc)
             connection.close(CloseCode.TRY_AGAIN_LATER)
-        await gateway.presence.connected(connection)
+        try:
+            await gateway.presence.connected(connection)
+        except StateUnavailable as exc:
+            # without its presence an agent would get no buyers: it reconnects when Redis is back
+            refuse(gateway, connection, exc)
+            connection.close(CloseCode.TRY_AGAIN_LATER)
         while not connection.closing:
             try:
                 message = await connection.receive()
@@ -107,7 +112,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         gateway.metrics.connections.labels(str(principal.role)).dec()
         if connection.upstream is not None:
             await connection.upstream.close()
-        await gateway.presence.disconnected(connection)
+        try:
+            await gateway.presence.disconnected(connection)
+        except StateUnavailable:
+            # Redis is down: the presence expires by its TTL; the socket must still be released
+            log.warning("%s %s of shop %s: presence left to expire (shared state unavailable)",
+                        principal.role, principal.user, principal.shop)
         await connection.closed()  # a close the gateway started goes out first (or times out)
         await connection.stop()
         log.info("%s %s of shop %s disconnected", principal.role, principal.user,
