@@ -110,13 +110,14 @@ class Connection:
         """Keep the frames that arrive from now on until `replay`."""
         self._backlog = []
 
-    def replay(self, missed: list[tuple[str, str]]) -> None:
-        """Queue the missed messages, (payload, key) oldest first, then what was held since
-        `hold`, each message once."""
+    def replay(self, missed: list[tuple[str, str | None]]) -> None:
+        """Queue the missed frames, (payload, key) oldest first (key None: a notice, not a
+        message), then what was held since `hold`, each message once."""
         backlog, self._backlog = self._backlog or [], None
         for payload, key in missed:
             self.forward(payload, key)
-            self._replayed.add(key)
+            if key is not None:
+                self._replayed.add(key)
         for payload, held_key in backlog:
             self.forward(payload, held_key)
 

@@ -19,12 +19,13 @@ from gateway.chat.conversation import conversation_id
 from gateway.chat.transcript import Transcript
 from gateway.errors import StateUnavailable
 from gateway.log import InterceptionLog, Outcome, StoreError
-from gateway.protocol import Assigned, HeldOut, MatchOut, QueueOut, WarningOut
+from gateway.protocol import Assigned, HeldOut, MatchOut, QueueOut, System, WarningOut, dump
 from gateway.state import SharedState
 
 log = logging.getLogger("replyguard.pending")
 
 RESUMED_REASON = "重新连接"
+HISTORY_GAP_TEXT = "断线期间较早的消息已无法补发，请刷新页面查看完整聊天记录"
 SWEEP_INTERVAL_S = 60.0
 _ACTIONS = {"suggest-edit": ["edit", "send-anyway"], "force-edit": ["edit"]}
 
@@ -43,7 +44,12 @@ class Pending:
         if not principal.role.shop_side:
             if after is not None:
                 conversation = conversation_id(principal.shop, principal.user)
-                connection.replay(await self.transcript.missed_by_buyer(conversation, after))
+                missed = await self.transcript.missed_by_buyer(conversation, after)
+                frames: list[tuple[str, str | None]] = [*missed.frames]
+                if missed.gap:  # said, not silently lost: the page can reload the history
+                    frames.insert(0, (dump(System(code="history-gap", text=HISTORY_GAP_TEXT,
+                                                  conversation=conversation)), None))
+                connection.replay(frames)
             return
         shop, user = principal.shop, principal.user
         await self.expire(shop, user, "hold expired")

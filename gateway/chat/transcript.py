@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from classifiers.results import Role
 from gateway.auth import Principal
@@ -56,13 +57,20 @@ class Transcript:
                                datetime.fromtimestamp(e.time, UTC).isoformat())
                 for e in entries]
 
-    async def missed_by_buyer(self, conversation: str, after: str) -> list[tuple[str, str]]:
+    async def missed_by_buyer(self, conversation: str, after: str) -> Missed:
         """The shop side's messages after the one with id `after` ('' or an id no longer
         kept: all of them), as (`message` frame, key), oldest first. Ids are unique per
         sender only: after the first of that id, so a collision repeats a message (the key
-        de-duplicates it), never skips one."""
-        entries = [e for e in await self.state.history(conversation, self.keep)
-                   if e.role != Role.BUYER]
-        start = next((i + 1 for i, e in enumerate(entries) if e.id == after), 0)
-        return [(dump(MessageOut.of(e.id, conversation, e.role, e.user, e.text)),
-                 message_key(conversation, e.user, e.id)) for e in entries[start:]]
+        de-duplicates it), never skips one. `gap`: older messages the buyer may have missed
+        are no longer kept (the resume point is not among the kept ones, which are full)."""
+        kept = await self.state.history(conversation, self.keep)
+        entries = [e for e in kept if e.role != Role.BUYER]
+        start = next((i + 1 for i, e in enumerate(entries) if e.id == after), None)
+        frames = [(dump(MessageOut.of(e.id, conversation, e.role, e.user, e.text)),
+                   message_key(conversation, e.user, e.id)) for e in entries[start or 0:]]
+        return Missed(frames, gap=start is None and len(kept) >= self.keep)
+
+
+class Missed(NamedTuple):
+    frames: list[tuple[str, str]]
+    gap: bool

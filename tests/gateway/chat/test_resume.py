@@ -91,7 +91,8 @@ def test_a_resume_replays_the_kept_shop_messages_only_not_gateway_notices(
         client_factory: ClientFactory, token_for: TokenFor) -> None:
     """docs/protocol.md, what a resume replays: the shop side's `message` frames among the
     conversation's last REPLYGUARD_HISTORY_SIZE messages (the buyer's own counted); an older
-    one it missed is not, nor is any `system` notice (`picked-up` here) sent meanwhile."""
+    one it missed is not (a `history-gap` notice says so), nor is any `system` notice
+    (`picked-up` here) sent meanwhile."""
     client = client_factory(history_size=4)
     buyer_token = token_for("buyer", "b1", "s1")
     with connect(client, buyer_token) as buyer:  # nobody online: queued
@@ -102,7 +103,13 @@ def test_a_resume_replays_the_kept_shop_messages_only_not_gateway_notices(
         assert ("assigned", "queued") in [(f["type"], f.get("kind")) for f in agent.arrived()]
         for n in range(1, 6):
             assert agent.say(f"r{n}", f"第{n}条回复", CONVERSATION)["delivered"] is True
-    with resumed(client, buyer_token, "") as buyer:
-        # kept: r2-r5 (m1 and r1 fell out of the last four); r1 and `picked-up` are not replayed
-        assert [(f["type"], f.get("id")) for f in buyer.arrived()] == [
-            ("message", "r2"), ("message", "r3"), ("message", "r4"), ("message", "r5")]
+    for after in ("", "r1"):
+        with resumed(client, buyer_token, after) as buyer:
+            # kept: r2-r5 (m1 and r1 fell out of the last four); r1 and `picked-up` are not
+            # replayed, and the buyer is told that older ones may be missing
+            frames = buyer.arrived()
+            assert [(f["type"], f.get("code"), f.get("id")) for f in frames] == [
+                ("system", "history-gap", None), ("message", None, "r2"),
+                ("message", None, "r3"), ("message", None, "r4"), ("message", None, "r5")]
+    with resumed(client, buyer_token, "r3") as buyer:  # a kept resume point: no gap
+        assert [f.get("id") for f in buyer.arrived()] == ["r4", "r5"]
