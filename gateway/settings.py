@@ -86,8 +86,8 @@ class Settings(BaseSettings):
     close_timeout_s: float = Field(
         default=5.0, gt=0, description="a socket the gateway closes (1001, 1008, 1013) is "
                                        "dropped if the client has not taken the close by then")
-    shutdown_timeout_s: float = Field(
-        default=20.0, gt=0, description="on shutdown, HTTP requests still running (a client "
+    shutdown_timeout_s: int = Field(
+        default=20, ge=1, description="on shutdown, HTTP requests still running (a client "
                                         "stuck mid-upload, a long export) are cancelled after "
                                         "this long, so the log is flushed and closed before an "
                                         "orchestrator's kill (Kubernetes waits 30 s)")
