@@ -30,12 +30,17 @@ from classifiers.normalize.pinyin import PinyinView
 from classifiers.normalize.repeats import fold_repeats
 from classifiers.results import Match, MatchMode
 from classifiers.segmentation import Boundaries, WordSegmenter
+from classifiers.split_characters import SplitCharacters
 
 # Modal particles and forms of address that do not change what a lone reply says:
 # 不知道哦 is still 不知道, 亲，嗯嗯 is still 嗯.
 _TRAILING_PARTICLES = frozenset("啊呀哦噢喔呢吧嘛啦哈呗咯喽嘞哇")
 _LEADING_ADDRESS = ("亲亲", "亲爱的", "亲")
 _NON_WORD = re.compile(r"[\W_]+")
+# Categories whose terms are also matched written with characters split into their parts
+# (你女马的, 犭句东西): insults are what writers disguise so. A channel's split (力口 for 加) is
+# left alone: its parts stand side by side in everyday words (动力口碑).
+SPLIT_CATEGORIES = frozenset({"abuse", "discrimination"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +104,14 @@ def _is_latin(ch: str) -> bool:
 
 class KeywordMatcher:
     def __init__(self, lexicon: Lexicon, normalizer: Normalizer, pinyin: PinyinView,
-                 segmenter: WordSegmenter) -> None:
+                 segmenter: WordSegmenter, split: SplitCharacters | None = None) -> None:
+        """`split`: derive split-character spellings of the terms of `SPLIT_CATEGORIES`
+        (none without it)."""
         self.lexicon = lexicon
         self.normalizer = normalizer
         self.pinyin = pinyin
         self.segmenter = segmenter
+        self.split = split
         self._undoes_evasion = {step.name: step.undoes_evasion for step in normalizer.steps}
 
     # -- build --------------------------------------------------------------------------
@@ -119,6 +127,7 @@ class KeywordMatcher:
         messages: dict[str, list[Term]] = {}
         context: dict[str, list[Term]] = {}
         normalized_terms: dict[Term, str] = {}
+        split_keys: set[str] = set()
         anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
@@ -126,12 +135,18 @@ class KeywordMatcher:
             if term.mode is MatchMode.MESSAGE:
                 messages.setdefault(term_message_key(normalized), []).append(term)
                 continue
-            if term.parts and anchors.isdisjoint(term.parts):
+            target = context if term.parts and anchors.isdisjoint(term.parts) else base
+            if self.split is not None and term.category in SPLIT_CATEGORIES:
+                for form in self.split.spellings(normalized):
+                    key = self.normalizer(form).text
+                    target.setdefault(key, []).append(term)
+                    split_keys.add(key)
+            if target is context:
                 context.setdefault(normalized, []).append(term)
                 continue
             base.setdefault(normalized, []).append(term)
-            for form in (digit_spellings(normalized) if term.mode is MatchMode.WORD
-                         else []) + numeral_digits(normalized):
+            for form in (digit_spellings(normalized) + b_digits(normalized)
+                         if term.mode is MatchMode.WORD else []) + numeral_digits(normalized):
                 base.setdefault(form, []).append(term)
             if term.variants != "none" and sum(
                     1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
@@ -146,6 +161,9 @@ class KeywordMatcher:
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
         self.normalized_terms_ = normalized_terms
+        # Keys that are a term written with split characters, minus any that is also a term
+        # as written.
+        self.split_keys_ = frozenset(split_keys - set(normalized_terms.values()))
         # A message much longer than the longest whole-message term cannot fold down to one
         # (repeats aside: 嗯嗯嗯嗯 folds to 嗯, hence the factor).
         longest = max(map(len, messages), default=0)
@@ -196,12 +214,14 @@ class KeywordMatcher:
         # are turned into hits only when some rule or scope can use them.
         raw_parts: list[tuple[int, int, tuple[Term, ...], str]] = []
         groups: set[str] = set()
+        split_keys = self.split_keys_
         for end, (key, terms, parts, part_groups) in base_automaton.iter(base):
             start = end - len(key) + 1
+            seen_as = "split" if split_keys and key in split_keys else "base"
             if terms:
-                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+                hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
             if parts:
-                raw_parts.append((start, end + 1, parts, "base"))
+                raw_parts.append((start, end + 1, parts, seen_as))
                 groups |= part_groups
         if len(self.variant_automaton_):
             view = self.pinyin.view(base)
@@ -221,14 +241,15 @@ class KeywordMatcher:
         if len(self.context_automaton_) and (every_member or raw_parts or hits and any(
                 hit.term.category in self.scoped_ for hit in hits)):
             for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
-                raw_parts.append((end - len(key) + 1, end + 1, parts, "base"))
+                raw_parts.append((end - len(key) + 1, end + 1, parts,
+                                  "split" if key in self.split_keys_ else "base"))
                 groups |= part_groups
         if raw_parts:
             if not every_member and not self._parts_needed(base, groups, hits, raw_parts):
                 # Only a disguised member (a hit on its own) can still matter: a homophone
                 # (not the same span read literally) or one spread by separators.
                 literal = {(raw[0], raw[1]) for raw in raw_parts if raw[3] == "base"}
-                disguised = [raw for raw in raw_parts if (
+                disguised = [raw for raw in raw_parts if raw[3] == "split" or (
                     raw[3] == "pinyin" and (raw[0], raw[1]) not in literal) or (
                     text.starts is not None and _spread_span(text, raw[0], raw[1]))]
                 # A disguised member is a hit of its category, which that category's scope
@@ -263,7 +284,8 @@ class KeywordMatcher:
         if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
             for end, (key, terms, *_) in self.base_automaton_.iter(base):
                 start = end - len(key) + 1
-                hits.extend(_Hit(start, end + 1, term, "base") for term in terms)
+                seen_as = "split" if key in self.split_keys_ else "base"
+                hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
         if len(self.variant_automaton_):
             if view is None:
                 view = self.pinyin.view(base)
@@ -291,7 +313,7 @@ class KeywordMatcher:
         for hits that become matches): a homophone written with Chinese characters, or an
         original span longer than the term (separators or invisible characters inside)."""
         start, end = text.span(hit.start, hit.end)
-        if end - start > hit.end - hit.start:
+        if end - start > hit.end - hit.start or hit.view == "split":
             return True
         return hit.view == "pinyin" and not text.original[start:end].isascii()
 
@@ -338,7 +360,7 @@ class KeywordMatcher:
                     base, hit, self._normalized(hit.term, overlay)):
                 continue
             if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
-                    and not _spread(text, hit) and not (
+                    and hit.view != "split" and not _spread(text, hit) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if words is None:
                     words = self.segmenter.boundaries(base)
@@ -406,11 +428,14 @@ class KeywordMatcher:
         original = text.original[start:end]
         steps = self.normalizer.explain_steps(original)
         trace = [line for _, line in steps]
-        evasion = hit.view == "pinyin" or any(
+        evasion = hit.view in ("pinyin", "split") or any(
             self._undoes_evasion.get(name, False) for name, _ in steps)
         if hit.view == "pinyin":
             trace.append(self.pinyin.describe(text.text[hit.start:hit.end],
                                               self._normalized(hit.term, overlay)))
+        elif hit.view == "split":
+            trace.append(f"{text.text[hit.start:hit.end]}→{self._normalized(hit.term, overlay)}"
+                         ": characters written as their parts")
         return Match(hit.term.text, hit.term.category, hit.term.severity, start, end, original,
                      hit.term.mode, hit.view, tuple(trace), evasion)
 
@@ -449,6 +474,16 @@ def digit_spellings(term: str, most: int = 64) -> list[str]:
 
 _NUMERAL_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
                    "七": "7", "八": "8", "九": "9"}
+
+
+def b_digits(term: str) -> list[str]:
+    """A latin b of a coded insult written as 13, the two digits that look like it side by side
+    (傻b → 傻13, 低b → 低13); not after a digit, where 13 would be read as part of a number."""
+    if "b" not in term or len(term) > 3:
+        return []  # a longer latin word (dumbass) is spelled with look-alike digits above
+    spelled = "".join("13" if c == "b" and (i == 0 or not term[i - 1].isdigit()) else c
+                      for i, c in enumerate(term))
+    return [spelled] if spelled != term and not spelled.isdigit() else []
 
 
 def numeral_digits(term: str) -> list[str]:

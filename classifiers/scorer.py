@@ -33,6 +33,7 @@ from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import DEFAULT_MAX_CHARS
 from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
+from classifiers.split_characters import SplitCharacters
 from classifiers.structure import StructureMatcher
 from classifiers.tone.classifier import ToneClassifier
 
@@ -95,8 +96,9 @@ class Scorer:
             self.normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in step_names])
         pinyin = reuse.matcher.pinyin if reuse is not None else PinyinView()
         segmenter = reuse.matcher.segmenter if reuse is not None else WordSegmenter()
+        split = reuse.matcher.split if reuse is not None else SplitCharacters()
         self.matcher: KeywordMatcher = KeywordMatcher(lexicon, self.normalizer, pinyin,
-                                                      segmenter).build(
+                                                      segmenter, split).build(
             always_groups=CHANNEL_GROUPS)
         self.structure = StructureMatcher(lexicon, self.normalizer).build()
         # Shop overlays: a small matcher per shop that has one, consulted for that shop's
@@ -112,7 +114,7 @@ class Scorer:
             else:
                 self.overlays[shop] = KeywordMatcher(
                     Lexicon(overlay.terms, overlay.allow), self.normalizer, pinyin,
-                    segmenter).build()
+                    segmenter, split).build()
         self.contacts: ContactDetector = reuse.contacts if reuse is not None else ContactDetector(
             pinyin.syllables)
         self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \

@@ -9,7 +9,10 @@ Three Unicode sources, none typed by hand:
   plain letter;
 - character names: circled, squared, negative, parenthesised and regional-indicator forms of
   latin letters, which have no NFKC mapping (🅢 NEGATIVE CIRCLED LATIN CAPITAL LETTER S → s);
-- digit values: a digit of any script or style (❶, ١, ໑) → its ASCII digit.
+- digit values: a digit of any script or style (❶, ١, ໑) → its ASCII digit;
+- character names again: a symbol named as an X-shaped mark (× MULTIPLICATION SIGN, ✖ HEAVY
+  MULTIPLICATION X, ❌ CROSS MARK, ☓ SALTIRE, ✗ BALLOT X) → x, the letter it stands for when
+  a character is masked (傻× and 傻❌ are 傻x).
 Enclosing combining marks (the keycap U+20E3 of 1️⃣) only decorate the character before them
 and are removed. Chinese, Japanese, Korean and bopomofo characters are never mapped.
 
@@ -29,6 +32,8 @@ _RANGES = (range(0x0080, 0x2E80), range(0xA000, 0xAC00), range(0xD7B0, 0xD800),
            range(0xE000, 0xF900), range(0xFB00, 0x10000), range(0x10000, 0x20000))
 _LETTER_NAME = re.compile(r"(?:LATIN (?:CAPITAL|SMALL) LETTER|REGIONAL INDICATOR SYMBOL LETTER)"
                           r" ([A-Z])$")
+_X_MARK = re.compile(r"^(?:[A-Z ]+ )?(?:MULTIPLICATION (?:SIGN|X)|BALLOT X|SALTIRE|CROSS MARK"
+                     r"|CANCELLATION X|DIAGONAL CROSS|SCRIPT X)$")
 
 
 def unicode_confusables() -> dict[str, list[str]]:
@@ -76,9 +81,13 @@ class Confusables(CharMapStep):
                 if digit is not None:
                     table[code] = str(digit)
                     continue
-                named = _LETTER_NAME.search(unicodedata.name(ch, ""))
+                name = unicodedata.name(ch, "")
+                named = _LETTER_NAME.search(name)
                 if named:
                     table[code] = named.group(1).lower()
+                    continue
+                if _X_MARK.match(name):
+                    table[code] = "x"
                     continue
                 accented = _accented_latin(ch)
                 if accented:

@@ -33,7 +33,7 @@ from classifiers.policy.shape import Lone, Only
 from classifiers.results import Role
 from classifiers.tiers import Tier
 
-View = Literal["base", "pinyin", "message", "contact", "near", "invitation"]
+View = Literal["base", "pinyin", "split", "message", "contact", "near", "invitation"]
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -106,7 +106,8 @@ class Conditions(_Strict):
     max_severity: int = Field(default=3, ge=1, le=3)
     # Which view of the message produced the hit: a term spelled as a homophone or in pinyin
     # (view "pinyin") is itself a sign of evasion and can be treated more strictly.
-    views: tuple[View, ...] = ("base", "pinyin", "message", "contact", "near", "invitation")
+    views: tuple[View, ...] = ("base", "pinyin", "split", "message", "contact", "near",
+                               "invitation")
     # Only hits whose term was disguised (separators, invisible characters, homophones, pinyin).
     evasion: bool | None = None
     # Tone model probabilities: the rule holds when any listed label reaches its threshold.

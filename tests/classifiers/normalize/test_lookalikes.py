@@ -29,6 +29,9 @@ def confusables() -> Confusables:
     ("wēi xìn", "wei xin"),       # pinyin tone marks: a latin letter plus combining marks
     ("lǜ", "lu"),
     ("café", "cafe"),
+    ("傻✖", "傻x"),               # X-shaped marks stand for a masked character: 傻× is 傻x
+    ("30×40", "30x40"),
+    ("☓❎🗙", "xxx"),
 ])
 def test_confusables_fold_look_alikes_to_plain_letters_and_digits(
         confusables: Confusables, text: str, expected: str) -> None:
@@ -36,7 +39,7 @@ def test_confusables_fold_look_alikes_to_plain_letters_and_digits(
 
 
 @pytest.mark.parametrize("text", [
-    "微信退款", "×÷·", "〇一二", "한국어", "ひらがな", "ㄅㄆ", "→✓",
+    "微信退款", "÷·", "〇一二", "한국어", "ひらがな", "ㄅㄆ", "→✓", "☒⥇",
 ])
 def test_confusables_leave_chinese_kana_hangul_and_symbols(
         confusables: Confusables, text: str) -> None:
