@@ -38,10 +38,11 @@ class Match:
     """One hit. `start`/`end` index the original text; `text` is `original[start:end]`.
 
     `view` says which view of the message matched (`base`, `pinyin`, `split` — characters
-    written as their parts —, `message`, `contact`, `near`, `invitation`), and `trace` lists the normalisation steps that turned the original span into
-    `term`, e.g. ``("薇信→微信: homophone (wei xin)",)``. `evasion` is true when the term was
-    disguised — inserted separators or invisible characters, a homophone or pinyin spelling —
-    rather than merely typed in another width, case or script.
+    written as their parts —, `message`, `contact`, `near`, `invitation`), and `trace` lists
+    the normalisation steps that turned the original span into `term`, e.g.
+    ``("薇信→微信: homophone (wei xin)",)``. `evasion` is true when the term was disguised —
+    inserted separators or invisible characters, a homophone or pinyin spelling, split
+    characters — rather than merely typed in another width, case or script.
     """
 
     term: str
