@@ -37,6 +37,9 @@ from classifiers.split_characters import SplitCharacters
 _TRAILING_PARTICLES = frozenset("啊呀哦噢喔呢吧嘛啦哈呗咯喽嘞哇")
 _LEADING_ADDRESS = ("亲亲", "亲爱的", "亲")
 _NON_WORD = re.compile(r"[\W_]+")
+# A capital letter standing alone among Chinese characters is a size or a grade (S全家福, A货),
+# not an initial typed for a character: slang initials are typed in lower case (s全家).
+_LONE_CAPITAL = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 # Categories whose terms are also matched written with characters split into their parts
 # (你女马的, 犭句东西): insults are what writers disguise so. A channel's split (力口 for 加) is
 # left alone: its parts stand side by side in everyday words (动力口碑).
@@ -359,6 +362,8 @@ class KeywordMatcher:
             if hit.view == "pinyin" and not self._mixed_keeps_term(
                     base, hit, self._normalized(hit.term, overlay)):
                 continue
+            if hit.view == "pinyin" and hit.term.variants == "latin" and _lone_capital(text, hit):
+                continue
             if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and not _spread(text, hit) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
@@ -403,7 +408,11 @@ class KeywordMatcher:
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
         spelled = base[hit.start:hit.end]
         if self.segmenter.is_common_word(spelled):
-            return False  # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is)
+            # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is). A word of three
+            # or more characters said on its own, a clause of its own (草泥马！), is the slang
+            # spelling the dictionary lists it for; inside a sentence it is the thing it names
+            # (草泥马玩偶) or a misreading of two words (水草泥|马上).
+            return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end)
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
             return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
@@ -520,6 +529,11 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _lone_capital(text: NormalizedText, hit: _Hit) -> bool:
+    start, end = text.span(hit.start, hit.end)
+    return _LONE_CAPITAL.search(text.original, start, end) is not None
 
 
 def _stands_alone(base: str, start: int, end: int) -> bool:

@@ -3,8 +3,12 @@
 Which emoji, and what they read as, is derived, never typed: Unicode CLDR's Chinese name of
 every emoji (as shipped by the `emoji` package), less a trailing 头 or 脸 (🐷 猪头 → 猪, 🐶 狗脸
 → 狗), kept when that name is a Chinese word that occurs inside some term or group member of the
-lexicon. Any other emoji is decoration, or a separator the normaliser removes (微❤信), and is
-left alone; so is one between digits (186🐟5530🐟2271 is a phone number spread by emoji).
+lexicon, or when a pictograph's name is one character that sounds like (same toneless pinyin) a
+character at least two terms hold: 🐴 (马) is read as 马, and the pinyin view finds the homophone
+你马的 → 你妈的 as it finds 你马的 typed. (Not the symbols of the BMP: ✖ and ➖ are marks and
+separators, 傻✖, 微➖信.) Any other emoji is decoration, or a separator the normaliser removes
+(微❤信), and is left alone; so is one between digits (186🐟5530🐟2271 is a phone number spread
+by emoji).
 
 `rewrite(text)` replaces those emoji by their names before the text is normalised, so the
 separator step cannot delete them and every matcher sees the word; the position map takes the
@@ -14,13 +18,17 @@ matches back to the message as sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import emoji
 
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 _VARIATION_SELECTOR = "\ufe0f"
+# Where the pictographs begin (Miscellaneous Symbols and Pictographs, and the planes' emoji
+# blocks after it).
+_PICTOGRAPHS = 0x1F300
 
 
 def cldr_names() -> dict[str, str]:
@@ -53,10 +61,20 @@ class Rewritten:
 
 
 class EmojiWords:
-    def __init__(self, words: Iterable[str]) -> None:
-        """`words`: the lexicon's term and member texts."""
+    def __init__(self, words: Iterable[str], syllables: Mapping[int, str] | None = None) -> None:
+        """`words`: the lexicon's term and member texts; `syllables`: character code → its
+        toneless pinyin, to keep one-character names that sound like a character of the terms
+        (none without it)."""
+        words = list(words)
         joined = "\n".join(words)
-        self.names = {char: name for char, name in cldr_names().items() if name in joined}
+        names = cldr_names()
+        self.names = {char: name for char, name in names.items() if name in joined}
+        if syllables is not None:
+            held = Counter(c for word in words for c in set(word) if ord(c) in syllables)
+            sounds = {syllables[ord(c)] for c, count in held.items() if count >= 2}
+            self.names.update({char: name for char, name in names.items() if len(name) == 1
+                               and ord(char) >= _PICTOGRAPHS
+                               and syllables.get(ord(name)) in sounds})
         self._pattern = re.compile(
             "[" + "".join(map(re.escape, sorted(self.names))) + "]" + _VARIATION_SELECTOR + "?"
         ) if self.names else None

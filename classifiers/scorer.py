@@ -119,7 +119,8 @@ class Scorer:
             pinyin.syllables)
         self.emoji_words: EmojiWords = reuse.emoji_words if reuse is not None and \
             reuse.lexicon.digest == lexicon.digest else EmojiWords(
-                t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES)
+                (t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES),
+                pinyin.syllables)
         self.context_reader: ContextReader = DialogueActs()
         model = tone.version if tone is not None else "-"
         if intent is not None:  # without one, versions stay what they were

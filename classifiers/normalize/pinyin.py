@@ -72,7 +72,9 @@ class PinyinView:
         initials (wx, sb) are included only with `initials`: two latin letters are a product code
         (CS, HD, NC) far more often than an insult, so a term opts in to them. `latin_only`:
         only spellings with a full syllable in latin letters and a character of the term kept
-        (jian货, chu生, si全jia), for terms whose Chinese homophones are everyday words (拣货)."""
+        (jian货, chu生, si全jia), or with an initial where two characters of the term are kept
+        (s全家; one kept character beside an initial, j货, is too little to tell), for terms
+        whose Chinese homophones are everyday words (拣货)."""
         options: list[list[str]] = []
         for ch in term:
             syllable = self.syllables.get(ord(ch))
@@ -94,10 +96,7 @@ class PinyinView:
         for parts in itertools.product(*options):
             # A Chinese character is its marked syllable in the view (the matcher keeps only
             # spellings whose characters are the term's own: `_mixed_keeps_term`).
-            if latin_only and not (
-                    any(part.startswith(SYLLABLE_MARK) for part in parts)
-                    and any(part.isalpha() and part.isascii() and len(part) > 1
-                            for part in parts)):
+            if latin_only and not _latin_spelling(parts):
                 continue
             if initials or any(len(part) > 1 or not part.isascii() for part in parts):
                 forms.add("".join(parts))
@@ -113,3 +112,13 @@ class PinyinView:
         else:
             kind = "near-homophone"
         return f"{matched}→{term}: {kind} ({' '.join(spoken)})"
+
+
+def _latin_spelling(parts: tuple[str, ...]) -> bool:
+    """A `latin_only` spelling: a character of the term typed as its full syllable beside one
+    kept (jian货), or only initials typed beside two kept (s全家)."""
+    kept = sum(1 for part in parts if part.startswith(SYLLABLE_MARK))
+    typed = [part for part in parts if part.isalpha() and part.isascii()]
+    if not typed or not kept:
+        return False
+    return any(len(part) > 1 for part in typed) or kept >= 2

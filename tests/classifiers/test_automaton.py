@@ -140,17 +140,21 @@ def test_terms_with_chinese_numerals_match_them_written_as_digits() -> None:
 
 @pytest.mark.parametrize(("text", "term"), [
     ("jian货，说好的好评呢", "贱货"), ("chu生都比你讲理", "畜生"), ("你是ruo智吧", "弱智"),
-    ("si全jia的玩意儿", "死全家"),
+    ("si全jia的玩意儿", "死全家"), ("退不了，死全jia吧", "死全家"), ("你们全家si光吧", "全家死光"),
+    ("懒得理，s全家", "死全家"),
 ])
 def test_latin_variants_spell_a_syllable_in_latin_beside_the_terms_own_characters(
         scorer: Scorer, text: str, term: str) -> None:
     """`variants=latin` (and pinyin): a syllable in latin letters beside a character of the
-    term is the term; its Chinese homophones (拣货) and initials (JH) are not."""
+    term is the term, and so is an initial in lower case beside two of its characters; its
+    Chinese homophones (拣货), its initials alone (JH) or beside one character (j货), and a
+    capital standing alone (a size: S全家福) are not."""
     hits = [m for m in scorer.score(text).matches if m.term == term]
     assert hits and hits[0].view == "pinyin"
 
 
-@pytest.mark.parametrize("text", ["您的订单已拣货完成", "JH型号", "处理出生证明的快递"])
+@pytest.mark.parametrize("text", ["您的订单已拣货完成", "JH型号", "处理出生证明的快递",
+                                  "j货架上有", "S全家福相框", "拍全家福送Q版头像"])
 def test_latin_variants_leave_homophones_and_initials(scorer: Scorer, text: str) -> None:
     assert not [m for m in scorer.score(text).matches if m.category == "abuse"]
 
@@ -212,3 +216,13 @@ def test_coded_b_is_also_matched_as_13() -> None:
     longer latin words (spelled with look-alike digits as a whole)."""
     assert b_digits("傻b") == ["傻13"] and b_digits("sb") == ["s13"]
     assert b_digits("2b") == [] and b_digits("dumbass") == [] and b_digits("idiot") == []
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("草泥马！你自己看说明书", True), ("收到草泥马就放门口吧", False), ("草泥马公仔两个", False),
+])
+def test_a_long_dictionary_word_sounding_like_a_term_counts_only_said_on_its_own(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    """jieba lists 草泥马 (267) because it is the slang spelling of 操你妈; said as a clause of its
+    own it is that, inside a sentence the animal (or its toy)."""
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse

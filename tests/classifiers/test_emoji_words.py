@@ -4,6 +4,7 @@ normalisation, matches mapped back to the message as sent."""
 from __future__ import annotations
 
 from classifiers.emoji_words import EmojiWords, cldr_names
+from classifiers.normalize.pinyin import PinyinView
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 
@@ -42,3 +43,19 @@ def test_every_emoji_read_as_a_word_passes_the_quick_test(scorer: Scorer) -> Non
     for char, name in words.names.items():
         rewritten = words.rewrite(f"你个{char}")
         assert rewritten is not None and rewritten.text == f"你个{name}", char
+
+
+def test_pictographs_sounding_like_a_term_character_are_read_for_the_pinyin_view(
+        scorer: Scorer) -> None:
+    """🐴 (马) sounds like 妈, which many terms hold: it is read as 马 and the pinyin view finds
+    the homophone; a one-character name that sounds like no term's character, and the BMP's
+    marks (✖ 乘, ➖ 减), are not read."""
+    syllables = PinyinView().syllables
+    words = EmojiWords(["你妈的", "他妈的", "加我微信"], syllables)
+    assert words.names["🐴"] == "马" and "🍎" not in words.names
+    assert "✖" not in words.names and "➖" not in words.names
+    assert "🐴" not in EmojiWords(["你妈的", "他妈的"]).names  # without the syllables
+    verdict = scorer.score("退啥退，你🐴的", Role.AGENT)
+    assert verdict.rule == "abuse"
+    assert any("🐴→马" in line for m in verdict.matches for line in m.trace)
+    assert str(scorer.score("🐴上给您安排发货", Role.AGENT).tier) == "none"
