@@ -298,6 +298,22 @@ class KeywordMatcher:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         return hits
 
+    def without_allowed(self, text: str) -> str:
+        """`text` (normalised) less every span an allow phrase of this matcher covers."""
+        if not len(self.allow_automaton_):
+            return text
+        spans = sorted((end - len(key) + 1, end + 1)
+                       for end, (key, *_) in self.allow_automaton_.iter(text))
+        pieces: list[str] = []
+        position = 0
+        for start, end in spans:
+            if end <= position:
+                continue
+            pieces.append(text[position:max(start, position)])
+            position = end
+        pieces.append(text[position:])
+        return "".join(pieces)
+
     def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
                       raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
         if any(a in groups and b in groups for a, b in self.rule_pairs_):

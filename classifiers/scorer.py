@@ -193,8 +193,8 @@ class Scorer:
         signal = self.read_context(context) if context is not None else None
         rewritten = self.emoji_words.rewrite(text)
         normalized = self.normalizer(rewritten.text if rewritten is not None else text)
-        hits = self.matcher.match_hits(
-            normalized, self.overlays.get(shop) if shop is not None else None)
+        overlay = self.overlays.get(shop) if shop is not None else None
+        hits = self.matcher.match_hits(normalized, overlay)
         matches = hits.matches
         channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)
@@ -207,7 +207,7 @@ class Scorer:
         if self.invitation is not None and not any(
                 m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
             invited = _invitation(self.invitation, normalized,
-                                  self._invitation_read(normalized, matches, hits.parts))
+                                  self._invitation_read(normalized, matches, hits.parts, overlay))
             if invited is not None:
                 matches.append(invited)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
@@ -234,13 +234,19 @@ class Scorer:
         return self._invitation_read(normalized, hits.matches, hits.parts)
 
     def _invitation_read(self, normalized: NormalizedText, matches: list[Match],
-                         parts: Sequence[PartHit]) -> str | None:
+                         parts: Sequence[PartHit],
+                         overlay: KeywordMatcher | None = None) -> str | None:
         """The base text less what the off-platform `@scope` cancels and less addresses, with
         every number one token (numbers and addresses are the contact detector's business; the
-        platform's own links are no invitation)."""
+        platform's own links are no invitation), and less the allow phrases of the shop's
+        overlay: a shop's product name (QQ糖, 微信读书卡) is no wording of an invitation."""
         read = self.structure.unscoped(normalized, CONTACT_CATEGORY, matches, parts,
                                        INVITATION_CHANNELS)
-        return _NUMBER.sub("0", without_addresses(read)) if read is not None else None
+        if read is None:
+            return None
+        if overlay is not None:
+            read = overlay.without_allowed(read)
+        return _NUMBER.sub("0", without_addresses(read))
 
     def _contacts(self, normalized: NormalizedText, matches: list[Match],
                   channel_ends: list[int]) -> list[Match]:

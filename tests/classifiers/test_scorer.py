@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from classifiers.errors import InputError, PolicyError
-from classifiers.resources import default_intent_model
+from classifiers.resources import (
+    default_intent_model,
+    default_invitation_model,
+    default_lexicon_dir,
+    default_policy_file,
+    default_tone_model,
+)
 from classifiers.results import Role
 from classifiers.scorer import Scorer
 from classifiers.tiers import Tier
@@ -138,6 +145,24 @@ def test_scorer_reload_reuses_unchanged_overlays(shop_scorer: Scorer, tmp_path: 
     assert again.overlays["s1"] is shop_scorer.overlays["s1"]
     assert again.overlays["s2"] is not shop_scorer.overlays["s2"]
     assert again.version != shop_scorer.version
+
+
+def test_a_shops_allow_phrases_are_not_read_by_the_invitation_model(tmp_path: Path) -> None:
+    """A shop's product name that reads like an invitation (a toy called 加我好友盲盒) gives the
+    invitation model no wording for that shop's messages; other shops' messages are read whole,
+    and the allow phrase is removed from what the model reads, nothing else."""
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(default_lexicon_dir(), lexicons)
+    (lexicons / "shops" / "toys").mkdir(parents=True)
+    (lexicons / "shops" / "toys" / "allow.txt").write_text("加我好友盲盒\n", encoding="utf-8")
+    scorer = Scorer.load(lexicons, default_policy_file(), tone_model=default_tone_model(),
+                         intent_model=default_intent_model(),
+                         invitation_model=default_invitation_model())
+    text = "加我好友盲盒今天到货，拍下直接发"
+    [invited] = scorer.score(text, Role.AGENT).matches
+    assert invited.view == "invitation"
+    assert scorer.score(text, Role.AGENT, shop="toys").matches == ()
+    assert scorer.overlays["toys"].without_allowed("新款加我好友盲盒到了") == "新款到了"
 
 
 def test_scorer_scores_intent_on_buyer_messages_only(scorer: Scorer) -> None:
