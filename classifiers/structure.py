@@ -28,6 +28,12 @@ from classifiers.results import Match, MatchMode
 _CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
 # (The two sides of a co-occurrence must also stand in one clause.)
 
+# A hit in a question is cancelled by a negation or refusal that opens the next clause, within
+# this many characters: the agent repeats what the buyer asked and answers it (加个V？真不行 /
+# 私下交易？那不中). Further in, the negation belongs to something else.
+_QUESTION_MARKS = frozenset("?？")
+_ANSWER_OPENING = 3
+
 # A name in quotation marks between the two sides counts as its marks only: 搜「老李茶园」公众号
 # is 搜 and 公众号 three characters apart, whatever the shop's name.
 _QUOTED_MAX = 16
@@ -101,7 +107,10 @@ class StructureMatcher:
                     clause_ends = _clause_ends(text.original)
                 lo = max((e + 1 for e in clause_ends if e < match.start), default=0)
                 hi = min((e for e in clause_ends if e >= match.end), default=len(text.original))
-                if any(lo <= spans[id(p)][0] and spans[id(p)][1] <= hi
+                answer = _answer(text.original, hi, clause_ends)
+                if any((lo <= spans[id(p)][0] and spans[id(p)][1] <= hi or answer is not None
+                        and answer[0] <= spans[id(p)][0] < answer[0] + _ANSWER_OPENING
+                        and spans[id(p)][1] <= answer[1])
                        and _outside(spans[id(p)], own)
                        for g in scope.not_in_clause for p in by_group.get(g, ())):
                     continue
@@ -183,6 +192,18 @@ def _clause_ends(original: str) -> list[int]:
                                   and not original[index + 1].isascii()):
             ends.append(index)
     return ends
+
+
+def _answer(original: str, end: int, ends: list[int]) -> tuple[int, int] | None:
+    """The clause right after a question that ends at `end` (its first and last index), or
+    None when the clause at `end` is no question."""
+    if end >= len(original) or original[end] not in _QUESTION_MARKS:
+        return None
+    start = end + 1
+    while start < len(original) and (original[start].isspace()
+                                     or original[start] in _QUESTION_MARKS):
+        start += 1
+    return start, min((e for e in ends if e >= start), default=len(original))
 
 
 def _clause(ends: list[int], span: tuple[int, int], length: int) -> tuple[int, int]:

@@ -93,6 +93,11 @@ def test_near_rules_need_both_sides_in_one_clause_within_the_window(
     ("有骗子。站外交易", Tier.NONE),             # scopes cancel ordinary terms too
     ("别站外交易", Tier.NONE),
     ("站外交易", Tier.BLOCK),
+    ("前往木星？别，就这儿说", Tier.NONE),      # a question answered by a refusal
+    ("想站外交易？嗯别了吧", Tier.NONE),         # the refusal opens the answer
+    ("前往木星？好的，别急", Tier.BLOCK),        # the answer opens with something else
+    ("前往木星？我在那边等你别急", Tier.BLOCK),  # a negation further in is about another thing
+    ("前往木星。别急", Tier.BLOCK),              # no question: the next clause is its own
 ])
 def test_scopes_cancel_hits_of_their_category(structure_scorer: Scorer, text: str,
                                               tier: Tier) -> None:
