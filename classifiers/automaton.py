@@ -39,6 +39,8 @@ _LEADING_ADDRESS = ("亲亲", "亲爱的", "亲")
 _NON_WORD = re.compile(r"[\W_]+")
 # A capital letter standing alone among Chinese characters is a size or a grade (S全家福, A货),
 # not an initial typed for a character: slang initials are typed in lower case (s全家).
+# A model number after a latin code: a joiner and one to five digits, then no more digits.
+_MODEL_NUMBER = re.compile(r"[-_/][0-9]{1,5}(?![0-9])")
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 # Categories whose terms are also matched written with characters split into their parts
 # (你女马的, 犭句东西): insults are what writers disguise so. A channel's split (力口 for 加) is
@@ -436,14 +438,20 @@ class KeywordMatcher:
 
     @staticmethod
     def _latin_edges_ok(text: NormalizedText, hit: _Hit) -> bool:
-        """Latin/digit terms (sb, tmd, vx, 12315) are whole words: 'is bad' holds no 'sb'."""
+        """Latin/digit terms (sb, tmd, vx, 12315) are whole words: 'is bad' holds no 'sb';
+        and letters joined to a short number are a model code (SB-5000, VX-300), where an
+        account id or phone number after them (QQ-12345678) is longer."""
         base, original = text.text, text.original
         start, end = text.span(hit.start, hit.end)
         if base[hit.start].isascii() and base[hit.start].isalnum() and start > 0 \
                 and _is_latin(original[start - 1]):
             return False
-        return not (base[hit.end - 1].isascii() and base[hit.end - 1].isalnum()
-                    and end < len(original) and _is_latin(original[end]))
+        if not (base[hit.end - 1].isascii() and base[hit.end - 1].isalnum()):
+            return True
+        if end < len(original) and _is_latin(original[end]):
+            return False
+        return not (base[hit.start:hit.end].isascii() and base[hit.start].isalpha()
+                    and _MODEL_NUMBER.match(original, end))
 
     # -- results ------------------------------------------------------------------------
 

@@ -226,3 +226,16 @@ def test_a_long_dictionary_word_sounding_like_a_term_counts_only_said_on_its_own
     """jieba lists 草泥马 (267) because it is the slang spelling of 操你妈; said as a clause of its
     own it is that, inside a sentence the animal (or its toy)."""
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "hit"), [
+    ("尼康SB-700闪光灯有货", False), ("VX-200滤芯", False), ("型号SB/12", False),
+    ("你就是个SB", True), ("加我VX-13812345678", True), ("SB-，别买了", True),
+])
+def test_latin_codes_joined_to_a_short_number_are_model_codes(
+        scorer: Scorer, text: str, hit: bool) -> None:
+    """Letters joined to one to five digits are a model code (SB-700, VX-200); an account id or
+    phone number after them is longer, and the letters alone are what they were."""
+    found = [m for m in scorer.score(text, Role.AGENT).matches
+             if m.category in {"abuse", "off_platform"} and m.view != "invitation"]
+    assert bool(found) is hit
