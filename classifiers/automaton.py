@@ -42,10 +42,12 @@ _NON_WORD = re.compile(r"[\W_]+")
 # A model number after a latin code: a joiner and one to five digits, then no more digits.
 _MODEL_NUMBER = re.compile(r"[-_/][0-9]{1,5}(?![0-9])")
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
-# Categories whose terms are also matched written with characters split into their parts
-# (你女马的, 犭句东西): insults are what writers disguise so. A channel's split (力口 for 加) is
-# left alone: its parts stand side by side in everyday words (动力口碑).
-SPLIT_CATEGORIES = frozenset({"abuse", "discrimination"})
+# Insults: their terms are also matched written with characters split into their parts
+# (你女马的, 犭句东西), since insults are what writers disguise so (a channel's split, 力口 for 加,
+# is left alone: its parts stand side by side in everyday words, 动力口碑); and a substring term
+# of theirs that both begins and ends inside an everyday word (周日|你妈妈 holds 日你妈) is two
+# words' edges, not the insult.
+INSULT_CATEGORIES = frozenset({"abuse", "discrimination"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def _is_latin(ch: str) -> bool:
 class KeywordMatcher:
     def __init__(self, lexicon: Lexicon, normalizer: Normalizer, pinyin: PinyinView,
                  segmenter: WordSegmenter, split: SplitCharacters | None = None) -> None:
-        """`split`: derive split-character spellings of the terms of `SPLIT_CATEGORIES`
+        """`split`: derive split-character spellings of the terms of `INSULT_CATEGORIES`
         (none without it)."""
         self.lexicon = lexicon
         self.normalizer = normalizer
@@ -141,7 +143,7 @@ class KeywordMatcher:
                 messages.setdefault(term_message_key(normalized), []).append(term)
                 continue
             target = context if term.parts and anchors.isdisjoint(term.parts) else base
-            if self.split is not None and term.category in SPLIT_CATEGORIES:
+            if self.split is not None and term.category in INSULT_CATEGORIES:
                 for form in self.split.spellings(normalized):
                     key = self.normalizer(form).text
                     target.setdefault(key, []).append(term)
@@ -382,13 +384,19 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and hit.term.variants == "latin" and _lone_capital(text, hit):
                 continue
-            if (hit.term.mode is MatchMode.WORD or self._is_chinese_homophone(base, hit)) \
+            straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
+                and hit.term.category in INSULT_CATEGORIES
+            if (hit.term.mode is MatchMode.WORD or straddles
+                    or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and not _spread(text, hit) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if words is None:
                     words = self.segmenter.boundaries(base)
                 boundaries = words.upto(hit.end)
-                if hit.start not in boundaries or hit.end not in boundaries:
+                if straddles:
+                    if hit.start not in boundaries and hit.end not in boundaries:
+                        continue
+                elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
                 if hit.view == "pinyin" and not self._plausible_homophone(
                         base, hit, boundaries, self._normalized(hit.term, overlay)):

@@ -239,3 +239,12 @@ def test_latin_codes_joined_to_a_short_number_are_model_codes(
     found = [m for m in scorer.score(text, Role.AGENT).matches
              if m.category in {"abuse", "off_platform"} and m.view != "invitation"]
     assert bool(found) is hit
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("星期日你妈妈会来取件吗", False),   # 星期日|你|妈妈: 日你妈 begins and ends inside words
+    ("日你妈，还退", True), ("操你妈妈的", True),  # one edge on a word boundary is enough
+])
+def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
