@@ -44,9 +44,10 @@ _MODEL_NUMBER = re.compile(r"[-_/][0-9]{1,5}(?![0-9])")
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 # Insults: their terms are also matched written with characters split into their parts
 # (你女马的, 犭句东西), since insults are what writers disguise so (a channel's split, 力口 for 加,
-# is left alone: its parts stand side by side in everyday words, 动力口碑); and a substring term
-# of theirs that both begins and ends inside an everyday word (周日|你妈妈 holds 日你妈) is two
-# words' edges, not the insult.
+# is left alone: its parts stand side by side in everyday words, 动力口碑); a one-character
+# whole-word insult also as its syllable typed alone, when it is the character a reader takes
+# that syllable for (gun，is 滚); and a substring term of theirs that both begins and ends inside
+# an everyday word (周日|你妈妈 holds 日你妈) is two words' edges, not the insult.
 INSULT_CATEGORIES = frozenset({"abuse", "discrimination"})
 
 
@@ -134,7 +135,10 @@ class KeywordMatcher:
         messages: dict[str, list[Term]] = {}
         context: dict[str, list[Term]] = {}
         normalized_terms: dict[Term, str] = {}
-        split_keys: set[str] = set()
+        # Keys that are a spelling the engine derived, and the view a hit on them is reported
+        # in: a term written with split characters (split), a lone syllable (pinyin).
+        derived: dict[str, str] = {}
+        commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
@@ -147,7 +151,15 @@ class KeywordMatcher:
                 for form in self.split.spellings(normalized):
                     key = self.normalizer(form).text
                     target.setdefault(key, []).append(term)
-                    split_keys.add(key)
+                    derived[key] = "split"
+            if term.category in INSULT_CATEGORIES and term.mode is MatchMode.WORD \
+                    and len(normalized) == 1 and ord(normalized) in self.pinyin.syllables:
+                if commonest is None:
+                    commonest = self._commonest_characters()
+                syllable = self.pinyin.syllables[ord(normalized)]
+                if commonest.get(syllable) == normalized:
+                    target.setdefault(syllable, []).append(term)
+                    derived[syllable] = "pinyin"
             if target is context:
                 context.setdefault(normalized, []).append(term)
                 continue
@@ -168,9 +180,8 @@ class KeywordMatcher:
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
         self.normalized_terms_ = normalized_terms
-        # Keys that are a term written with split characters, minus any that is also a term
-        # as written.
-        self.split_keys_ = frozenset(split_keys - set(normalized_terms.values()))
+        written = set(normalized_terms.values())
+        self.derived_views_ = {key: view for key, view in derived.items() if key not in written}
         # A message much longer than the longest whole-message term cannot fold down to one
         # (repeats aside: 嗯嗯嗯嗯 folds to 嗯, hence the factor).
         longest = max(map(len, messages), default=0)
@@ -221,10 +232,10 @@ class KeywordMatcher:
         # are turned into hits only when some rule or scope can use them.
         raw_parts: list[tuple[int, int, tuple[Term, ...], str]] = []
         groups: set[str] = set()
-        split_keys = self.split_keys_
+        derived = self.derived_views_
         for end, (key, terms, parts, part_groups) in base_automaton.iter(base):
             start = end - len(key) + 1
-            seen_as = "split" if split_keys and key in split_keys else "base"
+            seen_as = derived.get(key, "base") if derived else "base"
             if terms:
                 hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
             if parts:
@@ -249,7 +260,7 @@ class KeywordMatcher:
                 hit.term.category in self.scoped_ for hit in hits)):
             for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
                 raw_parts.append((end - len(key) + 1, end + 1, parts,
-                                  "split" if key in self.split_keys_ else "base"))
+                                  self.derived_views_.get(key, "base")))
                 groups |= part_groups
         if raw_parts:
             if not every_member and not self._parts_needed(base, groups, hits, raw_parts):
@@ -291,7 +302,7 @@ class KeywordMatcher:
         if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
             for end, (key, terms, *_) in self.base_automaton_.iter(base):
                 start = end - len(key) + 1
-                seen_as = "split" if key in self.split_keys_ else "base"
+                seen_as = self.derived_views_.get(key, "base")
                 hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
         if len(self.variant_automaton_):
             if view is None:
@@ -301,6 +312,18 @@ class KeywordMatcher:
                 if span is not None:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         return hits
+
+    def _commonest_characters(self) -> dict[str, str]:
+        """Toneless syllable → the character jieba's dictionary counts most often among those
+        read so: what a reader takes a lone syllable for (gun is 滚; shi is 是, not 屎)."""
+        best: dict[str, tuple[int, str]] = {}
+        frequency = self.segmenter.tokenizer.FREQ
+        for code, syllable in self.pinyin.syllables.items():
+            char = chr(code)
+            count = frequency.get(char, 0)
+            if count > best.get(syllable, (-1, ""))[0]:
+                best[syllable] = (count, char)
+        return {syllable: char for syllable, (_, char) in best.items()}
 
     def without_allowed(self, text: str) -> str:
         """`text` (normalised) less every span an allow phrase of this matcher covers."""
@@ -384,6 +407,9 @@ class KeywordMatcher:
                 continue
             if hit.view == "pinyin" and hit.term.variants == "latin" and _lone_capital(text, hit):
                 continue
+            if hit.view == "pinyin" and len(self._normalized(hit.term, overlay)) == 1 and not (
+                    _stands_alone(base, hit.start, hit.end) and _lower_case(text, hit)):
+                continue  # a lone syllable is the insult only said alone, in lower case
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
             if (hit.term.mode is MatchMode.WORD or straddles
@@ -561,6 +587,11 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _lower_case(text: NormalizedText, hit: _Hit) -> bool:
+    start, end = text.span(hit.start, hit.end)
+    return not any(c.isupper() for c in text.original[start:end])
 
 
 def _lone_capital(text: NormalizedText, hit: _Hit) -> bool:

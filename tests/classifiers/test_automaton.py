@@ -248,3 +248,15 @@ def test_latin_codes_joined_to_a_short_number_are_model_codes(
 def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
         scorer: Scorer, text: str, abuse: bool) -> None:
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("gun！烦不烦", True), ("退货？gun", True), ("ｇｕｎ。", True),
+    ("GUN系列的配件", False), ("gun型号", False), ("shi，已经发了", False),
+    ("toy gun玩具", False),
+])
+def test_a_one_character_insult_typed_as_its_syllable_alone(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    """gun said alone, in lower case, is 滚 (the character a reader takes gun for); shi is 是,
+    not 屎; in a sentence or in capitals the letters are a name or a code."""
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
