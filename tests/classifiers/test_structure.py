@@ -200,6 +200,7 @@ def test_lexicon_reads_groups_rules_and_scope(write_lexicon: WriteLexicon) -> No
     "支付宝直接转我就行",
     "扫一下二维码加我好友",
     "看我头像里有联系方式",
+    "说真的不骗你，加我微信便宜二十",   # an assurance that one does not cheat is no warning
 ])
 def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
@@ -214,6 +215,8 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "请关注京东的公众号查看物流",
     "微信零钱到账需要一到三天",
     "这边不用薇信，有事留言",          # a disguised channel in a refusal: the scope cancels it too
+    "上周有人被拉去加微信骗了钱",       # 骗 in any word is a warning
+    "那个号盗了我们的图，说加他微信便宜",
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
