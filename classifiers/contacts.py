@@ -12,8 +12,8 @@ a phone (前面是159 0531，尾号6688), or spelled in characters that sound li
 for 1, 1 and 0 (l3Ol2345678) as long as most of it is real digits; a number labelled as a code
 (商品编码, 发票代码, IMEI) or glued to latin letters (JDX0192…) is a code. What is NOT a
 contact: masked numbers (138****5678), order and tracking numbers (their length), prices and
-sizes, card-like digits that fail the Luhn checksum or that nothing in the message calls a card,
-the platform's own links.
+sizes, card-like digits that nothing in the message calls a card or that fail the Luhn checksum
+without a bank or card label right before them, the platform's own links.
 
 E-mail addresses and URLs are read on the original text (lower-cased): the separator step
 would glue t.cn/A6xYz9Kp into one word.
@@ -43,6 +43,10 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 _SERVICE_LABEL = re.compile(r"官方|客服|售后|热线|服务电话|服务中心|服务专线")
 _CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|转账|转帐|打款|汇款|开户|收款|"
                            r"转到|转这")
+# A bank or a card number named right before card-length digits: a card, whatever its checksum
+# (a digit mistyped or made up is still a card number given; an order number is never
+# introduced by a bank's name).
+_CARD_LABEL = re.compile(r"(?:银行|[工农建招交中]行|卡号|银行账号)[^0-9a-z\u3400-\u9fff]{0,3}$")
 _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
                             r"[前后]\w?位")
 # A number right after one of these labels is a code the platform or a product gives it (商品编码
@@ -51,10 +55,11 @@ _CODE_LABEL = re.compile(r"(?:编码|编号|单号|条码|条形码|代码|批�
                          r"运单号?|券码|兑换码|激活码|发票号码?|料号|流水号|注册号|证号|sn|imei|"
                          r"isbn|ean|sku)[^0-9a-z\u3400-\u9fff]{0,3}$")
 # Latin letters glued to the left of a number make it an alphanumeric code (JDX0192837465),
-# unless they name a contact (tel, call, whatsapp …).
+# unless they name a contact (tel, call, whatsapp …) anywhere in them: the separator step joins
+# words typed apart, so "call me 139…" and "call/text +86 188…" reach here glued (callme139…).
 _LETTER_PREFIX = re.compile(r"([a-z]{3,})$")
-_CONTACT_WORDS = frozenset({"tel", "phone", "mobile", "call", "whatsapp", "line", "wechat",
-                            "weixin", "telegram", "signal", "viber", "fax"})
+_CONTACT_WORDS = frozenset({"tel", "phone", "mobile", "call", "text", "sms", "whatsapp",
+                            "line", "wechat", "weixin", "telegram", "signal", "viber", "fax"})
 _TLD = (r"(?:com|cn|net|org|cc|top|xyz|vip|shop|store|site|online|club|me|io|co|info|ly|"
         r"ltd|tk|hk|tw)")
 _DOT = r"(?:\.|\s*点\s*|\s*dot\s*|\s*[(\[【（]dot[)\]】）]\s*)"
@@ -234,7 +239,8 @@ def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
         return "客服热线"
     if 10 <= len(digits) <= 12 and digits[0] == "0" and digits[1] != "0":
         return "电话号码"
-    if 16 <= len(digits) <= 19 and luhn_valid(digits):
+    if 16 <= len(digits) <= 19 and (luhn_valid(digits) or _CARD_LABEL.search(
+            text, max(0, start - 10), start)):
         return "银行卡号"
     return None
 
@@ -245,8 +251,7 @@ def _labelled_code(text: str, start: int) -> bool:
     if _CODE_LABEL.search(before):
         return True
     prefix = _LETTER_PREFIX.search(before)
-    return prefix is not None and prefix.group(1) not in _CONTACT_WORDS and not any(
-        prefix.group(1).endswith(word) for word in _CONTACT_WORDS)
+    return prefix is not None and not any(word in prefix.group(1) for word in _CONTACT_WORDS)
 
 
 def _mostly_digits(span: str) -> bool:

@@ -141,6 +141,9 @@ def test_contacts_read_ids_after_channel_letters(detector: ContactDetector, text
     ("转到这张卡 6222 0200 1122 3341", True),         # Luhn-valid, card context
     ("转到这张卡 6222 0200 1122 3342", False),        # fails the checksum
     ("订单 6222020011223341", False),                # valid, but nothing says card
+    ("打到农行 6222 0200 1122 3342 就行", True),     # a bank named right before: a card anyway
+    ("卡号:6222020011223342", True),
+    ("农行的单子 6222020011223342", False),           # the bank further off: the checksum rules
 ])
 def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found: bool) -> None:
     assert ([h.kind for h in detector.detect(text)] == ["银行卡号"]) is found
@@ -149,6 +152,10 @@ def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found
 def test_contacts_keep_numbers_after_contact_words_glued_to_them(
         detector: ContactDetector) -> None:
     assert [hit.kind for hit in detector.detect("tel13812345678")] == ["手机号"]
+    # the separator step joins words typed apart: "call me 138…" arrives as callme138…
+    assert [hit.kind for hit in detector.detect("pleasecallme13812345678")] == ["手机号"]
+    assert [hit.kind for hit in detector.detect("textus8613812345678")] == ["手机号"]
+    assert detector.detect("jdx13812345678") == []
 
 
 def test_contacts_read_a_mobile_number_spelled_in_digit_homophones() -> None:
