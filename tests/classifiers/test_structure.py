@@ -201,6 +201,7 @@ def test_lexicon_reads_groups_rules_and_scope(write_lexicon: WriteLexicon) -> No
     "扫一下二维码加我好友",
     "看我头像里有联系方式",
     "说真的不骗你，加我微信便宜二十",   # an assurance that one does not cheat is no warning
+    "方便的话V我一下",                  # a channel letter as a verb on the agent
 ])
 def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
@@ -217,6 +218,8 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "这边不用薇信，有事留言",          # a disguised channel in a refusal: the scope cancels it too
     "上周有人被拉去加微信骗了钱",       # 骗 in any word is a warning
     "那个号盗了我们的图，说加他微信便宜",
+    "V领我们还有两件",
+    "运费扣我们的就行",                  # 扣 names a channel only before an id
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
