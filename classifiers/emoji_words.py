@@ -5,8 +5,9 @@ every emoji (as shipped by the `emoji` package), less a trailing 头 or 脸 (�
 → 狗), kept when that name is a Chinese word that occurs inside some term or group member of the
 lexicon, or when a pictograph's name is one character that sounds like (same toneless pinyin) a
 character at least two terms hold: 🐴 (马) is read as 马, and the pinyin view finds the homophone
-你马的 → 你妈的 as it finds 你马的 typed. (Not the symbols of the BMP: ✖ and ➖ are marks and
-separators, 傻✖, 微➖信.) Any other emoji is decoration, or a separator the normaliser removes
+你马的 → 你妈的 as it finds 你马的 typed — only where it stands for a character, between two
+Chinese characters (你🐴的; 白桃味🍑 ends a line, tao🍑520 is an id spread by emoji). (Not the
+symbols of the BMP: ✖ and ➖ are marks and separators, 傻✖, 微➖信.) Any other emoji is decoration, or a separator the normaliser removes
 (微❤信), and is left alone; so is one between digits (186🐟5530🐟2271 is a phone number spread
 by emoji).
 
@@ -69,12 +70,16 @@ class EmojiWords:
         joined = "\n".join(words)
         names = cldr_names()
         self.names = {char: name for char, name in names.items() if name in joined}
+        # Emoji read by sound, only between two Chinese characters.
+        self.sounded: frozenset[str] = frozenset()
         if syllables is not None:
             held = Counter(c for word in words for c in set(word) if ord(c) in syllables)
             sounds = {syllables[ord(c)] for c, count in held.items() if count >= 2}
-            self.names.update({char: name for char, name in names.items() if len(name) == 1
-                               and ord(char) >= _PICTOGRAPHS
-                               and syllables.get(ord(name)) in sounds})
+            sounded = {char: name for char, name in names.items() if len(name) == 1
+                       and char not in self.names and ord(char) >= _PICTOGRAPHS
+                       and syllables.get(ord(name)) in sounds}
+            self.names.update(sounded)
+            self.sounded = frozenset(sounded)
         self._pattern = re.compile(
             "[" + "".join(map(re.escape, sorted(self.names))) + "]" + _VARIATION_SELECTOR + "?"
         ) if self.names else None
@@ -95,6 +100,8 @@ class EmojiWords:
             after = text[m.end()] if m.end() < len(text) else ""
             if before.isdigit() or after.isdigit():
                 continue  # a separator inside a number
+            if m.group()[0] in self.sounded and not (_CJK.match(before) and _CJK.match(after)):
+                continue  # stands for no character here
             pieces.append(text[position:m.start()])
             starts.extend(range(position, m.start()))
             ends.extend(range(position + 1, m.start() + 1))

@@ -41,8 +41,8 @@ def test_every_emoji_read_as_a_word_passes_the_quick_test(scorer: Scorer) -> Non
     words = scorer.emoji_words
     assert words.names
     for char, name in words.names.items():
-        rewritten = words.rewrite(f"你个{char}")
-        assert rewritten is not None and rewritten.text == f"你个{name}", char
+        rewritten = words.rewrite(f"你个{char}的")
+        assert rewritten is not None and rewritten.text == f"你个{name}的", char
 
 
 def test_pictographs_sounding_like_a_term_character_are_read_for_the_pinyin_view(
@@ -59,3 +59,7 @@ def test_pictographs_sounding_like_a_term_character_are_read_for_the_pinyin_view
     assert verdict.rule == "abuse"
     assert any("🐴→马" in line for m in verdict.matches for line in m.trace)
     assert str(scorer.score("🐴上给您安排发货", Role.AGENT).tier) == "none"
+    # only between two Chinese characters: elsewhere it stands for no character
+    assert words.rewrite("你🐴") is None and words.rewrite("ab🐴12") is None
+    assert [m.term for m in scorer.score("加V：ma🐴888", Role.AGENT).matches
+            if m.view == "contact"] == ["账号"]
