@@ -359,7 +359,8 @@ def main() -> None:
     parser.add_argument("--full", action="store_true",
                         help="with --baseline, also time the whole scorer (its models and every "
                              "policy rule) of both trees side by side")
-    parser.add_argument("--shops", type=int, default=1000, help="shops with an overlay")
+    parser.add_argument("--shops", type=int, default=1000,
+                        help="shops with an overlay (0: skip the overlay figures)")
     parser.add_argument("--shop-terms", type=int, default=100,
                         help="deny terms and allow phrases per shop overlay")
     args = parser.parse_args()
@@ -381,7 +382,8 @@ def main() -> None:
             print(f"ratio: replyguard {ours:.2f} µs / houbb {theirs:.2f} µs = "
                   f"{ours / theirs:.1f}× the peer's time per message")
     flag_rates(scorer, not args.no_peer)
-    bench_overlays(scorer, messages, args.repeats, args.shops, args.shop_terms)
+    if args.shops > 0:  # --shops 0: no overlay figures (they need shop0)
+        bench_overlays(scorer, messages, args.repeats, args.shops, args.shop_terms)
     bench_build("shipped lexicons", scorer.lexicon, scorer)
     bench_build("synthetic", synthetic_lexicon(100_000), scorer)
 
