@@ -7,9 +7,9 @@ lexicon, or when a pictograph's name is one character that sounds like (same ton
 character at least two terms hold: 🐴 (马) is read as 马, and the pinyin view finds the homophone
 你马的 → 你妈的 as it finds 你马的 typed — only where it stands for a character, between two
 Chinese characters (你🐴的; 白桃味🍑 ends a line, tao🍑520 is an id spread by emoji). (Not the
-symbols of the BMP: ✖ and ➖ are marks and separators, 傻✖, 微➖信.) Any other emoji is decoration, or a separator the normaliser removes
-(微❤信), and is left alone; so is one between digits (186🐟5530🐟2271 is a phone number spread
-by emoji).
+symbols of the BMP: ✖ and ➖ are marks and separators, 傻✖, 微➖信.) Any other emoji is
+decoration, or a separator the normaliser removes (微❤信), and is left alone; so is one between
+digits (186🐟5530🐟2271 is a phone number spread by emoji).
 
 `rewrite(text)` replaces those emoji by their names before the text is normalised, so the
 separator step cannot delete them and every matcher sees the word; the position map takes the
