@@ -74,3 +74,15 @@ def evaluation_texts() -> list[str]:
             if reader.fieldnames and "text" in reader.fieldnames:
                 texts += [row["text"] for row in reader if row["text"]]
     return texts
+
+
+def evaluation_contexts() -> list[str]:
+    """Every buyer message given as `context` in an evaluation file in bench/data: what pair
+    training files must not nearly contain either."""
+    contexts = []
+    for path in sorted(EVALUATION_SETS.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames and "context" in reader.fieldnames:
+                contexts += [row["context"] for row in reader if row["context"]]
+    return contexts

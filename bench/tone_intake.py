@@ -2,6 +2,7 @@
 
     python bench/tone_intake.py /work/traindata/tone_T*.csv OWN.csv ...
     python bench/tone_intake.py --kind intent /work/traindata/intent_I*.csv
+    python bench/tone_intake.py --kind answer /work/traindata/tone_P*.csv
 
 Tone: each file (`context,text,label,situation`) becomes
 `classifiers/tone/data/tone_train_<name>.csv` (`tone_T1.csv` → `tone_train_T1.csv`; columns
@@ -14,6 +15,15 @@ repeats a text already taken (this file, an earlier one or the project's own fil
 model, compared without punctuation and spaces), or it nearly equals a row of any evaluation
 file in bench/data (character-bigram Jaccard ≥ 0.6, the check training applies against the
 held-out split): evaluation rows must stay unseen.
+
+Answer (the pair files of the answer model, classifiers/tone/answer_training.py): each file
+(`context,text,label,situation`) becomes `classifiers/tone/data/answer_train_<name>.csv`
+(`tone_P1.csv` → `answer_train_P1.csv`, same columns and `source`). A row is a PAIR: the same
+好的 is perfunctory after 这件会缩水吗 and right after 谢谢, so a repeat is a repeated
+(buyer message, reply), not a repeated reply, and the short acknowledgements every writer shares
+are what the model must see in both places. A pair is dropped when its buyer message nearly
+equals any evaluation text or buyer message (bigram Jaccard ≥ 0.6), or its reply does and is
+longer than `SHARED_REPLY` characters (a lone 好的 or 收到 belongs to nobody; a sentence does).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.datasets import evaluation_texts  # noqa: E402
+from bench.datasets import evaluation_contexts, evaluation_texts  # noqa: E402
 from classifiers.intent.training import LABELS as INTENT_LABELS  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
     FILE_LABELS,
@@ -36,6 +46,8 @@ from classifiers.tone.training import (  # noqa: E402
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# Replies at most this long (folded) are shared vocabulary (好的, 收到啦, 在的亲), not a row.
+SHARED_REPLY = 6
 
 
 @dataclass(frozen=True)
@@ -63,9 +75,12 @@ def _target(kind: Kind, path: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kind", choices=sorted(KINDS), default="tone")
+    parser.add_argument("--kind", choices=[*sorted(KINDS), "answer"], default="tone")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
+    if args.kind == "answer":
+        answer_intake(args.files)
+        return
     kind = KINDS[args.kind]
     evaluation = [LabelledText(t, "polite") for t in evaluation_texts()]
     taken = set()
@@ -124,6 +139,61 @@ def main() -> None:
         for name, line, reason, text in dropped:
             writer.writerow({"file": name, "line": line, "reason": reason, "text": text})
             print(f"  dropped {name}:{line} ({reason}): {text}")
+
+
+def answer_intake(files: list[Path]) -> None:
+    data = KINDS["tone"].data
+    evaluation = [LabelledText(t, "polite") for t in [*evaluation_texts(),
+                                                      *evaluation_contexts()]]
+    dropped: list[dict[str, str]] = []
+    taken: set[tuple[str, str]] = set()
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        near_replies = _near(evaluation, [r.get("text") or "" for r in rows])
+        near_contexts = _near(evaluation, [r.get("context") or "" for r in rows])
+        kept = []
+        for line, row in enumerate(rows, start=2):
+            context, text = (row.get("context") or "").strip(), (row.get("text") or "").strip()
+            label = (row.get("label") or "").strip()
+            reason = ""
+            if not text or not context:
+                reason = "empty text or context"
+            elif label not in ("perfunctory", "polite"):
+                reason = f"label {label!r}"
+            elif (fold(context), fold(text)) in taken:
+                reason = "duplicate pair"
+            elif row.get("context") in near_contexts:
+                reason = "buyer message near an evaluation row (bigram Jaccard >= 0.6)"
+            elif len(fold(text)) > SHARED_REPLY and row.get("text") in near_replies:
+                reason = "reply near an evaluation row (bigram Jaccard >= 0.6)"
+            if reason:
+                dropped.append({"file": path.name, "line": str(line), "reason": reason,
+                                "text": f"{context} → {text}"})
+                continue
+            taken.add((fold(context), fold(text)))
+            kept.append({"text": text, "label": label, "situation": row.get("situation", ""),
+                         "context": context, "source": f"writer:{path.stem}"})
+        out = data / f"answer_train_{path.stem.removeprefix('tone_')}.csv"
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["text", "label", "situation", "context", "source"])
+            writer.writeheader()
+            writer.writerows(kept)
+        print(f"{path.name}: {len(kept)} pairs -> {out.relative_to(ROOT)}")
+    log = data / "answer_intake_dropped.csv"
+    with log.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, ["file", "line", "reason", "text"])
+        writer.writeheader()
+        writer.writerows(dropped)
+    for row in dropped:
+        print(f"  dropped {row['file']}:{row['line']} ({row['reason']}): {row['text']}")
+
+
+def _near(evaluation: list[LabelledText], texts: list[str]) -> set[str]:
+    """The texts that nearly equal an evaluation row."""
+    kept = {r.text for r in drop_leaks([LabelledText(t, "polite") for t in texts],
+                                       evaluation)[0]}
+    return {t for t in texts if t not in kept}
 
 
 if __name__ == "__main__":
