@@ -49,14 +49,19 @@ class ContextSignal:
 
     Read on first use: only a reply that reaches a rule with a context condition (a lone
     acknowledgement, a perfunctory tone) needs the act, so most replies never pay for it.
+    `unanswered` is the answer model's probability that the reply does not answer this message
+    (classifiers/tone/answer.py), None when no answer model is loaded; the scorer binds it to
+    the reply (`answered_by`), and it too is computed on first use.
     """
 
-    __slots__ = ("_act", "_read", "text")
+    __slots__ = ("_act", "_answer", "_read", "_unanswered", "text")
 
     def __init__(self, text: str, read: Callable[[str], Act]) -> None:
         self.text = text
         self._read = read
         self._act: Act | None = None
+        self._answer: Callable[[ContextSignal], float] | None = None
+        self._unanswered: float | None = None
 
     @classmethod
     def known(cls, text: str, act: Act) -> ContextSignal:
@@ -75,8 +80,23 @@ class ContextSignal:
     def needs_answer(self) -> bool:
         return self.act in NEEDS_ANSWER
 
+    def answered_by(self, answer: Callable[[ContextSignal], float]) -> None:
+        """Bind the reply: `answer(self)` gives P(the reply leaves this message unanswered)."""
+        self._answer = answer
+
+    @property
+    def unanswered(self) -> float | None:
+        if self._unanswered is None and self._answer is not None:
+            self._unanswered = self._answer(self)
+        return self._unanswered
+
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "act": str(self.act), "needs_answer": self.needs_answer}
+        data: dict[str, Any] = {"text": self.text, "act": str(self.act),
+                                "needs_answer": self.needs_answer}
+        unanswered = self.unanswered
+        if unanswered is not None:
+            data["unanswered"] = round(unanswered, 4)
+        return data
 
     def __repr__(self) -> str:
         return f"ContextSignal({self.text!r}, {self._act or 'unread'})"

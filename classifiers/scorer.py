@@ -35,6 +35,7 @@ from classifiers.results import Match, MatchMode, Role, Verdict
 from classifiers.segmentation import WordSegmenter
 from classifiers.split_characters import SplitCharacters
 from classifiers.structure import StructureMatcher
+from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.classifier import ToneClassifier
 
 # Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
@@ -79,6 +80,10 @@ class Scorer:
             raise PolicyError(f"rules use tone ({', '.join(sorted(policy.tone_labels))}) but no "
                               "tone model is loaded (set REPLYGUARD_TONE_MODEL, or use a "
                               "policy without tone rules)", path=policy.source)
+        if policy.uses_answer and (tone is None or tone.answer_ is None):
+            raise PolicyError("rules use context unanswered but the tone model has no answer "
+                              f"model ({ANSWER_FILE}; retrain with `replyguard train`)",
+                              path=policy.source)
         if policy.intent_labels and intent is None:
             raise PolicyError(f"rules use intent ({', '.join(sorted(policy.intent_labels))}) "
                               "but no intent model is loaded (set REPLYGUARD_INTENT_MODEL, or "
@@ -211,6 +216,10 @@ class Scorer:
             if invited is not None:
                 matches.append(invited)
         tone = self.tone.predict(normalized.text) if self.tone is not None else None
+        if signal is not None and self.tone is not None and self.tone.answer_ is not None:
+            answer, reply = self.tone.answer_, normalized.text
+            signal.answered_by(lambda read: answer.probability(self.normalizer.fold(read.text),
+                                                               read.act, reply))
         # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
         intent = self.intent.predict(normalized.text) \
             if self.intent is not None and role is Role.BUYER else None

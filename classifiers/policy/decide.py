@@ -96,7 +96,7 @@ class ShopPolicy:
         self._other: list[_OtherRule] = []
         for index, rule in enumerate(rules):
             if rule.when.tone or rule.when.intent or rule.when.unless_intent \
-                    or rule.when.has_shape:
+                    or rule.when.has_shape or rule.when.answers:
                 self._other.append(_OtherRule(index, rule, frozenset(rule.when.roles),
                                               tuple(rule.when.tone.items()),
                                               rule.when.has_shape,
@@ -232,6 +232,12 @@ class Policy:
     def tone_labels(self) -> set[str]:
         models = [self.model, *(s.model for s in self._shops.values())]
         return {label for m in models for rule in m.rules for label in rule.when.tone}
+
+    @property
+    def uses_answer(self) -> bool:
+        """Whether a rule asks the answer model (`context: {unanswered: …}`)."""
+        models = [self.model, *(s.model for s in self._shops.values())]
+        return any(rule.when.answers for m in models for rule in m.rules)
 
     @property
     def intent_labels(self) -> set[str]:

@@ -78,7 +78,10 @@ def implies(narrow: Conditions, wide: Conditions) -> bool:
                 and narrow.context.needs_answer != wide.context.needs_answer)
             or (wide.context.acts is not None
                 and (narrow.context.acts is None
-                     or not set(narrow.context.acts) <= set(wide.context.acts)))):
+                     or not set(narrow.context.acts) <= set(wide.context.acts)))
+            or (wide.context.unanswered is not None
+                and (narrow.context.unanswered is None
+                     or narrow.context.unanswered < wide.context.unanswered))):
         return False
     if wide.during is not None and (narrow.during is None
                                     or not set(narrow.during) <= set(wide.during)):

@@ -79,11 +79,14 @@ class ContextConditions(_Strict):
     needs_answer: bool | None = None
     # Its dialogue act is one of these.
     acts: tuple[Act, ...] | None = None
+    # The answer model (classifiers/tone/answer.py) gives at least this probability that the
+    # reply leaves the buyer's message unanswered; never holds without an answer model.
+    unanswered: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
 
     @model_validator(mode="after")
     def _some(self) -> ContextConditions:
-        if self.needs_answer is None and self.acts is None:
-            raise ValueError("context needs needs_answer or acts")
+        if self.needs_answer is None and self.acts is None and self.unanswered is None:
+            raise ValueError("context needs needs_answer, acts or unanswered")
         if self.acts is not None and not self.acts:
             raise ValueError("context acts is empty: the rule could never apply")
         return self
@@ -91,8 +94,13 @@ class ContextConditions(_Strict):
     def holds(self, signal: ContextSignal | None) -> bool:
         if signal is None:
             return False
-        return (self.needs_answer is None or signal.needs_answer == self.needs_answer) \
-            and (self.acts is None or signal.act in self.acts)
+        if not ((self.needs_answer is None or signal.needs_answer == self.needs_answer)
+                and (self.acts is None or signal.act in self.acts)):
+            return False
+        # the answer model runs last, and only here: most replies never reach it
+        unanswered = signal.unanswered if self.unanswered is not None else None
+        return self.unanswered is None or (unanswered is not None
+                                           and unanswered >= self.unanswered)
 
 
 class Conditions(_Strict):
@@ -137,9 +145,10 @@ class Conditions(_Strict):
         if self.min_severity > self.max_severity:
             raise ValueError(f"min_severity {self.min_severity} > max_severity {self.max_severity}")
         if not (self.categories or self.tone or self.intent or self.unless_intent
-                or self.has_shape):
+                or self.has_shape or self.answers):
             raise ValueError("a rule needs at least one signal: categories, tone, intent, "
-                             "unless_intent, min_length, max_length, only or lone")
+                             "unless_intent, min_length, max_length, only, lone or context "
+                             "unanswered")
         if self.unmatched and self.categories:
             raise ValueError("unmatched: true cannot be combined with categories")
         if self.min_length is not None and self.max_length is not None \
@@ -160,6 +169,11 @@ class Conditions(_Strict):
             raise ValueError("intent is scored on buyer messages only: a rule with intent or "
                              "unless_intent needs roles: [buyer]")
         return self
+
+    @property
+    def answers(self) -> bool:
+        """Whether the rule asks the answer model (`context: {unanswered: …}`)."""
+        return self.context is not None and self.context.unanswered is not None
 
     @property
     def has_shape(self) -> bool:

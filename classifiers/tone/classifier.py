@@ -24,6 +24,8 @@ import ahocorasick
 import numpy as np
 
 from classifiers.errors import ConfigError, NotBuiltError
+from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
+from classifiers.tone.answer import AnswerModel
 from classifiers.tone.features import CharNgrams
 
 try:
@@ -92,6 +94,13 @@ class ToneClassifier:
             except OSError as exc:
                 raise self.ERROR(f"cannot read: {exc.strerror}",
                                  path=self.directory / name) from None
+        # The answer model (a pair model for perfunctory replies) ships beside the tone model
+        # when it was trained with it; it is part of the model's version.
+        answer_file = self.directory / ANSWER_FILE
+        self.answer_: AnswerModel | None = None
+        if answer_file.exists():
+            self.answer_ = AnswerModel.from_file(answer_file)
+            digest.update(answer_file.read_bytes())
         self.digest_ = digest.hexdigest()
         try:
             with np.load(self.directory / "weights.npz", allow_pickle=False) as weights:

@@ -28,6 +28,7 @@ from classifiers.resources import (
     default_tone_model,
     default_training_data,
 )
+from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.training_settings import TrainingSettings
 from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, require_files
 
@@ -118,6 +119,7 @@ def train_command(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from classifiers.segmentation import WordSegmenter
+    from classifiers.tone.answer_training import train_answer
     from classifiers.tone.classifier import ToneClassifier
     from classifiers.tone.training import (
         drop_leaks,
@@ -181,6 +183,8 @@ def train_command(
             "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
                     "safe -> neutral" if cold_paths else None,
         }})
+        progress.update(task, description="the answer model (pairs, leave one writer out)")
+        answer = train_answer(files, out, normalizer.fold, lambda t: normalizer(t).text)
         model = ToneClassifier.from_directory(out)
         metrics = evaluate_model(model, heldout, normalizer)
         meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
@@ -191,6 +195,13 @@ def train_command(
     console.print(f"trained on {len(rows):,} rows ({leaked} held-out duplicates dropped); "
                   f"held-out macro-F1 {metrics['macro_f1']:.3f}, accuracy "
                   f"{metrics['accuracy']:.3f}")
+    if answer is not None:
+        at = answer["leave_one_writer_out"]["0.70"]
+        console.print(f"answer model on {answer['pairs']:,} pairs; leaving one writer out, at "
+                      f"0.7: unanswered caught {at['unanswered_caught']:.1%}, answered flagged "
+                      f"{at['answered_flagged']:.1%}")
+    else:
+        (out / ANSWER_FILE).unlink(missing_ok=True)  # a stale one would not match this model
     typer.echo(str(out))
 
 def eval_command(

@@ -61,19 +61,23 @@ def test_context_unusable_is_an_input_error(scorer: Scorer, context: str, messag
 
 
 def test_context_is_read_only_when_a_rule_asks(scorer: Scorer) -> None:
-    """A reply no context rule can reach (no perfunctory hit, tone below the threshold) never
-    pays for reading the buyer's message."""
-    clean = scorer.score("亲，有货的，今天下单明天发", context="这款有货吗？")
-    assert clean.context is not None and "unread" in repr(clean.context)
-    lone = scorer.score("好的", context="这款有货吗？")
-    assert lone.context is not None and "unread" not in repr(lone.context)
+    """A message no context rule can reach (the shipped context rules are for shop-side replies)
+    never pays for reading the buyer's message or for the answer model; a reply reaches the
+    `unanswered` rule, which reads both."""
+    buyer = scorer.score("还有别的颜色吗", Role.BUYER, context="这款有货吗？")
+    assert buyer.context is not None and "unread" in repr(buyer.context)
+    reply = scorer.score("亲，有货的，今天下单明天发", context="这款有货吗？")
+    assert reply.context is not None and "unread" not in repr(reply.context)
+    assert reply.context.unanswered is not None and reply.context.unanswered < 0.5
 
 
 def test_context_is_in_the_verdict_only_when_given(scorer: Scorer) -> None:
     verdict = scorer.score("好的", Role.AGENT, context="发什么快递？")
     assert verdict.context is not None
-    assert verdict.to_dict()["context"] == {"text": "发什么快递？", "act": "question",
-                                            "needs_answer": True}
+    context = verdict.to_dict()["context"]
+    assert {k: v for k, v in context.items() if k != "unanswered"} == {
+        "text": "发什么快递？", "act": "question", "needs_answer": True}
+    assert context["unanswered"] >= 0.5  # the answer model: a lone 好的 answers no question
     assert verdict.tier is Tier.NOTICE
     without = scorer.score("好的", Role.AGENT)
     assert without.context is None and "context" not in without.to_dict()

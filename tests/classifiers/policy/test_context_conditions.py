@@ -63,7 +63,7 @@ def test_policy_context_condition_on_tone_rules(policy: Policy, context: Context
 
 
 @pytest.mark.parametrize(("when", "message"), [
-    ("{categories: [perfunctory], context: {}}", "context needs needs_answer or acts"),
+    ("{categories: [perfunctory], context: {}}", "context needs needs_answer, acts or unanswered"),
     ("{categories: [perfunctory], context: {acts: []}}", "could never apply"),
     ("{categories: [perfunctory], context: {acts: [questoin]}}", "should be 'question'"),
     ("{categories: [perfunctory], context: {needs_answer: maybe}}", "needs_answer"),

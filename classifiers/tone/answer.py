@@ -1,0 +1,162 @@
+"""The answer model: does an agent's reply answer the buyer's message it replies to?
+
+Perfunctory (回复敷衍) is a judgement of a PAIR, not of a reply: 好的 answers 谢谢 and
+fails 这件会缩水吗; 看情况吧 fails 几天能到; 亲亲，欢迎光临～ fails 能开发票吗 however polite
+it is; 有货 is curt and a full answer to 有货吗. The tone model sees the reply alone, so it
+calls every lone acknowledgement perfunctory or none of them.
+
+This model reads both messages: the buyer message's dialogue act (classifiers/context.py),
+whether the reply carries an answer of the kind asked (a number to 多少/几, a time to
+什么时候, a yes/no word to a yes/no question), their lexical overlap, the reply's length
+and whether it is a lone acknowledgement or bare answer (classifiers/policy/shape.py), and
+the reply's character unigrams and bigrams without forms of address and particles — each
+feature twice, once as it is and once marked by whether the buyer's message needs an
+answer, so that 好的 can weigh against a question and for a thanks. A binary logistic
+regression (scikit-learn at training, classifiers/tone/answer_training.py) gives
+P(unanswered). It ships inside the tone model's directory as `answer.json` (feature → weight,
+intercept: plain data, nothing unpickled) and is scored here in pure Python: a few dozen dict
+look-ups, only for replies whose buyer message is known and only when a rule asks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from classifiers.context import NEEDS_ANSWER, Act
+from classifiers.errors import ConfigError
+from classifiers.policy.shape import MessageShape
+
+FORMAT = "replyguard-answer"
+FORMAT_VERSION = 1
+FILE_NAME = "answer.json"
+
+# The buyer asks for a quantity (a price, a count, a size, a duration) or a time.
+_ASKS_NUMBER = re.compile("多少|几|多大|多重|多高|多宽|多长|多久|价格|价钱|尺码|码数|尺寸|运费")
+_ASKS_TIME = re.compile("什么时候|啥时候|几时|何时|多久|几天|哪天|几号|几点|时间|到货|发货")
+_ASKS_WHERE = re.compile("哪|在哪|地址|物流|快递|单号")
+_ASKS_WHY = re.compile("为什么|为啥|怎么回事|咋回事")
+_ASKS_HOW = re.compile("怎么|如何|咋|怎样|方法|步骤")
+# What an answer of each kind carries.
+_DIGITS = re.compile(r"[0-9０-９一二三四五六七八九十两百千万半]")
+_TIME = re.compile("今天|明天|后天|今晚|明早|上午|下午|晚上|周[一二三四五六日末]|星期"
+                   "|[0-9一二三四五六七八九十两]+(?:天|号|点|小时|分钟|个?工作日|月|日)"
+                   "|马上|立刻|已经|当天|次日|隔天")
+_POLAR_ANSWER = re.compile("^(?:亲[，, ]*)?(?:有|没有|没|是|不是|可以|不可以|不行|行|能|不能"
+                           "|会|不会|支持|不支持|包|不包|送|不送|对|不对|要|不用|需要|不需要)")
+_ACTION = re.compile("帮您|给您|为您|我这边|马上|已经|安排|处理|申请|补发|退款|换货|联系"
+                     "|核实|查询|查了|登记|备注|反馈|催")
+# Vague replies that commit to nothing, and canned replies that address no question.
+_VAGUE = re.compile("看情况|应该|差不多|不一定|到时候|大概|可能|也许|估计|再说|不清楚"
+                    "|不太清楚|不知道|说不好|说不准|看看吧|等等吧|都行|随便")
+_TEMPLATE = re.compile("详情页|欢迎光临|关注店铺|收藏|活动|优惠|下单|拍下|客服在线|很高兴为您服务"
+                       "|有什么可以帮|感谢您的支持|祝您|生活愉快|以页面为准|以实物为准")
+_CLAUSE = re.compile(r"[\W_]+")
+# Forms of address and sentence-final particles carry register, not content: real agents put
+# 亲 and 哦 in nearly every answer, while the writers' perfunctory replies carried them more
+# often than their answers did, and the first model learnt 亲 and 哦 as signs of a non-answer.
+# The reply's characters are read without them (the shape and length features still see them).
+_REGISTER = re.compile("亲爱的|亲亲|亲|宝宝|宝|客官|哦+|噢+|喔+|呢|哈+|啦|呀|哒|滴|嘛|~|～")
+_LENGTHS = (2, 4, 8, 16, 32)
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = _CLAUSE.sub("", text)
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def pair_features(context: str, act: Act, reply: str) -> dict[str, float]:
+    """The features of (buyer message, reply), both already normalised by the scorer
+    (`context` folded, `reply` the normalised base view). Training computes them here too."""
+    needs = act in NEEDS_ANSWER
+    own: list[str] = [f"act={act}"]
+    length = len(_CLAUSE.sub("", reply))
+    own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
+    lone = MessageShape(reply).lone
+    if lone is not None:
+        own.append(f"lone={lone}")
+    if not _CLAUSE.sub("", reply):
+        own.append("marks-only")
+    shared = _bigrams(context) & _bigrams(reply)
+    own.append("overlap=0" if not shared else "overlap=1" if len(shared) == 1 else "overlap=2+")
+    has_digits = _DIGITS.search(reply) is not None
+    has_time = _TIME.search(reply) is not None
+    if has_digits:
+        own.append("reply-number")
+    if has_time:
+        own.append("reply-time")
+    if _ACTION.search(reply):
+        own.append("reply-action")
+    if _VAGUE.search(reply):
+        own.append("reply-vague")
+    if _TEMPLATE.search(reply):
+        own.append("reply-template")
+    if _ASKS_NUMBER.search(context):
+        own.append("asks-number" + ("+given" if has_digits else "-missing"))
+    if _ASKS_TIME.search(context):
+        own.append("asks-time" + ("+given" if has_time or has_digits else "-missing"))
+    if _ASKS_WHERE.search(context):
+        own.append("asks-where")
+    if _ASKS_WHY.search(context):
+        own.append("asks-why")
+    if _ASKS_HOW.search(context):
+        own.append("asks-how")
+    if act is Act.POLAR:
+        own.append("polar" + ("+answered" if _POLAR_ANSWER.search(reply) else "-unanswered"))
+    chars = _CLAUSE.sub(" ", _REGISTER.sub(" ", reply)).split()
+    for chunk in chars:
+        own.extend(f"c:{c}" for c in chunk)
+        own.extend(f"b:{chunk[i:i + 2]}" for i in range(len(chunk) - 1))
+    mark = "N|" if needs else "F|"
+    features: dict[str, float] = {}
+    for name in own:
+        features[name] = 1.0
+        features[mark + name] = 1.0
+    return features
+
+
+class AnswerModelError(ConfigError):
+    """The answer model file is damaged or of another format version."""
+
+
+class AnswerModel:
+    """P(the reply leaves the buyer's message unanswered), from `answer.json`."""
+
+    def __init__(self, weights: dict[str, float], intercept: float, meta: dict[str, Any]
+                 ) -> None:
+        self.weights = weights
+        self.intercept = intercept
+        self.meta = meta
+
+    @classmethod
+    def from_file(cls, path: Path) -> AnswerModel:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise AnswerModelError(f"cannot read answer model: {exc.strerror}",
+                                   path=path) from None
+        except ValueError as exc:
+            raise AnswerModelError(f"answer model is not JSON: {exc}", path=path) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise AnswerModelError("not a ReplyGuard answer model", path=path)
+        if data.get("format_version") != FORMAT_VERSION:
+            raise AnswerModelError(
+                f"answer model format version {data.get('format_version')!r} is not supported "
+                f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
+                "`replyguard train`", path=path)
+        weights = data.get("weights")
+        intercept = data.get("intercept")
+        if not isinstance(weights, dict) or not isinstance(intercept, (int, float)) or not all(
+                isinstance(v, (int, float)) for v in weights.values()):
+            raise AnswerModelError("answer model weights are malformed", path=path)
+        meta = {k: v for k, v in data.items() if k != "weights"}
+        return cls({str(k): float(v) for k, v in weights.items()}, float(intercept), meta)
+
+    def probability(self, context: str, act: Act, reply: str) -> float:
+        weights = self.weights
+        z = self.intercept + sum(weights.get(name, 0.0) * value
+                                 for name, value in pair_features(context, act, reply).items())
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
