@@ -56,6 +56,7 @@ from classifiers.results import Role  # noqa: E402
 from classifiers.scorer import Scorer  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
+from classifiers.tone.features import tone_view  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
     LabelledText,
     build_pipeline,
@@ -94,8 +95,10 @@ def _lexicon_tiers(texts: Sequence[str], contexts: Sequence[str | None] | None =
     messages, where known), from its rules without the tone rules."""
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
     # agent replies: the buyer-only intent rules never apply, and need the intent model
+    # (and the answer model's rule, which needs the tone model's directory: scored apart)
     data["rules"] = [r for r in data["rules"]
-                     if not {"tone", "intent", "unless_intent"} & set(r.get("when", {}))]
+                     if not {"tone", "intent", "unless_intent"} & set(r.get("when", {}))
+                     and "unanswered" not in (r.get("when", {}).get("context") or {})]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False,
                                      encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, allow_unicode=True)
@@ -253,7 +256,7 @@ def main() -> None:
         rows += read_cold(path, settings0.cold_weight, settings0.cold_safe_weight)
     held = read_labelled(default_heldout_data())
     rows, _ = drop_leaks(rows, held)
-    texts = [normalizer(r.text).text for r in rows]
+    texts = [tone_view(normalizer(r.text).text) for r in rows]
     segments = [[w for w in segmenter.words(t) if 2 <= len(w) <= 6 and any(c.isalnum() for c in w)]
                 for t in texts]
     corpus = Corpus(rows, texts, segments)
@@ -266,7 +269,8 @@ def main() -> None:
     with (BENCH_DATA / "cold_style_select.csv").open(encoding="utf-8", newline="") as handle:
         select = [(r["text"], int(r["label"])) for r in csv.DictReader(handle)]
     sets: dict[str, list[LabelledText]] = {"heldout": held, "probe": probe}
-    norm_sets = {name: [normalizer(r.text).text for r in s] for name, s in sets.items()}
+    norm_sets = {name: [tone_view(normalizer(r.text).text) for r in s]
+                 for name, s in sets.items()}
     lex_sets = {name: np.array([t != Tier.NONE for t in _lexicon_tiers([r.text for r in s])])
                 for name, s in sets.items()}
     writer_rows = {p.name: [i for i, w in enumerate(writer_of) if w == p.name]
@@ -278,7 +282,7 @@ def main() -> None:
                                                  writer_contexts[name])])
                   for name, idx in writer_rows.items()}
     writer_acts = {name: _acts(contexts) for name, contexts in writer_contexts.items()}
-    select_texts = [normalizer(t).text for t, _ in select]
+    select_texts = [tone_view(normalizer(t).text) for t, _ in select]
     select_true = np.array([y for _, y in select])
 
     report: dict[str, object] = {}

@@ -23,6 +23,7 @@ from classifiers.context import Act, ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
+from classifiers.intent.view import intent_view
 from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -37,6 +38,7 @@ from classifiers.split_characters import SplitCharacters
 from classifiers.structure import StructureMatcher
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.classifier import ToneClassifier
+from classifiers.tone.features import tone_view
 
 # Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
 # categories, where a lone 🙂 (CLDR: 呵呵) is usually just a smile.
@@ -215,13 +217,13 @@ class Scorer:
                                   self._invitation_read(normalized, matches, hits.parts, overlay))
             if invited is not None:
                 matches.append(invited)
-        tone = self.tone.predict(normalized.text) if self.tone is not None else None
+        tone = self.tone.predict(tone_view(normalized.text)) if self.tone is not None else None
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
             signal.answered_by(lambda read: answer.probability(self.normalizer.fold(read.text),
                                                                read.act, reply))
         # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
-        intent = self.intent.predict(normalized.text) \
+        intent = self.intent.predict(intent_view(normalized.text)) \
             if self.intent is not None and role is Role.BUYER else None
         if rewritten is not None:
             matches = [_from_emoji(m, text, rewritten) for m in matches]

@@ -34,11 +34,12 @@ if TYPE_CHECKING:
 def evaluate_intent_model(model: IntentClassifier, data: Path,
                           normalizer: Normalizer | None = None) -> dict[str, Any]:
     from classifiers.intent.training import evaluate_intent, read_intent
+    from classifiers.intent.view import intent_view
     from gateway.cli.tone import default_normalizer
 
     normalizer = normalizer or default_normalizer()
     rows = read_intent(data)
-    probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
+    probabilities = [model.predict(intent_view(normalizer(r.text).text)).scores for r in rows]
     return evaluate_intent([r.label for r in rows], probabilities)
 
 
@@ -57,6 +58,7 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
         row_writer,
         sklearn_probabilities,
     )
+    from classifiers.intent.view import intent_view
     from classifiers.segmentation import WordSegmenter
     from classifiers.tone.training import drop_leaks, files_sha256
     from gateway.cli.tone import default_normalizer
@@ -78,7 +80,7 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
     segmenter = WordSegmenter()
 
     def normalize(text: str) -> str:
-        return normalizer(text).text
+        return intent_view(normalizer(text).text)
 
     try:
         pipeline = fit_intent(rows, normalize, segmenter.words, settings)

@@ -57,12 +57,16 @@ def default_normalizer() -> Normalizer:
 
 def evaluate_model(model: ToneClassifier, heldout: Path,
                    normalizer: Normalizer | None = None) -> dict[str, Any]:
+    from classifiers.tone.features import tone_view
     from classifiers.tone.training import evaluate, read_labelled
 
     normalizer = normalizer or default_normalizer()
     rows = read_labelled(heldout)
-    probabilities = [model.predict(normalizer(r.text).text).scores for r in rows]
-    return evaluate([r.label for r in rows], probabilities, model.labels_)
+    probabilities = [model.predict(tone_view(normalizer(r.text).text)).scores for r in rows]
+    metrics = evaluate([r.label for r in rows], probabilities, model.labels_)
+    if model.answer_ is not None:  # the answer model's figures, measured when it was trained
+        metrics["answer"] = model.answer_.meta.get("training", {})
+    return metrics
 
 
 def train_command(
@@ -121,6 +125,7 @@ def train_command(
     from classifiers.segmentation import WordSegmenter
     from classifiers.tone.answer_training import train_answer
     from classifiers.tone.classifier import ToneClassifier
+    from classifiers.tone.features import tone_view
     from classifiers.tone.training import (
         drop_leaks,
         export,
@@ -164,7 +169,8 @@ def train_command(
         task = progress.add_task("loading jieba", total=None)
         segmenter = WordSegmenter()
         try:
-            pipeline = fit(rows, lambda t: normalizer(t).text, segmenter.words, settings,
+            pipeline = fit(rows, lambda t: tone_view(normalizer(t).text), segmenter.words,
+                           settings,
                            lambda step: progress.update(task, description=step))
         except ConfigError as exc:
             raise fail(str(exc), EXIT_CONFIG) from None
@@ -281,5 +287,14 @@ def print_metrics(console: Console, name: str, metrics: dict[str, Any]) -> None:
         thresholds.add_row(label, *(f"{100 * t['precision']:.0f}/{100 * t['recall']:.0f}"
                                     for t in metrics["thresholds"][label]))
     console.print(thresholds)
+    answer = metrics.get("answer")
+    if answer and "leave_one_writer_out" in answer:
+        table = Table("threshold", "unanswered caught", "answered flagged",
+                      title=f"answer model (pairs), each of its writers left out: "
+                            f"{answer['pairs']:,} pairs, {answer['unanswered']:,} unanswered")
+        for threshold, row in answer["leave_one_writer_out"].items():
+            table.add_row(threshold, f"{100 * row['unanswered_caught']:.1f}%",
+                          f"{100 * row['answered_flagged']:.1f}%")
+        console.print(table)
 
 

@@ -15,8 +15,11 @@ from sklearn.pipeline import Pipeline
 
 from classifiers.normalize import Normalizer
 from classifiers.resources import default_heldout_data, default_tone_model, default_training_data
+from classifiers.scorer import Scorer
 from classifiers.segmentation import WordSegmenter
+from classifiers.tiers import Tier
 from classifiers.tone.classifier import ToneClassifier, ToneModelError
+from classifiers.tone.features import tone_view
 from classifiers.tone.training import (
     LABELS,
     NEUTRAL,
@@ -198,3 +201,23 @@ def test_tone_version_changes_with_the_weights(tmp_path: Path) -> None:
     arrays["intercept"] = arrays["intercept"] + 1.0
     np.savez_compressed(directory / "weights.npz", **arrays)
     assert ToneClassifier.from_directory(directory).version != before
+
+
+@pytest.mark.parametrize(("text", "view"), [
+    ("这本《白痴》我们有精装版", "这本《》我们有精装版"),
+    ("《傲慢与偏见》和《蠢货日记》都有货", "《》和《》都有货"),
+    ("书名号不配对《白痴 也照读", "书名号不配对《白痴 也照读"),
+    ("没有书名号的消息", "没有书名号的消息"),
+])
+def test_tone_view_empties_titles(text: str, view: str) -> None:
+    assert tone_view(text) == view
+
+
+def test_scorer_reads_tone_without_titles(scorer: Scorer) -> None:
+    """A work's title says nothing about tone: the title's words are not scored (the shipped
+    model scored 这本《白痴》我们有精装版 0.72 abusive when it read them)."""
+    titled = scorer.score("这本《白痴》我们有精装版，今天下单明天发")
+    assert titled.tone is not None and titled.tone.scores["abusive"] < 0.5
+    assert titled.tier is Tier.NONE
+    bare = scorer.score("白痴，我们有精装版")  # the same word outside title marks still counts
+    assert bare.tier is not Tier.NONE
