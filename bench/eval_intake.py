@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.datasets import EVALUATION_SETS, evaluation_texts  # noqa: E402
+from bench.datasets import EVALUATION_SETS, evaluation_contexts, evaluation_texts  # noqa: E402
+from bench.tone_intake import near_pairs  # noqa: E402
 from classifiers.tone.training import LabelledText, drop_leaks  # noqa: E402
 
 TRAINING_FOLDERS = ("classifiers/tone/data", "classifiers/intent/data",
@@ -32,7 +33,7 @@ def training_files() -> list[Path]:
     files = []
     for folder in TRAINING_FOLDERS:
         for path in sorted((ROOT / folder).glob("*.csv")):
-            if path.name == DROP_LOG or "probe" in path.name or "heldout" in path.name:
+            if path.name.endswith(DROP_LOG) or "probe" in path.name or "heldout" in path.name:
                 continue
             files.append(path)
     return files
@@ -51,6 +52,12 @@ def intake(files: list[Path], reason: str, apply: bool) -> int:
             with source.open(encoding="utf-8", newline="") as handle:
                 evaluation += [LabelledText(r["text"], "-") for r in csv.DictReader(handle)
                                if r.get("text")]
+    contexts = [LabelledText(text, "-") for text in evaluation_contexts()]
+    if not apply:
+        for source in files:
+            with source.open(encoding="utf-8", newline="") as handle:
+                contexts += [LabelledText(r["context"], "-") for r in csv.DictReader(handle)
+                             if r.get("context")]
     total = 0
     for path in training_files():
         with path.open(encoding="utf-8", newline="") as handle:
@@ -59,7 +66,13 @@ def intake(files: list[Path], reason: str, apply: bool) -> int:
         if not fields or "text" not in fields:
             continue
         labelled = [LabelledText(row["text"], "-") for row in rows]
-        kept, near = drop_leaks(labelled, evaluation)
+        if path.name.startswith("answer_train_"):
+            # pairs of the answer model: judged as pairs (bench/tone_intake.py --kind answer)
+            flags = near_pairs(rows, [*evaluation, *contexts])
+            kept = [item for item, near_one in zip(labelled, flags) if not near_one]
+            near = len(labelled) - len(kept)
+        else:
+            kept, near = drop_leaks(labelled, evaluation)
         if not near:
             continue
         keep = {id(item) for item in kept}

@@ -189,6 +189,16 @@ def answer_intake(files: list[Path]) -> None:
         print(f"  dropped {row['file']}:{row['line']} ({row['reason']}): {row['text']}")
 
 
+def near_pairs(rows: list[dict[str, str]], evaluation: list[LabelledText]) -> list[bool]:
+    """For each pair (`context`, `text`), whether it is too near the evaluation rows: its buyer
+    message nearly equals an evaluation text or buyer message, or its reply does and is longer
+    than a shared acknowledgement (`evaluation` holds both)."""
+    replies = _near(evaluation, [r.get("text") or "" for r in rows])
+    contexts = _near(evaluation, [r.get("context") or "" for r in rows])
+    return [r.get("context") in contexts or (len(fold(r.get("text") or "")) > SHARED_REPLY
+                                             and r.get("text") in replies) for r in rows]
+
+
 def _near(evaluation: list[LabelledText], texts: list[str]) -> set[str]:
     """The texts that nearly equal an evaluation row."""
     kept = {r.text for r in drop_leaks([LabelledText(t, "polite") for t in texts],

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench.datasets import evaluation_contexts, evaluation_texts
+from bench.tone_intake import near_pairs
 from classifiers.context import Act, ContextSignal, DialogueActs
 from classifiers.errors import PolicyError
 from classifiers.lexicon import Lexicon
@@ -164,3 +165,15 @@ def test_pair_files_are_clean() -> None:
         long_replies = [LabelledText(r["text"], "polite") for r in rows
                         if len(fold(r["text"])) > 6]
         assert drop_leaks(long_replies, evaluation)[1] == 0, path.name
+
+
+def test_pair_intake_judges_pairs() -> None:
+    """A pair is dropped when its buyer message is near an evaluation row, or its reply is and
+    is longer than a shared acknowledgement; a lone 好的 shared with an evaluation row stays."""
+    evaluation = [LabelledText(t, "-") for t in ("好的", "这件衣服洗了会不会缩水呀",
+                                                  "亲，这款是纯棉的，洗了不会缩水哦")]
+    rows = [{"context": "这件衣服洗了会不会缩水", "text": "嗯"},
+            {"context": "能开发票吗", "text": "好的"},
+            {"context": "是纯棉的吗", "text": "亲，这款是纯棉的，洗了不会缩水的哦"},
+            {"context": "是纯棉的吗", "text": "是的，纯棉，不缩水"}]
+    assert near_pairs(rows, evaluation) == [True, False, True, False]
