@@ -70,8 +70,18 @@ def _bigrams(text: str) -> set[str]:
 
 def pair_features(context: str, act: Act, reply: str) -> dict[str, float]:
     """The features of (buyer message, reply), both already normalised by the scorer
-    (`context` folded, `reply` the normalised base view). Training computes them here too."""
-    needs = act in NEEDS_ANSWER
+    (`context` folded, `reply` the normalised base view), each present (1.0) as it is and
+    marked by whether the message needs an answer. Training computes them here too."""
+    mark = "N|" if act in NEEDS_ANSWER else "F|"
+    features: dict[str, float] = {}
+    for name in _own_features(context, act, reply):
+        features[name] = 1.0
+        features[mark + name] = 1.0
+    return features
+
+
+def _own_features(context: str, act: Act, reply: str) -> dict[str, None]:
+    """The pair's features once each (binary), without the needs-an-answer mark."""
     own: list[str] = [f"act={act}"]
     length = len(_CLAUSE.sub("", reply))
     own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
@@ -110,12 +120,7 @@ def pair_features(context: str, act: Act, reply: str) -> dict[str, float]:
     for chunk in chars:
         own.extend(f"c:{c}" for c in chunk)
         own.extend(f"b:{chunk[i:i + 2]}" for i in range(len(chunk) - 1))
-    mark = "N|" if needs else "F|"
-    features: dict[str, float] = {}
-    for name in own:
-        features[name] = 1.0
-        features[mark + name] = 1.0
-    return features
+    return dict.fromkeys(own)
 
 
 class AnswerModelError(ConfigError):
@@ -156,7 +161,10 @@ class AnswerModel:
         return cls({str(k): float(v) for k, v in weights.items()}, float(intercept), meta)
 
     def probability(self, context: str, act: Act, reply: str) -> float:
+        # pair_features' sum without building its dict: each feature and its marked twin
         weights = self.weights
-        z = self.intercept + sum(weights.get(name, 0.0) * value
-                                 for name, value in pair_features(context, act, reply).items())
+        mark = "N|" if act in NEEDS_ANSWER else "F|"
+        z = self.intercept
+        for name in _own_features(context, act, reply):
+            z += weights.get(name, 0.0) + weights.get(mark + name, 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
