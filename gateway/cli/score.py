@@ -148,8 +148,10 @@ def print_verdict(console: Console, verdict: Verdict) -> None:
         console.print(f"  {verdict.reason}", highlight=False)
     if verdict.context is not None:
         needs = "needs an answer" if verdict.context.needs_answer else "no answer needed"
-        console.print(f"  context: {verdict.context.text}  ({verdict.context.act}, {needs})",
-                      highlight=False, markup=False)
+        unanswered = verdict.context.unanswered
+        answered = f", unanswered {unanswered:.2f}" if unanswered is not None else ""
+        console.print(f"  context: {verdict.context.text}  ({verdict.context.act}, {needs}"
+                      f"{answered})", highlight=False, markup=False)
     if verdict.tone is not None:
         scores = "  ".join(f"{label} {p:.2f}" for label, p in
                            sorted(verdict.tone.scores.items(), key=lambda kv: -kv[1]))

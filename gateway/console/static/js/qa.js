@@ -50,6 +50,7 @@ function showVerdict(v) {
     : [v.from === "buyer" ? "（未加载意图模型）" : "（仅买家消息）"]));
   $("try-context-act").textContent = v.context
     ? `${ACT_NAMES[v.context.act] || v.context.act}（${v.context.act}）${v.context.needs_answer ? "，需要回答" : "，无需回答"}`
+      + (v.context.unanswered !== undefined ? `；未回答买家的概率 ${v.context.unanswered.toFixed(2)}` : "")
     : "—";
   $("try-matches").querySelector("tbody").replaceChildren(...v.matches.map((m) => el("tr", {},
     el("td", {}, m.category), el("td", {}, m.term), el("td", {}, m.text), el("td", {}, `${m.start}–${m.end}`),
