@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.keyword_timing import model_free  # noqa: E402
 from classifiers.intent.classifier import IntentClassifier  # noqa: E402
 from classifiers.intent.training import (  # noqa: E402
     LABELS,
@@ -146,9 +146,7 @@ def keyword_policy() -> Path:
     import yaml
 
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
-    data["rules"] = [rule for rule in data["rules"]
-                     if "tone" not in rule["when"] and "intent" not in rule["when"]
-                     and "unless_intent" not in rule["when"]]
+    data["rules"] = model_free(data["rules"])
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     with handle:
         yaml.safe_dump(data, handle, allow_unicode=True)

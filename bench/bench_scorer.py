@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import PREVIOUS_RELEASE, REPO, checkout, environment  # noqa: E402
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
+from bench.keyword_timing import model_free  # noqa: E402
 from classifiers.lexicon import Lexicon, ShopLexicon, Term  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
 from classifiers.resources import default_lexicon_dir, default_policy_file  # noqa: E402
@@ -341,8 +342,7 @@ def keyword_scorer() -> Scorer:
     """The shipped lexicons and the default policy's keyword rules, without the tone model:
     the keyword path (normalise + automata + contacts + policy)."""
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
-    data["rules"] = [rule for rule in data["rules"]
-                     if not {"tone", "intent", "unless_intent"} & set(rule["when"])]
+    data["rules"] = model_free(data["rules"])
     keyword_policy = Policy.parse(yaml.safe_dump(data, allow_unicode=True),
                                   source=f"{default_policy_file()} (without tone rules)")
     return Scorer(Lexicon.load(default_lexicon_dir()), keyword_policy)

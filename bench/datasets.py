@@ -67,22 +67,20 @@ EVALUATION_SETS = Path(__file__).resolve().parent / "data"
 def evaluation_texts() -> list[str]:
     """Every text of every evaluation file in bench/data (any `text` column): what training
     files must not contain, nor nearly."""
-    texts = []
-    for path in sorted(EVALUATION_SETS.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames and "text" in reader.fieldnames:
-                texts += [row["text"] for row in reader if row["text"]]
-    return texts
+    return _evaluation_column("text")
 
 
 def evaluation_contexts() -> list[str]:
     """Every buyer message given as `context` in an evaluation file in bench/data: what pair
     training files must not nearly contain either."""
-    contexts = []
+    return _evaluation_column("context")
+
+
+def _evaluation_column(column: str) -> list[str]:
+    values = []
     for path in sorted(EVALUATION_SETS.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            if reader.fieldnames and "context" in reader.fieldnames:
-                contexts += [row["context"] for row in reader if row["context"]]
-    return contexts
+            if reader.fieldnames and column in reader.fieldnames:
+                values += [row[column] for row in reader if row[column]]
+    return values

@@ -51,10 +51,17 @@ def main() -> None:
     timed(scorer, messages_file.read_text(encoding="utf-8").split("\n"), passes, Role.AGENT)
 
 
+def model_free(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The policy rules (as read from YAML) that need no model: without tone, intent and
+    unless_intent conditions and without the answer model's `context: {unanswered: …}`."""
+    return [rule for rule in rules
+            if not {"tone", "intent", "unless_intent"} & set(rule["when"])
+            and "unanswered" not in (rule["when"].get("context") or {})]
+
+
 def keyword_scorer(tree: Path, scorer_class: Any) -> Any:
     policy = yaml.safe_load((tree / "policies.yaml").read_text(encoding="utf-8"))
-    policy["rules"] = [rule for rule in policy["rules"]
-                       if not {"tone", "intent", "unless_intent"} & set(rule["when"])]
+    policy["rules"] = model_free(policy["rules"])
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".yaml",
                                      delete=False) as handle:
         yaml.safe_dump(policy, handle, allow_unicode=True)

@@ -41,7 +41,7 @@ import numpy as np
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.keyword_timing import model_free  # noqa: E402
 from classifiers.context import NEEDS_ANSWER, Act, DialogueActs  # noqa: E402
 from classifiers.lexicon import Lexicon  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
@@ -96,9 +96,7 @@ def _lexicon_tiers(texts: Sequence[str], contexts: Sequence[str | None] | None =
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
     # agent replies: the buyer-only intent rules never apply, and need the intent model
     # (and the answer model's rule, which needs the tone model's directory: scored apart)
-    data["rules"] = [r for r in data["rules"]
-                     if not {"tone", "intent", "unless_intent"} & set(r.get("when", {}))
-                     and "unanswered" not in (r.get("when", {}).get("context") or {})]
+    data["rules"] = model_free(data["rules"])
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False,
                                      encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, allow_unicode=True)

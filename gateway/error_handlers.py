@@ -36,6 +36,7 @@ from classifiers.errors import (
     PolicyError,
 )
 from classifiers.intent.classifier import IntentModelError
+from classifiers.tone.answer import AnswerModelError
 from classifiers.tone.classifier import ToneModelError
 from gateway import errors
 from gateway.log import (
@@ -102,6 +103,8 @@ TREATMENTS: dict[type[BaseException], Treatment] = {
     PolicyError: Treatment(ErrorCode.INVALID_CONFIG, 422, "策略无法构建", detail=True),
     ToneModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "语气模型无法加载", detail=True),
     IntentModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "买家意图模型无法加载",
+                                detail=True),
+    AnswerModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "回答判断模型无法加载",
                                 detail=True),
     # --- the interception log (gateway/log/errors.py); a driver's message stays in the log
     StoreError: Treatment(ErrorCode.INTERNAL, 500, "审核记录库出错"),

@@ -54,6 +54,9 @@ _VAGUE = re.compile("看情况|应该|差不多|不一定|到时候|大概|可�
                     "|不太清楚|不知道|说不好|说不准|看看吧|等等吧|都行|随便")
 _TEMPLATE = re.compile("详情页|欢迎光临|关注店铺|收藏|活动|优惠|下单|拍下|客服在线|很高兴为您服务"
                        "|有什么可以帮|感谢您的支持|祝您|生活愉快|以页面为准|以实物为准")
+# Features that are one pattern found or not: in the reply, and what the buyer asks.
+_REPLY_KINDS = (("reply-action", _ACTION), ("reply-vague", _VAGUE), ("reply-template", _TEMPLATE))
+_ASKS = (("asks-where", _ASKS_WHERE), ("asks-why", _ASKS_WHY), ("asks-how", _ASKS_HOW))
 _CLAUSE = re.compile(r"[\W_]+")
 # Forms of address and sentence-final particles carry register, not content: real agents put
 # 亲 and 哦 in nearly every answer, while the writers' perfunctory replies carried them more
@@ -98,22 +101,12 @@ def _own_features(context: str, act: Act, reply: str) -> dict[str, None]:
         own.append("reply-number")
     if has_time:
         own.append("reply-time")
-    if _ACTION.search(reply):
-        own.append("reply-action")
-    if _VAGUE.search(reply):
-        own.append("reply-vague")
-    if _TEMPLATE.search(reply):
-        own.append("reply-template")
+    own.extend(name for name, pattern in _REPLY_KINDS if pattern.search(reply))
     if _ASKS_NUMBER.search(context):
         own.append("asks-number" + ("+given" if has_digits else "-missing"))
     if _ASKS_TIME.search(context):
         own.append("asks-time" + ("+given" if has_time or has_digits else "-missing"))
-    if _ASKS_WHERE.search(context):
-        own.append("asks-where")
-    if _ASKS_WHY.search(context):
-        own.append("asks-why")
-    if _ASKS_HOW.search(context):
-        own.append("asks-how")
+    own.extend(name for name, pattern in _ASKS if pattern.search(context))
     if act is Act.POLAR:
         own.append("polar" + ("+answered" if _POLAR_ANSWER.search(reply) else "-unanswered"))
     chars = _CLAUSE.sub(" ", _REGISTER.sub(" ", reply)).split()

@@ -162,7 +162,8 @@ def test_interventions_block_with_warning_gates_until_ack(chat: tuple[Peer, Peer
     agent.expect("error", code="unknown-message", id="wrong")
     agent.send(type="ack", id="r1")
     agent.expect("ok", action="ack", id="r1", conversation=CONV)
-    assert agent.say("r3", "亲，在的，请问有什么可以帮您", CONV)["delivered"] is True
+    # an answer to the buyer's 请问有货吗 (a greeting template would be an unanswered notice)
+    assert agent.say("r3", "亲，有货的，今天下单今天发", CONV)["delivered"] is True
     buyer.expect("message", id="r3")
     [record] = flushed(gateway_client, shops=frozenset({"s1"}))
     assert record.outcome is Outcome.ACKNOWLEDGED
