@@ -42,7 +42,13 @@ from classifiers.results import Role
 from classifiers.scorer import Scorer
 pairs = json.loads(open(sys.argv[1], encoding="utf-8").read())
 with_context, passes = sys.argv[2] == "1", int(sys.argv[3])
-scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=default_tone_model())
+import classifiers.resources as resources
+# each tree's models: the intent and invitation models where the tree has them (its policy's
+# buyer rules need the intent model)
+models = {name: getattr(resources, f"default_{name}")() for name in ("intent_model",
+          "invitation_model") if hasattr(resources, f"default_{name}")}
+scorer = Scorer.load(default_lexicon_dir(), default_policy_file(), tone_model=default_tone_model(),
+                     **models)
 score = scorer.score
 def run():
     if with_context:

@@ -76,15 +76,21 @@ def pair_features(context: str, act: Act, reply: str) -> dict[str, float]:
     (`context` folded, `reply` the normalised base view), each present (1.0) as it is and
     marked by whether the message needs an answer. Training computes them here too."""
     mark = "N|" if act in NEEDS_ANSWER else "F|"
+    shape, grams = _own_features(context, act, reply)
     features: dict[str, float] = {}
-    for name in _own_features(context, act, reply):
+    for name in [*shape, *(_gram_name(g) for g in grams)]:
         features[name] = 1.0
         features[mark + name] = 1.0
     return features
 
 
-def _own_features(context: str, act: Act, reply: str) -> dict[str, None]:
-    """The pair's features once each (binary), without the needs-an-answer mark."""
+def _gram_name(gram: str) -> str:
+    return f"c:{gram}" if len(gram) == 1 else f"b:{gram}"
+
+
+def _own_features(context: str, act: Act, reply: str) -> tuple[list[str], set[str]]:
+    """The pair's features without the needs-an-answer mark: the named ones, and the reply's
+    character unigrams and bigrams (each once: the features are binary)."""
     own: list[str] = [f"act={act}"]
     length = len(_CLAUSE.sub("", reply))
     own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
@@ -109,11 +115,11 @@ def _own_features(context: str, act: Act, reply: str) -> dict[str, None]:
     own.extend(name for name, pattern in _ASKS if pattern.search(context))
     if act is Act.POLAR:
         own.append("polar" + ("+answered" if _POLAR_ANSWER.search(reply) else "-unanswered"))
-    chars = _CLAUSE.sub(" ", _REGISTER.sub(" ", reply)).split()
-    for chunk in chars:
-        own.extend(f"c:{c}" for c in chunk)
-        own.extend(f"b:{chunk[i:i + 2]}" for i in range(len(chunk) - 1))
-    return dict.fromkeys(own)
+    grams: set[str] = set()
+    for chunk in _CLAUSE.sub(" ", _REGISTER.sub(" ", reply)).split():
+        grams.update(chunk)
+        grams.update(chunk[i:i + 2] for i in range(len(chunk) - 1))
+    return own, grams
 
 
 class AnswerModelError(ConfigError):
@@ -128,6 +134,18 @@ class AnswerModel:
         self.weights = weights
         self.intercept = intercept
         self.meta = meta
+        # Per mark, each feature's weight plus its marked twin's, keyed by the feature's name
+        # or, for a character gram, by the gram itself (names are longer than two characters):
+        # one look-up per feature at inference, and no name built per character.
+        self._tables: dict[str, dict[str, float]] = {}
+        for mark in ("N|", "F|"):
+            table: dict[str, float] = {}
+            for name, weight in weights.items():
+                plain = name.removeprefix(mark)
+                if plain != name or "|" not in name[:2]:
+                    key = plain[2:] if plain.startswith(("c:", "b:")) else plain
+                    table[key] = table.get(key, 0.0) + weight
+            self._tables[mark] = table
 
     @classmethod
     def from_file(cls, path: Path) -> AnswerModel:
@@ -154,10 +172,10 @@ class AnswerModel:
         return cls({str(k): float(v) for k, v in weights.items()}, float(intercept), meta)
 
     def probability(self, context: str, act: Act, reply: str) -> float:
-        # pair_features' sum without building its dict: each feature and its marked twin
-        weights = self.weights
-        mark = "N|" if act in NEEDS_ANSWER else "F|"
+        # pair_features' weighted sum without building its dict
+        table = self._tables["N|" if act in NEEDS_ANSWER else "F|"]
+        shape, grams = _own_features(context, act, reply)
         z = self.intercept
-        for name in _own_features(context, act, reply):
-            z += weights.get(name, 0.0) + weights.get(mark + name, 0.0)
+        for key in (*shape, *grams):
+            z += table.get(key, 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
