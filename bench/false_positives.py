@@ -43,13 +43,23 @@ SUGGEST = Tier.SUGGEST_EDIT.severity
 SEVERITY = {str(tier): tier.severity for tier in Tier}
 
 
-def release_verdicts(rev: str, texts: list[str]) -> list[tuple[str, str | None]]:
-    """(tier, rule) of each text under release `rev`, through its `score --jsonl` command."""
-    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+def release_verdicts(rev: str, pairs: list[tuple[str | None, str]]
+                     ) -> tuple[list[tuple[str, str | None]], bool]:
+    """(tier, rule) of each (context, text) under release `rev`, through its `score --jsonl`
+    command, and whether that release read the contexts (one that has no `--context` option is
+    given the messages alone)."""
     with checkout(rev) as tree:
-        out = run_python(tree, ["-m", "gateway", "score", "--jsonl", "--from", "agent"], lines)
+        reads_context = "--context" in run_python(tree, ["-m", "gateway", "score", "--help"])
+        lines = []
+        for context, text in pairs:
+            line = {"text": text}
+            if reads_context and context is not None:
+                line["context"] = context
+            lines.append(json.dumps(line, ensure_ascii=False) + "\n")
+        out = run_python(tree, ["-m", "gateway", "score", "--jsonl", "--from", "agent"],
+                         "".join(lines))
     results = [json.loads(line) for line in out.splitlines()]
-    return [(r["tier"], r["rule"]) for r in results]
+    return [(r["tier"], r["rule"]) for r in results], reads_context
 
 
 def rates(verdicts: list[tuple[str, str | None]]) -> tuple[str, str]:
@@ -70,7 +80,6 @@ def as_sent(scorer: Scorer, baseline: str | None) -> None:
     everything: dict[str, list[tuple[str, str | None]]] = {}
     for name in SERVICE_REPLIES:
         pairs = list(service_dialogues(name))
-        texts = [text for _, text in pairs]
         with_context = sum(context is not None for context, _ in pairs)
         ours: list[tuple[str, str | None]] = []
         for context, text in pairs:
@@ -80,7 +89,9 @@ def as_sent(scorer: Scorer, baseline: str | None) -> None:
         print(f"  {'':16} {'notice or above':>18} {'suggest-edit or above':>22}")
         columns = [("this tree", ours)]
         if baseline is not None:
-            columns.insert(0, (f"release {baseline}", release_verdicts(baseline, texts)))
+            verdicts, reads_context = release_verdicts(baseline, pairs)
+            label = f"release {baseline}" + ("" if reads_context else " (no context)")
+            columns.insert(0, (label, verdicts))
         for label, verdicts in columns:
             notice, suggest = rates(verdicts)
             print(f"  {label:16} {notice:>18} {suggest:>22}")

@@ -234,9 +234,9 @@ def main() -> None:
     if args.load:
         saved = np.load(args.load)
         p_all = {k.removeprefix("p_"): saved[k] for k in saved.files if k.startswith("p_")}
-        result = _summary(p_all, saved["y"], saved["lexicon"], saved["acts"], saved["origin"],
-                          args.benign_budget, at)
-        print(json.dumps(result, ensure_ascii=False, indent=1))
+        print(json.dumps(_summary(p_all, saved["y"], saved["lexicon"], saved["acts"],
+                                  saved["origin"], args.benign_budget, at),
+                         ensure_ascii=False, indent=1))
         return
     started = time.time()
     from classifiers.normalize import Normalizer
