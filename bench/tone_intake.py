@@ -3,18 +3,21 @@
     python bench/tone_intake.py /work/traindata/tone_T*.csv OWN.csv ...
     python bench/tone_intake.py --kind intent /work/traindata/intent_I*.csv
     python bench/tone_intake.py --kind answer /work/traindata/tone_P*.csv
+    python bench/tone_intake.py --kind invitation /work/traindata/div_D*.csv
 
 Tone: each file (`context,text,label,situation`) becomes
 `classifiers/tone/data/tone_train_<name>.csv` (`tone_T1.csv` → `tone_train_T1.csv`; columns
 `text,label,situation,context,source`). Intent: each file (`context,text,intent,needs_answer,
 situation`) becomes `classifiers/intent/data/intent_train_<name>.csv` with the writer's columns
 (`intent_I4.csv` → `intent_train_I4.csv`; the file name names the writer for
-leave-one-writer-out). A row is dropped, with the reason printed and written to the data
-folder's `intake_dropped.csv`, when its label is not one of the model's, its text is empty, it
-repeats a text already taken (this file, an earlier one or the project's own files of that
-model, compared without punctuation and spaces), or it nearly equals a row of any evaluation
-file in bench/data (character-bigram Jaccard ≥ 0.6, the check training applies against the
-held-out split): evaluation rows must stay unseen.
+leave-one-writer-out). Invitation: each diversion file (`text,label,class`) becomes
+`classifiers/invitation/data/invitation_writer_<name>.csv` (`div_D5.csv` →
+`invitation_writer_D5.csv`) with the writer's columns. A row is dropped, with the reason
+printed and written to the data folder's `intake_dropped.csv`, when its label is not one of the
+model's, its text is empty, it repeats a text already taken (this file, an earlier one or the
+project's own files of that model, compared without punctuation and spaces), or it nearly
+equals a row of any evaluation file in bench/data (character-bigram Jaccard ≥ 0.6, the check
+training applies against the held-out split): evaluation rows must stay unseen.
 
 Answer (the pair files of the answer model, classifiers/tone/answer_training.py): each file
 (`context,text,label,situation`) becomes `classifiers/tone/data/answer_train_<name>.csv`
@@ -38,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import evaluation_contexts, evaluation_texts  # noqa: E402
 from classifiers.intent.training import LABELS as INTENT_LABELS  # noqa: E402
+from classifiers.invitation.training import LABELS as INVITATION_LABELS  # noqa: E402
 from classifiers.tone.training import (  # noqa: E402
     FILE_LABELS,
     LabelledText,
@@ -53,7 +57,9 @@ SHARED_REPLY = 6
 @dataclass(frozen=True)
 class Kind:
     data: Path
-    prefix: str  # tone_ → tone_train_
+    prefix: str  # the model's files: tone_*.csv
+    source: str  # a writer's file name before its name: tone_T1.csv → T1
+    target: str  # the taken-in file before the writer's name: tone_train_T1.csv
     label_column: str
     labels: tuple[str, ...]
     # the columns written: the tone files get a provenance column, intent files stay as written
@@ -61,15 +67,18 @@ class Kind:
 
 
 KINDS = {
-    "tone": Kind(ROOT / "classifiers" / "tone" / "data", "tone", "label", FILE_LABELS,
-                 ("text", "label", "situation", "context", "source")),
-    "intent": Kind(ROOT / "classifiers" / "intent" / "data", "intent", "intent", INTENT_LABELS,
-                   None),
+    "tone": Kind(ROOT / "classifiers" / "tone" / "data", "tone", "tone_", "tone_train_",
+                 "label", FILE_LABELS, ("text", "label", "situation", "context", "source")),
+    "intent": Kind(ROOT / "classifiers" / "intent" / "data", "intent", "intent_",
+                   "intent_train_", "intent", INTENT_LABELS, None),
+    # the training script reads a writer's name from the file name (leave one writer out)
+    "invitation": Kind(ROOT / "classifiers" / "invitation" / "data", "invitation", "div_",
+                       "invitation_writer_", "label", INVITATION_LABELS, None),
 }
 
 
 def _target(kind: Kind, path: Path) -> Path:
-    return kind.data / f"{kind.prefix}_train_{path.stem.removeprefix(kind.prefix + '_')}.csv"
+    return kind.data / f"{kind.target}{path.stem.removeprefix(kind.source)}.csv"
 
 
 def main() -> None:
@@ -122,7 +131,7 @@ def main() -> None:
         out = _target(kind, path)
         columns = kind.columns or (tuple(candidates[0]) if candidates else ("text",))
         with out.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, columns)
+            writer = csv.DictWriter(handle, columns, lineterminator="\n")
             writer.writeheader()
             writer.writerows(kept)
         print(f"{path.name}: {len(kept)} rows -> {out.relative_to(ROOT)}")
@@ -133,7 +142,7 @@ def main() -> None:
             names = {p.name for p in args.files}
             previous = [r for r in csv.DictReader(handle) if r["file"] not in names]
     with log.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, ["file", "line", "reason", "text"])
+        writer = csv.DictWriter(handle, ["file", "line", "reason", "text"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(previous)
         for name, line, reason, text in dropped:

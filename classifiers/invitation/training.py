@@ -70,6 +70,8 @@ from classifiers.tone.training import (
 from classifiers.tone.training_settings import TrainingSettings
 
 _PACKAGE = Path(__file__).resolve().parent
+# The labels of a writer's file (bench/data/README.md); the class says which violations invite.
+LABELS = ("violation", "benign")
 INVITATION_CLASSES = frozenset({"off_platform_channel", "contact_token"})
 LEFT_OUT_CLASSES = frozenset({"normaliser_evasion"})
 # Evaluation rows are never trained on, nor anything close to them.
@@ -127,7 +129,7 @@ def read_rows(paths: Sequence[Path], invitation_weight: float) -> list[LabelledT
                                         line=1)
             for number, data in enumerate(reader, start=2):
                 text, label, cls = data["text"], data["label"], data["class"]
-                if not text or not text.strip() or label not in {"violation", "benign"}:
+                if not text or not text.strip() or label not in LABELS:
                     raise TrainingDataError("empty text, or label not violation/benign",
                                             path=path, line=number)
                 if cls in LEFT_OUT_CLASSES:
