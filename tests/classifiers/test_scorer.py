@@ -158,7 +158,7 @@ def test_a_shops_allow_phrases_are_not_read_by_the_invitation_model(tmp_path: Pa
     scorer = Scorer.load(lexicons, default_policy_file(), tone_model=default_tone_model(),
                          intent_model=default_intent_model(),
                          invitation_model=default_invitation_model())
-    text = "加我好友盲盒今天到货，拍下直接发"
+    text = "加我好友盲盒到货了"
     [invited] = scorer.score(text, Role.AGENT).matches
     assert invited.view == "invitation"
     assert scorer.score(text, Role.AGENT, shop="toys").matches == ()
