@@ -87,7 +87,7 @@ class InvitationSettings:
     service_weight: float = 0.1
     # Invitations are the rare class (about 1 row in 18): each weighs this much. C, this and
     # service_weight are what `--select` chose from GRID (docs/tone.md).
-    invitation_weight: float = 8.0
+    invitation_weight: float = 2.0
 
 
 # Settings tried leaving one writer out; the rule picks the one whose notice (chosen by the
