@@ -85,8 +85,9 @@ class InvitationSettings:
         C=4.0, min_df=2, keep_char_features=6_000, keep_words=1_500)
     # The tone replies far outnumber the invitation rows; each weighs this much.
     service_weight: float = 0.1
-    # Invitations are the rare class (about 1 row in 18): each weighs this much. C, this and
-    # service_weight are what `--select` chose from GRID (docs/tone.md).
+    # Invitations are the rare class (about 1 row in 15): each weighs this much. C, this and
+    # service_weight are what `--select` chose from GRID with writers D1-D4; with D5 and D6 it
+    # picks a weight of 8, set aside for blocking held-out look-alikes (docs/tone.md).
     invitation_weight: float = 2.0
 
 
