@@ -66,8 +66,8 @@ _REGISTER = re.compile("亲爱的|亲亲|亲|宝宝|宝|客官|哦+|噢+|喔+|�
 _LENGTHS = (2, 4, 8, 16, 32)
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = _CLAUSE.sub("", text)
+def _bigrams(chars: str) -> set[str]:
+    """The character bigrams of `chars` (text with `_CLAUSE` already removed)."""
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
@@ -92,14 +92,17 @@ def _own_features(context: str, act: Act, reply: str) -> tuple[list[str], set[st
     """The pair's features without the needs-an-answer mark: the named ones, and the reply's
     character unigrams and bigrams (each once: the features are binary)."""
     own: list[str] = [f"act={act}"]
-    length = len(_CLAUSE.sub("", reply))
+    # the reply's characters without punctuation and spaces, stripped once for the length,
+    # marks-only and overlap features
+    chars = _CLAUSE.sub("", reply)
+    length = len(chars)
     own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
     lone = MessageShape(reply).lone
     if lone is not None:
         own.append(f"lone={lone}")
-    if not _CLAUSE.sub("", reply):
+    if not chars:
         own.append("marks-only")
-    shared = _bigrams(context) & _bigrams(reply)
+    shared = _bigrams(_CLAUSE.sub("", context)) & _bigrams(chars)
     own.append("overlap=0" if not shared else "overlap=1" if len(shared) == 1 else "overlap=2+")
     has_digits = _DIGITS.search(reply) is not None
     has_time = _TIME.search(reply) is not None
