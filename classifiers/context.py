@@ -54,11 +54,16 @@ class ContextSignal:
     the reply (`answered_by`), and it too is computed on first use.
     """
 
-    __slots__ = ("_act", "_answer", "_read", "_unanswered", "text")
+    __slots__ = ("_act", "_answer", "_fold", "_folded", "_read", "_unanswered", "text")
 
-    def __init__(self, text: str, read: Callable[[str], Act]) -> None:
+    def __init__(self, text: str, read: Callable[[str], Act],
+                 fold: Callable[[str], str] = str) -> None:
+        """`read` gives the act of the folded text; `fold` folds it (the normaliser's
+        one-to-one steps), once for the act and the answer model alike."""
         self.text = text
         self._read = read
+        self._fold = fold
+        self._folded: str | None = None
         self._act: Act | None = None
         self._answer: Callable[[ContextSignal], float] | None = None
         self._unanswered: float | None = None
@@ -71,9 +76,15 @@ class ContextSignal:
         return signal
 
     @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = self._fold(self.text)
+        return self._folded
+
+    @property
     def act(self) -> Act:
         if self._act is None:
-            self._act = self._read(self.text)
+            self._act = self._read(self.folded)
         return self._act
 
     @property

@@ -19,7 +19,7 @@ from pathlib import Path
 from classifiers.automaton import KeywordMatcher, PartHit
 from classifiers.contacts import CATEGORY as CONTACT_CATEGORY
 from classifiers.contacts import CHANNEL_GROUPS, ContactDetector, without_addresses
-from classifiers.context import Act, ContextReader, ContextSignal, DialogueActs
+from classifiers.context import ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
@@ -183,10 +183,7 @@ class Scorer:
         """The buyer's message `context`, read for the policy when a rule first asks
         (InputError now if it is unusable)."""
         self.check(context, "上下文")
-        return ContextSignal(context, self._context_act)
-
-    def _context_act(self, context: str) -> Act:
-        return self.context_reader.act(self.normalizer.fold(context))
+        return ContextSignal(context, self.context_reader.act, self.normalizer.fold)
 
     def score_under(self, policy: ShopPolicy, text: str, role: Role = Role.AGENT, *,
                     shop: str | None = None, now: datetime | None = None,
@@ -220,8 +217,7 @@ class Scorer:
         tone = self.tone.predict(tone_view(normalized.text)) if self.tone is not None else None
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
-            signal.answered_by(lambda read: answer.probability(self.normalizer.fold(read.text),
-                                                               read.act, reply))
+            signal.answered_by(lambda read: answer.probability(read.folded, read.act, reply))
         # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
         intent = self.intent.predict(intent_view(normalized.text)) \
             if self.intent is not None and role is Role.BUYER else None
