@@ -2,11 +2,12 @@
 policy) per agent message without and with the buyer's previous message, beside a release's full
 scorer on the same messages, each in its own process on one core, alternating.
 
-    python bench/bench_context.py [--baseline REV] [--rounds 6] [--passes 3]
+    python bench/bench_context.py [--baseline REV] [--before REV] [--rounds 6] [--passes 3]
 
 Messages: every ECD agent message as sent with the buyer turn before it (real service traffic,
 used for speed and false positives only), repeated to 20,000. Each process reports the CPU time
 of its fastest pass (time.process_time: on a shared machine wall time measures the neighbours);
+`--before REV` adds that tree with context, to measure a change of the context path side by side;
 the medians over the rounds and the ratios are printed. Also the cost of reading a context by
 itself (fold + dialogue act), paid only when a rule with a context condition is reached.
 """
@@ -14,6 +15,7 @@ itself (fold + dialogue act), paid only when a rule with a context condition is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -111,23 +113,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", metavar="REV", default=RELEASE)
+    parser.add_argument("--before", metavar="REV",
+                        help="also time this revision with context (before a change)")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--passes", type=int, default=3)
     args = parser.parse_args()
     pairs = list(service_dialogues("ecd_taobao"))
     pairs = (pairs * (MESSAGES // len(pairs) + 1))[:MESSAGES]
     print(f"reading a buyer message (fold + dialogue act): {reading_cost():.2f} µs")
-    with tempfile.TemporaryDirectory(prefix="bench-context-") as scratch, \
-            checkout(args.baseline) as release:
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-context-"))
+        release = stack.enter_context(checkout(args.baseline))
         with_kernel(release)
         pairs_file = Path(scratch) / "pairs.json"
         pairs_file.write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
         runs: dict[str, list[float]] = {}
         trees = [(f"release {args.baseline}", release, False),
                  ("this tree, no context", REPO, False), ("this tree, with context", REPO, True)]
+        if args.before is not None:
+            before = stack.enter_context(checkout(args.before))
+            with_kernel(before)
+            trees.append((f"{args.before}, with context", before, True))
         for round_ in range(args.rounds):
             # a different order each round: no variant always runs in the same neighbour's wake
-            for label, tree, context in trees[round_ % 3:] + trees[:round_ % 3]:
+            shift = round_ % len(trees)
+            for label, tree, context in trees[shift:] + trees[:shift]:
                 runs.setdefault(label, []).append(timed(tree, pairs_file, context,
                                                         args.passes))
         runs = {label: runs[label] for label, _, _ in trees}

@@ -24,6 +24,7 @@ from classifiers.policy import loader as policy_file
 from classifiers.policy.periods import BoundPeriod
 from classifiers.policy.schema import (
     Conditions,
+    ContextConditions,
     Escalation,
     FailMode,
     PolicyModel,
@@ -131,6 +132,10 @@ class ShopPolicy:
                     candidates.append((index, rule))
         scores = tone.scores if tone is not None else {}
         intents = intent.scores if intent is not None else {}
+        # Rules that ask the answer model (its probability costs more than every other
+        # condition together) are held back until the rest are known, and asked only when they
+        # could still win: a reply another rule already holds at their tier or above is decided.
+        asks_answer: list[tuple[int, Rule, ContextConditions]] = []
         for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in others:
             if role not in roles:
                 continue
@@ -149,13 +154,19 @@ class ShopPolicy:
                 shape = shape or MessageShape(text)
                 if not self._shape_holds(when, shape):
                     continue
-            if (when.during is None and when.outside is None
-                    or self._periods_hold(when, now := now or datetime.now(UTC))) \
-                    and (when.context is None or when.context.holds(context)):
+            if when.during is None and when.outside is None \
+                    or self._periods_hold(when, now := now or datetime.now(UTC)):
+                if when.answers and when.context is not None:
+                    asks_answer.append((index, rule, when.context))
+                elif when.context is None or when.context.holds(context):
+                    candidates.append((index, rule))
+        for index, rule, condition in asks_answer:
+            if (not candidates or _rank((index, rule)) > _rank(max(candidates, key=_rank))) \
+                    and condition.holds(context):
                 candidates.append((index, rule))
         if not candidates:
             return NO_DECISION
-        _, rule = max(candidates, key=lambda item: (item[1].tier.severity, -item[0]))
+        _, rule = max(candidates, key=_rank)
         return Decision(rule.tier, rule.id, rule.reason or None)
 
     def _periods_hold(self, when: Conditions, now: datetime) -> bool:
@@ -277,3 +288,9 @@ class Policy:
                now: datetime | None = None, context: ContextSignal | None = None) -> Decision:
         return self.for_shop(shop).decide(role, matches, tone, intent=intent, text=text,
                                           now=now, context=context)
+
+
+def _rank(candidate: tuple[int, Rule]) -> tuple[int, int]:
+    """The candidate that decides is the highest tier, then the first rule in the file."""
+    index, rule = candidate
+    return rule.tier.severity, -index

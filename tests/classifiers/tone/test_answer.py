@@ -128,6 +128,41 @@ def test_policy_unanswered_condition(act: Act, p: float, rule: str | None) -> No
     assert policy.decide(Role.AGENT, [], context=ContextSignal.known("…", act)).rule is None
 
 
+CHEAPER_FIRST = """\
+version: 1
+rules:
+  - id: asked-first
+    when: {roles: [agent], min_length: 1, context: {acts: [polar]}}
+    tier: notice
+  - id: unanswered
+    when: {roles: [agent], context: {unanswered: 0.7}}
+    tier: notice
+  - id: asked
+    when: {roles: [agent], min_length: 1, context: {acts: [question]}}
+    tier: suggest-edit
+"""
+
+
+@pytest.mark.parametrize(("act", "rule", "asked"), [
+    (Act.QUESTION, "asked", 0),       # a higher tier already holds
+    (Act.POLAR, "asked-first", 0),    # the same tier, earlier in the file
+    (Act.THANKS, "unanswered", 1),    # nothing else holds: the model is asked, once
+])
+def test_answer_model_asked_only_when_its_rule_could_decide(act: Act, rule: str,
+                                                            asked: int) -> None:
+    calls: list[ContextSignal] = []
+
+    def answer(read: ContextSignal) -> float:
+        calls.append(read)
+        return 0.9
+
+    signal = ContextSignal.known("…", act)
+    signal.answered_by(answer)
+    decision = Policy.parse(CHEAPER_FIRST).decide(Role.AGENT, [], text="好的", context=signal)
+    assert decision.rule == rule
+    assert len(calls) == asked
+
+
 def test_policy_unanswered_needs_an_answer_model(tmp_path: Path) -> None:
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(POLICY, encoding="utf-8")
