@@ -5,8 +5,9 @@ same test the training-data tests enforce), logging each to the model's intake_d
     python bench/eval_intake.py ROUND_FILE.csv ... --reason "judgement round 3" [--apply]
 
 Without `--apply` it only lists what would be dropped. The models must be retrained after an
-`--apply` (`replyguard train …`, `python -m classifiers.invitation.training`). The held-out and
-probe files are measurement data, not training data, and are left as they are.
+`--apply` (`replyguard train …`, `python -m classifiers.invitation.training`). The tone held-out
+split and the probe files are left as they are; the intent held-out rows are cleaned too (the
+intent tests require it).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ def training_files() -> list[Path]:
     files = []
     for folder in TRAINING_FOLDERS:
         for path in sorted((ROOT / folder).glob("*.csv")):
-            if path.name.endswith(DROP_LOG) or "probe" in path.name or "heldout" in path.name:
+            # the tone held-out split is the original data's, kept comparable across rounds; the
+            # intent held-out rows are the project's own and must not echo a round either
+            if path.name.endswith(DROP_LOG) or "probe" in path.name \
+                    or path.name.startswith("tone_heldout"):
                 continue
             files.append(path)
     return files
