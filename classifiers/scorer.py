@@ -23,7 +23,6 @@ from classifiers.context import ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
-from classifiers.intent.view import intent_view
 from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
 from classifiers.normalize import Normalizer
@@ -214,12 +213,14 @@ class Scorer:
                                   self._invitation_read(normalized, matches, hits.parts, overlay))
             if invited is not None:
                 matches.append(invited)
-        tone = self.tone.predict(tone_view(normalized.text)) if self.tone is not None else None
+        # the tone and intent models read the same view (titles emptied): built once
+        view = tone_view(normalized.text)
+        tone = self.tone.predict(view) if self.tone is not None else None
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
             signal.answered_by(lambda read: answer.probability(read.folded, read.act, reply))
         # Intent is what a buyer asks for: agents' and bots' messages are not scored for it.
-        intent = self.intent.predict(intent_view(normalized.text)) \
+        intent = self.intent.predict(view) \
             if self.intent is not None and role is Role.BUYER else None
         if rewritten is not None:
             matches = [_from_emoji(m, text, rewritten) for m in matches]
