@@ -39,6 +39,7 @@ from gateway.chat.presence import PresenceService
 from gateway.chat.reception import Reception
 from gateway.chat.transcript import Transcript
 from gateway.chat.upkeep import Upkeep
+from gateway.chat.upstream import UpstreamLink
 from gateway.config.lexicon_edit import AUDIT_FILE, LexiconEditor
 from gateway.config.live import ConfigSource, LiveConfig
 from gateway.config.policy_edit import PolicyEditor
@@ -98,6 +99,8 @@ class Gateway:
         self.draining = False
         self._stop = asyncio.Event()  # tells the background tasks to end
         self.tasks: list[asyncio.Task[None]] = []  # background tasks, named
+        # proxy mode: links of agents who left, still getting their messages read upstream
+        self.leaving: set[asyncio.Task[None]] = set()
         self._sync_started = False
 
     @classmethod
@@ -160,6 +163,14 @@ class Gateway:
         self.tasks.append(asyncio.create_task(self.pending.sweep(self._stop),
                                               name="held-draft sweep"))
 
+    def release_upstream(self, link: UpstreamLink) -> None:
+        """An agent left: its upstream link drains in the background (`UpstreamLink.close`,
+        at most `upstream_drain_s`), so leaving does not drop what it was told was delivered,
+        and nothing the client's end cancels can cut that short."""
+        task = asyncio.create_task(link.close(), name=f"draining {link.principal.user}")
+        self.leaving.add(task)
+        task.add_done_callback(self.leaving.discard)
+
     async def close(self) -> None:
         """Everything `open` built, in the reverse order. Each step runs even if the gateway
         never finished starting."""
@@ -167,6 +178,9 @@ class Gateway:
         # messages as expired, close every socket with 1001 so clients reconnect elsewhere.
         # Under uvicorn server.py ran it already; it is idempotent.
         await self.drain()
+        # Upstream links of agents who left (proxy mode) get their time to be read upstream;
+        # each ends by itself within `upstream_drain_s`.
+        await asyncio.gather(*self.leaving)
         # Background tasks next: they read the configuration and write the log, which close
         # below. `stop` lets a task between two runs end at once; cancel the one mid-run.
         self._stop.set()

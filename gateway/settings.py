@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                                   "(ws:// or wss://); unset: the gateway is the chat server")
     upstream_buffer: int = Field(default=1000, ge=1,
                                  description="released messages kept while upstream is down")
+    upstream_drain_s: float = Field(
+        default=10.0, ge=0, description="an agent that disconnects leaves its link open this "
+                                        "long for upstream to read the messages it was told "
+                                        "were delivered (the link down meanwhile)")
     moderation: bool = Field(
         default=True, description="false: relay without scoring (benchmark baseline only)")
     retention_days: int = Field(

@@ -74,7 +74,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         connection.hold()
     if settings.upstream_url and principal.role.shop_side:
         connection.upstream = open_upstream(websocket, connection, settings.upstream_url,
-                                            settings.upstream_buffer)
+                                            settings.upstream_buffer, settings.upstream_drain_s)
     await gateway.hub.attach(connection)
     gateway.metrics.connections.labels(str(principal.role)).inc()
     log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
@@ -108,10 +108,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        if connection.upstream is not None:  # first: no await, so no cancellation, before it
+            gateway.release_upstream(connection.upstream)
         await gateway.hub.detach(connection)
         gateway.metrics.connections.labels(str(principal.role)).dec()
-        if connection.upstream is not None:
-            await connection.upstream.close()
         try:
             await gateway.presence.disconnected(connection)
         except StateUnavailable:
@@ -145,14 +145,15 @@ _UPSTREAM_STATUS = {
 
 
 def open_upstream(websocket: WebSocket, connection: Connection, url: str,
-                  buffer: int) -> UpstreamLink:
+                  buffer: int, drain: float) -> UpstreamLink:
     """Proxy mode: this agent's link to the upstream chat server; what comes down is passed
     to the agent untouched."""
     def status(state: str) -> None:
         connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state]))
 
     link = UpstreamLink(url, connection.principal, deliver=connection.forward, status=status,
-                        token=websocket.query_params.get("upstream_token"), buffer=buffer)
+                        token=websocket.query_params.get("upstream_token"), buffer=buffer,
+                        drain=drain)
     link.start()
     return link
 

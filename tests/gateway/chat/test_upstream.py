@@ -71,6 +71,14 @@ class ChatServer:
                 client.transport.abort()
         self._call(cut())
 
+    def freeze(self) -> None:
+        """Stop reading from every client connection, as a server too busy to read does: what
+        the gateway sends meanwhile waits in the kernel, and a `drop` then loses it."""
+        async def pause() -> None:
+            for client in list(self.clients):
+                client.transport.pause_reading()
+        self._call(pause())
+
     def push(self, frame: dict[str, Any]) -> None:
         async def send() -> None:
             for client in list(self.clients):
@@ -198,7 +206,7 @@ def test_link_reconnects_and_sends_what_was_released_meanwhile(
 def test_upstream_down_with_a_full_buffer_refuses_instead_of_dropping(
         client_factory: ClientFactory, token_for: TokenFor) -> None:
     client = client_factory(upstream_url=f"ws://127.0.0.1:{free_port()}/nobody",
-                            upstream_buffer=2)
+                            upstream_buffer=2, upstream_drain_s=0.2)
     with client.websocket_connect(f"/ws?token={token_for('agent', 'a1', 's1')}") as session:
         agent = Peer(session)
         agent.expect("system", code="upstream-reconnecting")
@@ -207,3 +215,41 @@ def test_upstream_down_with_a_full_buffer_refuses_instead_of_dropping(
         agent.send(type="message", id="m3", conversation="c1", text="亲，马上处理")
         agent.expect("error", code="upstream-unavailable", id="m3")
         agent.idle()  # the connection stays open
+
+
+def test_messages_in_flight_when_upstream_dies_are_sent_again(
+        client_factory: ClientFactory, token_for: TokenFor, upstream: ChatServer) -> None:
+    """Messages the upstream server had not read when its connection died (still in the
+    kernel's buffers, never seen by the server) go up again, with their ids, after the link
+    reconnects: a message the agent was told was delivered is never lost on the way."""
+    with agent_peer(client_factory, token_for, upstream.url) as session:
+        agent = Peer(session)
+        wait_for(lambda: len(upstream.clients) == 1)
+        assert agent.say("f0", "亲，您好，在的", "c1")["delivered"]
+        wait_for(lambda: len(upstream.received) == 1)
+        upstream.freeze()
+        for n in range(1, 4):
+            assert agent.say(f"f{n}", f"亲，第{n}件已经发货了", "c1")["delivered"]
+        upstream.drop()
+        agent.expect("system", code="upstream-reconnecting")
+        agent.expect("system", code="upstream-connected")
+        wait_for(lambda: {"f1", "f2", "f3"} <= {f["id"] for f in upstream.received})
+    ids = [f["id"] for f in upstream.received]
+    assert ids == ["f0", "f1", "f2", "f3"], "each sent once more, in order, ids unchanged"
+
+
+def test_messages_buffered_when_the_agent_leaves_still_go_up(
+        client_factory: ClientFactory, token_for: TokenFor, upstream: ChatServer) -> None:
+    """An agent that disconnects while upstream is down does not take its released messages
+    with it: the link stays up to drain them once upstream is back."""
+    with agent_peer(client_factory, token_for, upstream.url) as session:
+        agent = Peer(session)
+        wait_for(lambda: len(upstream.clients) == 1)
+        upstream.stop()
+        upstream.drop()
+        agent.expect("system", code="upstream-reconnecting")
+        for n in range(2):
+            assert agent.say(f"d{n}", f"亲，第{n}个订单已经改好地址", "c1")["delivered"]
+        upstream.start()
+    wait_for(lambda: len(upstream.received) == 2)
+    assert [f["id"] for f in upstream.received] == ["d0", "d1"]
