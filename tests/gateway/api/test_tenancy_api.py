@@ -302,3 +302,59 @@ def test_replay_and_exports_use_and_show_each_shops_own(
     for path in ("/api/qa/false-positives/allow-candidates",
                  "/api/qa/false-positives/training.csv"):
         assert client.get(path, headers=s2, params={"shop": "s1"}).status_code == 403
+
+
+RIVAL_RULES = """  # 竞品店 only: its rival's sarcasm is blocked outright
+  - id: s2-rival-brand
+    when: {roles: [agent, bot], shops: [s2], categories: [sarcasm]}
+    tier: block
+    reason: 竞品店的专用拦截
+  - id: shared-courier
+    when: {roles: [agent, bot], shops: [s1, s2], categories: [sarcasm]}
+    tier: force-edit
+
+"""
+
+
+def test_a_shop_never_sees_default_rules_limited_to_another_shop_and_its_save_keeps_them(
+        client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
+    s1, s2, hq = qa(token_for, "s1"), qa(token_for, "s2"), qa(token_for, "*")
+    path = config_dir / "policies.yaml"
+    default = path.read_text(encoding="utf-8")
+    anchor = "  - id: cold-hostile\n"
+    assert default.count(anchor) == 1
+    text = default.replace(anchor, RIVAL_RULES + anchor)
+    assert client.put("/api/policy", headers=hq, json={"policy": text}).status_code == 200
+    assert tier(client, s2, "呵呵") == "block" and tier(client, s1, "呵呵") == "force-edit"
+
+    def read(headers: Headers) -> str:
+        answer = client.get("/api/policy", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["text"])
+
+    view = read(s1)
+    for secret in ("s2-rival-brand", "竞品店", "s2"):
+        assert secret not in view, secret
+    assert "id: shared-courier\n    when: {roles: [agent, bot], shops: [s1], " in view
+    theirs = read(s2)
+    assert "s2-rival-brand" in theirs and "shops: [s2], categories" in theirs
+    assert "s1" not in theirs
+    assert read(hq) == text
+    # the console checks and saves what it read, edited: what it did not see stays as it was
+    mine = view + "shops:\n  s1:\n    tiers: {notice: {duration_s: 15}}\n"
+    checked = client.post("/api/policy/check", headers=s1, json={"policy": mine})
+    assert checked.status_code == 200 and checked.json()["valid"], checked.text
+    saved = client.put("/api/policy", headers=s1, json={"policy": mine})
+    assert saved.status_code == 200, saved.text
+    written = text + "shops:\n  s1:\n    tiers: {notice: {duration_s: 15}}\n"
+    assert path.read_text(encoding="utf-8") == written
+    assert tier(client, s2, "呵呵") == "block" and tier(client, s1, "呵呵") == "force-edit"
+    # its section may not take over a rule it cannot see (it would inherit its conditions)
+    taken = mine + ("    rules:\n      - {id: s2-rival-brand, when: {categories: [cold]}, "
+                    "tier: notice}\n")
+    refused = client.put("/api/policy", headers=s1, json={"policy": taken})
+    assert refused.status_code == 422 and "s2-rival-brand" in refused.json()["detail"]
+    # changing the shared rule's default part is the platform's, as before
+    widened = mine.replace("shops: [s1], categories: [sarcasm]", "categories: [sarcasm]")
+    assert client.put("/api/policy", headers=s1, json={"policy": widened}).status_code == 403
+    assert path.read_text(encoding="utf-8") == written
