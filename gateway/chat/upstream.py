@@ -95,7 +95,8 @@ class UpstreamLink:
 
     async def close(self) -> None:
         """The agent left: wait up to `drain` s for upstream to confirm what it was told was
-        delivered, then stop the link."""
+        delivered, then stop the link. What upstream sends meanwhile has nobody to reach."""
+        self._deliver = self._status = _nobody
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._confirmed.wait(), self._drain)
@@ -166,3 +167,7 @@ class UpstreamLink:
                 self._sent -= sent
                 if not self._queue:
                     self._confirmed.set()
+
+
+def _nobody(frame: str) -> None:
+    """Where a link whose agent left sends what comes down: the agent's socket is gone."""
