@@ -382,6 +382,7 @@ class KeywordMatcher:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         words: Boundaries | None = None
+        fused: set[int] | None = None
         titled = "《" in base
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
@@ -424,6 +425,12 @@ class KeywordMatcher:
                         continue
                 elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
+                elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
+                        and hit.end - hit.start >= 2:
+                    if fused is None:
+                        fused = self.segmenter.fused_starts(base)
+                    if hit.start in fused:
+                        continue  # 宝妈|的: the insult begins inside an everyday word
                 if hit.view == "pinyin" and not self._plausible_homophone(
                         base, hit, boundaries, self._normalized(hit.term, overlay)):
                     continue

@@ -251,6 +251,17 @@ def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
 
 
 @pytest.mark.parametrize(("text", "abuse"), [
+    ("猫妈的奶水够不够，换这款羊奶粉", False),  # 猫妈|的: jieba's HMM makes 猫妈 a word
+    ("潮妈的穿搭都爱配这个包", False),
+    ("你妈的，退什么退", True), ("宝宝你妈的，烦死", True),  # 你 and 宝宝 make no word with 妈
+    ("你真是个妈的宝", True), ("你可真白目", True),  # 个, 真: a function word is no evidence
+])
+def test_an_insult_begun_inside_a_word_the_hmm_reads_is_not_one(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
     ("gun！烦不烦", True), ("退货？gun", True), ("ｇｕｎ。", True),
     ("GUN系列的配件", False), ("gun型号", False), ("shi，已经发了", False),
     ("toy gun玩具", False),
