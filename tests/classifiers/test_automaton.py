@@ -250,6 +250,21 @@ def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
 
 
+@pytest.mark.parametrize(("text", "category", "hit"), [
+    ("加购“抖音白”配色的耳机，今天发", "off_platform", False),  # a colour named in quotes
+    ("这是「贱贱猫」系列的钥匙扣", "abuse", False),
+    ("进了一批“咸鱼来财”的摆件", "off_platform", False),
+    ("加我“微信”，发你图", "off_platform", True),  # the quoted term alone is still said
+    ("有事加我“微信好友”", "off_platform", True),  # a quotation ending the clause too
+    ("你就是个“傻逼”吧", "abuse", True),
+])
+def test_a_quoted_name_that_qualifies_the_next_word_names_a_thing(
+        scorer: Scorer, text: str, category: str, hit: bool) -> None:
+    found = [m for m in scorer.score(text, Role.AGENT).matches
+             if m.category == category and m.view != "invitation"]
+    assert bool(found) is hit
+
+
 @pytest.mark.parametrize(("text", "abuse"), [
     ("猫妈的奶水够不够，换这款羊奶粉", False),  # 猫妈|的: jieba's HMM makes 猫妈 a word
     ("潮妈的穿搭都爱配这个包", False),
