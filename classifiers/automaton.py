@@ -428,12 +428,15 @@ class KeywordMatcher:
                         continue
                 elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
-                elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
-                        and hit.end - hit.start >= 2:
-                    if fused is None:
-                        fused = self.segmenter.fused_starts(base)
-                    if hit.start in fused:
-                        continue  # 宝妈|的: the insult begins inside an everyday word
+                elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES:
+                    if hit.end - hit.start == 1:
+                        if self.segmenter.inside_compound(base, hit.start):
+                            continue  # 鸭|屎|香, 草|泥墙: a character of a compound
+                    else:
+                        if fused is None:
+                            fused = self.segmenter.fused_starts(base)
+                        if hit.start in fused:
+                            continue  # 宝妈|的: the insult begins inside an everyday word
                 if hit.view == "pinyin" and not self._plausible_homophone(
                         base, hit, words.upto(hit.end + 1), self._normalized(hit.term, overlay)):
                     continue

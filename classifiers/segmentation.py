@@ -61,6 +61,16 @@ class WordSegmenter:
             position += len(word)
         return fused
 
+    def inside_compound(self, text: str, index: int) -> bool:
+        """The one character at `index` stands between two Chinese characters that are not
+        function words (鸭|屎|香, 猫|屎|咖啡, 草|泥墙): a one-character insult said to someone
+        ends its clause or stands by a pronoun, adverb or particle (你给我滚, 草，, 滚吧你), not
+        inside a run of content characters."""
+        if index == 0 or index + 1 >= len(text):
+            return False
+        return all(_is_chinese(c) and self._single_tags.get(c, "")[:1] not in _FUNCTION_TAGS
+                   for c in (text[index - 1], text[index + 1]))
+
     @functools.cached_property
     def _single_tags(self) -> dict[str, str]:
         """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""
@@ -94,3 +104,7 @@ class Boundaries:
             self._position += len(word)
             self._bounds.add(self._position)
         return self._bounds
+
+
+def _is_chinese(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"

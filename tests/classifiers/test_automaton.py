@@ -289,6 +289,16 @@ def test_an_insult_begun_inside_a_word_the_hmm_reads_is_not_one(
 
 
 @pytest.mark.parametrize(("text", "abuse"), [
+    ("牛屎菇炖汤很鲜", False), ("乡下都是草泥路，快递进不来", False),  # inside a compound
+    ("你脑子里装的全是屎", True), ("我草你大爷", True),  # a clause end, a pronoun beside it
+    ("滚回家去", True), ("老子让你滚", True),
+])
+def test_a_one_character_insult_between_content_characters_is_part_of_a_compound(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
     ("gun！烦不烦", True), ("退货？gun", True), ("ｇｕｎ。", True),
     ("GUN系列的配件", False), ("gun型号", False), ("shi，已经发了", False),
     ("toy gun玩具", False),
