@@ -438,7 +438,7 @@ class KeywordMatcher:
                         if hit.start in fused:
                             continue  # 宝妈|的: the insult begins inside an everyday word
                 if hit.view == "pinyin" and not self._plausible_homophone(
-                        base, hit, words.upto(hit.end + 1), self._normalized(hit.term, overlay)):
+                        base, hit, boundaries, self._normalized(hit.term, overlay)):
                     continue
             seen.add(identity)
             yield hit
@@ -480,29 +480,8 @@ class KeywordMatcher:
             return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end)
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
-            # keeps characters of the term: 薇信, or ruo智 (latin beside them); unless a
-            # changed character makes an everyday word with a kept one (小|红薯 is a food, not
-            # 小红书: 红 kept, 薯 changed, and 红薯 is the word)
-            return not self._changed_into_word(base, hit, boundaries, term)
+            return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
         return not any(hit.start < b < hit.end for b in boundaries)
-
-    def _changed_into_word(self, base: str, hit: _Hit, boundaries: set[int],
-                           term: str) -> bool:
-        spelled = base[hit.start:hit.end]
-        if len(spelled) != len(term) or any(c.isascii() for c in spelled):
-            return False
-        kept = {hit.start + i for i, (a, b) in enumerate(zip(spelled, term)) if a == b}
-        cuts = sorted(boundaries)
-        for i, (a, b) in enumerate(zip(spelled, term)):
-            if a == b:
-                continue
-            at = hit.start + i
-            left = max(c for c in cuts if c <= at)
-            right = min((c for c in cuts if c > at), default=len(base))
-            if right - left >= 2 and not kept.isdisjoint(range(left, right)) \
-                    and self.segmenter.is_common_word(base[left:right]):
-                return True
-        return False
 
     @staticmethod
     def _latin_edges_ok(text: NormalizedText, hit: _Hit) -> bool:
