@@ -277,9 +277,9 @@ def test_an_insult_begun_inside_a_word_the_hmm_reads_is_not_one(
 
 
 @pytest.mark.parametrize(("text", "abuse"), [
-    ("牛屎菇炖汤很鲜", False), ("乡下都是草泥路，快递进不来", False),  # inside a compound
+    ("牛屎菇炖汤很鲜", False), ("屋后草泥路太滑", False),  # inside a compound
     ("你脑子里装的全是屎", True), ("我草你大爷", True),  # a clause end, a pronoun beside it
-    ("滚回家去", True), ("老子让你滚", True),
+    ("滚回家去", True), ("老子让你滚", True), ("视频里那人真是蠢到家了", True),  # 蠢: no noun
 ])
 def test_a_one_character_insult_between_content_characters_is_part_of_a_compound(
         scorer: Scorer, text: str, abuse: bool) -> None:
