@@ -404,7 +404,10 @@ class KeywordMatcher:
                 continue
             if titled and _inside_title(base, hit.start, hit.end):
                 continue
-            if quoted and _names_a_thing(base, hit.start, hit.end):
+            # (a cancelling member, 京东 in “京东卡助手”, still cancels: the name is the
+            # platform's all the same)
+            if quoted and _names_a_thing(base, hit.start, hit.end) and (
+                    not hit.term.parts or self.scope_groups_.isdisjoint(hit.term.parts)):
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(
                     base, hit, self._normalized(hit.term, overlay)):

@@ -202,8 +202,9 @@ class Scorer:
         hits = self.matcher.match_hits(normalized, overlay)
         matches = hits.matches
         masked = self.masked_latin.find(normalized.original)
-        if masked:
-            matches.extend(masked)
+        if masked:  # a letter of another script the confusables read already matched (lοser)
+            matches.extend(m for m in masked if not any(
+                x.term == m.term and x.start < m.end and m.start < x.end for x in matches))
         channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:

@@ -257,6 +257,7 @@ def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
     ("加我“微信”，发你图", "off_platform", True),  # the quoted term alone is still said
     ("有事加我“微信好友”", "off_platform", True),  # a quotation ending the clause too
     ("你就是个“傻逼”吧", "abuse", True),
+    ("请关注“京东家电服务”微信公众号预约安装", "off_platform", False),  # 京东 still cancels
 ])
 def test_a_quoted_name_that_qualifies_the_next_word_names_a_thing(
         scorer: Scorer, text: str, category: str, hit: bool) -> None:
