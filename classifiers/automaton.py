@@ -382,7 +382,9 @@ class KeywordMatcher:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         words: Boundaries | None = None
+        fused: set[int] | None = None
         titled = "《" in base
+        quoted = any(mark in base for mark in _QUOTE_PAIRS)
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
         for hit in hits:
@@ -401,6 +403,11 @@ class KeywordMatcher:
             if not self._latin_edges_ok(text, hit):
                 continue
             if titled and _inside_title(base, hit.start, hit.end):
+                continue
+            # (a cancelling member, 京东 in “京东卡助手”, still cancels: the name is the
+            # platform's all the same)
+            if quoted and _names_a_thing(base, hit.start, hit.end) and (
+                    not hit.term.parts or self.scope_groups_.isdisjoint(hit.term.parts)):
                 continue
             if hit.view == "pinyin" and not self._mixed_keeps_term(
                     base, hit, self._normalized(hit.term, overlay)):
@@ -424,6 +431,15 @@ class KeywordMatcher:
                         continue
                 elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
+                elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES:
+                    if hit.end - hit.start == 1:
+                        if self.segmenter.inside_compound(base, hit.start):
+                            continue  # 鸭|屎|香, 草|泥墙: a character of a compound
+                    else:
+                        if fused is None:
+                            fused = self.segmenter.fused_starts(base)
+                        if hit.start in fused:
+                            continue  # 宝妈|的: the insult begins inside an everyday word
                 if hit.view == "pinyin" and not self._plausible_homophone(
                         base, hit, boundaries, self._normalized(hit.term, overlay)):
                     continue
@@ -614,6 +630,30 @@ def _inside_title(base: str, start: int, end: int) -> bool:
         return False
     closing = base.find("》", end)
     return closing >= 0 and "《" not in base[end:closing]
+
+
+# Quotation marks, opening → closing ("" closes itself).
+_QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"'}
+_QUOTED_NAME_MAX = 16
+
+
+def _names_a_thing(base: str, start: int, end: int) -> bool:
+    """The span lies inside a quoted name longer than it that qualifies the next word (“微信红”
+    色号, 「咸鱼翻身」挂件, "作死"的做法): the quotation names a colour, a product or a saying,
+    as title marks name a work. A quoted term alone (加“微信”), or a quotation that ends the
+    clause (外号“…”。), is still said."""
+    for opening, closing in _QUOTE_PAIRS.items():
+        left = base.rfind(opening, max(0, start - _QUOTED_NAME_MAX), start)
+        if left < 0 or closing in base[left + 1:start]:
+            continue
+        right = base.find(closing, end, end + _QUOTED_NAME_MAX)
+        if right < 0 or right - left - 1 > _QUOTED_NAME_MAX or opening in base[end:right]:
+            continue
+        after = base[right + 1:right + 3]
+        if right - left - 1 > end - start and after[:1] == "的":
+            after = after[1:]
+        return right - left - 1 > end - start and after[:1] >= "\u4e00" and after[:1] <= "\u9fff"
+    return False
 
 
 def _latin_soon(base: str, end: int) -> bool:

@@ -25,6 +25,7 @@ from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
 from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
+from classifiers.masked_latin import MaskedLatin
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
 from classifiers.normalize.pinyin import PinyinView
@@ -107,6 +108,7 @@ class Scorer:
                                                       segmenter, split).build(
             always_groups=CHANNEL_GROUPS)
         self.structure = StructureMatcher(lexicon, self.normalizer).build()
+        self.masked_latin = MaskedLatin(lexicon.terms)
         # Shop overlays: a small matcher per shop that has one, consulted for that shop's
         # messages only; the shared automata (and the shared groups, rules and scopes, which
         # apply to every shop) stay shared. An overlay whose files did not change is reused
@@ -199,6 +201,10 @@ class Scorer:
         overlay = self.overlays.get(shop) if shop is not None else None
         hits = self.matcher.match_hits(normalized, overlay)
         matches = hits.matches
+        masked = self.masked_latin.find(normalized.original)
+        if masked:  # a letter of another script the confusables read already matched (lοser)
+            matches.extend(m for m in masked if not any(
+                x.term == m.term and x.start < m.end and m.start < x.end for x in matches))
         channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:

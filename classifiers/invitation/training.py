@@ -29,7 +29,10 @@ which at most BLOCK_FALSE_ALARM do (never below `notice`), and in both cases als
 NOTICE_SERVICE / BLOCK_SERVICE of the hand-written service replies (each scored by a fold that
 did not read it). The benign budget of issue 15 is 3% for all signals together, so the model
 gets 2% of look-alikes for a notice; ordinary service talk must stay far under issue 16's 1.5%
-of real replies with a notice (0.5%) and a block under the 0.5% held (0.1%). Neither bench/data
+of real replies with a notice (0.5%) and a block under the 0.5% held (0.1%). The block budgets
+are a handful of rows, so they must hold at the upper end of a one-sided 95% interval of the
+share, not by the count alone (added with writer D7: by the count, dropping six training rows
+moved `block` 0.9 → 0.85). Neither bench/data
 nor real service replies choose them. The settings (GRID) are chosen by the same runs: the one
 whose notice catches the most held-out invitations.
 """
@@ -40,6 +43,7 @@ import argparse
 import csv
 import dataclasses
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +106,8 @@ NOTICE_FALSE_ALARM = 0.02
 BLOCK_FALSE_ALARM = 0.005
 NOTICE_SERVICE = 0.005
 BLOCK_SERVICE = 0.001
+# The block budgets must hold at the upper end of a one-sided 95% interval (choose_threshold).
+CONFIDENCE_Z = 1.645
 
 
 def default_data() -> list[Path]:
@@ -216,8 +222,9 @@ def leave_one_writer_out(rows: Sequence[LabelledText], normalize: Callable[[str]
     positive = np.array([r.label == POSITIVE for r in own])
     notice = max(choose_threshold(probabilities[~positive], NOTICE_FALSE_ALARM),
                  choose_threshold(service_probabilities, NOTICE_SERVICE))
-    block = max(notice, choose_threshold(probabilities[~positive], BLOCK_FALSE_ALARM),
-                choose_threshold(service_probabilities, BLOCK_SERVICE))
+    block = max(notice,
+                choose_threshold(probabilities[~positive], BLOCK_FALSE_ALARM, confident=True),
+                choose_threshold(service_probabilities, BLOCK_SERVICE, confident=True))
     names = np.array([writer(r.source) for r in own])
     report: dict[str, dict[str, float]] = {}
     for name in [*writers, "all"]:
@@ -233,13 +240,28 @@ def leave_one_writer_out(rows: Sequence[LabelledText], normalize: Callable[[str]
     return {"notice": notice, "block": block}, report
 
 
-def choose_threshold(benign: np.ndarray, budget: float) -> float:
+def choose_threshold(benign: np.ndarray, budget: float, *, confident: bool = False) -> float:
     """The lowest of THRESHOLDS at which at most `budget` of the benign probabilities reach
-    it (the highest when none does)."""
+    it (the highest when none does). `confident`: the upper bound of the share (`upper_bound`)
+    must be within the budget, not the share itself — for the block budgets, which are a few
+    rows (0.5% of ~2,000 look-alikes is ten): by the count alone, two rows more or less moved
+    `block` a step of THRESHOLDS and the model's blocks of real JD replies by half."""
     for threshold in THRESHOLDS:
-        if float((benign >= threshold).mean()) <= budget:
+        reached = int((benign >= threshold).sum())
+        share = upper_bound(reached, len(benign)) if confident else reached / max(len(benign), 1)
+        if share <= budget:
             return threshold
     return THRESHOLDS[-1]
+
+
+def upper_bound(hits: int, total: int, z: float = CONFIDENCE_Z) -> float:
+    """The Wilson score interval's upper end for `hits` of `total` (one-sided, z = 1.645: 95%)."""
+    if total == 0:
+        return 1.0
+    share = hits / total
+    centre = share + z * z / (2 * total)
+    spread = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+    return (centre + spread) / (1 + z * z / total)
 
 
 def main() -> None:
@@ -303,7 +325,8 @@ def main() -> None:
                      "threshold_rule": {"notice_false_alarm": NOTICE_FALSE_ALARM,
                                         "block_false_alarm": BLOCK_FALSE_ALARM,
                                         "notice_service": NOTICE_SERVICE,
-                                        "block_service": BLOCK_SERVICE},
+                                        "block_service": BLOCK_SERVICE,
+                                        "block_at_upper_bound_z": CONFIDENCE_Z},
                      "leave_one_writer_out": report},
     })
     digest = hashlib.sha256((args.out / "weights.npz").read_bytes()).hexdigest()[:12]

@@ -250,6 +250,43 @@ def test_a_substring_insult_that_straddles_two_everyday_words_is_not_one(
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
 
 
+@pytest.mark.parametrize(("text", "category", "hit"), [
+    ("加购“抖音白”配色的耳机，今天发", "off_platform", False),  # a colour named in quotes
+    ("这是「贱贱猫」系列的钥匙扣", "abuse", False),
+    ("进了一批“咸鱼来财”的摆件", "off_platform", False),
+    ("加我“微信”，发你图", "off_platform", True),  # the quoted term alone is still said
+    ("有事加我“微信好友”", "off_platform", True),  # a quotation ending the clause too
+    ("你就是个“傻逼”吧", "abuse", True),
+    ("请关注“京东家电服务”微信公众号预约安装", "off_platform", False),  # 京东 still cancels
+])
+def test_a_quoted_name_that_qualifies_the_next_word_names_a_thing(
+        scorer: Scorer, text: str, category: str, hit: bool) -> None:
+    found = [m for m in scorer.score(text, Role.AGENT).matches
+             if m.category == category and m.view != "invitation"]
+    assert bool(found) is hit
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("猫妈的奶水够不够，换这款羊奶粉", False),  # 猫妈|的: jieba's HMM makes 猫妈 a word
+    ("潮妈的穿搭都爱配这个包", False),
+    ("你妈的，退什么退", True), ("宝宝你妈的，烦死", True),  # 你 and 宝宝 make no word with 妈
+    ("你真是个妈的宝", True), ("你可真白目", True),  # 个, 真: a function word is no evidence
+])
+def test_an_insult_begun_inside_a_word_the_hmm_reads_is_not_one(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("牛屎菇炖汤很鲜", False), ("屋后草泥路太滑", False),  # inside a compound
+    ("你脑子里装的全是屎", True), ("我草你大爷", True),  # a clause end, a pronoun beside it
+    ("滚回家去", True), ("老子让你滚", True), ("视频里那人真是蠢到家了", True),  # 蠢: no noun
+])
+def test_a_one_character_insult_between_content_characters_is_part_of_a_compound(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
 @pytest.mark.parametrize(("text", "abuse"), [
     ("gun！烦不烦", True), ("退货？gun", True), ("ｇｕｎ。", True),
     ("GUN系列的配件", False), ("gun型号", False), ("shi，已经发了", False),
