@@ -74,10 +74,34 @@ def rules_fired(verdicts: list[tuple[str, str | None]]) -> list[tuple[str, int]]
     return Counter(f"{r} [{t}]" for t, r in verdicts if SEVERITY[t] >= NOTICE).most_common(12)
 
 
+def context_rules(scorer: Scorer) -> frozenset[str]:
+    """The ids of the default policy's rules with a context condition: they can fire only on a
+    reply whose buyer message is known."""
+    return frozenset(rule.id for rule in scorer.policy.model.rules
+                     if rule.when.context is not None)
+
+
+def replies_with_context(pairs: list[tuple[str | None, str]],
+                         verdicts: list[tuple[str, str | None]], rules: frozenset[str]) -> str:
+    """Notice-or-above shares over the replies that have a buyer message (the only ones the
+    context rules can judge, so their thresholds are chosen on this share, not on a whole that
+    is mostly replies without one): every rule, and the context rules alone."""
+    kept = [v for (context, _), v in zip(pairs, verdicts, strict=True) if context is not None]
+    if not kept:
+        return "no reply has a buyer message"
+    notice = sum(SEVERITY[t] >= NOTICE for t, _ in kept)
+    by_context = sum(SEVERITY[t] >= NOTICE and r in rules for t, r in kept)
+    return (f"{len(kept)} replies with a buyer message: notice or above {notice} "
+            f"({100 * notice / len(kept):.2f}%), of which by a context rule {by_context} "
+            f"({100 * by_context / len(kept):.2f}%)")
+
+
 def as_sent(scorer: Scorer, baseline: str | None) -> None:
     print("Every agent message as sent, duplicates included, with the buyer's previous message "
           "as context where the data have it")
     everything: dict[str, list[tuple[str, str | None]]] = {}
+    rules = context_rules(scorer)
+    print(f"context rules (this tree's policy): {', '.join(sorted(rules))}")
     for name in SERVICE_REPLIES:
         pairs = list(service_dialogues(name))
         with_context = sum(context is not None for context, _ in pairs)
@@ -98,6 +122,9 @@ def as_sent(scorer: Scorer, baseline: str | None) -> None:
             everything.setdefault(label, []).extend(verdicts)
         for label, verdicts in columns:
             print(f"  rules at notice or above, {label}: {rules_fired(verdicts)}")
+        if with_context:
+            for label, verdicts in columns:
+                print(f"  {label}, {replies_with_context(pairs, verdicts, rules)}")
     print(f"\nall: {len(everything['this tree'])} messages")
     for label, verdicts in everything.items():
         notice, suggest = rates(verdicts)

@@ -155,7 +155,13 @@ def answer_intake(files: list[Path]) -> None:
     evaluation = [LabelledText(t, "polite") for t in [*evaluation_texts(),
                                                       *evaluation_contexts()]]
     dropped: list[dict[str, str]] = []
+    # pairs already taken from other writers' pair files: a repeat is dropped as in one file
     taken: set[tuple[str, str]] = set()
+    for path in sorted(data.glob("answer_train_*.csv")):
+        if path.stem.removeprefix("answer_train_") not in {f.stem.removeprefix("tone_")
+                                                           for f in files}:
+            with path.open(encoding="utf-8", newline="") as handle:
+                taken |= {(fold(r["context"]), fold(r["text"])) for r in csv.DictReader(handle)}
     for path in files:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -189,11 +195,17 @@ def answer_intake(files: list[Path]) -> None:
             writer.writeheader()
             writer.writerows(kept)
         print(f"{path.name}: {len(kept)} pairs -> {out.relative_to(ROOT)}")
+    # earlier files' drops stay in the log: a new writer is taken in alone
     log = data / "answer_intake_dropped.csv"
+    previous = []
+    if log.exists():
+        with log.open(encoding="utf-8", newline="") as handle:
+            names = {p.name for p in files}
+            previous = [r for r in csv.DictReader(handle) if r["file"] not in names]
     with log.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, ["file", "line", "reason", "text"])
         writer.writeheader()
-        writer.writerows(dropped)
+        writer.writerows([*previous, *dropped])
     for row in dropped:
         print(f"  dropped {row['file']}:{row['line']} ({row['reason']}): {row['text']}")
 
