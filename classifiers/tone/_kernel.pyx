@@ -1,6 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The tone model's per-message arithmetic in C: the same numbers as tone.py's Python path
-(and so as scikit-learn's pipeline), without a Python object per feature occurrence.
+"""The text models' per-message arithmetic in C: the same numbers as their Python paths (and so
+as scikit-learn's), without a Python object per feature occurrence. `ToneKernel` scores the
+linear n-gram models (tone, intent, invitation); `GramWeights` and `shared_bigrams` are the answer
+model's reading of the reply's characters (classifiers/tone/answer.py).
 
 A key is a vocabulary string (character n-gram, word, or both) with one row of weights (see
 ToneClassifier._build). Keys of up to three characters are packed exactly into one integer
@@ -225,3 +227,158 @@ def _table_size(Py_ssize_t entries):
     while size < 2 * entries:
         size *= 2
     return size
+
+
+cdef int _compare_packed(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t x = (<const uint64_t*> a)[0], y = (<const uint64_t*> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _sort_packed(uint64_t* values, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef uint64_t v
+    if n > 64:
+        qsort(values, n, sizeof(uint64_t), _compare_packed)
+        return
+    for i in range(1, n):
+        v = values[i]
+        j = i - 1
+        while j >= 0 and values[j] > v:
+            values[j + 1] = values[j]
+            j -= 1
+        values[j + 1] = v
+
+
+cdef Py_ssize_t _bigrams_sorted(str text, uint64_t* out) noexcept:
+    """The packed bigrams of `text` (one per position), sorted; returns how many."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    if n < 2:
+        return 0
+    for i in range(n - 1):
+        out[i] = (((<uint64_t> 1 << BITS) | <uint64_t> PyUnicode_READ(kind, data, i)) << BITS) \
+            | <uint64_t> PyUnicode_READ(kind, data, i + 1)
+    _sort_packed(out, n - 1)
+    return n - 1
+
+
+def shared_bigrams(str first, str second):
+    """How many distinct character bigrams `first` and `second` have in common: the answer
+    model's overlap feature (answer.py's `_shared_bigrams`, which defines it)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(first), m = PyUnicode_GET_LENGTH(second)
+    cdef Py_ssize_t a_count, b_count, i = 0, j = 0, shared = 0
+    cdef uint64_t a_stack[256]
+    cdef uint64_t b_stack[256]
+    cdef uint64_t* a = a_stack
+    cdef uint64_t* b = b_stack
+    cdef uint64_t value
+    if n < 2 or m < 2:
+        return 0
+    try:
+        if n > 256:
+            a = <uint64_t*> malloc(n * sizeof(uint64_t))
+        if m > 256:
+            b = <uint64_t*> malloc(m * sizeof(uint64_t))
+        if a == NULL or b == NULL:
+            raise MemoryError()
+        a_count = _bigrams_sorted(first, a)
+        b_count = _bigrams_sorted(second, b)
+        # merge the two sorted lists, counting each common value once
+        while i < a_count and j < b_count:
+            if a[i] < b[j]:
+                i += 1
+            elif a[i] > b[j]:
+                j += 1
+            else:
+                value = a[i]
+                shared += 1
+                while i < a_count and a[i] == value:
+                    i += 1
+                while j < b_count and b[j] == value:
+                    j += 1
+        return shared
+    finally:
+        if a != a_stack and a != NULL:
+            free(a)
+        if b != b_stack and b != NULL:
+            free(b)
+
+
+cdef class GramWeights:
+    """Weights of character unigrams and bigrams in a few columns (the answer model's: one per
+    needs-an-answer mark), summed over the distinct grams of a text: the answer model's
+    weight look-ups for the reply's characters (answer.py's `_grams` defines which grams)."""
+
+    cdef uint64_t[::1] keys  # packed gram per slot, 0: empty
+    cdef double[:, ::1] weights
+    cdef uint64_t mask
+    cdef int columns
+
+    def __init__(self, grams, weights):
+        """`grams[i]` (one or two characters) has the weights `weights[i]`, one per column."""
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if weights.ndim != 2 or weights.shape[0] != len(grams):
+            raise ValueError("weights do not match the grams")
+        size = _table_size(len(grams))
+        self.mask = size - 1
+        self.columns = weights.shape[1]
+        keys = np.zeros(size, dtype=np.uint64)
+        table = np.zeros((size, self.columns), dtype=np.float64)
+        for index, gram in enumerate(grams):
+            if not 1 <= len(gram) <= 2:
+                raise ValueError(f"not a unigram or bigram: {gram!r}")
+            packed = _pack(gram)
+            slot = _mix(packed, 0) & self.mask
+            while keys[slot]:
+                if keys[slot] == packed:
+                    raise ValueError(f"gram given twice: {gram!r}")
+                slot = (slot + 1) & self.mask
+            keys[slot] = packed
+            table[slot] = weights[index]
+        self.keys, self.weights = keys, table
+
+    def total(self, str chunks, int column):
+        """The sum, in `column`, of the weights of the distinct unigrams of `chunks` and of its
+        bigrams within a chunk (chunks are separated by spaces)."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(chunks), i, count = 0
+        cdef int kind = PyUnicode_KIND(chunks)
+        cdef void* data = PyUnicode_DATA(chunks)
+        cdef uint64_t stack_buffer[512]
+        cdef uint64_t* grams = stack_buffer
+        cdef uint64_t c, previous = 0, slot, packed
+        cdef bint after_char = False
+        cdef double total = 0.0
+        if not 0 <= column < self.columns:
+            raise IndexError("no such column")
+        if 2 * n > 512:
+            grams = <uint64_t*> malloc(2 * n * sizeof(uint64_t))
+            if grams == NULL:
+                raise MemoryError()
+        try:
+            for i in range(n):
+                c = PyUnicode_READ(kind, data, i)
+                if c == 0x20:
+                    after_char = False
+                    continue
+                grams[count] = (<uint64_t> 1 << BITS) | c
+                count += 1
+                if after_char:
+                    grams[count] = (((<uint64_t> 1 << BITS) | previous) << BITS) | c
+                    count += 1
+                previous, after_char = c, True
+            _sort_packed(grams, count)
+            for i in range(count):
+                packed = grams[i]
+                if i and packed == grams[i - 1]:
+                    continue  # the features are binary: each gram once
+                slot = _mix(packed, 0) & self.mask
+                while self.keys[slot]:
+                    if self.keys[slot] == packed:
+                        total += self.weights[slot, column]
+                        break
+                    slot = (slot + 1) & self.mask
+            return total
+        finally:
+            if grams != stack_buffer:
+                free(grams)

@@ -99,7 +99,7 @@ class ToneClassifier:
         answer_file = self.directory / ANSWER_FILE
         self.answer_: AnswerModel | None = None
         if answer_file.exists():
-            self.answer_ = AnswerModel.from_file(answer_file)
+            self.answer_ = AnswerModel.from_file(answer_file, accelerated=self.accelerated)
             digest.update(answer_file.read_bytes())
         self.digest_ = digest.hexdigest()
         try:
