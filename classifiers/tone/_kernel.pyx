@@ -116,6 +116,16 @@ cdef class ToneKernel:
 
     def probabilities(self, str text):
         """(probability per label in the rows' label order, index of the most probable)."""
+        return self._scored(text, -1)
+
+    def probability(self, str text, int label):
+        """The probability of label number `label` alone: `probabilities(text)[0][label]`
+        without a list per message (the invitation model asks for one label)."""
+        if not 0 <= label < self.n_labels:
+            raise IndexError("no such label")
+        return self._scored(text, label)
+
+    cdef object _scored(self, str text, int label):
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
@@ -127,12 +137,13 @@ cdef class ToneKernel:
             if found == NULL:
                 raise MemoryError()
         try:
-            return self._score(text, n, kind, data, found)
+            return self._score(text, n, kind, data, found, label)
         finally:
             if found != stack_buffer:
                 free(found)
 
-    cdef object _score(self, str text, Py_ssize_t n, int kind, void* data, int32_t* found):
+    cdef object _score(self, str text, Py_ssize_t n, int kind, void* data, int32_t* found,
+                       int label):
         cdef Py_ssize_t i, k, count = 0, start, run
         cdef uint64_t packed, slot, a, b, entry
         cdef uint64_t code
@@ -212,6 +223,8 @@ cdef class ToneKernel:
         for j in range(L):
             logits[j] = exp(logits[j] - top)
             total += logits[j]
+        if label >= 0:
+            return logits[label] / total
         return [logits[j] / total for j in range(L)], best
 
 

@@ -211,6 +211,19 @@ class ToneClassifier:
         return ToneScores(self.labels_[logits.index(top)], scores)
 
 
+    def probability(self, normalized: str, label: str) -> float:
+        """`predict(normalized).scores[label]`, the same number, without the scores of the
+        other labels (the kernel computes them but builds no object for them)."""
+        kernel: ToneKernel | None = getattr(self, "kernel_", None)
+        if kernel is None:  # the Python path, or not loaded (predict says so)
+            scores = self.predict(normalized).scores
+            if label not in scores:
+                raise ValueError(f"no label {label!r}")
+            return scores[label]
+        return kernel.probability(self.char_analyzer_.prepare(normalized),
+                                  self.labels_.index(label))
+
+
 def read_labels(directory: Path | str) -> tuple[str, ...]:
     """The labels a model directory predicts, from model.json alone: what `replyguard policy
     check` validates `tone:` conditions against, without loading the weights."""
