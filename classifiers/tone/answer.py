@@ -71,6 +71,9 @@ _CLAUSE = re.compile(r"[\W_]+")
 # The reply's characters are read without them (the shape and length features still see them).
 _REGISTER = re.compile("亲爱的|亲亲|亲|宝宝|宝|客官|哦+|噢+|喔+|呢|哈+|啦|呀|哒|滴|嘛|~|～")
 _LENGTHS = (2, 4, 8, 16, 32)
+# The length feature's name per length (the last for every longer reply).
+_LENGTH_NAMES = [f"len<={next((n for n in _LENGTHS if length <= n), 'more')}"
+                 for length in range(_LENGTHS[-1] + 2)]
 # The needs-an-answer marks: every feature is present as it is and under one of them.
 _MARKS = ("N|", "F|")
 
@@ -129,7 +132,7 @@ def _named_features(context: str, act: Act, reply: str,
     # marks-only and overlap features
     chars = _CLAUSE.sub("", reply)
     length = len(chars)
-    own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
+    own.append(_LENGTH_NAMES[min(length, len(_LENGTH_NAMES) - 1)])
     lone = MessageShape(reply).lone
     if lone is not None:
         own.append(f"lone={lone}")
