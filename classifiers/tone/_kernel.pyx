@@ -49,30 +49,74 @@ cdef void _sort_ints(int32_t* values, Py_ssize_t n) noexcept nogil:
         values[j + 1] = v
 
 
+cdef class _Head:
+    """One model's weights over a kernel's key table: its row per key (-1: not its key)."""
+    cdef int32_t[::1] row_of
+    cdef double[:, ::1] rows
+    cdef double[::1] intercept
+    cdef int n_labels
+    cdef bint identity  # row_of[k] == k for every key: the kernel of one model
+
+    def __init__(self, row_of, rows, intercept, identity):
+        self.row_of = np.ascontiguousarray(row_of, dtype=np.int32)
+        self.rows = np.ascontiguousarray(rows, dtype=np.float64)
+        self.intercept = np.ascontiguousarray(intercept, dtype=np.float64)
+        self.n_labels = len(intercept)
+        self.identity = identity
+        if self.n_labels > 32:
+            raise ValueError("more than 32 labels")
+        if self.rows.shape[1] != 2 * self.n_labels + 2:
+            raise ValueError("rows do not match the labels")
+
+
 cdef class ToneKernel:
-    # (key, row + 1) pairs side by side, so a probe reads one cache line; row + 1 == 0: empty
+    # (key, key id + 1) pairs side by side, so a probe reads one cache line; 0: empty
     cdef uint64_t[::1] short_table
     cdef uint64_t short_mask
     cdef uint64_t[::1] long_first
     cdef uint64_t[::1] long_rest
     cdef uint8_t[::1] long_length
-    cdef int32_t[::1] long_rows
+    cdef int32_t[::1] long_ids
     cdef uint64_t long_mask
     cdef uint8_t[::1] long_starts  # bitmap of BMP code points that start a long key
     cdef bint any_long
     cdef int max_length
-    cdef double[:, ::1] rows
-    cdef double[::1] intercept
-    cdef int n_labels
+    cdef list heads
+    cdef readonly list keys
 
     def __init__(self, keys, rows, intercept):
         """`keys[i]` is the string whose weights are `rows[i]`; a row holds the n-gram block's
         idf × coefficients per label, the word block's, then the n-gram's and the word's idf²."""
-        self.rows = np.ascontiguousarray(rows, dtype=np.float64)
-        self.intercept = np.ascontiguousarray(intercept, dtype=np.float64)
-        self.n_labels = len(intercept)
-        if self.rows.shape[0] != len(keys) or self.rows.shape[1] != 2 * self.n_labels + 2:
+        if np.shape(rows)[0] != len(keys):
             raise ValueError("rows do not match the keys and labels")
+        self._index(list(keys))
+        self.heads = [_Head(np.arange(len(keys), dtype=np.int32), rows, intercept, True)]
+
+    @staticmethod
+    def shared(kernels):
+        """One kernel over the keys of several one-model kernels, whose `scores` gives each
+        model's result from one pass over a text they all read: the same numbers as each
+        kernel alone (every model sums its own rows in its own order)."""
+        cdef ToneKernel joint = ToneKernel.__new__(ToneKernel)
+        every = list(dict.fromkeys(key for kernel in kernels for key in kernel.keys))
+        ids = {key: i for i, key in enumerate(every)}
+        joint._index(every)
+        joint.heads = []
+        for kernel in kernels:
+            head = (<ToneKernel> kernel).heads[0]
+            if len((<ToneKernel> kernel).heads) != 1:
+                raise ValueError("only one-model kernels can be shared")
+            row_of = np.full(len(every), -1, dtype=np.int32)
+            for row, key in enumerate(kernel.keys):
+                row_of[ids[key]] = row
+            joint.heads.append(_Head(row_of, np.asarray((<_Head> head).rows),
+                                     np.asarray((<_Head> head).intercept), False))
+        return joint
+
+    def _index(self, list keys):
+        """The key tables: every key of up to SHORT characters packed into one integer, the
+        longer ones as (first SHORT, rest) pairs; each found gives its key id."""
+        self.keys = keys
         short = [(i, k) for i, k in enumerate(keys) if 0 < len(k) <= SHORT]
         long = [(i, k) for i, k in enumerate(keys) if len(k) > SHORT]
         if len(short) + len(long) != len(keys):
@@ -80,30 +124,30 @@ cdef class ToneKernel:
         size = _table_size(len(short))
         self.short_mask = size - 1
         table = np.zeros(2 * size, dtype=np.uint64)
-        for row, key in short:
+        for key_id, key in short:
             packed = _pack(key)
             slot = _mix(packed, 0) & self.short_mask
             while table[2 * slot + 1]:
                 slot = (slot + 1) & self.short_mask
             table[2 * slot] = packed
-            table[2 * slot + 1] = row + 1
+            table[2 * slot + 1] = key_id + 1
         self.short_table = table
         size = _table_size(len(long))
         self.long_mask = size - 1
         first = np.zeros(size, dtype=np.uint64)
         rest = np.zeros(size, dtype=np.uint64)
         length = np.zeros(size, dtype=np.uint8)
-        long_rows = np.full(size, -1, dtype=np.int32)
+        long_ids = np.full(size, -1, dtype=np.int32)
         starts = np.zeros(0x10000 // 8, dtype=np.uint8)
         self.max_length = SHORT
-        for row, key in long:
+        for key_id, key in long:
             if len(key) > 2 * SHORT:
                 raise ValueError(f"vocabulary key longer than {2 * SHORT} characters: {key!r}")
             a, b = _pack(key[:SHORT]), _pack(key[SHORT:])
             slot = (_mix(a, b) ^ len(key)) & self.long_mask
-            while long_rows[slot] >= 0:
+            while long_ids[slot] >= 0:
                 slot = (slot + 1) & self.long_mask
-            first[slot], rest[slot], length[slot], long_rows[slot] = a, b, len(key), row
+            first[slot], rest[slot], length[slot], long_ids[slot] = a, b, len(key), key_id
             code = ord(key[0])
             if code < 0x10000:
                 starts[code >> 3] |= 1 << (code & 7)
@@ -111,50 +155,59 @@ cdef class ToneKernel:
                 starts[:] = 0xFF  # an astral start: probe everywhere (no shipped key does)
             self.max_length = max(self.max_length, len(key))
         self.long_first, self.long_rest, self.long_length = first, rest, length
-        self.long_rows, self.long_starts = long_rows, starts
+        self.long_ids, self.long_starts = long_ids, starts
         self.any_long = bool(long)
 
     def probabilities(self, str text):
-        """(probability per label in the rows' label order, index of the most probable)."""
-        return self._scored(text, -1)
+        """(probability per label in the rows' label order, index of the most probable), of
+        the first model."""
+        return self._scored(text, [-1])[0]
 
     def probability(self, str text, int label):
         """The probability of label number `label` alone: `probabilities(text)[0][label]`
         without a list per message (the invitation model asks for one label)."""
-        if not 0 <= label < self.n_labels:
-            raise IndexError("no such label")
-        return self._scored(text, label)
+        return self._scored(text, [label])[0]
 
-    cdef object _scored(self, str text, int label):
+    def scores(self, str text, labels):
+        """Per model (a kernel made by `shared`), for `labels[i]` -1 what `probabilities`
+        gives, else the probability of that label alone, as `probability` gives."""
+        if len(labels) != len(self.heads):
+            raise ValueError("one label per model")
+        return self._scored(text, labels)
+
+    cdef list _scored(self, str text, labels):
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t capacity = n * self.max_length + 1
-        cdef int32_t stack_buffer[1024]
-        cdef int32_t* found = stack_buffer
+        cdef int32_t stack_found[1024]
+        cdef int32_t stack_rows[1024]
+        cdef int32_t* found = stack_found
+        cdef int32_t* rows = stack_rows
+        cdef Py_ssize_t count
         if capacity > 1024:
             found = <int32_t*> malloc(capacity * sizeof(int32_t))
-            if found == NULL:
+            rows = <int32_t*> malloc(capacity * sizeof(int32_t))
+            if found == NULL or rows == NULL:
+                free(found)
+                free(rows)
                 raise MemoryError()
         try:
-            return self._score(text, n, kind, data, found, label)
+            count = self._probe(n, kind, data, found)
+            return [_head_scores(<_Head> head, found, count, rows, label)
+                    for head, label in zip(self.heads, labels)]
         finally:
-            if found != stack_buffer:
+            if found != stack_found:
                 free(found)
+                free(rows)
 
-    cdef object _score(self, str text, Py_ssize_t n, int kind, void* data, int32_t* found,
-                       int label):
-        cdef Py_ssize_t i, k, count = 0, start, run
+    cdef Py_ssize_t _probe(self, Py_ssize_t n, int kind, void* data, int32_t* found):
+        """The key id of every key occurrence in the text, in text order."""
+        cdef Py_ssize_t i, k, count = 0
         cdef uint64_t packed, slot, a, b, entry
         cdef uint64_t code
-        cdef int32_t row
-        cdef int L = self.n_labels
-        cdef int j, length
-        cdef double tf, char_norm = 0.0, word_norm = 0.0, char_scale, word_scale, top, total
-        cdef double sums[64]
-        cdef double logits[32]
-        if L > 32:
-            raise ValueError("more than 32 labels")
+        cdef int32_t key_id
+        cdef int length
         for i in range(n):
             packed = 1
             for k in range(SHORT):
@@ -186,46 +239,67 @@ cdef class ToneKernel:
                 b = (b << BITS) | <uint64_t> PyUnicode_READ(kind, data, i + length - 1)
                 slot = (_mix(a, b) ^ <uint64_t> length) & self.long_mask
                 while True:
-                    row = self.long_rows[slot]
-                    if row < 0:
+                    key_id = self.long_ids[slot]
+                    if key_id < 0:
                         break
                     if self.long_first[slot] == a and self.long_rest[slot] == b \
                             and self.long_length[slot] == length:
-                        found[count] = row
+                        found[count] = key_id
                         count += 1
                         break
                     slot = (slot + 1) & self.long_mask
+        return count
+
+
+cdef object _head_scores(_Head head, int32_t* found, Py_ssize_t found_count, int32_t* rows,
+                         int label):
+    """One model's probabilities from the key ids found (see ToneKernel.scores for `label`);
+    `rows` is scratch space for as many entries as `found`."""
+    cdef Py_ssize_t i, count = 0, start, run
+    cdef int32_t row
+    cdef int L = head.n_labels
+    cdef int j, best
+    cdef double tf, char_norm = 0.0, word_norm = 0.0, char_scale, word_scale, top, total
+    cdef double sums[64]
+    cdef double logits[32]
+    if not -1 <= label < L:
+        raise IndexError("no such label")
+    for i in range(found_count):
+        row = found[i] if head.identity else head.row_of[found[i]]
+        if row >= 0:
+            rows[count] = row
+            count += 1
+    for j in range(2 * L):
+        sums[j] = 0.0
+    _sort_ints(rows, count)
+    start = 0
+    while start < count:
+        run = 1
+        while start + run < count and rows[start + run] == rows[start]:
+            run += 1
+        tf = 1.0 + log(<double> run)  # sublinear tf
+        row = rows[start]
         for j in range(2 * L):
-            sums[j] = 0.0
-        _sort_ints(found, count)
-        start = 0
-        while start < count:
-            run = 1
-            while start + run < count and found[start + run] == found[start]:
-                run += 1
-            tf = 1.0 + log(<double> run)  # sublinear tf
-            row = found[start]
-            for j in range(2 * L):
-                sums[j] += tf * self.rows[row, j]
-            char_norm += tf * tf * self.rows[row, 2 * L]
-            word_norm += tf * tf * self.rows[row, 2 * L + 1]
-            start += run
-        # l2 norm per block; a block with no feature stays zero, as in scikit-learn
-        char_scale = 1.0 / sqrt(char_norm) if char_norm > 0.0 else 0.0
-        word_scale = 1.0 / sqrt(word_norm) if word_norm > 0.0 else 0.0
-        best = 0
-        for j in range(L):
-            logits[j] = self.intercept[j] + sums[j] * char_scale + sums[L + j] * word_scale
-            if logits[j] > logits[best]:
-                best = j
-        top = logits[best]
-        total = 0.0
-        for j in range(L):
-            logits[j] = exp(logits[j] - top)
-            total += logits[j]
-        if label >= 0:
-            return logits[label] / total
-        return [logits[j] / total for j in range(L)], best
+            sums[j] += tf * head.rows[row, j]
+        char_norm += tf * tf * head.rows[row, 2 * L]
+        word_norm += tf * tf * head.rows[row, 2 * L + 1]
+        start += run
+    # l2 norm per block; a block with no feature stays zero, as in scikit-learn
+    char_scale = 1.0 / sqrt(char_norm) if char_norm > 0.0 else 0.0
+    word_scale = 1.0 / sqrt(word_norm) if word_norm > 0.0 else 0.0
+    best = 0
+    for j in range(L):
+        logits[j] = head.intercept[j] + sums[j] * char_scale + sums[L + j] * word_scale
+        if logits[j] > logits[best]:
+            best = j
+    top = logits[best]
+    total = 0.0
+    for j in range(L):
+        logits[j] = exp(logits[j] - top)
+        total += logits[j]
+    if label >= 0:
+        return logits[label] / total
+    return [logits[j] / total for j in range(L)], best
 
 
 cdef uint64_t _pack(str key) except? 0:

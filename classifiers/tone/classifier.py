@@ -174,8 +174,7 @@ class ToneClassifier:
             raise NotBuiltError(f"{type(self).__name__}.predict() called before load()")
         text = self.char_analyzer_.prepare(normalized)
         if self.kernel_ is not None:
-            probabilities, best = self.kernel_.probabilities(text)
-            return ToneScores(self.labels_[best], dict(zip(self.labels_, probabilities)))
+            return self.from_kernel(*self.kernel_.probabilities(text))
         # The Python path, per message: one automaton pass lists the keys that occur (in C),
         # dict.fromkeys and list.count count them, numpy is called two or three times to gather
         # and sum the message's rows, and the logits come back as Python floats: at this size,
@@ -211,6 +210,10 @@ class ToneClassifier:
         return ToneScores(self.labels_[logits.index(top)], scores)
 
 
+    def from_kernel(self, probabilities: list[float], best: int) -> ToneScores:
+        """The kernel's answer (probability per label, index of the most probable)."""
+        return ToneScores(self.labels_[best], dict(zip(self.labels_, probabilities)))
+
     def probability(self, normalized: str, label: str) -> float:
         """`predict(normalized).scores[label]`, the same number, without the scores of the
         other labels (the kernel computes them but builds no object for them)."""
@@ -222,6 +225,29 @@ class ToneClassifier:
             return scores[label]
         return kernel.probability(self.char_analyzer_.prepare(normalized),
                                   self.labels_.index(label))
+
+
+class PairedModels:
+    """Two models that often read the same text (the tone model and the invitation model, which
+    reads the normalised view less numbers, addresses and refusals: most messages have none):
+    for such a text, the first model's scores and the second's probability of one label from a
+    single kernel pass over it, the same numbers as each model alone (a test pins them)."""
+
+    def __init__(self, first: ToneClassifier, second: ToneClassifier, label: str) -> None:
+        self.first, self.second, self.label = first, second, label
+        self._label = second.labels_.index(label)
+        self.kernel_: ToneKernel | None = None
+        if first.kernel_ is not None and second.kernel_ is not None:
+            self.kernel_ = ToneKernel.shared([first.kernel_, second.kernel_])
+
+    def predict(self, normalized: str) -> tuple[ToneScores, float]:
+        """(`first.predict(normalized)`, `second.probability(normalized, label)`)."""
+        if self.kernel_ is None:
+            return self.first.predict(normalized), self.second.probability(normalized,
+                                                                           self.label)
+        first, second = self.kernel_.scores(self.first.char_analyzer_.prepare(normalized),
+                                            [-1, self._label])
+        return self.first.from_kernel(*first), second
 
 
 def read_labels(directory: Path | str) -> tuple[str, ...]:
