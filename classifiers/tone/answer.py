@@ -14,8 +14,11 @@ feature twice, once as it is and once marked by whether the buyer's message need
 answer, so that 好的 can weigh against a question and for a thanks. A binary logistic
 regression (scikit-learn at training, classifiers/tone/answer_training.py) gives
 P(unanswered). It ships inside the tone model's directory as `answer.json` (feature → weight,
-intercept: plain data, nothing unpickled) and is scored here in pure Python: a few dozen dict
-look-ups, only for replies whose buyer message is known and only when a rule asks.
+intercept: plain data, nothing unpickled) and is scored here, only for replies whose buyer message
+is known and only when a rule asks: the named features in Python (a few regular expressions and
+dict look-ups), the reply's character grams and the overlap in the compiled kernel
+(`GramWeights`, `shared_bigrams` in _kernel.pyx; `pair_features` stays the definition, which
+training uses and a test pins the kernel to).
 """
 
 from __future__ import annotations
