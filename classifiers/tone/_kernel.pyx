@@ -161,21 +161,22 @@ cdef class ToneKernel:
     def probabilities(self, str text):
         """(probability per label in the rows' label order, index of the most probable), of
         the first model."""
-        return self._scored(text, [-1])[0]
+        return self._scored(text, None, -1)
 
     def probability(self, str text, int label):
         """The probability of label number `label` alone: `probabilities(text)[0][label]`
         without a list per message (the invitation model asks for one label)."""
-        return self._scored(text, [label])[0]
+        return self._scored(text, None, label)
 
     def scores(self, str text, labels):
         """Per model (a kernel made by `shared`), for `labels[i]` -1 what `probabilities`
         gives, else the probability of that label alone, as `probability` gives."""
         if len(labels) != len(self.heads):
             raise ValueError("one label per model")
-        return self._scored(text, labels)
+        return self._scored(text, labels, 0)
 
-    cdef list _scored(self, str text, labels):
+    cdef object _scored(self, str text, labels, int label):
+        """`labels` None: the first model's result for `label`; else a list, one per model."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
@@ -194,8 +195,10 @@ cdef class ToneKernel:
                 raise MemoryError()
         try:
             count = self._probe(n, kind, data, found)
-            return [_head_scores(<_Head> head, found, count, rows, label)
-                    for head, label in zip(self.heads, labels)]
+            if labels is None:
+                return _head_scores(<_Head> self.heads[0], found, count, rows, label)
+            return [_head_scores(<_Head> head, found, count, rows, each)
+                    for head, each in zip(self.heads, labels)]
         finally:
             if found != stack_found:
                 free(found)
@@ -254,7 +257,8 @@ cdef class ToneKernel:
 cdef object _head_scores(_Head head, int32_t* found, Py_ssize_t found_count, int32_t* rows,
                          int label):
     """One model's probabilities from the key ids found (see ToneKernel.scores for `label`);
-    `rows` is scratch space for as many entries as `found`."""
+    `rows` is scratch space for as many entries as `found`, unused by a one-model kernel's head,
+    which sorts `found` itself (its key ids are its rows)."""
     cdef Py_ssize_t i, count = 0, start, run
     cdef int32_t row
     cdef int L = head.n_labels
@@ -264,11 +268,14 @@ cdef object _head_scores(_Head head, int32_t* found, Py_ssize_t found_count, int
     cdef double logits[32]
     if not -1 <= label < L:
         raise IndexError("no such label")
-    for i in range(found_count):
-        row = found[i] if head.identity else head.row_of[found[i]]
-        if row >= 0:
-            rows[count] = row
-            count += 1
+    if head.identity:
+        rows, count = found, found_count
+    else:
+        for i in range(found_count):
+            row = head.row_of[found[i]]
+            if row >= 0:
+                rows[count] = row
+                count += 1
     for j in range(2 * L):
         sums[j] = 0.0
     _sort_ints(rows, count)
