@@ -28,17 +28,30 @@ cdef inline uint64_t _mix(uint64_t a, uint64_t b) noexcept nogil:
     return h ^ (h >> 31)
 
 
-cdef int _compare(const void* a, const void* b) noexcept nogil:
+ctypedef fused _Sortable:
+    int32_t
+    uint64_t
+
+
+cdef int _compare_int32(const void* a, const void* b) noexcept nogil:
     cdef int32_t x = (<const int32_t*> a)[0], y = (<const int32_t*> b)[0]
     return (x > y) - (x < y)
 
 
-cdef void _sort_ints(int32_t* values, Py_ssize_t n) noexcept nogil:
+cdef int _compare_uint64(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t x = (<const uint64_t*> a)[0], y = (<const uint64_t*> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void _sort(_Sortable* values, Py_ssize_t n) noexcept nogil:
     # insertion sort for the usual tens of occurrences, qsort for long messages
     cdef Py_ssize_t i, j
-    cdef int32_t v
+    cdef _Sortable v
     if n > 64:
-        qsort(values, n, sizeof(int32_t), _compare)
+        if _Sortable is int32_t:
+            qsort(values, n, sizeof(int32_t), _compare_int32)
+        else:
+            qsort(values, n, sizeof(uint64_t), _compare_uint64)
         return
     for i in range(1, n):
         v = values[i]
@@ -278,7 +291,7 @@ cdef object _head_scores(_Head head, int32_t* found, Py_ssize_t found_count, int
                 count += 1
     for j in range(2 * L):
         sums[j] = 0.0
-    _sort_ints(rows, count)
+    _sort(rows, count)
     start = 0
     while start < count:
         run = 1
@@ -323,26 +336,6 @@ def _table_size(Py_ssize_t entries):
     return size
 
 
-cdef int _compare_packed(const void* a, const void* b) noexcept nogil:
-    cdef uint64_t x = (<const uint64_t*> a)[0], y = (<const uint64_t*> b)[0]
-    return (x > y) - (x < y)
-
-
-cdef void _sort_packed(uint64_t* values, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i, j
-    cdef uint64_t v
-    if n > 64:
-        qsort(values, n, sizeof(uint64_t), _compare_packed)
-        return
-    for i in range(1, n):
-        v = values[i]
-        j = i - 1
-        while j >= 0 and values[j] > v:
-            values[j + 1] = values[j]
-            j -= 1
-        values[j + 1] = v
-
-
 cdef Py_ssize_t _bigrams_sorted(str text, uint64_t* out) noexcept:
     """The packed bigrams of `text` (one per position), sorted; returns how many."""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
@@ -353,7 +346,7 @@ cdef Py_ssize_t _bigrams_sorted(str text, uint64_t* out) noexcept:
     for i in range(n - 1):
         out[i] = (((<uint64_t> 1 << BITS) | <uint64_t> PyUnicode_READ(kind, data, i)) << BITS) \
             | <uint64_t> PyUnicode_READ(kind, data, i + 1)
-    _sort_packed(out, n - 1)
+    _sort(out, n - 1)
     return n - 1
 
 
@@ -461,7 +454,7 @@ cdef class GramWeights:
                     grams[count] = (((<uint64_t> 1 << BITS) | previous) << BITS) | c
                     count += 1
                 previous, after_char = c, True
-            _sort_packed(grams, count)
+            _sort(grams, count)
             for i in range(count):
                 packed = grams[i]
                 if i and packed == grams[i - 1]:

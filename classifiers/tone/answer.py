@@ -28,17 +28,14 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers.context import NEEDS_ANSWER, Act
 from classifiers.errors import ConfigError
 from classifiers.policy.shape import MessageShape
 
-try:
-    from classifiers.tone._kernel import GramWeights, shared_bigrams
-except ImportError:  # a checkout that was never installed, or a pure-Python build on purpose
-    GramWeights = None  # type: ignore[assignment, misc]
-    shared_bigrams = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from classifiers.tone._kernel import GramWeights
 
 FORMAT = "replyguard-answer"
 FORMAT_VERSION = 1
@@ -191,12 +188,18 @@ class AnswerModel:
                         named[plain] = named.get(plain, 0.0) + weight
             self._named[mark], self._grams[mark] = named, grams
         self.kernel_: GramWeights | None = None
-        if accelerated and GramWeights is not None:
-            # one row per gram, one column per mark (in _MARKS' order)
-            every = sorted({g for grams in self._grams.values() for g in grams
-                            if 1 <= len(g) <= 2})
-            self.kernel_ = GramWeights(every, [[self._grams[m].get(g, 0.0) for m in _MARKS]
-                                               for g in every])
+        self._overlap: Callable[[str, str], int] = _shared_bigrams
+        if not accelerated:
+            return
+        try:  # imported here: the kernel module imports numpy, which the CLI's start-up avoids
+            from classifiers.tone._kernel import GramWeights, shared_bigrams
+        except ImportError:  # a checkout never installed, or a pure-Python build on purpose
+            return
+        # one row per gram, one column per mark (in _MARKS' order)
+        every = sorted({g for grams in self._grams.values() for g in grams if 1 <= len(g) <= 2})
+        self.kernel_ = GramWeights(every, [[self._grams[m].get(g, 0.0) for m in _MARKS]
+                                           for g in every])
+        self._overlap = shared_bigrams
 
     @classmethod
     def from_file(cls, path: Path, *, accelerated: bool = True) -> AnswerModel:
@@ -228,13 +231,11 @@ class AnswerModel:
         mark = "N|" if act in NEEDS_ANSWER else "F|"
         named = self._named[mark]
         z = self.intercept
+        for key in _named_features(context, act, reply, self._overlap):
+            z += named.get(key, 0.0)
         if self.kernel_ is not None:
-            for key in _named_features(context, act, reply, shared_bigrams):
-                z += named.get(key, 0.0)
             z += self.kernel_.total(_chunks(reply), _MARKS.index(mark))
         else:
-            for key in _named_features(context, act, reply, _shared_bigrams):
-                z += named.get(key, 0.0)
             grams = self._grams[mark]
             for gram in _grams(_chunks(reply)):
                 z += grams.get(gram, 0.0)
