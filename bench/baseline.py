@@ -10,6 +10,7 @@ is driven through interfaces both share: the `replyguard score --jsonl` command
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,37 @@ def checkout(rev: str) -> Iterator[Path]:
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
                            check=False, capture_output=True)
+
+
+KERNEL = Path("classifiers") / "tone" / "_kernel.pyx"
+
+# What the install's build hook (hatch_build.py) does, run in a checkout: compile its kernel in
+# place with this interpreter's Cython.
+_BUILD_KERNEL = """
+from Cython.Build import cythonize
+from setuptools import Distribution, Extension
+from setuptools.command.build_ext import build_ext
+command = build_ext(Distribution({"ext_modules": cythonize(
+    [Extension("classifiers.tone._kernel", ["classifiers/tone/_kernel.pyx"])],
+    quiet=True, language_level=3)}))
+command.inplace = True
+command.ensure_finalized()
+command.run()
+"""
+
+
+def with_kernel(tree: Path) -> None:
+    """A checkout has no compiled tone kernel (it is built at install), and without it the
+    tree's models would score on the slow Python path: give it this tree's build when the
+    kernel source is the same, else compile its own (about a minute)."""
+    if not (tree / KERNEL).exists():
+        return  # a release from before the kernel
+    if (tree / KERNEL).read_bytes() == (REPO / KERNEL).read_bytes():
+        for built in (REPO / KERNEL.parent).glob("_kernel*.so"):
+            shutil.copy2(built, tree / KERNEL.parent / built.name)
+        return
+    subprocess.run([sys.executable, "-c", _BUILD_KERNEL], cwd=tree, check=True,
+                   capture_output=True, timeout=1800)
 
 
 def environment(tree: Path) -> dict[str, str]:

@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.baseline import REPO, checkout, environment  # noqa: E402
+from bench.baseline import REPO, checkout, environment, with_kernel  # noqa: E402
 from bench.datasets import service_dialogues  # noqa: E402
 
 RELEASE = "de47197"
@@ -67,17 +66,6 @@ for _ in range(passes):
     fastest = min(fastest, time.process_time() - started)
 print(f"{fastest / len(pairs) * 1e6:.3f}")
 """
-
-
-def with_kernel(tree: Path) -> None:
-    """A checkout has no compiled tone kernel (it is built at install), and without it the
-    release would score tone on the slow Python path: give it this tree's build when the
-    kernel source is the same, and refuse to compare otherwise."""
-    kernel = "classifiers/tone/_kernel.pyx"
-    if (tree / kernel).read_bytes() != (REPO / kernel).read_bytes():
-        raise SystemExit(f"{tree}: another tone kernel; build it there to compare")
-    for built in (REPO / "classifiers" / "tone").glob("_kernel.*.so"):
-        shutil.copy(built, tree / "classifiers" / "tone" / built.name)
 
 
 def timed(tree: Path, pairs_file: Path, context: bool, passes: int) -> float:

@@ -14,7 +14,8 @@ process; each process reports the CPU time of its fastest of three passes
 (bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
 `--full` does the same for the whole scorer (each tree's tone model, its intent and invitation
 models when it has them, and every policy rule; the baseline borrows this tree's compiled tone
-kernel when the kernel source is the same), and this tree without its invitation model.
+kernel when the kernel source is the same, and compiles its own otherwise), and this tree
+without its invitation model.
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
 without overlays, for a shop without one while N other shops have one, and for a shop with
@@ -43,7 +44,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.baseline import PREVIOUS_RELEASE, REPO, checkout, environment  # noqa: E402
+from bench.baseline import (  # noqa: E402
+    PREVIOUS_RELEASE,
+    REPO,
+    checkout,
+    environment,
+    with_kernel,
+)
 from bench.datasets import EVAL_DATA, SERVICE_REPLIES, service_replies  # noqa: E402
 from bench.keyword_timing import model_free  # noqa: E402
 from classifiers.lexicon import Lexicon, ShopLexicon, Term  # noqa: E402
@@ -178,7 +185,7 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
     what = "full scorer" if full else "keyword path"
     with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
         if full:
-            _share_tone_kernel(tree)
+            with_kernel(tree)
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}
@@ -204,19 +211,6 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
               f"({medians['current'] / plain:.2f}×)")
     print(f"{what} ratio: current / {rev} = {medians['current'] / medians[rev]:.2f}× "
           "per message (target ≤ 1.3×)")
-
-
-def _share_tone_kernel(tree: Path) -> None:
-    """A checkout has no compiled tone kernel (it is built at install); without one the
-    baseline's tone model would run its pure-Python path. When the kernel's source is the same
-    in both trees, the baseline uses this tree's build."""
-    kernel = Path("classifiers") / "tone" / "_kernel.pyx"
-    if not (tree / kernel).exists():
-        return
-    if (tree / kernel).read_bytes() != (REPO / kernel).read_bytes():
-        raise SystemExit(f"the tone kernel differs from the baseline's; build {tree} first")
-    for built in (REPO / kernel.parent).glob("_kernel*.so"):
-        shutil.copy2(built, tree / kernel.parent / built.name)
 
 
 def with_overlays(plain: Scorer, messages: list[str], shops: int, terms: int) -> Lexicon:

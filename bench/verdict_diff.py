@@ -14,8 +14,9 @@ of THIS tree, loaded by both revisions' code, so only the code differs. A verdic
 whole (`Verdict.to_dict()` less its timing): tier, rule, reason, categories, every match with
 its span, view, trace and evasion flag, the normalised text, the model scores, the context act.
 
-REV (default `main`) is checked out as a temporary git worktree and borrows this tree's compiled
-tone kernel (bench_scorer.py); each revision scores in a process of its own.
+REV (default `main`) is checked out as a temporary git worktree with its own compiled kernel (this
+tree's when the source is the same: bench/baseline.py `with_kernel`); each revision scores in a
+process of its own.
 """
 
 from __future__ import annotations
@@ -131,14 +132,13 @@ def main() -> None:
         dump(Path(args.dump[0]), Path(args.dump[1]))
         return
     sys.path.insert(0, str(REPO))
-    from bench.baseline import checkout, environment
-    from bench.bench_scorer import _share_tone_kernel
+    from bench.baseline import checkout, environment, with_kernel
 
     cases = corpus()
     if args.limit:
         cases = cases[::max(1, len(cases) // args.limit)][:args.limit]
     with tempfile.TemporaryDirectory() as scratch, checkout(args.baseline) as tree:
-        _share_tone_kernel(tree)
+        with_kernel(tree)
         cases_file = Path(scratch) / "cases.jsonl"
         cases_file.write_text("".join(json.dumps(c) + "\n" for c in cases),
                               encoding="utf-8")

@@ -76,7 +76,10 @@ _TLD_AFTER_DOT = re.compile(rf"{_DOT}{_TLD}(?![a-z])", re.IGNORECASE)
 
 
 # What an e-mail address or a URL is written with, one of them being enough to look further.
-_ADDRESS_SIGN = re.compile(r"[@＠#圈]|//|艾特|www|dot|DOT| at ")
+# Every alternative starts with a literal character, so the regex engine skips the positions
+# whose character starts none of them (with a class as the first alternative it tried every
+# alternative at every position: twice the time, on every message, twice).
+_ADDRESS_SIGN = re.compile(r"@|＠|#|圈|//|艾特|www|dot|DOT| at ")
 
 
 def _may_hold_address(text: str) -> bool:

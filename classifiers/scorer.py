@@ -23,6 +23,7 @@ from classifiers.context import ContextReader, ContextSignal, DialogueActs
 from classifiers.emoji_words import EmojiWords, Rewritten
 from classifiers.errors import InputError, PolicyError
 from classifiers.intent.classifier import IntentClassifier
+from classifiers.invitation.model import POSITIVE as INVITED
 from classifiers.invitation.model import InvitationModel
 from classifiers.lexicon import Lexicon
 from classifiers.masked_latin import MaskedLatin
@@ -37,7 +38,7 @@ from classifiers.segmentation import WordSegmenter
 from classifiers.split_characters import SplitCharacters
 from classifiers.structure import StructureMatcher
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
-from classifiers.tone.classifier import ToneClassifier
+from classifiers.tone.classifier import PairedModels, ToneClassifier, ToneScores
 from classifiers.tone.features import tone_view
 
 # Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
@@ -130,6 +131,8 @@ class Scorer:
                 (t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES),
                 pinyin.syllables)
         self.context_reader: ContextReader = DialogueActs()
+        self._tone_and_invitation = PairedModels(tone, invitation.classifier, INVITED) \
+            if tone is not None and invitation is not None else None
         model = tone.version if tone is not None else "-"
         if intent is not None:  # without one, versions stay what they were
             model += f":{intent.version}"
@@ -211,17 +214,29 @@ class Scorer:
             matches.extend(contacts)
         if hits.parts:
             matches = self.structure.apply(normalized, matches, hits.parts)
-        # The model is asked only when the rules have not already found a diversion (a rule
-        # hit explains itself better), so most diverting messages skip its reading too.
+        # The invitation model is asked only when the rules have not already found a diversion
+        # (a rule hit explains itself better), so most diverting messages skip its reading too.
+        read = None
         if self.invitation is not None and not any(
                 m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
-            invited = _invitation(self.invitation, normalized,
-                                  self._invitation_read(normalized, matches, hits.parts, overlay))
-            if invited is not None:
-                matches.append(invited)
+            read = self._invitation_read(normalized, matches, hits.parts, overlay)
+            if read is not None and not _enough_wording(read):
+                read = None
         # the tone and intent models read the same view (titles emptied): built once
         view = tone_view(normalized.text)
-        tone = self.tone.predict(view) if self.tone is not None else None
+        invited: float | None = None
+        tone: ToneScores | None
+        if read is not None and read == view and self._tone_and_invitation is not None:
+            # the invitation model reads what the tone model reads: one kernel pass for both
+            tone, invited = self._tone_and_invitation.predict(view)
+        else:
+            tone = self.tone.predict(view) if self.tone is not None else None
+            if read is not None and self.invitation is not None:
+                invited = self.invitation.probability(read)
+        if invited is not None and self.invitation is not None:
+            hit = _invitation(self.invitation, normalized, invited)
+            if hit is not None:
+                matches.append(hit)
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
             signal.answered_by(lambda read: answer.probability(read.folded, read.act, reply))
@@ -293,12 +308,8 @@ class Scorer:
 
 
 def _invitation(model: InvitationModel, normalized: NormalizedText,
-                read: str | None) -> Match | None:
-    """The invitation model's hit, if any. `read` is what it reads: the message less what the
-    off-platform `@scope` cancels (`StructureMatcher.unscoped`; None: all of it is)."""
-    if read is None or not _enough_wording(read):
-        return None
-    probability = model.probability(read)
+                probability: float) -> Match | None:
+    """The invitation model's hit for its `probability`, if any."""
     severity = model.severity(probability)
     if not severity:
         return None

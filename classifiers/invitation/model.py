@@ -63,7 +63,7 @@ class InvitationModel:
     def probability(self, normalized: str) -> float:
         """Probability that the message (its normalised base view) is an off-platform
         invitation."""
-        return self.classifier.predict(normalized).scores[POSITIVE]
+        return self.classifier.probability(normalized, POSITIVE)
 
     def severity(self, probability: float) -> int:
         """0 (no hit), 1 (notice) or 2 (block) for a probability."""

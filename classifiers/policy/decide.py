@@ -61,8 +61,12 @@ def _match_holds(when: Conditions, match: Match) -> bool:
 
 
 def _reaches(scores: Mapping[str, float], thresholds: Iterable[tuple[str, float]]) -> bool:
-    """Whether any label's score reaches its threshold (a tone or intent condition)."""
-    return any(scores.get(label, 0.0) >= threshold for label, threshold in thresholds)
+    """Whether any label's score reaches its threshold (a tone or intent condition). A loop,
+    not any() over a generator: every agent message asks this for each tone rule."""
+    for label, threshold in thresholds:
+        if scores.get(label, 0.0) >= threshold:
+            return True
+    return False
 
 
 class _OtherRule(NamedTuple):

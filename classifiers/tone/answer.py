@@ -14,8 +14,11 @@ feature twice, once as it is and once marked by whether the buyer's message need
 answer, so that 好的 can weigh against a question and for a thanks. A binary logistic
 regression (scikit-learn at training, classifiers/tone/answer_training.py) gives
 P(unanswered). It ships inside the tone model's directory as `answer.json` (feature → weight,
-intercept: plain data, nothing unpickled) and is scored here in pure Python: a few dozen dict
-look-ups, only for replies whose buyer message is known and only when a rule asks.
+intercept: plain data, nothing unpickled) and is scored here, only for replies whose buyer message
+is known and only when a rule asks: the named features in Python (a few regular expressions and
+dict look-ups), the reply's character grams and the overlap in the compiled kernel
+(`GramWeights`, `shared_bigrams` in _kernel.pyx; `pair_features` stays the definition, which
+training uses and a test pins the kernel to).
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers.context import NEEDS_ANSWER, Act
 from classifiers.errors import ConfigError
 from classifiers.policy.shape import MessageShape
+
+if TYPE_CHECKING:
+    from classifiers.tone._kernel import GramWeights
 
 FORMAT = "replyguard-answer"
 FORMAT_VERSION = 1
@@ -64,6 +71,11 @@ _CLAUSE = re.compile(r"[\W_]+")
 # The reply's characters are read without them (the shape and length features still see them).
 _REGISTER = re.compile("亲爱的|亲亲|亲|宝宝|宝|客官|哦+|噢+|喔+|呢|哈+|啦|呀|哒|滴|嘛|~|～")
 _LENGTHS = (2, 4, 8, 16, 32)
+# The length feature's name per length (the last for every longer reply).
+_LENGTH_NAMES = [f"len<={next((n for n in _LENGTHS if length <= n), 'more')}"
+                 for length in range(_LENGTHS[-1] + 2)]
+# The needs-an-answer marks: every feature is present as it is and under one of them.
+_MARKS = ("N|", "F|")
 
 
 def _bigrams(chars: str) -> set[str]:
@@ -71,14 +83,20 @@ def _bigrams(chars: str) -> set[str]:
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
+def _shared_bigrams(context_chars: str, reply_chars: str) -> int:
+    """How many distinct bigrams the buyer's message and the reply share (both without
+    `_CLAUSE`): the overlap feature. The compiled kernel's `shared_bigrams` counts the same."""
+    return len(_bigrams(context_chars) & _bigrams(reply_chars))
+
+
 def pair_features(context: str, act: Act, reply: str) -> dict[str, float]:
     """The features of (buyer message, reply), both already normalised by the scorer
     (`context` folded, `reply` the normalised base view), each present (1.0) as it is and
     marked by whether the message needs an answer. Training computes them here too."""
     mark = "N|" if act in NEEDS_ANSWER else "F|"
-    shape, grams = _own_features(context, act, reply)
+    shape = _named_features(context, act, reply, _shared_bigrams)
     features: dict[str, float] = {}
-    for name in [*shape, *(_gram_name(g) for g in grams)]:
+    for name in [*shape, *(_gram_name(g) for g in _grams(_chunks(reply)))]:
         features[name] = 1.0
         features[mark + name] = 1.0
     return features
@@ -88,22 +106,40 @@ def _gram_name(gram: str) -> str:
     return f"c:{gram}" if len(gram) == 1 else f"b:{gram}"
 
 
-def _own_features(context: str, act: Act, reply: str) -> tuple[list[str], set[str]]:
-    """The pair's features without the needs-an-answer mark: the named ones, and the reply's
-    character unigrams and bigrams (each once: the features are binary)."""
+def _chunks(reply: str) -> str:
+    """The reply's runs of letters and digits without forms of address and particles,
+    separated by single spaces: what its character grams are read from."""
+    return _CLAUSE.sub(" ", _REGISTER.sub(" ", reply))
+
+
+def _grams(chunks: str) -> set[str]:
+    """The character unigrams of `chunks` and its bigrams within a chunk, each once (the
+    features are binary). The compiled kernel's `GramWeights.total` reads the same grams."""
+    grams: set[str] = set()
+    for chunk in chunks.split():
+        grams.update(chunk)
+        grams.update(chunk[i:i + 2] for i in range(len(chunk) - 1))
+    return grams
+
+
+def _named_features(context: str, act: Act, reply: str,
+                    shared_bigrams: Callable[[str, str], int]) -> list[str]:
+    """The pair's features other than the reply's character grams, without the
+    needs-an-answer mark (`shared_bigrams` counts the overlap: `_shared_bigrams` or the
+    kernel's)."""
     own: list[str] = [f"act={act}"]
     # the reply's characters without punctuation and spaces, stripped once for the length,
     # marks-only and overlap features
     chars = _CLAUSE.sub("", reply)
     length = len(chars)
-    own.append(f"len<={next((n for n in _LENGTHS if length <= n), 'more')}")
+    own.append(_LENGTH_NAMES[min(length, len(_LENGTH_NAMES) - 1)])
     lone = MessageShape(reply).lone
     if lone is not None:
         own.append(f"lone={lone}")
     if not chars:
         own.append("marks-only")
-    shared = _bigrams(_CLAUSE.sub("", context)) & _bigrams(chars)
-    own.append("overlap=0" if not shared else "overlap=1" if len(shared) == 1 else "overlap=2+")
+    shared = shared_bigrams(_CLAUSE.sub("", context), chars)
+    own.append("overlap=0" if not shared else "overlap=1" if shared == 1 else "overlap=2+")
     has_digits = _DIGITS.search(reply) is not None
     has_time = _TIME.search(reply) is not None
     if has_digits:
@@ -118,11 +154,7 @@ def _own_features(context: str, act: Act, reply: str) -> tuple[list[str], set[st
     own.extend(name for name, pattern in _ASKS if pattern.search(context))
     if act is Act.POLAR:
         own.append("polar" + ("+answered" if _POLAR_ANSWER.search(reply) else "-unanswered"))
-    grams: set[str] = set()
-    for chunk in _CLAUSE.sub(" ", _REGISTER.sub(" ", reply)).split():
-        grams.update(chunk)
-        grams.update(chunk[i:i + 2] for i in range(len(chunk) - 1))
-    return own, grams
+    return own
 
 
 class AnswerModelError(ConfigError):
@@ -132,26 +164,45 @@ class AnswerModelError(ConfigError):
 class AnswerModel:
     """P(the reply leaves the buyer's message unanswered), from `answer.json`."""
 
-    def __init__(self, weights: dict[str, float], intercept: float, meta: dict[str, Any]
-                 ) -> None:
+    def __init__(self, weights: dict[str, float], intercept: float, meta: dict[str, Any], *,
+                 accelerated: bool = True) -> None:
+        """`accelerated`: read the reply's characters with the compiled kernel when it is
+        built (the same sum; a test pins it to `pair_features`); False forces Python."""
         self.weights = weights
         self.intercept = intercept
         self.meta = meta
-        # Per mark, each feature's weight plus its marked twin's, keyed by the feature's name
-        # or, for a character gram, by the gram itself (names are longer than two characters):
-        # one look-up per feature at inference, and no name built per character.
-        self._tables: dict[str, dict[str, float]] = {}
-        for mark in ("N|", "F|"):
-            table: dict[str, float] = {}
+        # Per mark, each feature's weight plus its marked twin's: the named features keyed by
+        # name, the character grams by the gram itself: one look-up per feature at inference,
+        # and no name built per character.
+        self._named: dict[str, dict[str, float]] = {}
+        self._grams: dict[str, dict[str, float]] = {}
+        for mark in _MARKS:
+            named: dict[str, float] = {}
+            grams: dict[str, float] = {}
             for name, weight in weights.items():
                 plain = name.removeprefix(mark)
                 if plain != name or "|" not in name[:2]:
-                    key = plain[2:] if plain.startswith(("c:", "b:")) else plain
-                    table[key] = table.get(key, 0.0) + weight
-            self._tables[mark] = table
+                    if plain.startswith(("c:", "b:")):
+                        grams[plain[2:]] = grams.get(plain[2:], 0.0) + weight
+                    else:
+                        named[plain] = named.get(plain, 0.0) + weight
+            self._named[mark], self._grams[mark] = named, grams
+        self.kernel_: GramWeights | None = None
+        self._overlap: Callable[[str, str], int] = _shared_bigrams
+        if not accelerated:
+            return
+        try:  # imported here: the kernel module imports numpy, which the CLI's start-up avoids
+            from classifiers.tone._kernel import GramWeights, shared_bigrams
+        except ImportError:  # a checkout never installed, or a pure-Python build on purpose
+            return
+        # one row per gram, one column per mark (in _MARKS' order)
+        every = sorted({g for grams in self._grams.values() for g in grams if 1 <= len(g) <= 2})
+        self.kernel_ = GramWeights(every, [[self._grams[m].get(g, 0.0) for m in _MARKS]
+                                           for g in every])
+        self._overlap = shared_bigrams
 
     @classmethod
-    def from_file(cls, path: Path) -> AnswerModel:
+    def from_file(cls, path: Path, *, accelerated: bool = True) -> AnswerModel:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -172,13 +223,20 @@ class AnswerModel:
                 isinstance(v, (int, float)) for v in weights.values()):
             raise AnswerModelError("answer model weights are malformed", path=path)
         meta = {k: v for k, v in data.items() if k != "weights"}
-        return cls({str(k): float(v) for k, v in weights.items()}, float(intercept), meta)
+        return cls({str(k): float(v) for k, v in weights.items()}, float(intercept), meta,
+                   accelerated=accelerated)
 
     def probability(self, context: str, act: Act, reply: str) -> float:
         # pair_features' weighted sum without building its dict
-        table = self._tables["N|" if act in NEEDS_ANSWER else "F|"]
-        shape, grams = _own_features(context, act, reply)
+        mark = "N|" if act in NEEDS_ANSWER else "F|"
+        named = self._named[mark]
         z = self.intercept
-        for key in (*shape, *grams):
-            z += table.get(key, 0.0)
+        for key in _named_features(context, act, reply, self._overlap):
+            z += named.get(key, 0.0)
+        if self.kernel_ is not None:
+            z += self.kernel_.total(_chunks(reply), _MARKS.index(mark))
+        else:
+            grams = self._grams[mark]
+            for gram in _grams(_chunks(reply)):
+                z += grams.get(gram, 0.0)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0

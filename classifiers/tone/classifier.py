@@ -99,7 +99,7 @@ class ToneClassifier:
         answer_file = self.directory / ANSWER_FILE
         self.answer_: AnswerModel | None = None
         if answer_file.exists():
-            self.answer_ = AnswerModel.from_file(answer_file)
+            self.answer_ = AnswerModel.from_file(answer_file, accelerated=self.accelerated)
             digest.update(answer_file.read_bytes())
         self.digest_ = digest.hexdigest()
         try:
@@ -174,8 +174,7 @@ class ToneClassifier:
             raise NotBuiltError(f"{type(self).__name__}.predict() called before load()")
         text = self.char_analyzer_.prepare(normalized)
         if self.kernel_ is not None:
-            probabilities, best = self.kernel_.probabilities(text)
-            return ToneScores(self.labels_[best], dict(zip(self.labels_, probabilities)))
+            return self.from_kernel(*self.kernel_.probabilities(text))
         # The Python path, per message: one automaton pass lists the keys that occur (in C),
         # dict.fromkeys and list.count count them, numpy is called two or three times to gather
         # and sum the message's rows, and the logits come back as Python floats: at this size,
@@ -209,6 +208,46 @@ class ToneClassifier:
         total = sum(exps)
         scores = dict(zip(self.labels_, [e / total for e in exps]))
         return ToneScores(self.labels_[logits.index(top)], scores)
+
+
+    def from_kernel(self, probabilities: list[float], best: int) -> ToneScores:
+        """The kernel's answer (probability per label, index of the most probable)."""
+        return ToneScores(self.labels_[best], dict(zip(self.labels_, probabilities)))
+
+    def probability(self, normalized: str, label: str) -> float:
+        """`predict(normalized).scores[label]`, the same number, without the scores of the
+        other labels (the kernel computes them but builds no object for them)."""
+        kernel: ToneKernel | None = getattr(self, "kernel_", None)
+        if kernel is None:  # the Python path, or not loaded (predict says so)
+            scores = self.predict(normalized).scores
+            if label not in scores:
+                raise ValueError(f"no label {label!r}")
+            return scores[label]
+        return kernel.probability(self.char_analyzer_.prepare(normalized),
+                                  self.labels_.index(label))
+
+
+class PairedModels:
+    """Two models that often read the same text (the tone model and the invitation model, which
+    reads the normalised view less numbers, addresses and refusals: most messages have none):
+    for such a text, the first model's scores and the second's probability of one label from a
+    single kernel pass over it, the same numbers as each model alone (a test pins them)."""
+
+    def __init__(self, first: ToneClassifier, second: ToneClassifier, label: str) -> None:
+        self.first, self.second, self.label = first, second, label
+        self._label = second.labels_.index(label)
+        self.kernel_: ToneKernel | None = None
+        if first.kernel_ is not None and second.kernel_ is not None:
+            self.kernel_ = ToneKernel.shared([first.kernel_, second.kernel_])
+
+    def predict(self, normalized: str) -> tuple[ToneScores, float]:
+        """(`first.predict(normalized)`, `second.probability(normalized, label)`)."""
+        if self.kernel_ is None:
+            return self.first.predict(normalized), self.second.probability(normalized,
+                                                                           self.label)
+        first, second = self.kernel_.scores(self.first.char_analyzer_.prepare(normalized),
+                                            [-1, self._label])
+        return self.first.from_kernel(*first), second
 
 
 def read_labels(directory: Path | str) -> tuple[str, ...]:

@@ -22,12 +22,17 @@ from classifiers.invitation.training import (
     read_rows,
 )
 from classifiers.normalize import Normalizer
-from classifiers.resources import default_invitation_model, default_lexicon_dir
+from classifiers.resources import (
+    default_invitation_model,
+    default_lexicon_dir,
+    default_tone_model,
+    default_training_data,
+)
 from classifiers.results import Role
 from classifiers.scorer import MIN_INVITATION_WORDING, Scorer
 from classifiers.segmentation import WordSegmenter
-from classifiers.tone.classifier import ToneModelError
-from classifiers.tone.training import drop_leaks, export, fold
+from classifiers.tone.classifier import PairedModels, ToneClassifier, ToneModelError
+from classifiers.tone.training import drop_leaks, export, fold, read_labelled
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "data"
 POLICY = """version: 1
@@ -129,3 +134,26 @@ def test_invitation_model_leaves_messages_too_short_to_read(exported: tuple[Pipe
     assert not [m for m in scorer.score(short, Role.AGENT).matches if m.view == "invitation"]
     longer = "亲，换个软件聊吧，把你的手机号留给我，我让同事联系你"
     assert [m for m in scorer.score(longer, Role.AGENT).matches if m.view == "invitation"]
+
+
+@pytest.mark.parametrize("accelerated", [True, False])
+def test_tone_and_invitation_in_one_pass_give_each_models_numbers(
+        accelerated: bool, normalizer: Normalizer) -> None:
+    """The scorer's shared kernel pass (PairedModels: the shipped tone and invitation models
+    over the union of their keys) gives exactly what each model gives alone, on the invitation
+    and tone rows, the test suite's edge cases and texts longer than the kernel's stack buffer;
+    without the kernel, the pair is the two models."""
+    tone = ToneClassifier.from_directory(default_tone_model(), accelerated=accelerated)
+    invitation = ToneClassifier.from_directory(default_invitation_model(),
+                                               accelerated=accelerated)
+    paired = PairedModels(tone, invitation, POSITIVE)
+    assert (paired.kernel_ is not None) == accelerated, "kernel not built"
+    rows = read_rows(default_data(), 1.0)
+    texts = [normalizer(r.text).text for r in rows]
+    texts += [normalizer(r.text).text for path in default_training_data()
+              for r in read_labelled(path)][::5]
+    texts += ["", "好", "😀😀 😀好的 亲", "𠀀𠀁𠀂加微信", "加我微信" * 300, "哈" * 5_000]
+    for text in texts:
+        scores, probability = paired.predict(text)
+        assert scores == tone.predict(text), text
+        assert probability == invitation.probability(text, POSITIVE), text

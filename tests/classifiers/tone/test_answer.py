@@ -21,7 +21,7 @@ from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
 from classifiers.resources import default_lexicon_dir, default_tone_model
 from classifiers.results import Role
 from classifiers.scorer import Scorer
-from classifiers.tone.answer import AnswerModel, AnswerModelError
+from classifiers.tone.answer import AnswerModel, AnswerModelError, pair_features
 from classifiers.tone.answer_training import (
     export,
     featuriser,
@@ -67,6 +67,34 @@ def test_answer_model_agrees_with_scikit_learn(normalizer: Normalizer, tmp_path:
     assert np.abs(ours - expected).max() < 1e-9
     caught = ours[[p.unanswered == 1 for p in test]]
     assert (caught >= 0.5).mean() > 0.6  # it learnt something a new writer shares
+
+
+def test_answer_kernel_reads_what_pair_features_define(shipped: AnswerModel,
+                                                       normalizer: Normalizer) -> None:
+    """The compiled kernel (the reply's grams and the overlap, classifiers/tone/_kernel.pyx) and
+    the Python path give the probability `pair_features` defines, with the shipped weights, on
+    every training pair, each reply after other buyer messages too, and edge cases (no
+    characters, only register words, astral characters, a reply longer than the kernel's stack
+    buffers)."""
+    assert shipped.kernel_ is not None, "kernel not built"
+    python = AnswerModel(shipped.weights, shipped.intercept, shipped.meta, accelerated=False)
+    assert python.kernel_ is None
+    pairs = [(p.context, p.reply) for p in read_pairs(pair_files(DATA))]
+    contexts = [c for c, _ in pairs]
+    pairs += [(contexts[(n * 7 + 3) % len(contexts)], r) for n, (_, r) in enumerate(pairs)]
+    long = "亲，这款是纯棉的，洗了不会缩水哦，" * 40
+    pairs += [("能开发票吗", "。。。"), ("在吗", "亲亲哦～"), ("多少钱", "𠀾𠀾好的𠀾 🙂 🙂"),
+              ("这件衣服洗了会不会缩水呀" * 30, long), (long, "不会缩水的亲"), ("好", "好")]
+    worst = 0.0
+    for context, reply in pairs:
+        folded, text = normalizer.fold(context), normalizer(reply).text
+        act = DialogueActs.act(folded)
+        z = shipped.intercept + sum(shipped.weights.get(name, 0.0)
+                                    for name in pair_features(folded, act, text))
+        defined = 1.0 / (1.0 + np.exp(-z))
+        for model in (shipped, python):
+            worst = max(worst, abs(model.probability(folded, act, text) - defined))
+    assert worst < 1e-12, worst
 
 
 @pytest.mark.parametrize(("context", "reply", "unanswered"), [

@@ -91,6 +91,20 @@ def test_tone_fast_path_matches_sklearn_pipeline_on_edge_cases(
     assert agreement(fitted, [normalizer(t).text if t.strip() else t for t in texts]) < 1e-6
 
 
+def test_one_label_probability_is_the_predicted_one(
+        fitted: tuple[Pipeline, ToneClassifier], normalizer: Normalizer, heldout: list) -> None:  # type: ignore[type-arg]
+    """`probability(text, label)` (the invitation model's call; on the kernel, a path of its
+    own) is exactly `predict(text).scores[label]`, for every label, and refuses no label."""
+    _, model = fitted
+    texts = [normalizer(r.text).text for r in heldout] + ["", "好" * 70, "哈" * 25_000, "𠀀𠀁"]
+    for text in texts:
+        scores = model.predict(text).scores
+        assert [model.probability(text, label) for label in model.labels_] == \
+            [scores[label] for label in model.labels_], text
+    with pytest.raises(ValueError):
+        model.probability("好的", "no-such-label")
+
+
 PIECES = ["亲", "您好", "不", "退款", "呵呵", "好的", "！", "？", " ", "垃圾", "随便", "自己看",
           "😀",
           "a", "1", "发货", "滚", "的", "。"]
