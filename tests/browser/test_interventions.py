@@ -174,9 +174,12 @@ def test_buyer_and_agent_html_renders_as_text(open_page: OpenPage) -> None:
     expect(texts).to_have_text(["<img src=x onerror=alert(1)>", "<script>alert(2)</script>"])
     expect(agent.locator("li.conversation .last-message")).to_have_text(
         "<script>alert(2)</script>")
-    agent_says(agent, "<b>亲</b><img src=y onerror=alert(3)>")
+    # Words around the markup: the invitation model scores bare markup (latin tokens and `=`)
+    # near its notice threshold, and the mini policy blocks every off-platform hit; this test is
+    # about rendering what does go out.
+    agent_says(agent, "<b>亲，好的</b><img src=y onerror=alert(3)>")
     expect(buyer.locator("#messages .bubble.theirs .text").last).to_have_text(
-        "<b>亲</b><img src=y onerror=alert(3)>")
+        "<b>亲，好的</b><img src=y onerror=alert(3)>")
     for page in (agent, buyer):
         assert page.locator("#messages img, #messages script, #messages b").count() == 0
     # open_page fails the test if an alert() ran
