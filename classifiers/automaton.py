@@ -425,7 +425,7 @@ class KeywordMatcher:
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if words is None:
                     words = self.segmenter.boundaries(base)
-                boundaries = words.upto(hit.end)
+                boundaries = words.around(hit.start, hit.end)
                 if straddles:
                     if hit.start not in boundaries and hit.end not in boundaries:
                         continue

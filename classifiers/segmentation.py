@@ -8,8 +8,8 @@ ten times the rest of the keyword path.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
-from collections.abc import Iterator
 
 import jieba
 
@@ -43,7 +43,7 @@ class WordSegmenter:
 
         Dictionary words only (no HMM): the HMM joins unknown characters into invented words,
         and an evasion spelling is exactly such a run (薇信聊 became 薇|信聊, hiding 薇信)."""
-        return Boundaries(self.tokenizer.cut(text, HMM=False))
+        return Boundaries(text, self.tokenizer)
 
     def fused_starts(self, text: str) -> set[int]:
         """Indices where jieba's HMM reads a character as the end of a two-character word begun
@@ -90,27 +90,50 @@ class WordSegmenter:
         return tags
 
 class Boundaries:
-    """Word boundaries of one text, segmented lazily from the left: jieba segments each run of
-    Chinese characters, letters and digits on its own, so the runs after the last one a caller
-    asks about are never segmented."""
+    """Word boundaries of one text, segmented only where a caller looks: jieba segments each
+    run of Chinese characters, letters and digits (its `re_han_default`) on its own and makes
+    every other character a word, so a run that no asked span touches is never segmented
+    (only its edges are boundaries there). A hit late in a message no longer pays for the
+    clauses before it."""
 
-    __slots__ = ("_bounds", "_position", "_words")
+    __slots__ = ("_cut", "_pieces", "_text", "_tokenizer")
 
-    def __init__(self, words: Iterator[str]) -> None:
-        self._words = words
-        self._bounds = {0}
-        self._position = 0
+    def __init__(self, text: str, tokenizer: jieba.Tokenizer) -> None:
+        self._text = text
+        self._tokenizer = tokenizer
+        self._pieces: list[tuple[int, int]] | None = None
+        self._cut: dict[int, list[int]] = {}  # a segmented piece's start: its word ends
 
-    def upto(self, end: int) -> set[int]:
-        """Every boundary at or before `end` (0 and, once reached, the text's length included;
-        perhaps some after `end`)."""
-        while self._position < end:
-            word = next(self._words, None)
-            if word is None:
-                break
-            self._position += len(word)
-            self._bounds.add(self._position)
-        return self._bounds
+    def around(self, start: int, end: int) -> set[int]:
+        """Every boundary from `start` to `end`, both included (0 and the text's length are
+        boundaries; perhaps some outside the span)."""
+        pieces = self._pieces
+        if pieces is None:
+            pieces = self._pieces = _pieces(self._text)
+        found = {0, len(self._text)}
+        for first, last in pieces:
+            found.add(first)
+            found.add(last)
+            if first <= end and start <= last and last - first > 1:
+                ends = self._cut.get(first)
+                if ends is None:
+                    ends = self._cut[first] = list(itertools.accumulate(
+                        map(len, self._tokenizer.cut(self._text[first:last], HMM=False)),
+                        initial=first))
+                found.update(ends)
+        return found
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """The spans jieba's `cut` splits `text` into before segmenting them: its runs of
+    `re_han_default` and the text between them (itself split into words by `cut`)."""
+    spans = []
+    position = 0
+    for piece in jieba.re_han_default.split(text):
+        if piece:
+            spans.append((position, position + len(piece)))
+            position += len(piece)
+    return spans
 
 
 def _is_chinese(char: str) -> bool:
