@@ -382,7 +382,6 @@ class KeywordMatcher:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.iter(base)]
         words: Boundaries | None = None
-        fused: set[int] | None = None
         titled = "《" in base
         quoted = any(mark in base for mark in _QUOTE_PAIRS)
         seen: set[tuple[int, int, str]] = set()
@@ -436,9 +435,7 @@ class KeywordMatcher:
                         if self.segmenter.inside_compound(base, hit.start):
                             continue  # 鸭|屎|香, 草|泥墙: a character of a compound
                     else:
-                        if fused is None:
-                            fused = self.segmenter.fused_starts(base)
-                        if hit.start in fused:
+                        if self.segmenter.fused_start(base, hit.start):
                             continue  # 宝妈|的: the insult begins inside an everyday word
                 if hit.view == "pinyin" and not self._plausible_homophone(
                         base, hit, boundaries, self._normalized(hit.term, overlay)):

@@ -45,23 +45,31 @@ class WordSegmenter:
         and an evasion spelling is exactly such a run (薇信聊 became 薇|信聊, hiding 薇信)."""
         return Boundaries(text, self.tokenizer)
 
-    def fused_starts(self, text: str) -> set[int]:
-        """Indices where jieba's HMM reads a character as the end of a two-character word begun
-        by the character before it, from characters its dictionary left single (宝|妈|的 →
-        宝妈|的): a two-character insult starting there (妈的) is the edge of an everyday word.
-        A function
-        word before it (an adverb, measure word, pronoun, particle: 真|贱, 很|白目, 你|妈) only
-        modifies or addresses the insult, so it is no evidence. Runs only for a hit already
-        found on dictionary boundaries, so on few messages."""
-        fused: set[int] = set()
-        position = 0
-        for word in self.tokenizer.cut(text, HMM=True):
+    def fused_start(self, text: str, index: int) -> bool:
+        """Whether jieba's HMM reads the character at `index` as the end of a two-character
+        word begun by the character before it, from characters its dictionary left single
+        (宝|妈|的 → 宝妈|的): a two-character insult starting there (妈的) is the edge of an
+        everyday word. A function word before it (an adverb, measure word, pronoun,
+        particle: 真|贱, 很|白目, 你|妈) only modifies or addresses the insult, so it is no
+        evidence. Runs only for a hit already found on dictionary boundaries, so on few
+        messages, and segments only the jieba piece holding `index` (a two-character word
+        never spans two)."""
+        for first, last in _pieces(text):
+            if first <= index < last:
+                break
+        else:
+            return False
+        position = first
+        for word in self.tokenizer.cut(text[first:last], HMM=True):
             # two characters only: a longer invented run (係咪腦 in 你係咪腦殘) is dialect or
             # typing the dictionary does not know, not a word
-            if len(word) == 2 and self._single_tags.get(word[0], "")[:1] not in _FUNCTION_TAGS:
-                fused.add(position + 1)
+            if position + 1 == index:
+                return len(word) == 2 and \
+                    self._single_tags.get(word[0], "")[:1] not in _FUNCTION_TAGS
             position += len(word)
-        return fused
+            if position >= index:
+                return False
+        return False
 
     def inside_compound(self, text: str, index: int) -> bool:
         """The one character at `index`, a noun by jieba's tags, stands between two Chinese
