@@ -7,31 +7,44 @@ first, then its suffixes along the failure links.
 
 Why not pyahocorasick alone: it looks a node's children up one by one, and the base automaton's
 root has hundreds, so nearly every character of a message (which falls back to the root) costs
-a scan of them; here every node's children are sorted and found by binary search.
+a scan of them; here every node's children are sorted and found by binary search, and a large
+root's in a table indexed by character.
 
 `find_spelled(text, spelling)` is `find(view)` for the view that `spelling` (a translate table,
 e.g. the pinyin view's: 信 → 'xin') makes of `text`, without building the view.
 """
 
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
-from libc.stdint cimport int32_t, uint32_t
+from libc.stdint cimport int32_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc
 
 
+# Roots with at least this many children get a direct table (128 KiB); a shop overlay's small
+# automata keep their binary search.
+DEF DIRECT_ROOT = 256
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
+
 cdef class Spelling:
-    """A translate table of BMP characters (code → str) in C arrays: what `str.translate` with
-    the same table as a list over the BMP would write for each character (a surrogate code,
-    which no scored text holds, is written U+FFFD like that list; astral characters as
-    themselves)."""
+    """A translate table of BMP characters (code → str, or None to delete it) in C arrays: what
+    `str.translate` with the same table as a list over the BMP (normalize/base.py's
+    CompiledTable) writes for each character (a surrogate code, which no scored text holds, is
+    written U+FFFD like that list; astral characters as themselves). `translate` is that
+    translation; the scanner reads it without building it (`Scanner.find_spelled`)."""
 
     cdef int32_t* offset    # per BMP code: its spelling at chars[offset] .. + length, or -1
     cdef uint32_t* chars
     cdef int32_t* length
+    cdef int32_t longest
 
     def __cinit__(self, table: dict) -> None:
         self.offset = <int32_t*>malloc(0x10000 * sizeof(int32_t))
         self.length = <int32_t*>malloc(0x10000 * sizeof(int32_t))
-        cdef Py_ssize_t total = sum(len(v) for v in table.values())
+        cdef Py_ssize_t total = sum(len(v) for v in table.values() if v is not None)
         self.chars = <uint32_t*>malloc((total + 1) * sizeof(uint32_t))
         if not (self.offset and self.length and self.chars):
             raise MemoryError()
@@ -43,15 +56,46 @@ cdef class Spelling:
             self.offset[code] = total
             self.length[code] = 1
         self.chars[total] = 0xFFFD
+        self.longest = 1
         for key, value in table.items():
-            if not 0 <= key < 0x10000 or not isinstance(value, str):
-                raise ValueError(f"a spelling maps a BMP code to a string: {key!r}")
+            if not 0 <= key < 0x10000 or not (value is None or isinstance(value, str)):
+                raise ValueError(f"a spelling maps a BMP code to a string or None: {key!r}")
             code = key
             self.offset[code] = position
+            if value is None:
+                self.length[code] = 0
+                continue
             self.length[code] = len(value)
+            self.longest = max(self.longest, len(value))
             for ch in value:
                 self.chars[position] = ord(ch)
                 position += 1
+
+    def translate(self, str text) -> str:
+        """`text.translate(table)`, the table as a list over the BMP."""
+        cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), index, out = 0
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef uint32_t code
+        cdef int32_t start, count, k
+        cdef uint32_t* buffer = <uint32_t*>malloc((length * self.longest + 1) * sizeof(uint32_t))
+        if not buffer:
+            raise MemoryError()
+        try:
+            for index in range(length):
+                code = PyUnicode_READ(kind, data, index)
+                if code < 0x10000 and self.offset[code] >= 0:
+                    start = self.offset[code]
+                    count = self.length[code]
+                    for k in range(count):
+                        buffer[out] = self.chars[start + k]
+                        out += 1
+                else:
+                    buffer[out] = code
+                    out += 1
+            return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, out)
+        finally:
+            free(buffer)
 
     def __dealloc__(self) -> None:
         free(self.offset)
@@ -69,6 +113,10 @@ cdef class Scanner:
     cdef int32_t* more      # for a key's node: the next key's node along `fail` (-1: none)
     cdef list values        # per node: its key's value (None where no key ends)
     cdef Py_ssize_t keys
+    # A root with many children (the base automaton's: one per first character of a key, and
+    # nearly every character of a message comes back to it) is looked up directly: per BMP
+    # code, 1 + the root's edge for it, or 0.
+    cdef uint16_t* root
 
     def __cinit__(self, keys: list, values: list) -> None:
         self.first = NULL
@@ -77,6 +125,7 @@ cdef class Scanner:
         self.fail = NULL
         self.output = NULL
         self.more = NULL
+        self.root = NULL
         if len(keys) != len(values):
             raise ValueError("one value per key")
         cdef list children = [{}]
@@ -118,7 +167,7 @@ cdef class Scanner:
                 and self.more):
             raise MemoryError()
         cdef int32_t position = 0
-        cdef int32_t index
+        cdef int32_t index, edge
         for index in range(n):
             self.first[index] = position
             for ch, child in sorted((<dict>children[index]).items()):
@@ -126,9 +175,18 @@ cdef class Scanner:
                 self.targets[position] = child
                 position += 1
         self.first[n] = position
+        if self.first[1] >= DIRECT_ROOT:
+            self.root = <uint16_t*>malloc(0x10000 * sizeof(uint16_t))
+            if not self.root:
+                raise MemoryError()
+            for index in range(0x10000):
+                self.root[index] = 0
+            for edge in range(self.first[1]):
+                if self.labels[edge] < 0x10000:
+                    self.root[self.labels[edge]] = edge + 1
         # Breadth first, so that a node's failure target is done before the node.
         cdef list order = [0]
-        cdef int32_t head = 0, parent, edge, f, step
+        cdef int32_t head = 0, parent, f, step
         cdef uint32_t label
         self.fail[0] = -1
         self.output[0] = -1
@@ -158,10 +216,14 @@ cdef class Scanner:
         free(self.fail)
         free(self.output)
         free(self.more)
+        free(self.root)
 
     cdef inline int32_t _child(self, int32_t node, uint32_t label) noexcept:
         cdef int32_t low = self.first[node], high = self.first[node + 1] - 1, middle
         cdef uint32_t seen
+        if node == 0 and self.root != NULL and label < 0x10000:
+            middle = self.root[label]
+            return self.targets[middle - 1] if middle else -1
         while low <= high:
             middle = (low + high) >> 1
             seen = self.labels[middle]

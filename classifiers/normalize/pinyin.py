@@ -21,11 +21,6 @@ from pypinyin.style import convert
 
 from classifiers.normalize.base import CompiledTable
 
-try:
-    from classifiers._scanner import Spelling
-except ImportError:  # a checkout that was never installed, or a pure-Python build on purpose
-    Spelling = None  # type: ignore[assignment, misc]
-
 # Wraps the syllable of every Chinese character in the view, so that letters typed in latin
 # (the x of "vx") never match the first or last letters of a Chinese character's syllable.
 SYLLABLE_MARK = "'"
@@ -55,7 +50,7 @@ class PinyinView:
         self.compiled = CompiledTable(self.table)
         # The table as the keyword matcher's compiled scanner reads it: the variant automaton
         # is run over the view without the view being built (KeyAutomaton.find_spelled).
-        self.spelling = Spelling(self.table) if Spelling is not None else None
+        self.spelling = self.compiled.spelling
 
     def view(self, base: str) -> str:
         return self.compiled.translate(base)

@@ -1,6 +1,7 @@
 """The compiled scanner (classifiers/_scanner.pyx) against pyahocorasick, the reference: the same
 (end, value) pairs in the same order, for the shipped lexicon's keys and for dense random text,
-and over the pinyin view read as it goes (`find_spelled`) as over the view built."""
+and over the pinyin view read as it goes (`find_spelled`) as over the view built; and the
+compiled translate tables against `str.translate`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from classifiers.key_automaton import KeyAutomaton
 from classifiers.lexicon import Lexicon
+from classifiers.normalize.base import CharMapStep, CompiledTable
 from classifiers.normalize.pinyin import PinyinView
 from classifiers.scorer import Scorer
 
@@ -28,7 +30,9 @@ def test_scanner_is_built() -> None:
 def test_scanner_finds_what_pyahocorasick_finds_for_the_shipped_keys(
         mini_scorer: Scorer, shipped_lexicon: Lexicon) -> None:
     normalize = mini_scorer.normalizer
-    keys = sorted({normalize(t.text).text for t in shipped_lexicon.terms} - {""})
+    # (over 256 first characters: the scanner looks the root's children up in a table; an
+    # astral first character is still found among them)
+    keys = sorted({normalize(t.text).text for t in shipped_lexicon.terms} - {""} | {"🐷东西"})
     pinyin = PinyinView()
     forms = sorted({form for key in keys[:300] for form in pinyin.term_forms(key)})
     rng = random.Random(15)
@@ -40,7 +44,7 @@ def test_scanner_finds_what_pyahocorasick_finds_for_the_shipped_keys(
         alphabet = sorted(set("".join(entries)))
         texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
                   for _ in range(2000)]
-        texts += ["", "🐧号加我", "\U0001F600" + texts[0], "a" * 50]
+        texts += ["", "🐧号加我", "\U0001F600" + texts[0], "a" * 50, "你个🐷东西"]
         compiled, reference = both(entries)
         assert len(compiled) == len(reference) == len(entries)
         found = 0
@@ -93,3 +97,26 @@ def test_empty_automaton_finds_nothing() -> None:
     compiled, reference = both({})
     assert len(compiled) == 0
     assert list(compiled.find("傻逼")) == list(reference.find("傻逼")) == []
+
+
+def test_spelling_translates_as_str_translate(mini_scorer: Scorer) -> None:
+    """Every translate table of the normaliser (each one-to-one step and the fused ones) and
+    the pinyin view's: the compiled translation is `str.translate` with the table as a list."""
+    normalizer = mini_scorer.normalizer
+    tables = [step.compiled for step in normalizer.steps if isinstance(step, CharMapStep)]
+    tables += [stage for stage in normalizer._stages if isinstance(stage, CompiledTable)]
+    tables.append(PinyinView().compiled)
+    rng = random.Random(17)
+    for table in tables:
+        assert table.spelling is not None
+        mapped = sorted(code for code in table.mapping if code < 0x10000)
+        alphabet = [chr(rng.choice(mapped)) for _ in range(200)] + list("亲，在的ab1 ") + [
+            "\ud800", "\udfff", "\uffff", "🐷", "\U000e0041"]
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50)))
+                 for _ in range(500)] + [""]
+        changed = 0
+        for text in texts:
+            expected = text.translate(table.bmp)
+            assert table.spelling.translate(text) == expected, text
+            changed += expected != text
+        assert changed > len(texts) // 2
