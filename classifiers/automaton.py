@@ -194,7 +194,13 @@ class KeywordMatcher:
             "[^" + "".join(map(re.escape, sorted(kept))) + r"\W_]")
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
         self.always_groups_ = always_groups
-        self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
+        # `@near` rules by either group: the groups each group needs beside it (a message
+        # names one or two groups; looking them up beats testing every rule).
+        partners: dict[str, set[str]] = {}
+        for rule in self.lexicon.near:
+            partners.setdefault(rule.first, set()).add(rule.second)
+            partners.setdefault(rule.second, set()).add(rule.first)
+        self.rule_partners_ = {group: frozenset(other) for group, other in partners.items()}
         self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
         self.scope_groups_ = frozenset(g for s in self.lexicon.scopes
                                        for g in (*s.not_in_clause, *s.not_in_message))
@@ -338,8 +344,11 @@ class KeywordMatcher:
 
     def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
                       raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
-        if any(a in groups and b in groups for a, b in self.rule_pairs_):
-            return True
+        partners = self.rule_partners_
+        for group in groups:
+            other = partners.get(group)
+            if other is not None and not groups.isdisjoint(other):
+                return True
         if any(hit.term.category in self.scoped_ for hit in hits):
             return True
         # An always-reported member matters to the contact detector only when an id (latin
