@@ -157,6 +157,47 @@ def _fit(corpus: Corpus, keep: np.ndarray, settings: TrainingSettings):  # type:
     return pipeline
 
 
+def _refit(corpus: Corpus, keep: np.ndarray, full):  # type: ignore[no-untyped-def]
+    """A model on the rows `keep` with the features of `full` (the model trained on every row):
+    the TF-IDF weights refit on those rows, the regression warm-started from `full`'s
+    coefficients. The L2-regularised multinomial problem is strictly convex, so the start changes
+    the time to converge, not the solution (docs/tone.md, "round 5")."""
+    import copy
+
+    pipeline = copy.deepcopy(full)
+    pipeline.set_params(classifier__warm_start=True)
+    chosen = np.flatnonzero(keep)
+    pipeline.fit([corpus.texts[i] for i in chosen], [corpus.rows[i].label for i in chosen],
+                 classifier__sample_weight=np.array([corpus.rows[i].weight for i in chosen]))
+    return pipeline
+
+
+# What a forked worker of `_lowo_warm` reads (set before the pool forks; never patched by tests).
+_SHARED: dict[str, Any] = {}
+
+
+def _lowo_one(writer: str) -> tuple[str, dict[str, np.ndarray], float]:
+    t0 = time.time()
+    corpus, full, writer_of, idx = (_SHARED["corpus"], _SHARED["full"], _SHARED["writer_of"],
+                                    _SHARED["rows"][writer])
+    pipeline = _refit(corpus, writer_of != writer, full)
+    return writer, _probabilities(pipeline, [corpus.texts[i] for i in idx]), time.time() - t0
+
+
+def _lowo_warm(corpus: Corpus, full, writer_of: np.ndarray,  # type: ignore[no-untyped-def]
+               writer_rows: dict[str, list[int]], jobs: int) -> dict[str, dict[str, np.ndarray]]:
+    """Each writer's rows scored by `_refit` without that writer, `jobs` fits at a time."""
+    import multiprocessing
+
+    _SHARED.update(corpus=corpus, full=full, writer_of=writer_of, rows=writer_rows)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for writer, p, seconds in pool.imap_unordered(_lowo_one, list(writer_rows)):
+            print(f"  warm LOWO {writer}: {seconds:.0f}s", flush=True)
+            out[writer] = p
+    return out
+
+
 def _probabilities(pipeline, texts: Sequence[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     proba = pipeline.predict_proba(list(texts))
     return {str(label): proba[:, i] for i, label in enumerate(pipeline.classes_)}
@@ -170,29 +211,36 @@ def _gates(acts: np.ndarray) -> dict[str, np.ndarray]:
 def _flags(p: dict[str, np.ndarray], lexicon: np.ndarray, thresholds: dict[str, float],
            gates: dict[str, np.ndarray]) -> np.ndarray:
     flagged = lexicon.copy()
-    flagged |= p["cold"] >= thresholds["cold"]
-    flagged |= (p["cold"] >= thresholds["cold_unanswered"]) & gates["unanswered"]
-    flagged |= (p["perfunctory"] >= thresholds["perfunctory"]) & gates["perfunctory"]
-    flagged |= p["sarcastic"] >= thresholds["sarcastic"]
-    flagged |= (p["abusive"] >= thresholds["abusive"]) & ~lexicon
+    for name, value in thresholds.items():
+        flagged |= _hit(p, gates, lexicon, name, value)
     return flagged
 
 
+def _hit(p: dict[str, np.ndarray], gates: dict[str, np.ndarray], lexicon: np.ndarray,
+         name: str, t: float) -> np.ndarray:
+    """The rows the tone rule `name` flags at threshold `t`, as the policy applies it."""
+    if name == "cold_unanswered":
+        return (p["cold"] >= t) & gates["unanswered"]
+    if name == "perfunctory":
+        return (p["perfunctory"] >= t) & gates["perfunctory"]
+    if name == "abusive":
+        return (p["abusive"] >= t) & ~lexicon
+    return p[name] >= t
+
+
 def _choose(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray,
-            gates: dict[str, np.ndarray], budget: float
+            gates: dict[str, np.ndarray], budget: float, fixed: dict[str, float] | None = None
             ) -> tuple[float, dict[str, float], dict[str, float], float] | None:
     """The thresholds with the smallest summed miss rate of the four violation classes whose
-    benign rows are flagged at most `budget` (ties: the first in grid order, lowest first)."""
+    benign rows are flagged at most `budget` (ties: the first in grid order, lowest first);
+    those in `fixed` are not chosen but held at the value given."""
+    fixed = fixed or {}
     benign = y == "polite"
-    hits = {
-        "cold": {t: p["cold"] >= t for t in GRID},
-        "cold_unanswered": {t: (p["cold"] >= t) & gates["unanswered"] for t in GRID},
-        "perfunctory": {t: (p["perfunctory"] >= t) & gates["perfunctory"] for t in GRID},
-        "sarcastic": {t: p["sarcastic"] >= t for t in GRID},
-        "abusive": {t: (p["abusive"] >= t) & ~lexicon for t in GRID},
-    }
+    grids = [(fixed[name],) if name in fixed else GRID for name in THRESHOLD_NAMES]
+    hits = {name: {t: _hit(p, gates, lexicon, name, t) for t in grid}
+            for name, grid in zip(THRESHOLD_NAMES, grids, strict=True)}
     best: tuple[float, dict[str, float], dict[str, float], float] | None = None
-    for combo in itertools.product(GRID, repeat=len(THRESHOLD_NAMES)):
+    for combo in itertools.product(*grids):
         thresholds = dict(zip(THRESHOLD_NAMES, combo, strict=True))
         if thresholds["cold_unanswered"] > thresholds["cold"]:
             continue  # the context gate only ever lowers the threshold
@@ -218,9 +266,16 @@ def main() -> None:
     parser.add_argument("--benign-budget", type=float, default=0.025)
     parser.add_argument("--at", help="score these thresholds instead of choosing, e.g. "
                         "cold=0.9,cold_unanswered=0.9,perfunctory=0.9,sarcastic=0.8,abusive=0.7")
+    parser.add_argument("--hold", default="",
+                        help="thresholds held, not chosen, e.g. sarcastic=0.9 (another "
+                             "branch's rule)")
     parser.add_argument("--load", type=Path,
                         help="re-score the rows a --save run wrote (no fitting)")
     parser.add_argument("--no-lowo", action="store_true")
+    parser.add_argument("--warm", action="store_true",
+                        help="leave-one-writer-out models keep the full model's features and "
+                             "warm-start from its coefficients (docs/tone.md, round 5)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel --warm fits")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save", type=Path,
                         help="write the pooled selection rows' probabilities, labels, lexicon "
@@ -231,11 +286,14 @@ def main() -> None:
         at = {k: float(v) for k, v in (item.split("=") for item in args.at.split(","))}
         if set(at) != set(THRESHOLD_NAMES):
             parser.error(f"--at needs exactly {', '.join(THRESHOLD_NAMES)}")
+    hold = {k: float(v) for k, v in (item.split("=") for item in args.hold.split(",") if item)}
+    if set(hold) - set(THRESHOLD_NAMES):
+        parser.error(f"--hold takes {', '.join(THRESHOLD_NAMES)}")
     if args.load:
         saved = np.load(args.load)
         p_all = {k.removeprefix("p_"): saved[k] for k in saved.files if k.startswith("p_")}
         print(json.dumps(_summary(p_all, saved["y"], saved["lexicon"], saved["acts"],
-                                  saved["origin"], args.benign_budget, at),
+                                  saved["origin"], args.benign_budget, at, hold),
                          ensure_ascii=False, indent=1))
         return
     started = time.time()
@@ -292,11 +350,16 @@ def main() -> None:
         pooled_lex: list[np.ndarray] = []
         pooled_acts: list[np.ndarray] = []
         origin: list[str] = []
+        t0 = time.time()
+        pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
+        print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
+        warm = (_lowo_warm(corpus, pipeline, writer_of, writer_rows, args.jobs)
+                if args.warm and not args.no_lowo else {})
         if not args.no_lowo:
             for writer, idx in writer_rows.items():
                 t0 = time.time()
-                pipeline = _fit(corpus, writer_of != writer, settings)
-                p = _probabilities(pipeline, [texts[i] for i in idx])
+                p = warm[writer] if writer in warm else _probabilities(
+                    _fit(corpus, writer_of != writer, settings), [texts[i] for i in idx])
                 for label, v in p.items():
                     pooled_p.setdefault(label, []).append(v)
                 pooled_y += [rows[i].label for i in idx]
@@ -304,9 +367,6 @@ def main() -> None:
                 pooled_acts.append(writer_acts[writer])
                 origin += [f"lowo:{writer}"] * len(idx)
                 print(f"  {name} LOWO {writer}: {time.time() - t0:.0f}s", flush=True)
-        t0 = time.time()
-        pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
-        print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
         for set_name, s in sets.items():
             p = _probabilities(pipeline, norm_sets[set_name])
             for label, v in p.items():
@@ -336,7 +396,7 @@ def main() -> None:
             np.savez_compressed(args.save, **arrays)
         result: dict[str, object] = {
             "heldout_macro_f1": float(np.mean(f1s)), "select_accuracy": select_acc,
-            **_summary(p_all, y, lex, acts, np.array(origin), args.benign_budget, at),
+            **_summary(p_all, y, lex, acts, np.array(origin), args.benign_budget, at, hold),
         }
         report[name] = result
         print(json.dumps({name: result}, ensure_ascii=False, indent=1), flush=True)
@@ -346,15 +406,15 @@ def main() -> None:
 
 
 def _summary(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray, acts: np.ndarray,
-             origin: np.ndarray, budget: float, at: dict[str, float] | None
-             ) -> dict[str, object]:
+             origin: np.ndarray, budget: float, at: dict[str, float] | None,
+             hold: dict[str, float] | None = None) -> dict[str, object]:
     """Thresholds (chosen, or `at`), caught per class and benign flagged, pooled and per
     origin."""
     gates = _gates(acts)
     result: dict[str, object] = {
         "rows": {label: int(np.sum(y == label)) for label in (*VIOLATIONS, "polite")}}
     if at is None:
-        best = _choose(p, y, lexicon, gates, budget)
+        best = _choose(p, y, lexicon, gates, budget, hold)
         if best is None:
             return result
         thresholds = best[1]
