@@ -159,20 +159,22 @@ def _fit(corpus: Corpus, keep: np.ndarray, settings: TrainingSettings):  # type:
 
 def _refit(corpus: Corpus, keep: np.ndarray, full):  # type: ignore[no-untyped-def]
     """A model on the rows `keep` with the features of `full` (the model trained on every row):
-    the TF-IDF weights refit on those rows, the regression warm-started from `full`'s
-    coefficients. The L2-regularised multinomial problem is strictly convex, so the start changes
-    the time to converge, not the solution (docs/tone.md, "round 5")."""
+    the TF-IDF weights and a fresh regression fit on those rows. Not warm-started from `full`'s
+    coefficients: lbfgs stops within its tolerance near that start, which keeps what `full`
+    learnt from the left-out rows (docs/tone.md, "round 5")."""
     import copy
 
+    from sklearn.base import clone
+
     pipeline = copy.deepcopy(full)
-    pipeline.set_params(classifier__warm_start=True)
+    pipeline.set_params(classifier=clone(full.named_steps["classifier"]))
     chosen = np.flatnonzero(keep)
     pipeline.fit([corpus.texts[i] for i in chosen], [corpus.rows[i].label for i in chosen],
                  classifier__sample_weight=np.array([corpus.rows[i].weight for i in chosen]))
     return pipeline
 
 
-# What a forked worker of `_lowo_warm` reads (set before the pool forks; never patched by tests).
+# What a forked worker of `_lowo_fixed` reads (set before the pool forks; never patched by tests).
 _SHARED: dict[str, Any] = {}
 
 
@@ -184,7 +186,7 @@ def _lowo_one(writer: str) -> tuple[str, dict[str, np.ndarray], float]:
     return writer, _probabilities(pipeline, [corpus.texts[i] for i in idx]), time.time() - t0
 
 
-def _lowo_warm(corpus: Corpus, full, writer_of: np.ndarray,  # type: ignore[no-untyped-def]
+def _lowo_fixed(corpus: Corpus, full, writer_of: np.ndarray,  # type: ignore[no-untyped-def]
                writer_rows: dict[str, list[int]], jobs: int) -> dict[str, dict[str, np.ndarray]]:
     """Each writer's rows scored by `_refit` without that writer, `jobs` fits at a time."""
     import multiprocessing
@@ -193,7 +195,7 @@ def _lowo_warm(corpus: Corpus, full, writer_of: np.ndarray,  # type: ignore[no-u
     out: dict[str, dict[str, np.ndarray]] = {}
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         for writer, p, seconds in pool.imap_unordered(_lowo_one, list(writer_rows)):
-            print(f"  warm LOWO {writer}: {seconds:.0f}s", flush=True)
+            print(f"  fixed-feature LOWO {writer}: {seconds:.0f}s", flush=True)
             out[writer] = p
     return out
 
@@ -272,10 +274,10 @@ def main() -> None:
     parser.add_argument("--load", type=Path,
                         help="re-score the rows a --save run wrote (no fitting)")
     parser.add_argument("--no-lowo", action="store_true")
-    parser.add_argument("--warm", action="store_true",
-                        help="leave-one-writer-out models keep the full model's features and "
-                             "warm-start from its coefficients (docs/tone.md, round 5)")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel --warm fits")
+    parser.add_argument("--fixed-features", action="store_true",
+                        help="leave-one-writer-out models keep the full model's features "
+                             "(one fit each instead of two; docs/tone.md, round 5)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel --fixed-features fits")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save", type=Path,
                         help="write the pooled selection rows' probabilities, labels, lexicon "
@@ -353,12 +355,12 @@ def main() -> None:
         t0 = time.time()
         pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
         print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
-        warm = (_lowo_warm(corpus, pipeline, writer_of, writer_rows, args.jobs)
-                if args.warm and not args.no_lowo else {})
+        fixed = (_lowo_fixed(corpus, pipeline, writer_of, writer_rows, args.jobs)
+                if args.fixed_features and not args.no_lowo else {})
         if not args.no_lowo:
             for writer, idx in writer_rows.items():
                 t0 = time.time()
-                p = warm[writer] if writer in warm else _probabilities(
+                p = fixed[writer] if writer in fixed else _probabilities(
                     _fit(corpus, writer_of != writer, settings), [texts[i] for i in idx])
                 for label, v in p.items():
                     pooled_p.setdefault(label, []).append(v)
