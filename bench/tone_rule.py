@@ -133,6 +133,7 @@ class Measure:
     per_rule: dict[str, int]  # each model rule alone, in its own population
     recall: dict[str, float]  # rounds 1-4 pooled, caught at any tier
     benign: float
+    per_round: dict[str, dict[str, float]]  # caught (benign: flagged) per round and class
     real_notice: float  # all real replies, notice or above, every rule
     real_suggest: float
     ecd_context_notice: float  # ECD replies with a buyer message, notice or above, every rule
@@ -151,8 +152,14 @@ def measure(s: Scored, thresholds: dict[str, float]) -> Measure:
     recall = {c: float(notice[rounds & (s.cls == c)].mean())
               for c in (*FLOOR_CLASSES, "sarcastic")}
     benign = rounds & np.char.startswith(s.cls.astype(str), "benign:")
+    per_round = {}
+    for round_ in sorted({str(o) for o in s.origin[rounds]}):
+        here = s.origin == round_
+        per_round[round_] = {c: round(float(notice[here & (s.cls == c)].mean()), 3)
+                             for c in (*FLOOR_CLASSES, "sarcastic")}
+        per_round[round_]["benign"] = round(float(notice[here & benign].mean()), 3)
     return Measure(int(np.sum(context_any & ecd_ctx)), int(np.sum(free_any & real)), per_rule,
-                   recall, float(notice[benign].mean()), float(notice[real].mean()),
+                   recall, float(notice[benign].mean()), per_round, float(notice[real].mean()),
                    float((s.rest[real] >= Tier.SUGGEST_EDIT.severity).mean()),
                    float(notice[ecd_ctx].mean()))
 
