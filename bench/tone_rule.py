@@ -105,8 +105,8 @@ def score_all(model: Path, policy: Path) -> Scored:
         signal = verdict.context
         needs.append(signal is not None and signal.needs_answer)
         gate.append(signal is not None and signal.act in PERFUNCTORY_ACTS)
-        value = signal.unanswered if signal is not None else None
-        unanswered.append(np.nan if value is None else value)
+        probability = signal.unanswered if signal is not None else None
+        unanswered.append(np.nan if probability is None else probability)
     return Scored(np.array(rest), {k: np.array(v) for k, v in p.items()}, np.array(unmatched),
                   np.array(needs), np.array(gate), np.array(unanswered),
                   np.array([c is not None for _, _, c, _ in items]),
@@ -116,14 +116,14 @@ def score_all(model: Path, policy: Path) -> Scored:
 def fires(s: Scored, name: str, t: float) -> np.ndarray:
     """The messages the model rule `name` puts a notice on at threshold `t`."""
     if name == "cold":
-        return s.p["cold"] >= t
+        return np.asarray(s.p["cold"] >= t, dtype=bool)
     if name == "cold_unanswered":
-        return (s.p["cold"] >= t) & s.needs_answer
+        return np.asarray((s.p["cold"] >= t) & s.needs_answer, dtype=bool)
     if name == "perfunctory":
-        return (s.p["perfunctory"] >= t) & s.perfunctory_gate
+        return np.asarray((s.p["perfunctory"] >= t) & s.perfunctory_gate, dtype=bool)
     if name == "abusive":
-        return (s.p["abusive"] >= t) & s.unmatched
-    return np.nan_to_num(s.unanswered, nan=-1.0) >= t
+        return np.asarray((s.p["abusive"] >= t) & s.unmatched, dtype=bool)
+    return np.asarray(np.nan_to_num(s.unanswered, nan=-1.0) >= t, dtype=bool)
 
 
 @dataclass

@@ -222,12 +222,12 @@ def _hit(p: dict[str, np.ndarray], gates: dict[str, np.ndarray], lexicon: np.nda
          name: str, t: float) -> np.ndarray:
     """The rows the tone rule `name` flags at threshold `t`, as the policy applies it."""
     if name == "cold_unanswered":
-        return (p["cold"] >= t) & gates["unanswered"]
+        return np.asarray((p["cold"] >= t) & gates["unanswered"], dtype=bool)
     if name == "perfunctory":
-        return (p["perfunctory"] >= t) & gates["perfunctory"]
+        return np.asarray((p["perfunctory"] >= t) & gates["perfunctory"], dtype=bool)
     if name == "abusive":
-        return (p["abusive"] >= t) & ~lexicon
-    return p[name] >= t
+        return np.asarray((p["abusive"] >= t) & ~lexicon, dtype=bool)
+    return np.asarray(p[name] >= t, dtype=bool)
 
 
 def _choose(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray,
