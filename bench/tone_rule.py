@@ -24,6 +24,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -77,6 +78,20 @@ def thresholds_of(policy: Path) -> dict[str, float]:
         out[name] = float(when["context"]["unanswered"] if name == "unanswered"
                           else next(iter(when["tone"].values())))
     return out
+
+
+def score_cached(model: Path, policy: Path, cache: Path | None) -> Scored:
+    """`score_all`, kept in `cache` (npz) for the next run with the same models and messages."""
+    if cache is not None and cache.exists():
+        saved = np.load(cache)
+        return Scored(**{k: saved[k] for k in saved.files if not k.startswith("p_")},
+                      p={k[2:]: saved[k] for k in saved.files if k.startswith("p_")})
+    scored = score_all(model, policy)
+    if cache is not None:
+        arrays: dict[str, Any] = {k: v for k, v in vars(scored).items() if k != "p"}
+        arrays.update({f"p_{k}": v for k, v in scored.p.items()})
+        np.savez_compressed(cache, **arrays)
+    return scored
 
 
 def score_all(model: Path, policy: Path) -> Scored:
@@ -212,14 +227,20 @@ def main() -> None:
                         help="main's tone model directory (with its answer model)")
     parser.add_argument("--main-policy", type=Path, required=True)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cache", type=Path,
+                        help="directory for the scored messages (main.npz, this.npz)")
     args = parser.parse_args()
     start = {k: float(v) for k, v in (item.split("=") for item in args.start.split(","))}
     if set(start) != set(MODEL_RULES.values()):
         parser.error(f"--start needs {', '.join(MODEL_RULES.values())}")
     main_thresholds = thresholds_of(args.main_policy)
-    budget = measure(score_all(args.main_model, args.main_policy), main_thresholds)
+    cache = args.cache
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    budget = measure(score_cached(args.main_model, args.main_policy,
+                                  cache / "main.npz" if cache else None), main_thresholds)
     floor = {c: min(TARGET, budget.recall[c]) for c in FLOOR_CLASSES}
-    scored = score_all(args.model, args.policy)
+    scored = score_cached(args.model, args.policy, cache / "this.npz" if cache else None)
     chosen, log = apply_rule(scored, start, budget, floor)
     report = {"main_thresholds": main_thresholds, "main": vars(budget), "floor": floor,
               "start": start, "start_measure": vars(measure(scored, start)), "steps": log,
