@@ -101,8 +101,14 @@ class SarcasmStage:
 
     def probability(self, reply: str, context: str | None, act: Act | None,
                     scores: dict[str, float]) -> float:
+        """P(sarcastic) of the normalised `reply` answering the folded buyer message
+        `context` (None: unknown) of dialogue act `act`, the tone model giving `scores`."""
+        return self.probability_of(features(reply, context, act, scores))
+
+    def probability_of(self, named: dict[str, float]) -> float:
+        """P(sarcastic) from the stage's features (`features`)."""
         z = self.intercept
-        for name, value in features(reply, context, act, scores).items():
+        for name, value in named.items():
             if value:
                 z += self.weights.get(name, 0.0) * value
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0

@@ -20,7 +20,7 @@ from classifiers.context import Act
 
 # Praise of the buyer or of what they did.
 _PRAISE = re.compile(
-    "厉害|了不起|佩服|聪明|高明|有学问|有眼光|好眼力|识货|明察秋毫|天才|天赋|大师|行家|专家"
+    "厉害|了不起|佩服|聪明|高明|有学问|眼光|眼力|识货|明察秋毫|天才|天赋|大师|行家|专家"
     "|不愧|真会|太会|可真会|优秀|绝了|牛|学习|榜样|有才|记性真好|精明|讲究|大方|贤惠|能干"
     "|机智|细心|贴心|周到|专业|见多识广|火眼金睛|有品位|讲究人|懂行|内行|真棒|好厉害|真行")
 # A bad outcome, a fault or a blame: what mock praise is really about.
@@ -39,7 +39,7 @@ _RHETORICAL = re.compile(
     "|还.{0,8}吗[？?]|就不能|凭什么|那又怎样|您觉得呢|你觉得呢")
 # An absurd or exaggerated offer or picture.
 _ABSURD = re.compile(
-    "干脆|要不|不如|打包带走|无人机|降落伞|专线|现做|心理咨询|供起来|八抬大轿|磕头|跪|给您造"
+    "干脆|要不|不如|打包带走|无人机|降落伞|专线|现做|心理咨询|供起来|八抬大轿|磕|跪|给您造"
     "|专门为您|全世界|天下|史上|一辈子|八辈子|十八|五体投地|一百|一千|一万|几万|整个|上天"
     "|飞过去|背着|亲自上门|开光|发明|奥运|诺贝尔|博物馆|传家宝|申请专利|吉尼斯|外星")
 # Giving in without meaning it.
