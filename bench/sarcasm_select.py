@@ -39,6 +39,7 @@ from classifiers.tone.sarcasm_training import (  # noqa: E402
     leave_one_writer_out,
     score_stage,
     stage_rows,
+    write_stage,
 )
 from classifiers.tone.training_settings import TrainingSettings  # noqa: E402
 from gateway.cli.tone import default_normalizer  # noqa: E402
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--unseen", type=Path, action="append", default=[],
                         help="a writer's file outside the training data (text,label,context)")
     parser.add_argument("--at", type=float, help="print per writer at this threshold")
+    parser.add_argument("--write", type=Path, help="write the stage trained on the training "
+                        "writers (what `replyguard train` writes) into this model directory")
     args = parser.parse_args()
     started = time.time()
     normalizer = default_normalizer()
@@ -130,6 +133,10 @@ def main() -> None:
         s0, q0 = rates(before, pooled)
         s1, q1 = rates(after, pooled)
         print(f"   all: {s0:6.1%} / {s1:6.1%}   {q0:6.2%} / {q1:6.2%}")
+    if args.write:
+        files = sorted({f"{Path(p).parent.name}/{Path(p).name}" for p in default_training_data()
+                        if Path(p).name.startswith("tone_train_T")})
+        print(write_stage(known, args.write, files))
     print(f"done in {time.time() - started:.0f}s")
 
 

@@ -133,6 +133,10 @@ class Scorer:
                 (t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES),
                 pinyin.syllables)
         self.context_reader: ContextReader = DialogueActs()
+        # The sarcasm second stage runs only where a rule reads it (and then only for replies
+        # the tone model leaves uncertain): a policy without such a rule never pays for it.
+        self._sarcasm: SarcasmStage | None = tone.sarcasm_ \
+            if tone is not None and SARCASM_LABEL in policy.tone_labels else None
         self._tone_and_invitation = PairedModels(tone, invitation.classifier, INVITED) \
             if tone is not None and invitation is not None else None
         model = tone.version if tone is not None else "-"
@@ -239,9 +243,9 @@ class Scorer:
             hit = _invitation(self.invitation, normalized, invited)
             if hit is not None:
                 matches.append(hit)
-        if tone is not None and self.tone is not None and self.tone.sarcasm_ is not None \
-                and role is not Role.BUYER and self.tone.sarcasm_.uncertain(tone.scores):
-            tone = _second_look(self.tone.sarcasm_, tone, view, signal)
+        if tone is not None and self._sarcasm is not None and role is not Role.BUYER \
+                and self._sarcasm.uncertain(tone.scores):
+            tone = _second_look(self._sarcasm, tone, view, signal)
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
             signal.answered_by(lambda read: answer.probability(read.folded, read.act, reply))

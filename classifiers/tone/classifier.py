@@ -26,10 +26,10 @@ import numpy as np
 from classifiers.errors import ConfigError, NotBuiltError
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.answer import AnswerModel
+from classifiers.tone.features import CharNgrams
 from classifiers.tone.sarcasm import FILE_NAME as SARCASM_FILE
 from classifiers.tone.sarcasm import LABEL as SARCASM_LABEL
 from classifiers.tone.sarcasm import SarcasmStage
-from classifiers.tone.features import CharNgrams
 
 try:
     from classifiers.tone._kernel import ToneKernel

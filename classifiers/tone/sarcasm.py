@@ -22,8 +22,12 @@ from typing import Any
 
 from classifiers.context import Act
 from classifiers.errors import ConfigError
-from classifiers.tone.sarcasm_shapes import CONTEXT_SHAPES, PAIR_SHAPES, REPLY_SHAPES, \
-    shape_features
+from classifiers.tone.sarcasm_shapes import (
+    CONTEXT_SHAPES,
+    PAIR_SHAPES,
+    REPLY_SHAPES,
+    shape_features,
+)
 
 FORMAT = "replyguard-sarcasm"
 FORMAT_VERSION = 1

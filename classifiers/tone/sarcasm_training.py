@@ -191,33 +191,40 @@ def train_sarcasm(files: Sequence[Path], out: Path, normalize: Callable[[str], s
                   progress: Callable[[str], None] = lambda _: None) -> dict[str, Any] | None:
     """Train the stage on the writer files among `files` and write `out`/sarcasm.json; None
     (and no file) when fewer than two writers with sarcastic rows are among them."""
-    from classifiers.tone.sarcasm import FILE_NAME
-
     writers = writer_files(files)
     if len(writers) < 2:
         return None
     rows = stage_rows(first_stage_lowo(files, normalize, segment, settings, progress),
                       normalize, fold)
+    progress("sarcasm stage: leaving one writer out")
+    return write_stage(rows, out, [f"{p.parent.name}/{p.name}" for p in writers])
+
+
+def write_stage(rows: Sequence[StageRow], out: Path, sources: list[str]
+                ) -> dict[str, Any] | None:
+    """Fit the stage on the gated `rows` and write `out`/sarcasm.json with its gate and its
+    leave-one-writer-out figures; None (and no file) with fewer than two sarcasm writers."""
+    from classifiers.tone.sarcasm import FILE_NAME
+
     if len({r.writer for r in rows if r.sarcastic}) < 2:
         return None
     low, high = gate(rows)
-    progress("sarcasm stage: leaving one writer out")
     lowo = leave_one_writer_out(rows, low, high)
     gated = [r for r in rows if low <= r.p_sarcastic < high]
     weights, intercept = fit_stage(gated)
     truth = np.concatenate([[r.sarcastic for r in rows if r.writer == w] for w in lowo])
     p = np.concatenate(list(lowo.values()))
+    read = ~np.isnan(p)
     table = {}
     for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
         hit = np.nan_to_num(p, nan=0.0) >= threshold
         table[f"{threshold:.2f}"] = {
-            "sarcastic_caught_in_gate": float(hit[truth == 1].sum() / max(1, np.sum(
-                (truth == 1) & ~np.isnan(p)))),
-            "other_flagged_in_gate": float(hit[truth == 0].sum() / max(1, np.sum(
-                (truth == 0) & ~np.isnan(p))))}
+            "sarcastic_caught_in_gate": float(hit[truth == 1].sum()
+                                              / max(1, np.sum(read & (truth == 1)))),
+            "other_flagged_in_gate": float(hit[truth == 0].sum()
+                                           / max(1, np.sum(read & (truth == 0))))}
     meta = {"training": {
-        "files": [f"{p.parent.name}/{p.name}" for p in writers], "rows": len(gated),
-        "sarcastic": sum(r.sarcastic for r in gated),
+        "files": sources, "rows": len(gated), "sarcastic": sum(r.sarcastic for r in gated),
         "first_stage": "leave one writer out, hand-written files without COLD",
         "C": C, "leave_one_writer_out": table}}
     export_stage(out / FILE_NAME, weights, intercept, (low, high), meta)

@@ -125,9 +125,9 @@ def train_command(
 
     from classifiers.segmentation import WordSegmenter
     from classifiers.tone.answer_training import train_answer
-    from classifiers.tone.sarcasm_training import train_sarcasm
     from classifiers.tone.classifier import ToneClassifier
     from classifiers.tone.features import tone_view
+    from classifiers.tone.sarcasm_training import train_sarcasm
     from classifiers.tone.training import (
         drop_leaks,
         export,

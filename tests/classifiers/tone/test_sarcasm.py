@@ -165,3 +165,15 @@ def test_policy_names_the_stage_only_with_one(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match=LABEL):
         Scorer.load(default_lexicon_dir(), policy, tone_model=directory)
     assert Policy.load(policy).tone_labels == {LABEL}
+
+
+def test_stage_runs_only_for_a_policy_that_reads_it(stage_scorer: Scorer, tmp_path: Path
+                                                    ) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY.replace(LABEL, "sarcastic"), encoding="utf-8")
+    tone = stage_scorer.tone
+    assert tone is not None
+    scorer = Scorer.load(default_lexicon_dir(), policy, tone_model=tone.directory,
+                         reuse=stage_scorer)
+    verdict = scorer.score("您真细心", Role.AGENT, context="才用两天就坏了，什么破质量")
+    assert verdict.tone is not None and LABEL not in verdict.tone.scores
