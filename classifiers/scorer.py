@@ -133,8 +133,9 @@ class Scorer:
                 (t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES),
                 pinyin.syllables)
         self.context_reader: ContextReader = DialogueActs()
-        # The sarcasm second stage runs only where a rule reads it (and then only for replies
-        # the tone model leaves uncertain): a policy without such a rule never pays for it.
+        # The sarcasm second stage runs only where a rule reads it, and then only for replies
+        # to a known buyer message that the tone model leaves uncertain (it reads the pair;
+        # docs/tone.md, "round 5"): a policy without such a rule never pays for it.
         self._sarcasm: SarcasmStage | None = tone.sarcasm_ \
             if tone is not None and SARCASM_LABEL in policy.tone_labels else None
         self._tone_and_invitation = PairedModels(tone, invitation.classifier, INVITED) \
@@ -243,8 +244,8 @@ class Scorer:
             hit = _invitation(self.invitation, normalized, invited)
             if hit is not None:
                 matches.append(hit)
-        if tone is not None and self._sarcasm is not None and role is not Role.BUYER \
-                and self._sarcasm.uncertain(tone.scores):
+        if tone is not None and self._sarcasm is not None and signal is not None \
+                and role is not Role.BUYER and self._sarcasm.uncertain(tone.scores):
             tone = _second_look(self._sarcasm, tone, view, signal)
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
@@ -317,12 +318,11 @@ class Scorer:
 
 
 def _second_look(stage: SarcasmStage, tone: ToneScores, view: str,
-                 signal: ContextSignal | None) -> ToneScores:
+                 signal: ContextSignal) -> ToneScores:
     """The tone scores with the sarcasm stage's probability added (`sarcastic_shape`)."""
-    context, act = (signal.folded, signal.act) if signal is not None else (None, None)
     return ToneScores(tone.label, {**tone.scores,
-                                   SARCASM_LABEL: stage.probability(view, context, act,
-                                                                    tone.scores)})
+                                   SARCASM_LABEL: stage.probability(view, signal.folded,
+                                                                    signal.act, tone.scores)})
 
 
 def _invitation(model: InvitationModel, normalized: NormalizedText,

@@ -142,9 +142,12 @@ def test_scorer_runs_the_stage_on_uncertain_replies(stage_scorer: Scorer) -> Non
     thanked = stage_scorer.score(reply, Role.AGENT, context="收到了，很喜欢，谢谢")
     assert thanked.tone is not None and thanked.tone.scores[LABEL] < 0.1
     assert thanked.tier is Tier.NONE
-    # a buyer's message is never a reply: the stage does not read it
-    buyer = stage_scorer.score(reply, Role.BUYER)
+    # a buyer's message is never a reply, and a reply to an unknown message is not a pair:
+    # the stage reads neither
+    buyer = stage_scorer.score(reply, Role.BUYER, context="你们这服务太差了")
     assert buyer.tone is not None and LABEL not in buyer.tone.scores
+    alone = stage_scorer.score(reply, Role.AGENT)
+    assert alone.tone is not None and LABEL not in alone.tone.scores
 
 
 def test_stage_is_not_run_outside_its_gate(stage_scorer: Scorer, tmp_path: Path) -> None:
