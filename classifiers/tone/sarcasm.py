@@ -15,7 +15,6 @@ hold), so most replies never pay for it.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from classifiers.tone.sarcasm_shapes import (
     REPLY_SHAPES,
     shape_features,
 )
+from classifiers.tone.weights_file import read_weights_file
 
 FORMAT = "replyguard-sarcasm"
 FORMAT_VERSION = 1
@@ -71,20 +71,7 @@ class SarcasmStage:
 
     @classmethod
     def from_file(cls, path: Path) -> SarcasmStage:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SarcasmModelError(f"cannot read sarcasm stage: {exc.strerror}",
-                                    path=path) from None
-        except ValueError as exc:
-            raise SarcasmModelError(f"sarcasm stage is not JSON: {exc}", path=path) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise SarcasmModelError("not a ReplyGuard sarcasm stage", path=path)
-        if data.get("format_version") != FORMAT_VERSION:
-            raise SarcasmModelError(
-                f"sarcasm stage format version {data.get('format_version')!r} is not supported "
-                f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
-                "`replyguard train`", path=path)
+        data = read_weights_file(path, FORMAT, FORMAT_VERSION, "sarcasm stage", SarcasmModelError)
         weights, intercept, gate = data.get("weights"), data.get("intercept"), data.get("gate")
         if not isinstance(weights, dict) or not isinstance(intercept, (int, float)) \
                 or not all(isinstance(v, (int, float)) for v in weights.values()) \
