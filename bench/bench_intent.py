@@ -163,7 +163,7 @@ def cost(count: int) -> None:
     with_intent = Scorer.load(lexicons, policy, tone_model=default_tone_model(),
                               intent_model=default_intent_model())
     without = Scorer(Lexicon.load(lexicons), Policy.load(
-        keyword_policy_with_tone(), known_tone_labels=with_intent.tone.labels_
+        keyword_policy_with_tone(), known_tone_labels=with_intent.tone.policy_labels_
         if with_intent.tone is not None else None),
         tone=ToneClassifier.from_directory(default_tone_model()), reuse=with_intent)
     model = IntentClassifier.from_directory(default_intent_model())

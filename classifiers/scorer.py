@@ -40,6 +40,8 @@ from classifiers.structure import StructureMatcher
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.classifier import PairedModels, ToneClassifier, ToneScores
 from classifiers.tone.features import tone_view
+from classifiers.tone.sarcasm import LABEL as SARCASM_LABEL
+from classifiers.tone.sarcasm import SarcasmStage
 
 # Categories whose words an emoji may stand for (你个🐷, 🐶东西, 🐧号, ➕V, 好评返🧧); not the tone
 # categories, where a lone 🙂 (CLDR: 呵呵) is usually just a smile.
@@ -131,6 +133,11 @@ class Scorer:
                 (t.text for t in lexicon.terms if t.category in EMOJI_WORD_CATEGORIES),
                 pinyin.syllables)
         self.context_reader: ContextReader = DialogueActs()
+        # The sarcasm second stage runs only where a rule reads it, and then only for replies
+        # to a known buyer message that the tone model leaves uncertain (it reads the pair;
+        # docs/tone.md, "round 5"): a policy without such a rule never pays for it.
+        self._sarcasm: SarcasmStage | None = tone.sarcasm_ \
+            if tone is not None and SARCASM_LABEL in policy.tone_labels else None
         self._tone_and_invitation = PairedModels(tone, invitation.classifier, INVITED) \
             if tone is not None and invitation is not None else None
         model = tone.version if tone is not None else "-"
@@ -153,7 +160,7 @@ class Scorer:
             if intent_model is not None else None
         known = sorted({*lexicon.categories, CONTACT_CATEGORY})
         policy = Policy.load(policy_file, known_categories=known,
-                             known_tone_labels=tone.labels_ if tone is not None else None,
+                             known_tone_labels=tone.policy_labels_ if tone is not None else None,
                              known_intent_labels=intent.labels_ if intent is not None else None)
         invitation = InvitationModel.from_directory(
             invitation_model, reuse.invitation if reuse is not None else None) \
@@ -237,6 +244,9 @@ class Scorer:
             hit = _invitation(self.invitation, normalized, invited)
             if hit is not None:
                 matches.append(hit)
+        if tone is not None and self._sarcasm is not None and signal is not None \
+                and role is not Role.BUYER and self._sarcasm.uncertain(tone.scores):
+            tone = _second_look(self._sarcasm, tone, view, signal)
         if signal is not None and self.tone is not None and self.tone.answer_ is not None:
             answer, reply = self.tone.answer_, normalized.text
             signal.answered_by(lambda read: answer.probability(read.folded, read.act, reply))
@@ -305,6 +315,14 @@ class Scorer:
     def _base_end(normalized: NormalizedText, match: Match) -> int:
         """Position in the base text just after the normalised characters of `match`."""
         return bisect_left(normalized.original_ends(), match.end) + 1
+
+
+def _second_look(stage: SarcasmStage, tone: ToneScores, view: str,
+                 signal: ContextSignal) -> ToneScores:
+    """The tone scores with the sarcasm stage's probability added (`sarcastic_shape`)."""
+    return ToneScores(tone.label, {**tone.scores,
+                                   SARCASM_LABEL: stage.probability(view, signal.folded,
+                                                                    signal.act, tone.scores)})
 
 
 def _invitation(model: InvitationModel, normalized: NormalizedText,

@@ -23,7 +23,6 @@ training uses and a test pins the kernel to).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from classifiers.context import NEEDS_ANSWER, Act
 from classifiers.errors import ConfigError
 from classifiers.policy.shape import MessageShape
+from classifiers.tone.weights_file import read_weights_file
 
 if TYPE_CHECKING:
     from classifiers.tone._kernel import GramWeights
@@ -203,20 +203,7 @@ class AnswerModel:
 
     @classmethod
     def from_file(cls, path: Path, *, accelerated: bool = True) -> AnswerModel:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise AnswerModelError(f"cannot read answer model: {exc.strerror}",
-                                   path=path) from None
-        except ValueError as exc:
-            raise AnswerModelError(f"answer model is not JSON: {exc}", path=path) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise AnswerModelError("not a ReplyGuard answer model", path=path)
-        if data.get("format_version") != FORMAT_VERSION:
-            raise AnswerModelError(
-                f"answer model format version {data.get('format_version')!r} is not supported "
-                f"(this ReplyGuard reads version {FORMAT_VERSION}); retrain it with "
-                "`replyguard train`", path=path)
+        data = read_weights_file(path, FORMAT, FORMAT_VERSION, "answer model", AnswerModelError)
         weights = data.get("weights")
         intercept = data.get("intercept")
         if not isinstance(weights, dict) or not isinstance(intercept, (int, float)) or not all(

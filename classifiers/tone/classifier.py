@@ -27,6 +27,9 @@ from classifiers.errors import ConfigError, NotBuiltError
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.answer import AnswerModel
 from classifiers.tone.features import CharNgrams
+from classifiers.tone.sarcasm import FILE_NAME as SARCASM_FILE
+from classifiers.tone.sarcasm import LABEL as SARCASM_LABEL
+from classifiers.tone.sarcasm import SarcasmStage
 
 try:
     from classifiers.tone._kernel import ToneKernel
@@ -47,7 +50,9 @@ class ToneModelError(ConfigError):
 
 @dataclass(frozen=True, slots=True)
 class ToneScores:
-    """Probability per label (summing to 1) and the most probable label."""
+    """Probability per label (summing to 1) and the most probable label; where the sarcasm
+    second stage read the reply, its probability too, under `sarcastic_shape`
+    (classifiers/tone/sarcasm.py), which the most probable label does not consider."""
 
     label: str
     scores: dict[str, float]
@@ -101,6 +106,12 @@ class ToneClassifier:
         if answer_file.exists():
             self.answer_ = AnswerModel.from_file(answer_file, accelerated=self.accelerated)
             digest.update(answer_file.read_bytes())
+        # The sarcasm second stage likewise (a second look at replies left uncertain).
+        sarcasm_file = self.directory / SARCASM_FILE
+        self.sarcasm_: SarcasmStage | None = None
+        if sarcasm_file.exists():
+            self.sarcasm_ = SarcasmStage.from_file(sarcasm_file)
+            digest.update(sarcasm_file.read_bytes())
         self.digest_ = digest.hexdigest()
         try:
             with np.load(self.directory / "weights.npz", allow_pickle=False) as weights:
@@ -120,6 +131,9 @@ class ToneClassifier:
         settings = meta["features"]
         self.meta_ = meta
         self.labels_: tuple[str, ...] = tuple(labels)
+        # what a policy's tone conditions may name: the labels, and the stage's score
+        self.policy_labels_ = (*self.labels_, SARCASM_LABEL) if self.sarcasm_ is not None \
+            else self.labels_
         self.char_analyzer_ = CharNgrams(settings["char"]["min_n"], settings["char"]["max_n"])
         self._build(chars, words, coef, intercept, idf_char, idf_word)
         return self
@@ -252,8 +266,10 @@ class PairedModels:
 
 def read_labels(directory: Path | str) -> tuple[str, ...]:
     """The labels a model directory predicts, from model.json alone: what `replyguard policy
-    check` validates `tone:` conditions against, without loading the weights."""
-    return ToneClassifier.labels_in(directory)
+    check` validates `tone:` conditions against, without loading the weights (with the
+    sarcasm stage's score when the directory has the stage)."""
+    labels = ToneClassifier.labels_in(directory)
+    return (*labels, SARCASM_LABEL) if (Path(directory) / SARCASM_FILE).exists() else labels
 
 
 def _read_meta(directory: Path, format_name: str, kind: str,

@@ -40,7 +40,7 @@ class PolicyEditor:
         """Every problem of the candidate, against the running lexicons and tone model."""
         running = self.live.current
         categories = sorted({*running.lexicon.categories, CONTACT_CATEGORY})
-        labels = running.tone.labels_ if running.tone is not None else None
+        labels = running.tone.policy_labels_ if running.tone is not None else None
         intents = running.intent.labels_ if running.intent is not None else ()
         return check(text.encode("utf-8"), CANDIDATE_NAME, categories, labels, intents)
 

@@ -1,0 +1,144 @@
+"""Choose the sarcasm second stage's threshold leaving one writer out (docs/tone.md, "round 5").
+
+    python bench/sarcasm_select.py [--cache rows.json] [--unseen FILE ...] [--at 0.7]
+
+Every independent writer's rows (`tone_train_T*.csv`) get first-stage probabilities from a tone
+model trained without that writer (classifiers/tone/sarcasm_training.py: the hand-written files,
+no COLD; `--cache` keeps them, since the fits take most of the time), and `--unseen` writers'
+files (outside the training data) from the model trained on all of them. Each writer's replies
+are then scored by the stage trained on the other writers (an unseen writer: on all of them).
+
+A reply is flagged "before" as the shipped policy flags it without the stage (the lexicon rules
+with the buyer's message as context, or a tone label at its shipped threshold: bench/
+tone_select.py's rule), and "after" when the stage's probability also reaches t. Prints, per t of
+the grid, sarcasm caught and polite replies flagged, pooled and per writer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.tone_select import _acts, _flags, _gates, _lexicon_tiers  # noqa: E402
+from classifiers.resources import default_training_data  # noqa: E402
+from classifiers.segmentation import WordSegmenter  # noqa: E402
+from classifiers.tiers import Tier  # noqa: E402
+from classifiers.tone.features import tone_view  # noqa: E402
+from classifiers.tone.sarcasm_training import (  # noqa: E402
+    WriterRow,
+    first_stage_lowo,
+    fit_stage,
+    gate,
+    leave_one_writer_out,
+    score_stage,
+    stage_rows,
+    write_stage,
+)
+from classifiers.tone.training_settings import TrainingSettings  # noqa: E402
+from gateway.cli.tone import default_normalizer  # noqa: E402
+
+# The shipped policy's tone thresholds (policies.yaml: tone-cold, tone-cold-unanswered,
+# tone-perfunctory, tone-sarcastic-likely, tone-abusive-likely).
+SHIPPED = {"cold": 0.9, "cold_unanswered": 0.7, "perfunctory": 0.9, "sarcastic": 0.9,
+           "abusive": 0.8}
+GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, help="first-stage rows (JSON): read if it "
+                                                   "exists, else computed and written")
+    parser.add_argument("--unseen", type=Path, action="append", default=[],
+                        help="a writer's file outside the training data (text,label,context)")
+    parser.add_argument("--at", type=float, help="print per writer at this threshold")
+    parser.add_argument("--write", type=Path, help="write the stage trained on the training "
+                        "writers (what `replyguard train` writes) into this model directory")
+    args = parser.parse_args()
+    started = time.time()
+    normalizer = default_normalizer()
+
+    def normalize(text: str) -> str:
+        return tone_view(normalizer(text).text)
+
+    if args.cache and args.cache.exists():
+        rows = [WriterRow(**r) for r in json.loads(args.cache.read_text(encoding="utf-8"))]
+    else:
+        segmenter = WordSegmenter()
+        rows = first_stage_lowo(default_training_data(), normalize, segmenter.words,
+                                TrainingSettings(), lambda s: print(s, flush=True), args.unseen)
+        if args.cache:
+            args.cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
+                                  encoding="utf-8")
+    unseen = {p.stem.removeprefix("tone_") for p in args.unseen}
+    staged = stage_rows(rows, normalize, normalizer.fold)
+    contexts = [r.context for r in rows]
+    lexicon = np.array([t != Tier.NONE for t in _lexicon_tiers([r.text for r in rows],
+                                                                contexts)])
+    acts = _acts(contexts)
+    p = {label: np.array([r.probabilities.get(label, 0.0) for r in rows])
+         for label in ("polite", "cold", "perfunctory", "sarcastic", "abusive")}
+    before = _flags(p, lexicon, SHIPPED, _gates(acts))
+    y = np.array([r.label for r in rows])
+    writer = np.array([r.writer for r in rows])
+
+    known = [r for r in staged if r.writer not in unseen]
+    low, high = gate(known)
+    print(f"gate [{low:.2f}, {high:.2f}); {len(rows)} rows ({time.time() - started:.0f}s)")
+    stage = np.full(len(rows), np.nan)
+    for name, scores in leave_one_writer_out(known, low, high).items():
+        stage[writer == name] = scores
+    if unseen:
+        weights, intercept = fit_stage([r for r in known if low <= r.p_sarcastic < high])
+        for i, r in enumerate(staged):
+            if r.writer in unseen and low <= r.p_sarcastic < high:
+                stage[i] = score_stage(weights, intercept, r.features)
+    inside = ~np.isnan(stage)
+    print(f"the stage reads {inside.mean():.1%} of the rows "
+          f"({inside[y == 'sarcastic'].mean():.1%} of sarcastic, "
+          f"{inside[y == 'polite'].mean():.1%} of polite)")
+
+    def rates(flagged: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+        s, q = mask & (y == "sarcastic"), mask & (y == "polite")
+        return (float(flagged[s].mean()) if s.any() else float("nan"),
+                float(flagged[q].mean()) if q.any() else float("nan"))
+
+    pooled = writer != ""
+    for name, mask in (("T1-T16 pooled", ~np.isin(writer, list(unseen))),
+                       *((f"{u} (unseen)", writer == u) for u in sorted(unseen))):
+        s0, q0 = rates(before, mask)
+        print(f"\n{name}: before sarcastic caught {s0:.1%}, polite flagged {q0:.2%}")
+        for t in GRID:
+            s1, q1 = rates(before | (np.nan_to_num(stage, nan=0.0) >= t), mask)
+            print(f"  t={t:.2f}: sarcastic caught {s1:.1%}, polite flagged {q1:.2%} "
+                  f"(+{100 * (q1 - q0):.2f} points)")
+    if args.at is not None:
+        after = before | (np.nan_to_num(stage, nan=0.0) >= args.at)
+        print(f"\nper writer at t={args.at}: sarcastic caught before / after, polite flagged "
+              "before / after (rows)")
+        for name in sorted(set(writer), key=lambda w: (len(w), w)):
+            mask = writer == name
+            s0, q0 = rates(before, mask)
+            s1, q1 = rates(after, mask)
+            print(f"  {name:>4}: {s0:6.1%} / {s1:6.1%}   {q0:6.2%} / {q1:6.2%}   "
+                  f"({int(np.sum(mask & (y == 'sarcastic')))} / "
+                  f"{int(np.sum(mask & (y == 'polite')))})")
+        s0, q0 = rates(before, pooled)
+        s1, q1 = rates(after, pooled)
+        print(f"   all: {s0:6.1%} / {s1:6.1%}   {q0:6.2%} / {q1:6.2%}")
+    if args.write:
+        files = sorted({f"{Path(p).parent.name}/{Path(p).name}" for p in default_training_data()
+                        if Path(p).name.startswith("tone_train_T")})
+        print(write_stage(known, args.write, files))
+    print(f"done in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
