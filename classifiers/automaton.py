@@ -30,6 +30,7 @@ from classifiers.normalize.pinyin import PinyinView
 from classifiers.normalize.repeats import fold_repeats
 from classifiers.results import Match, MatchMode
 from classifiers.segmentation import Boundaries, WordSegmenter
+from classifiers.sound import Respelling, addressed, initials_runs, respellings
 from classifiers.split_characters import SplitCharacters
 
 # Modal particles and forms of address that do not change what a lone reply says:
@@ -138,6 +139,7 @@ class KeywordMatcher:
         # Keys that are a spelling the engine derived, and the view a hit on them is reported
         # in: a term written with split characters (split), a lone syllable (pinyin).
         derived: dict[str, str] = {}
+        initials: dict[str, list[Term]] = {}
         commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
@@ -167,18 +169,31 @@ class KeywordMatcher:
             for form in (digit_spellings(normalized) + b_digits(normalized)
                          if term.mode is MatchMode.WORD else []) + numeral_digits(normalized):
                 base.setdefault(form, []).append(term)
-            if term.variants != "none" and sum(
-                    1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
+            chinese = sum(1 for c in normalized if ord(c) in self.pinyin.syllables)
+            if term.variants != "none" and chinese >= 2:
                 for form in self.pinyin.term_forms(normalized,
                                                    initials=term.variants == "initials",
                                                    latin_only=term.variants == "latin"):
                     variants.setdefault(form, []).append(term)
+            if term.category in INSULT_CATEGORIES and not term.parts and chinese >= 2 \
+                    and chinese == len(normalized):
+                # Every insult is also read by sound: its Chinese homophones (kept only where
+                # none of their characters forms a word there: `_plausible_homophone`) and,
+                # when the message shows them, digits and initials (`classifiers/sound.py`).
+                if term.variants in ("none", "latin"):
+                    form = self.pinyin.sound_form(normalized)
+                    if form is not None:
+                        variants.setdefault(form, []).append(term)
+                if term.variants != "initials" and chinese <= 4:
+                    initials.setdefault("".join(
+                        self.pinyin.syllables[ord(c)][0] for c in normalized), []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
         self.context_automaton_ = _automaton(context)
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
+        self.initials_ = initials
         self.normalized_terms_ = normalized_terms
         written = set(normalized_terms.values())
         self.derived_views_ = {key: view for key, view in derived.items() if key not in written}
@@ -251,6 +266,7 @@ class KeywordMatcher:
                 if parts:
                     raw_parts.append((span[0], span[1], parts, "pinyin"))
                     groups |= part_groups
+            hits += self._respelled_hits(text)
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if overlay is not None:
             hits += overlay._overlay_hits(base, view)
@@ -294,6 +310,29 @@ class KeywordMatcher:
                 matches.append(self._to_match(text, hit, overlay))
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
         return Hits(matches, members)
+
+    def _respelled_hits(self, text: NormalizedText) -> list[_Hit]:
+        """Insults spelled by sound with digits or initials (`classifiers/sound.py`): the
+        pinyin view of the message with its disguised characters read, matched against the
+        same spellings; a hit must cover a character that was read."""
+        base = text.text
+        hits: list[_Hit] = []
+        for spelling in respellings(base, self.segmenter.tag):
+            for end, (form, terms, _, _) in self.variant_automaton_.iter(
+                    self.pinyin.view(spelling.text)):
+                span = self.pinyin.base_span(spelling.text, end - len(form) + 1, end + 1)
+                if span is None or not spelling.covers(*span):
+                    continue
+                hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms
+                            if term.category in INSULT_CATEGORIES and _respelling_fits(
+                                spelling, span, self.normalized_terms_[term]))
+        if self.initials_:
+            for start, end in initials_runs(base):
+                terms = self.initials_.get(base[start:end])
+                if terms and addressed(base, start, end):
+                    found = [_Hit(start, end, term, "pinyin") for term in terms]
+                    hits.extend(hit for hit in found if _lower_case(text, hit))
+        return hits
 
     def _overlay_hits(self, base: str, view: str | None) -> list[_Hit]:
         """Hits of this (shop overlay) matcher's deny terms; `view` is the message's pinyin
@@ -472,6 +511,13 @@ class KeywordMatcher:
         characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
         spelled = base[hit.start:hit.end]
+        by_sound = hit.term.category in INSULT_CATEGORIES and not any(
+            c.isascii() for c in spelled)
+        if by_sound and hit.term.variants in ("none", "latin"):
+            # Only its sound was derived (its homophones are everyday words: 收件人, 拣货):
+            # characters chosen for their sound alone, never a word.
+            return not self.segmenter.is_common_word(spelled) and \
+                self.segmenter.loose_characters(base, hit.start, hit.end, boundaries)
         if self.segmenter.is_common_word(spelled):
             # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is). A word of three
             # or more characters said on its own, a clause of its own (草泥马！), is the slang
@@ -481,7 +527,9 @@ class KeywordMatcher:
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
             return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
-        return not any(hit.start < b < hit.end for b in boundaries)
+        # One word (煞笔), or, for an insult, characters that form no word there (沙|币)
+        return not any(hit.start < b < hit.end for b in boundaries) or by_sound and \
+            self.segmenter.loose_characters(base, hit.start, hit.end, boundaries)
 
     @staticmethod
     def _latin_edges_ok(text: NormalizedText, hit: _Hit) -> bool:
@@ -600,6 +648,18 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _respelling_fits(spelling: Respelling, span: tuple[int, int], term: str) -> bool:
+    """A digit read as its numeral's syllable stands for another character of the term (4 for
+    死, not 四: numerals written as digits are the engine's other spellings, 2百5); letters read
+    from look-alike digits spell at least three letters of pinyin (5h4b1), not bare initials
+    (5b is a pencil)."""
+    start, end = span
+    if spelling.latin:
+        return sum(1 for c in spelling.text[start:end] if c.isascii() and c.isalpha()) >= 3
+    return len(term) == end - start and all(
+        term[p - start] != spelling.text[p] for p in spelling.positions if start <= p < end)
 
 
 def _lower_case(text: NormalizedText, hit: _Hit) -> bool:

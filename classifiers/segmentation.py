@@ -86,6 +86,26 @@ class WordSegmenter:
             "v") and all(_is_chinese(c) and tags.get(c, "")[:1] not in _FUNCTION_TAGS
                          for c in (before, after))
 
+    def tag(self, char: str) -> str:
+        """jieba's part-of-speech tag of one character as a word of its own ('' if none)."""
+        return self._single_tags.get(char, "")
+
+    def loose_characters(self, text: str, start: int, end: int, boundaries: set[int]) -> bool:
+        """Each character of `text[start:end]` is a word of its own (none forms a word with a
+        neighbour), none of them a function word, and what stands before them is the start of
+        a clause, a function word or 是 (沙|币, 你个|剑|人): characters chosen for their sound
+        alone, not words of the sentence (为|新 is a preposition, 持|剑|人 a verb's object,
+        狗|是 a subject and its copula). The first may not be a verb either: a verb and its
+        object are words of the sentence (做|私|单)."""
+        if any(index not in boundaries for index in range(start, end + 1)):
+            return False
+        if any(self.tag(c)[:1] in _FUNCTION_TAGS or c == "是" or not _is_chinese(c)
+               for c in text[start:end]) or self.tag(text[start]).startswith("v"):
+            return False
+        before = text[start - 1] if start else ""
+        return not _is_chinese(before) or before == "是" or \
+            self.tag(before)[:1] in _FUNCTION_TAGS
+
     @functools.cached_property
     def _single_tags(self) -> dict[str, str]:
         """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""

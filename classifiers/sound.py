@@ -1,0 +1,110 @@
+"""Insults spelled by their sound where the message shows evasion (issue 15).
+
+The pinyin view (`classifiers/normalize/pinyin.py`) reads Chinese characters by sound; what
+it cannot read is a sound typed with something that is not a Chinese character or a latin
+syllable. Three such spellings, each read only where the message itself shows the disguise:
+
+- a lone digit among Chinese characters, for the syllable it is read as (去4吧: 4 is si, 死):
+  a digit with no other digit or letter beside it and no measure word, noun or numeral after
+  it (4楼, 3天, 5元 are quantities);
+- digits typed inside a latin word for the letters they look like (5h4b1 is shabi, sh1 is shi),
+  the word then read as pinyin: only inside a run that holds both letters and digits;
+- the initials of an insult (nt for 脑瘫, sqj for 死全家) typed in lower case as a word of their
+  own and addressed at someone (你nt吧, 你个sqj) or opening a clause that ends in a particle
+  (nt吧，…): two or three latin letters are a product code or a size everywhere else.
+
+Each spelling is a copy of the normalised text of the same length with the disguised
+characters replaced, so the matcher reads it with the pinyin view and automaton it already
+has, and a hit's span is the same in both. The scans are one regular expression each, which
+nearly every message fails; the pinyin view of a copy is built only for a message that holds
+such a spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+# The syllable a digit is read as, by the Chinese numeral that is read so.
+_NUMERALS = "零一二三四五六七八九"
+# Digits typed for the latin letters they look like (the inverse of the engine's 1d10t spellings).
+_LOOKALIKE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+_LONE_DIGIT = re.compile(r"(?<![0-9a-z.,:/\-])[0-9](?![0-9a-z.,:/%\-])")
+_MIXED_RUN = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*[a-z])(?=[0-9a-z]*[013457])[0-9a-z]{3,}"
+                        r"(?![0-9a-z])")
+_INITIALS_RUN = re.compile(r"(?<![0-9a-z])[a-z]{2,4}(?![0-9a-z])")
+# jieba tags of what follows a number that counts something: measure words, numerals, nouns,
+# place and time words (4楼, 3天, 5元, 2号).
+_QUANTITY_TAGS = frozenset("qmnfts")
+# Said to someone: a pronoun or an address right before the initials.
+_ADDRESS = ("你", "您", "妳", "你个", "是个", "你是", "真是", "就是", "这个")
+# A clause that opens with the initials and goes on with a particle (nt吧，…).
+_PARTICLES = frozenset("吧吗啊呀啦")
+
+
+@dataclass(frozen=True, slots=True)
+class Respelling:
+    """`text`: the normalised text with the characters at `positions` replaced by what they
+    sound or look like; `latin`: the replacements are letters (read as pinyin), else Chinese
+    numerals (read as their syllable)."""
+
+    text: str
+    positions: frozenset[int]
+    latin: bool
+
+    def covers(self, start: int, end: int) -> bool:
+        return any(start <= p < end for p in self.positions)
+
+
+def respellings(base: str, tag: Callable[[str], str]) -> Iterator[Respelling]:
+    """The copies of `base` with its lone digits read as syllables, and with the digits of
+    latin words read as the letters they look like. `tag`: jieba's tag of one character."""
+    lone = [m.start() for m in _LONE_DIGIT.finditer(base) if _syllable_digit(base, m.start(), tag)]
+    if lone:
+        chars = list(base)
+        for position in lone:
+            chars[position] = _NUMERALS[int(base[position])]
+        yield Respelling("".join(chars), frozenset(lone), latin=False)
+    runs = [m for m in _MIXED_RUN.finditer(base) if _letters_in(m.group()) >= 2]
+    if runs:
+        chars = list(base)
+        positions = set()
+        for run in runs:
+            for index in range(run.start(), run.end()):
+                if base[index].isdigit():
+                    positions.add(index)
+            chars[run.start():run.end()] = run.group().translate(_LOOKALIKE)
+        yield Respelling("".join(chars), frozenset(positions), latin=True)
+
+
+def initials_runs(base: str) -> Iterator[tuple[int, int]]:
+    """Spans of lower-case runs of two to four latin letters (`base` is case-folded: the caller
+    checks the message as sent)."""
+    for match in _INITIALS_RUN.finditer(base):
+        yield match.start(), match.end()
+
+
+def addressed(base: str, start: int, end: int) -> bool:
+    """The span is said to someone: right after a pronoun or an address (你nt吧, 你个sqj), or
+    it opens a clause and a particle follows it (nt吧，…)."""
+    if base[max(0, start - 2):start].endswith(_ADDRESS):
+        return True
+    opens = start == 0 or not base[start - 1].isalnum()
+    return opens and end < len(base) and base[end] in _PARTICLES
+
+
+def _syllable_digit(base: str, index: int, tag: Callable[[str], str]) -> bool:
+    before = base[index - 1] if index else ""
+    after = base[index + 1] if index + 1 < len(base) else ""
+    if not (_is_chinese(before) or _is_chinese(after)):
+        return False
+    return not (_is_chinese(after) and tag(after)[:1] in _QUANTITY_TAGS)
+
+
+def _letters_in(run: str) -> int:
+    return sum(1 for c in run if c.isalpha())
+
+
+def _is_chinese(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
