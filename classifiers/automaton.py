@@ -329,7 +329,9 @@ class KeywordMatcher:
         if self.initials_:
             for start, end in initials_runs(base):
                 terms = self.initials_.get(base[start:end])
-                if terms and addressed(base, start, end):
+                # (a run the automaton already reads, zz for 智障, is that term's spelling)
+                if terms and addressed(base, start, end) \
+                        and not self.variant_automaton_.exists(base[start:end]):
                     found = [_Hit(start, end, term, "pinyin") for term in terms]
                     hits.extend(hit for hit in found if _lower_case(text, hit))
         return hits
@@ -470,6 +472,8 @@ class KeywordMatcher:
                 elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
                 elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES:
+                    if self.segmenter.verb_of_the_sentence(base, hit.start, hit.end):
+                        continue  # 滚开的水, 越滚越多: a verb describing a thing
                     if hit.end - hit.start == 1:
                         if self.segmenter.inside_compound(base, hit.start):
                             continue  # 鸭|屎|香, 草|泥墙: a character of a compound

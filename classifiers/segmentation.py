@@ -106,6 +106,17 @@ class WordSegmenter:
         return not _is_chinese(before) or before == "是" or \
             self.tag(before)[:1] in _FUNCTION_TAGS
 
+    def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
+        """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
+        describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
+        a degree construction 越…越 (越滚越多). Said to someone it ends its clause or is
+        followed by the one addressed (滚开，, 滚吧你)."""
+        if not self.tag(text[start]).startswith("v"):
+            return False
+        if start > 0 and text[start - 1] == "越" and text[end:end + 1] == "越":
+            return True
+        return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
+
     @functools.cached_property
     def _single_tags(self) -> dict[str, str]:
         """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""
