@@ -459,9 +459,13 @@ class KeywordMatcher:
                 continue  # a lone syllable is the insult only said alone, in lower case
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
+            # Characters read only by their sound are checked even when spaces stood between
+            # them (机构 是随机 is no 狗屎): separators are no evidence that they were chosen.
+            by_sound = hit.term.variants in ("none", "latin") \
+                and hit.term.category in INSULT_CATEGORIES and self._is_chinese_homophone(base, hit)
             if (hit.term.mode is MatchMode.WORD or straddles
                     or self._is_chinese_homophone(base, hit)) \
-                    and hit.view != "split" and not _spread(text, hit) and not (
+                    and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if words is None:
                     words = self.segmenter.boundaries(base)
