@@ -30,10 +30,12 @@ from dataclasses import dataclass
 _NUMERALS = "零一二三四五六七八九"
 # Digits typed for the latin letters they look like (the inverse of the engine's 1d10t spellings).
 _LOOKALIKE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
-_LONE_DIGIT = re.compile(r"(?<![0-9a-z.,:/\-])[0-9](?![0-9a-z.,:/%\-])")
-_MIXED_RUN = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*[a-z])(?=[0-9a-z]*[013457])[0-9a-z]{3,}"
-                        r"(?![0-9a-z])")
-_INITIALS_RUN = re.compile(r"(?<![0-9a-z])[a-z]{2,4}(?![0-9a-z])")
+# One scan finds the runs of latin letters and digits (most messages have none or a few);
+# everything else is decided on those runs.
+_ALNUM = re.compile(r"[0-9a-z]")
+_ALNUM_RUN = re.compile(r"[0-9a-z]+")
+# Characters beside a digit that make it part of a figure (3.5, 1/2, 10:30, 5%, 3-5).
+_FIGURE_MARKS = frozenset(".,:/%-")
 # jieba tags of what follows a number that counts something: measure words, numerals, nouns,
 # place and time words (4楼, 3天, 5元, 2号).
 _QUANTITY_TAGS = frozenset("qmnfts")
@@ -57,32 +59,42 @@ class Respelling:
         return any(start <= p < end for p in self.positions)
 
 
-def respellings(base: str, tag: Callable[[str], str]) -> Iterator[Respelling]:
+def alnum_runs(base: str) -> list[tuple[int, int]]:
+    """Spans of the runs of latin letters and digits in `base` (case-folded)."""
+    if _ALNUM.search(base) is None:
+        return []
+    return [m.span() for m in _ALNUM_RUN.finditer(base)]
+
+
+def respellings(base: str, runs: list[tuple[int, int]],
+                tag: Callable[[str], str]) -> Iterator[Respelling]:
     """The copies of `base` with its lone digits read as syllables, and with the digits of
-    latin words read as the letters they look like. `tag`: jieba's tag of one character."""
-    lone = [m.start() for m in _LONE_DIGIT.finditer(base) if _syllable_digit(base, m.start(), tag)]
+    latin words read as the letters they look like. `runs`: `alnum_runs(base)`; `tag`:
+    jieba's tag of one character."""
+    lone = [start for start, end in runs
+            if end - start == 1 and base[start].isdigit() and _syllable_digit(base, start, tag)]
     if lone:
         chars = list(base)
         for position in lone:
             chars[position] = _NUMERALS[int(base[position])]
         yield Respelling("".join(chars), frozenset(lone), latin=False)
-    runs = [m for m in _MIXED_RUN.finditer(base) if _letters_in(m.group()) >= 2]
-    if runs:
+    mixed = [(start, end) for start, end in runs if end - start >= 3 and _lookalike_word(
+        base[start:end])]
+    if mixed:
         chars = list(base)
         positions = set()
-        for run in runs:
-            for index in range(run.start(), run.end()):
-                if base[index].isdigit():
-                    positions.add(index)
-            chars[run.start():run.end()] = run.group().translate(_LOOKALIKE)
+        for start, end in mixed:
+            positions.update(i for i in range(start, end) if base[i].isdigit())
+            chars[start:end] = base[start:end].translate(_LOOKALIKE)
         yield Respelling("".join(chars), frozenset(positions), latin=True)
 
 
-def initials_runs(base: str) -> Iterator[tuple[int, int]]:
-    """Spans of lower-case runs of two to four latin letters (`base` is case-folded: the caller
-    checks the message as sent)."""
-    for match in _INITIALS_RUN.finditer(base):
-        yield match.start(), match.end()
+def initials_runs(base: str, runs: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The runs of two to four latin letters (`base` is case-folded: the caller checks the
+    message as sent)."""
+    for start, end in runs:
+        if 2 <= end - start <= 4 and base[start:end].isalpha():
+            yield start, end
 
 
 def addressed(base: str, start: int, end: int) -> bool:
@@ -97,13 +109,16 @@ def addressed(base: str, start: int, end: int) -> bool:
 def _syllable_digit(base: str, index: int, tag: Callable[[str], str]) -> bool:
     before = base[index - 1] if index else ""
     after = base[index + 1] if index + 1 < len(base) else ""
-    if not (_is_chinese(before) or _is_chinese(after)):
+    if not (_is_chinese(before) or _is_chinese(after)) or before in _FIGURE_MARKS \
+            or after in _FIGURE_MARKS:
         return False
     return not (_is_chinese(after) and tag(after)[:1] in _QUANTITY_TAGS)
 
 
-def _letters_in(run: str) -> int:
-    return sum(1 for c in run if c.isalpha())
+def _lookalike_word(run: str) -> bool:
+    """Letters with look-alike digits among them: two letters or more and a digit that looks
+    like one (5h4b1, sh1), not a number with a unit or a model code of one letter (3kg, a4)."""
+    return sum(1 for c in run if c.isalpha()) >= 2 and any(c in "013457" for c in run)
 
 
 def _is_chinese(char: str) -> bool:
