@@ -13,7 +13,8 @@ for 1, 1 and 0 (l3Ol2345678) as long as most of it is real digits; a number labe
 (商品编码, 发票代码, IMEI) or glued to latin letters (JDX0192…) is a code. What is NOT a
 contact: masked numbers (138****5678), order and tracking numbers (their length), prices and
 sizes, card-like digits that nothing in the message calls a card or that fail the Luhn checksum
-without a bank or card label right before them, the platform's own links.
+without a bank or card label right before them (or a bank, branch or payee right after them),
+cards the shop issues named by their kind (会员卡号, 储值卡), the platform's own links.
 
 E-mail addresses and URLs are read on the original text (lower-cased): the separator step
 would glue t.cn/A6xYz9Kp into one word.
