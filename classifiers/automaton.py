@@ -458,7 +458,8 @@ class KeywordMatcher:
             if hit.view == "pinyin" and hit.term.variants == "latin" and _lone_capital(text, hit):
                 continue
             if hit.view == "pinyin" and len(self._normalized(hit.term, overlay)) == 1 and not (
-                    _stands_alone(base, hit.start, hit.end) and _lower_case(text, hit)):
+                    (_stands_alone(base, hit.start, hit.end) or self.segmenter.ends_after_adverb(
+                        base, hit.start, hit.end)) and _lower_case(text, hit)):
                 continue  # a lone syllable is the insult only said alone, in lower case
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES

@@ -106,6 +106,12 @@ class WordSegmenter:
         return not _is_chinese(before) or before == "是" or \
             self.tag(before)[:1] in _FUNCTION_TAGS
 
+    def ends_after_adverb(self, text: str, start: int, end: int) -> bool:
+        """The span ends its clause right after an adverb or a pronoun (就gun, 你gun): an order
+        given to someone, as said alone, where a name or a code is followed by more (就gun系列)."""
+        return start > 0 and self.tag(text[start - 1])[:1] in "dr" and (
+            end == len(text) or not text[end].isalnum())
+
     def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
         """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
         describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in

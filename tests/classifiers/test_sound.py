@@ -67,3 +67,12 @@ def test_initials_are_addressed_after_a_pronoun_or_before_a_particle() -> None:
     assert addressed("你nt吧", 1, 3) and addressed("nt吧,看", 0, 2)
     assert not addressed("买nt款", 1, 3)
     assert list(initials_runs("ab12 xyz abcde", alnum_runs("ab12 xyz abcde"))) == [(5, 8)]
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("不买就gun", True), ("你gun", True),             # an order: after an adverb or a pronoun
+    ("就gun系列吧", False), ("这款就是gun", False),    # a name goes on, or follows a verb
+])
+def test_a_lone_syllable_ends_an_order_after_an_adverb(scorer: Scorer, text: str,
+                                                        abuse: bool) -> None:
+    assert bool(insults(scorer, text)) is abuse
