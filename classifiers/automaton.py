@@ -181,9 +181,9 @@ class KeywordMatcher:
                 # none of their characters forms a word there: `_plausible_homophone`) and,
                 # when the message shows them, digits and initials (`classifiers/sound.py`).
                 if term.variants in ("none", "latin"):
-                    form = self.pinyin.sound_form(normalized)
-                    if form is not None:
-                        variants.setdefault(form, []).append(term)
+                    by_sound = self.pinyin.sound_form(normalized)
+                    if by_sound is not None:
+                        variants.setdefault(by_sound, []).append(term)
                 if term.variants != "initials" and chinese <= 4:
                     initials.setdefault("".join(
                         self.pinyin.syllables[ord(c)][0] for c in normalized), []).append(term)

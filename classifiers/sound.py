@@ -82,7 +82,7 @@ def respellings(base: str, runs: list[tuple[int, int]],
         base[start:end])]
     if mixed:
         chars = list(base)
-        positions = set()
+        positions: set[int] = set()
         for start, end in mixed:
             positions.update(i for i in range(start, end) if base[i].isdigit())
             chars[start:end] = base[start:end].translate(_LOOKALIKE)
