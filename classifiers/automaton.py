@@ -30,7 +30,7 @@ from classifiers.normalize.pinyin import PinyinView
 from classifiers.normalize.repeats import fold_repeats
 from classifiers.results import Match, MatchMode
 from classifiers.segmentation import Boundaries, WordSegmenter
-from classifiers.sound import Respelling, addressed, alnum_runs, initials_runs, respellings
+from classifiers.sound import Respelling, addressed, initials_runs, respellings
 from classifiers.split_characters import SplitCharacters
 
 # Modal particles and forms of address that do not change what a lone reply says:
@@ -316,11 +316,8 @@ class KeywordMatcher:
         pinyin view of the message with its disguised characters read, matched against the
         same spellings; a hit must cover a character that was read."""
         base = text.text
-        runs = alnum_runs(base)
-        if not runs:
-            return []
         hits: list[_Hit] = []
-        for spelling in respellings(base, runs, self.segmenter.tag):
+        for spelling in respellings(base, self.segmenter.tag):
             for end, (form, terms, _, _) in self.variant_automaton_.iter(
                     self.pinyin.view(spelling.text)):
                 span = self.pinyin.base_span(spelling.text, end - len(form) + 1, end + 1)
@@ -330,7 +327,7 @@ class KeywordMatcher:
                             if term.category in INSULT_CATEGORIES and _respelling_fits(
                                 spelling, span, self.normalized_terms_[term]))
         if self.initials_:
-            for start, end in initials_runs(base, runs):
+            for start, end in initials_runs(base):
                 terms = self.initials_.get(base[start:end])
                 # (a run the automaton already reads, zz for 智障, is that term's spelling)
                 if terms and addressed(base, start, end) \

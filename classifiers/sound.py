@@ -15,25 +15,27 @@ syllable. Three such spellings, each read only where the message itself shows th
 
 Each spelling is a copy of the normalised text of the same length with the disguised
 characters replaced, so the matcher reads it with the pinyin view and automaton it already
-has, and a hit's span is the same in both. One scan finds the runs of latin letters and digits
-(a message with none pays one C-level search) and all three are decided on those runs; the
-pinyin view of a copy is built only for a message that holds such a spelling (under 1% of real
-replies).
+has, and a hit's span is the same in both. Each spelling has one scan that starts at its rarer
+character (a digit, for the first two), so a message without one pays a C-level search; the
+pinyin view of a copy is built only for a message that holds such a spelling (about 1% of
+real replies).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The syllable a digit is read as, by the Chinese numeral that is read so.
 _NUMERALS = "零一二三四五六七八九"
 # Digits typed for the latin letters they look like (the inverse of the engine's 1d10t spellings).
 _LOOKALIKE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
-# One scan finds the runs of latin letters and digits (most messages have none or a few);
-# everything else is decided on those runs.
-_ALNUM = re.compile(r"[0-9a-z]")
+# Each spelling has a scan of its own that begins with its rarer class (a digit), so that the
+# regular expression engine skips to candidates at C speed: most messages hold none.
+_DIGIT_BY_CHINESE = re.compile(r"[0-9](?:(?<=[\u4e00-\u9fff][0-9])|(?=[\u4e00-\u9fff]))")
+_DIGIT_BY_LETTER = re.compile(r"[013457](?:(?<=[a-z][013457])|(?=[a-z]))")
+_TWO_LETTERS = re.compile(r"[a-z][a-z]")
 _ALNUM_RUN = re.compile(r"[0-9a-z]+")
 # Characters beside a digit that make it part of a figure (3.5, 1/2, 10:30, 5%, 3-5).
 _FIGURE_MARKS = frozenset(".,:/%-")
@@ -60,42 +62,39 @@ class Respelling:
         return any(start <= p < end for p in self.positions)
 
 
-def alnum_runs(base: str) -> list[tuple[int, int]]:
-    """Spans of the runs of latin letters and digits in `base` (case-folded)."""
-    if _ALNUM.search(base) is None:
-        return []
-    return [m.span() for m in _ALNUM_RUN.finditer(base)]
+def respellings(base: str, tag: Callable[[str], str]) -> list[Respelling]:
+    """The copies of `base` (case-folded) with its lone digits read as syllables, and with the
+    digits of latin words read as the letters they look like. `tag`: jieba's tag of one
+    character."""
+    found: list[Respelling] = []
+    if _DIGIT_BY_CHINESE.search(base) is not None:
+        lone = [m.start() for m in _DIGIT_BY_CHINESE.finditer(base)
+                if _syllable_digit(base, m.start(), tag)]
+        if lone:
+            chars = list(base)
+            for position in lone:
+                chars[position] = _NUMERALS[int(base[position])]
+            found.append(Respelling("".join(chars), frozenset(lone), latin=False))
+    if _DIGIT_BY_LETTER.search(base) is not None:
+        mixed = [m.span() for m in _ALNUM_RUN.finditer(base)
+                 if m.end() - m.start() >= 3 and _lookalike_word(m.group())]
+        if mixed:
+            chars = list(base)
+            positions: set[int] = set()
+            for start, end in mixed:
+                positions.update(i for i in range(start, end) if base[i].isdigit())
+                chars[start:end] = base[start:end].translate(_LOOKALIKE)
+            found.append(Respelling("".join(chars), frozenset(positions), latin=True))
+    return found
 
 
-def respellings(base: str, runs: list[tuple[int, int]],
-                tag: Callable[[str], str]) -> Iterator[Respelling]:
-    """The copies of `base` with its lone digits read as syllables, and with the digits of
-    latin words read as the letters they look like. `runs`: `alnum_runs(base)`; `tag`:
-    jieba's tag of one character."""
-    lone = [start for start, end in runs
-            if end - start == 1 and base[start].isdigit() and _syllable_digit(base, start, tag)]
-    if lone:
-        chars = list(base)
-        for position in lone:
-            chars[position] = _NUMERALS[int(base[position])]
-        yield Respelling("".join(chars), frozenset(lone), latin=False)
-    mixed = [(start, end) for start, end in runs if end - start >= 3 and _lookalike_word(
-        base[start:end])]
-    if mixed:
-        chars = list(base)
-        positions: set[int] = set()
-        for start, end in mixed:
-            positions.update(i for i in range(start, end) if base[i].isdigit())
-            chars[start:end] = base[start:end].translate(_LOOKALIKE)
-        yield Respelling("".join(chars), frozenset(positions), latin=True)
-
-
-def initials_runs(base: str, runs: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """The runs of two to four latin letters (`base` is case-folded: the caller checks the
+def initials_runs(base: str) -> list[tuple[int, int]]:
+    """The runs of two to four latin letters in `base` (case-folded: the caller checks the
     message as sent)."""
-    for start, end in runs:
-        if 2 <= end - start <= 4 and base[start:end].isalpha():
-            yield start, end
+    if _TWO_LETTERS.search(base) is None:
+        return []
+    return [m.span() for m in _ALNUM_RUN.finditer(base)
+            if 2 <= m.end() - m.start() <= 4 and m.group().isalpha()]
 
 
 def addressed(base: str, start: int, end: int) -> bool:
@@ -110,9 +109,9 @@ def addressed(base: str, start: int, end: int) -> bool:
 def _syllable_digit(base: str, index: int, tag: Callable[[str], str]) -> bool:
     before = base[index - 1] if index else ""
     after = base[index + 1] if index + 1 < len(base) else ""
-    if not (_is_chinese(before) or _is_chinese(after)) or before in _FIGURE_MARKS \
-            or after in _FIGURE_MARKS:
-        return False
+    if before.isascii() and before.isalnum() or after.isascii() and after.isalnum() \
+            or before in _FIGURE_MARKS or after in _FIGURE_MARKS:
+        return False  # part of a number, a code or a figure
     return not (_is_chinese(after) and tag(after)[:1] in _QUANTITY_TAGS)
 
 

@@ -222,8 +222,6 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "运费扣我们的就行",                  # 扣 names a channel only before an id
     "想加微信看细节是吧，不行哦，图都在详情页",  # a question without its mark, refused
     "能私下转账吗，不可以的亲",
-    "抖音二维码挂牌，亚克力材质",          # 挂 of 挂牌 is no verb of its own
-    "小红书风格的拍照道具",                # nor 拍 of 拍照
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
