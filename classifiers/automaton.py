@@ -427,11 +427,18 @@ class KeywordMatcher:
         quoted = any(mark in base for mark in _QUOTE_PAIRS)
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
+        # A term written as its parts (贝戋货) is read there; the sound of one part (戋货) is not
+        # a second hit.
+        split = [(h.start, h.end, h.term.category) for h in hits if h.view == "split"]
         for hit in hits:
             identity = (hit.start, hit.end, hit.term.source)
             if identity in seen:
                 continue
             if hit.view == "pinyin" and (hit.start, hit.end, hit.term.category) in literal:
+                continue
+            if split and hit.view == "pinyin" and any(
+                    a <= hit.start and hit.end <= b and c == hit.term.category
+                    for a, b, c in split):
                 continue
             # An allow phrase covering the hit wins: it is the longer (or equal) match. A group
             # member is only suppressed by a LONGER phrase: the allow phrase 买家 is there for the

@@ -96,12 +96,13 @@ class WordSegmenter:
         a clause, a function word or 是 (沙|币, 你个|剑|人): characters chosen for their sound
         alone, not words of the sentence (为|新 is a preposition, 持|剑|人 a verb's object,
         狗|是 a subject and its copula). The first may not be a verb either: a verb and its
-        object are words of the sentence (做|私|单)."""
+        object are words of the sentence (做|私|单). Each must be a word of jieba's dictionary:
+        a character that is none (tag x) is the part of a character written split (贝|戋)."""
         if any(index not in boundaries for index in range(start, end + 1)):
             return False
-        if any(self.tag(c)[:1] in _FUNCTION_TAGS or c == "是" or not _is_chinese(c)
+        if any(self.tag(c)[:1] in _FUNCTION_TAGS or c == "是" or self.tag(c) in ("", "x")
                for c in text[start:end]) or self.tag(text[start]).startswith("v"):
-            return False
+            return False  # (a character no dictionary word: a part of a split one, 贝戋)
         before = text[start - 1] if start else ""
         return not _is_chinese(before) or before == "是" or \
             self.tag(before)[:1] in _FUNCTION_TAGS
