@@ -1,6 +1,7 @@
-"""Build hook: compiles the tone model's C kernel (classifiers/tone/_kernel.pyx) with Cython.
+"""Build hook: compiles the C kernels with Cython: the text models' (classifiers/tone/_kernel.pyx)
+and the keyword matcher's Aho-Corasick scanner (classifiers/_scanner.pyx).
 
-The kernel is built in place, next to its source, so an editable install (`pip install -e .`)
+Each kernel is built in place, next to its source, so an editable install (`pip install -e .`)
 imports it straight from the checkout, and a wheel carries it as an artefact (the wheel is then
 tagged for this Python and platform). Without a C compiler the build fails here, loudly: the
 gateway would otherwise run the pure-Python path (ten times slower per message) without anyone
@@ -14,10 +15,11 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-KERNEL = "classifiers/tone/_kernel.pyx"
+KERNELS = {"classifiers.tone._kernel": "classifiers/tone/_kernel.pyx",
+           "classifiers._scanner": "classifiers/_scanner.pyx"}
 
 
-class ToneKernelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class KernelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
@@ -30,15 +32,15 @@ class ToneKernelBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         cwd = os.getcwd()
         os.chdir(self.root)  # setuptools resolves sources and the in-place target from here
         try:
-            extensions = cythonize([Extension("classifiers.tone._kernel", [KERNEL])],
+            extensions = cythonize([Extension(name, [source]) for name, source in KERNELS.items()],
                                    quiet=True, language_level=3)
             command = build_ext(Distribution({"ext_modules": extensions}))
             command.inplace = True
             command.ensure_finalized()
             command.run()
-            built = command.get_ext_fullpath("classifiers.tone._kernel")
+            built = [command.get_ext_fullpath(name) for name in KERNELS]
         finally:
             os.chdir(cwd)
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
-        build_data["artifacts"].append(os.path.relpath(built, self.root))
+        build_data["artifacts"].extend(os.path.relpath(path, self.root) for path in built)

@@ -159,12 +159,10 @@ def bench_build(label: str, lexicon: Lexicon, scorer: Scorer) -> None:
                              scorer.matcher.segmenter).build()
     elapsed = time.perf_counter() - started
     grown = rss_kib() - before
-    sizes = sum(a.get_stats()["total_size"] for a in (
-        matcher.base_automaton_, matcher.variant_automaton_, matcher.allow_automaton_)
-        if len(a))
-    print(f"automata build, {label}: {len(lexicon.terms):,} terms in {elapsed * 1000:,.0f} ms; "
-          f"automata {sizes / 2**20:.1f} MiB (pyahocorasick stats), "
-          f"process RSS +{grown / 1024:.1f} MiB")
+    keys = sum(len(a) for a in (matcher.base_automaton_, matcher.variant_automaton_,
+                                matcher.context_automaton_, matcher.allow_automaton_))
+    print(f"automata build, {label}: {len(lexicon.terms):,} terms ({keys:,} keys) in "
+          f"{elapsed * 1000:,.0f} ms; process RSS +{grown / 1024:.1f} MiB")
 
 
 def synthetic_lexicon(size: int) -> Lexicon:

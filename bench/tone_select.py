@@ -20,7 +20,11 @@ polar, complaint: tone-perfunctory), cold at one threshold after a buyer message
 answer (tone-cold-unanswered) and at another anywhere (tone-cold). Thresholds are chosen per
 configuration by the rule in docs/tone.md: on the pooled selection rows, the smallest summed miss
 rate of the four violation classes with benign replies flagged at most `--benign-budget`.
-`--at cold=0.9,cold_unanswered=0.6,...` scores fixed thresholds instead of choosing.
+`--at cold=0.9,cold_unanswered=0.6,...` scores fixed thresholds instead of choosing; `--hold
+sarcastic=0.9` keeps a threshold another branch owns out of the choice. `--fixed-features`
+(docs/tone.md, "round 5") fits the model on everything first and gives each left-out model that
+model's kept features, one fit instead of two, `--jobs` at a time: leaving out 18 writers then
+takes about half an hour on the shared machine instead of well over an hour.
 """
 
 from __future__ import annotations
@@ -157,6 +161,49 @@ def _fit(corpus: Corpus, keep: np.ndarray, settings: TrainingSettings):  # type:
     return pipeline
 
 
+def _refit(corpus: Corpus, keep: np.ndarray, full):  # type: ignore[no-untyped-def]
+    """A model on the rows `keep` with the features of `full` (the model trained on every row):
+    the TF-IDF weights and a fresh regression fit on those rows. Not warm-started from `full`'s
+    coefficients: lbfgs stops within its tolerance near that start, which keeps what `full`
+    learnt from the left-out rows (docs/tone.md, "round 5")."""
+    import copy
+
+    from sklearn.base import clone
+
+    pipeline = copy.deepcopy(full)
+    pipeline.set_params(classifier=clone(full.named_steps["classifier"]))
+    chosen = np.flatnonzero(keep)
+    pipeline.fit([corpus.texts[i] for i in chosen], [corpus.rows[i].label for i in chosen],
+                 classifier__sample_weight=np.array([corpus.rows[i].weight for i in chosen]))
+    return pipeline
+
+
+# What a forked worker of `_lowo_fixed` reads (set before the pool forks; never patched by tests).
+_SHARED: dict[str, Any] = {}
+
+
+def _lowo_one(writer: str) -> tuple[str, dict[str, np.ndarray], float]:
+    t0 = time.time()
+    corpus, full, writer_of, idx = (_SHARED["corpus"], _SHARED["full"], _SHARED["writer_of"],
+                                    _SHARED["rows"][writer])
+    pipeline = _refit(corpus, writer_of != writer, full)
+    return writer, _probabilities(pipeline, [corpus.texts[i] for i in idx]), time.time() - t0
+
+
+def _lowo_fixed(corpus: Corpus, full, writer_of: np.ndarray,  # type: ignore[no-untyped-def]
+               writer_rows: dict[str, list[int]], jobs: int) -> dict[str, dict[str, np.ndarray]]:
+    """Each writer's rows scored by `_refit` without that writer, `jobs` fits at a time."""
+    import multiprocessing
+
+    _SHARED.update(corpus=corpus, full=full, writer_of=writer_of, rows=writer_rows)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for writer, p, seconds in pool.imap_unordered(_lowo_one, list(writer_rows)):
+            print(f"  fixed-feature LOWO {writer}: {seconds:.0f}s", flush=True)
+            out[writer] = p
+    return out
+
+
 def _probabilities(pipeline, texts: Sequence[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
     proba = pipeline.predict_proba(list(texts))
     return {str(label): proba[:, i] for i, label in enumerate(pipeline.classes_)}
@@ -170,29 +217,36 @@ def _gates(acts: np.ndarray) -> dict[str, np.ndarray]:
 def _flags(p: dict[str, np.ndarray], lexicon: np.ndarray, thresholds: dict[str, float],
            gates: dict[str, np.ndarray]) -> np.ndarray:
     flagged = lexicon.copy()
-    flagged |= p["cold"] >= thresholds["cold"]
-    flagged |= (p["cold"] >= thresholds["cold_unanswered"]) & gates["unanswered"]
-    flagged |= (p["perfunctory"] >= thresholds["perfunctory"]) & gates["perfunctory"]
-    flagged |= p["sarcastic"] >= thresholds["sarcastic"]
-    flagged |= (p["abusive"] >= thresholds["abusive"]) & ~lexicon
+    for name, value in thresholds.items():
+        flagged |= _hit(p, gates, lexicon, name, value)
     return flagged
 
 
+def _hit(p: dict[str, np.ndarray], gates: dict[str, np.ndarray], lexicon: np.ndarray,
+         name: str, t: float) -> np.ndarray:
+    """The rows the tone rule `name` flags at threshold `t`, as the policy applies it."""
+    if name == "cold_unanswered":
+        return np.asarray((p["cold"] >= t) & gates["unanswered"], dtype=bool)
+    if name == "perfunctory":
+        return np.asarray((p["perfunctory"] >= t) & gates["perfunctory"], dtype=bool)
+    if name == "abusive":
+        return np.asarray((p["abusive"] >= t) & ~lexicon, dtype=bool)
+    return np.asarray(p[name] >= t, dtype=bool)
+
+
 def _choose(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray,
-            gates: dict[str, np.ndarray], budget: float
+            gates: dict[str, np.ndarray], budget: float, fixed: dict[str, float] | None = None
             ) -> tuple[float, dict[str, float], dict[str, float], float] | None:
     """The thresholds with the smallest summed miss rate of the four violation classes whose
-    benign rows are flagged at most `budget` (ties: the first in grid order, lowest first)."""
+    benign rows are flagged at most `budget` (ties: the first in grid order, lowest first);
+    those in `fixed` are not chosen but held at the value given."""
+    fixed = fixed or {}
     benign = y == "polite"
-    hits = {
-        "cold": {t: p["cold"] >= t for t in GRID},
-        "cold_unanswered": {t: (p["cold"] >= t) & gates["unanswered"] for t in GRID},
-        "perfunctory": {t: (p["perfunctory"] >= t) & gates["perfunctory"] for t in GRID},
-        "sarcastic": {t: p["sarcastic"] >= t for t in GRID},
-        "abusive": {t: (p["abusive"] >= t) & ~lexicon for t in GRID},
-    }
+    grids = [(fixed[name],) if name in fixed else GRID for name in THRESHOLD_NAMES]
+    hits = {name: {t: _hit(p, gates, lexicon, name, t) for t in grid}
+            for name, grid in zip(THRESHOLD_NAMES, grids, strict=True)}
     best: tuple[float, dict[str, float], dict[str, float], float] | None = None
-    for combo in itertools.product(GRID, repeat=len(THRESHOLD_NAMES)):
+    for combo in itertools.product(*grids):
         thresholds = dict(zip(THRESHOLD_NAMES, combo, strict=True))
         if thresholds["cold_unanswered"] > thresholds["cold"]:
             continue  # the context gate only ever lowers the threshold
@@ -218,9 +272,16 @@ def main() -> None:
     parser.add_argument("--benign-budget", type=float, default=0.025)
     parser.add_argument("--at", help="score these thresholds instead of choosing, e.g. "
                         "cold=0.9,cold_unanswered=0.9,perfunctory=0.9,sarcastic=0.8,abusive=0.7")
+    parser.add_argument("--hold", default="",
+                        help="thresholds held, not chosen, e.g. sarcastic=0.9 (another "
+                             "branch's rule)")
     parser.add_argument("--load", type=Path,
                         help="re-score the rows a --save run wrote (no fitting)")
     parser.add_argument("--no-lowo", action="store_true")
+    parser.add_argument("--fixed-features", action="store_true",
+                        help="leave-one-writer-out models keep the full model's features "
+                             "(one fit each instead of two; docs/tone.md, round 5)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel --fixed-features fits")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save", type=Path,
                         help="write the pooled selection rows' probabilities, labels, lexicon "
@@ -231,11 +292,14 @@ def main() -> None:
         at = {k: float(v) for k, v in (item.split("=") for item in args.at.split(","))}
         if set(at) != set(THRESHOLD_NAMES):
             parser.error(f"--at needs exactly {', '.join(THRESHOLD_NAMES)}")
+    hold = {k: float(v) for k, v in (item.split("=") for item in args.hold.split(",") if item)}
+    if set(hold) - set(THRESHOLD_NAMES):
+        parser.error(f"--hold takes {', '.join(THRESHOLD_NAMES)}")
     if args.load:
         saved = np.load(args.load)
         p_all = {k.removeprefix("p_"): saved[k] for k in saved.files if k.startswith("p_")}
         print(json.dumps(_summary(p_all, saved["y"], saved["lexicon"], saved["acts"],
-                                  saved["origin"], args.benign_budget, at),
+                                  saved["origin"], args.benign_budget, at, hold),
                          ensure_ascii=False, indent=1))
         return
     started = time.time()
@@ -292,11 +356,16 @@ def main() -> None:
         pooled_lex: list[np.ndarray] = []
         pooled_acts: list[np.ndarray] = []
         origin: list[str] = []
+        t0 = time.time()
+        pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
+        print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
+        fixed = (_lowo_fixed(corpus, pipeline, writer_of, writer_rows, args.jobs)
+                if args.fixed_features and not args.no_lowo else {})
         if not args.no_lowo:
             for writer, idx in writer_rows.items():
                 t0 = time.time()
-                pipeline = _fit(corpus, writer_of != writer, settings)
-                p = _probabilities(pipeline, [texts[i] for i in idx])
+                p = fixed[writer] if writer in fixed else _probabilities(
+                    _fit(corpus, writer_of != writer, settings), [texts[i] for i in idx])
                 for label, v in p.items():
                     pooled_p.setdefault(label, []).append(v)
                 pooled_y += [rows[i].label for i in idx]
@@ -304,9 +373,6 @@ def main() -> None:
                 pooled_acts.append(writer_acts[writer])
                 origin += [f"lowo:{writer}"] * len(idx)
                 print(f"  {name} LOWO {writer}: {time.time() - t0:.0f}s", flush=True)
-        t0 = time.time()
-        pipeline = _fit(corpus, np.ones(len(rows), dtype=bool), settings)
-        print(f"  {name} full fit: {time.time() - t0:.0f}s", flush=True)
         for set_name, s in sets.items():
             p = _probabilities(pipeline, norm_sets[set_name])
             for label, v in p.items():
@@ -336,7 +402,7 @@ def main() -> None:
             np.savez_compressed(args.save, **arrays)
         result: dict[str, object] = {
             "heldout_macro_f1": float(np.mean(f1s)), "select_accuracy": select_acc,
-            **_summary(p_all, y, lex, acts, np.array(origin), args.benign_budget, at),
+            **_summary(p_all, y, lex, acts, np.array(origin), args.benign_budget, at, hold),
         }
         report[name] = result
         print(json.dumps({name: result}, ensure_ascii=False, indent=1), flush=True)
@@ -346,15 +412,15 @@ def main() -> None:
 
 
 def _summary(p: dict[str, np.ndarray], y: np.ndarray, lexicon: np.ndarray, acts: np.ndarray,
-             origin: np.ndarray, budget: float, at: dict[str, float] | None
-             ) -> dict[str, object]:
+             origin: np.ndarray, budget: float, at: dict[str, float] | None,
+             hold: dict[str, float] | None = None) -> dict[str, object]:
     """Thresholds (chosen, or `at`), caught per class and benign flagged, pooled and per
     origin."""
     gates = _gates(acts)
     result: dict[str, object] = {
         "rows": {label: int(np.sum(y == label)) for label in (*VIOLATIONS, "polite")}}
     if at is None:
-        best = _choose(p, y, lexicon, gates, budget)
+        best = _choose(p, y, lexicon, gates, budget, hold)
         if best is None:
             return result
         thresholds = best[1]

@@ -20,9 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ahocorasick
-
 from classifiers.errors import LexiconError, NotBuiltError
+from classifiers.key_automaton import KeyAutomaton
 from classifiers.lexicon import Lexicon, Term
 from classifiers.normalize import Normalizer
 from classifiers.normalize.base import NormalizedText
@@ -210,7 +209,13 @@ class KeywordMatcher:
             "[^" + "".join(map(re.escape, sorted(kept))) + r"\W_]")
         self.needs_words_ = any(t.mode is MatchMode.WORD for t in self.lexicon.terms)
         self.always_groups_ = always_groups
-        self.rule_pairs_ = tuple((r.first, r.second) for r in self.lexicon.near)
+        # `@near` rules by either group: the groups each group needs beside it (a message
+        # names one or two groups; looking them up beats testing every rule).
+        partners: dict[str, set[str]] = {}
+        for rule in self.lexicon.near:
+            partners.setdefault(rule.first, set()).add(rule.second)
+            partners.setdefault(rule.second, set()).add(rule.first)
+        self.rule_partners_ = {group: frozenset(other) for group, other in partners.items()}
         self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
         self.scope_groups_ = frozenset(g for s in self.lexicon.scopes
                                        for g in (*s.not_in_clause, *s.not_in_message))
@@ -241,14 +246,13 @@ class KeywordMatcher:
             raise NotBuiltError("KeywordMatcher.match() called before build()") from None
         base = text.text
         hits: list[_Hit] = []
-        view: str | None = None
         # Group members are many (不, 上, 加 …) and mostly irrelevant: the context groups are
         # looked for only when an anchor group member or a scoped hit was found, and members
         # are turned into hits only when some rule or scope can use them.
         raw_parts: list[tuple[int, int, tuple[Term, ...], str]] = []
         groups: set[str] = set()
         derived = self.derived_views_
-        for end, (key, terms, parts, part_groups) in base_automaton.iter(base):
+        for end, (key, terms, parts, part_groups) in base_automaton.find(base):
             start = end - len(key) + 1
             seen_as = derived.get(key, "base") if derived else "base"
             if terms:
@@ -257,8 +261,8 @@ class KeywordMatcher:
                 raw_parts.append((start, end + 1, parts, seen_as))
                 groups |= part_groups
         if len(self.variant_automaton_):
-            view = self.pinyin.view(base)
-            for end, (form, terms, parts, part_groups) in self.variant_automaton_.iter(view):
+            for end, (form, terms, parts, part_groups) in \
+                    self.variant_automaton_.find_spelled(base, self.pinyin):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
                 if span is None:
                     continue
@@ -269,12 +273,12 @@ class KeywordMatcher:
             hits += self._respelled_hits(text)
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if overlay is not None:
-            hits += overlay._overlay_hits(base, view)
+            hits += overlay._overlay_hits(base)
             if overlay.message_terms_ and len(base) <= overlay.message_limit_:
                 message_hits += overlay._match_message(base)
         if len(self.context_automaton_) and (every_member or raw_parts or hits and any(
                 hit.term.category in self.scoped_ for hit in hits)):
-            for end, (key, _, parts, part_groups) in self.context_automaton_.iter(base):
+            for end, (key, _, parts, part_groups) in self.context_automaton_.find(base):
                 raw_parts.append((end - len(key) + 1, end + 1, parts,
                                   self.derived_views_.get(key, "base")))
                 groups |= part_groups
@@ -318,8 +322,8 @@ class KeywordMatcher:
         base = text.text
         hits: list[_Hit] = []
         for spelling in respellings(base, self.segmenter.tag):
-            for end, (form, terms, _, _) in self.variant_automaton_.iter(
-                    self.pinyin.view(spelling.text)):
+            for end, (form, terms, _, _) in self.variant_automaton_.find_spelled(
+                    spelling.text, self.pinyin):
                 span = self.pinyin.base_span(spelling.text, end - len(form) + 1, end + 1)
                 if span is None or not spelling.covers(*span):
                     continue
@@ -331,24 +335,21 @@ class KeywordMatcher:
                 terms = self.initials_.get(base[start:end])
                 # (a run the automaton already reads, zz for 智障, is that term's spelling)
                 if terms and addressed(base, start, end) \
-                        and not self.variant_automaton_.exists(base[start:end]):
+                        and base[start:end] not in self.variant_automaton_:
                     found = [_Hit(start, end, term, "pinyin") for term in terms]
                     hits.extend(hit for hit in found if _lower_case(text, hit))
         return hits
 
-    def _overlay_hits(self, base: str, view: str | None) -> list[_Hit]:
-        """Hits of this (shop overlay) matcher's deny terms; `view` is the message's pinyin
-        view if the shared matcher already computed it."""
+    def _overlay_hits(self, base: str) -> list[_Hit]:
+        """Hits of this (shop overlay) matcher's deny terms."""
         hits: list[_Hit] = []
         if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
-            for end, (key, terms, *_) in self.base_automaton_.iter(base):
+            for end, (key, terms, *_) in self.base_automaton_.find(base):
                 start = end - len(key) + 1
                 seen_as = self.derived_views_.get(key, "base")
                 hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
         if len(self.variant_automaton_):
-            if view is None:
-                view = self.pinyin.view(base)
-            for end, (form, terms, *_) in self.variant_automaton_.iter(view):
+            for end, (form, terms, *_) in self.variant_automaton_.find_spelled(base, self.pinyin):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
                 if span is not None:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
@@ -371,7 +372,7 @@ class KeywordMatcher:
         if not len(self.allow_automaton_):
             return text
         spans = sorted((end - len(key) + 1, end + 1)
-                       for end, (key, *_) in self.allow_automaton_.iter(text))
+                       for end, (key, *_) in self.allow_automaton_.find(text))
         pieces: list[str] = []
         position = 0
         for start, end in spans:
@@ -384,8 +385,11 @@ class KeywordMatcher:
 
     def _parts_needed(self, base: str, groups: set[str], hits: list[_Hit],
                       raw_parts: list[tuple[int, int, tuple[Term, ...], str]]) -> bool:
-        if any(a in groups and b in groups for a, b in self.rule_pairs_):
-            return True
+        partners = self.rule_partners_
+        for group in groups:
+            other = partners.get(group)
+            if other is not None and not groups.isdisjoint(other):
+                return True
         if any(hit.term.category in self.scoped_ for hit in hits):
             return True
         # An always-reported member matters to the contact detector only when an id (latin
@@ -417,11 +421,11 @@ class KeywordMatcher:
                 overlay: KeywordMatcher | None) -> Iterable[_Hit]:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
-                       for end, (key, *_) in self.allow_automaton_.iter(base)] \
+                       for end, (key, *_) in self.allow_automaton_.find(base)] \
             if len(self.allow_automaton_) else []
         if overlay is not None and len(overlay.allow_automaton_):
             allow_spans += [(end - len(key) + 1, end + 1)
-                            for end, (key, *_) in overlay.allow_automaton_.iter(base)]
+                            for end, (key, *_) in overlay.allow_automaton_.find(base)]
         words: Boundaries | None = None
         titled = "《" in base
         quoted = any(mark in base for mark in _QUOTE_PAIRS)
@@ -744,13 +748,14 @@ def _spread_span(text: NormalizedText, start: int, end: int) -> bool:
     return last - first > end - start
 
 
-def _automaton(entries: dict[str, list[Term]]) -> ahocorasick.Automaton:
+_Entry = tuple[str, tuple[Term, ...], tuple[Term, ...], frozenset[str]]
+
+
+def _automaton(entries: dict[str, list[Term]]) -> KeyAutomaton[_Entry]:
     """Values: (key, deny terms, group members, the members' groups)."""
-    automaton = ahocorasick.Automaton()
+    values: dict[str, _Entry] = {}
     for key, terms in entries.items():
         parts = tuple(t for t in terms if t.parts)
-        automaton.add_word(key, (key, tuple(t for t in terms if not t.parts), parts,
-                                 frozenset(g for t in parts for g in t.parts)))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+        values[key] = (key, tuple(t for t in terms if not t.parts), parts,
+                       frozenset(g for t in parts for g in t.parts))
+    return KeyAutomaton(values)

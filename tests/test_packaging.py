@@ -23,6 +23,7 @@ def test_wheel_bundles_lexicons_and_policy(tmp_path: Path) -> None:
     assert shipped and shipped <= bundled
     assert "gateway/cli/main.py" in names
     assert any(n.startswith("classifiers/tone/_kernel.") and n.endswith(".so") for n in names)
+    assert any(n.startswith("classifiers/_scanner.") and n.endswith(".so") for n in names)
     assert "-none-any" not in wheel.name  # a platform wheel: it holds compiled code
     console = REPO / "gateway" / "console" / "static"
     static = {p.relative_to(REPO).as_posix() for p in console.rglob("*") if p.is_file()}

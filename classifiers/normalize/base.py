@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import ClassVar, Protocol, runtime_checkable
 
+try:
+    from classifiers._scanner import Spelling
+except ImportError:  # a checkout that was never installed, or a pure-Python build on purpose
+    Spelling = None  # type: ignore[assignment, misc]
+
 
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
@@ -107,9 +112,13 @@ class CompiledTable:
     point roughly halves that. The list covers the BMP (where nearly all chat text lives);
     astral characters that need mapping (𝐬𝐛, plane-14 tags) are rare, so they take a second,
     dict-based pass only when the message contains any astral character at all.
+
+    With the compiled scanner (classifiers/_scanner.pyx), `spelling` is the same BMP table in C
+    arrays, and translates without an int object and a list look-up per character; it also
+    lets the keyword scanner read a view without building it.
     """
 
-    __slots__ = ("mapping", "bmp", "astral")
+    __slots__ = ("mapping", "bmp", "astral", "spelling")
 
     def __init__(self, mapping: dict[int, str | None]) -> None:
         self.mapping = mapping
@@ -120,9 +129,12 @@ class CompiledTable:
                 bmp[code] = value
         self.bmp = bmp
         self.astral = {code: value for code, value in mapping.items() if code >= 0x10000}
+        self.spelling = Spelling({code: value for code, value in mapping.items()
+                                  if code < 0x10000}) if Spelling is not None else None
 
     def translate(self, text: str) -> str:
-        out = text.translate(self.bmp)
+        out = self.spelling.translate(text) if self.spelling is not None \
+            else text.translate(self.bmp)
         # One range test in C (max() made a character object of each one).
         if self.astral and _ASTRAL.search(out) is not None:
             out = out.translate(self.astral)

@@ -48,6 +48,9 @@ class PinyinView:
         self.table: dict[int, str | None] = {
             code: f"{SYLLABLE_MARK}{fuzzy(s)}{SYLLABLE_MARK}" for code, s in self.syllables.items()}
         self.compiled = CompiledTable(self.table)
+        # The table as the keyword matcher's compiled scanner reads it: the variant automaton
+        # is run over the view without the view being built (KeyAutomaton.find_spelled).
+        self.spelling = self.compiled.spelling
 
     def view(self, base: str) -> str:
         return self.compiled.translate(base)
