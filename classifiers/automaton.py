@@ -29,6 +29,7 @@ from classifiers.normalize.pinyin import PinyinView
 from classifiers.normalize.repeats import fold_repeats
 from classifiers.results import Match, MatchMode
 from classifiers.segmentation import Boundaries, WordSegmenter
+from classifiers.sound import Respelling, addressed, initials_runs, respellings
 from classifiers.split_characters import SplitCharacters
 
 # Modal particles and forms of address that do not change what a lone reply says:
@@ -137,6 +138,7 @@ class KeywordMatcher:
         # Keys that are a spelling the engine derived, and the view a hit on them is reported
         # in: a term written with split characters (split), a lone syllable (pinyin).
         derived: dict[str, str] = {}
+        initials: dict[str, list[Term]] = {}
         commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
         for term in self.lexicon.terms:
@@ -166,18 +168,31 @@ class KeywordMatcher:
             for form in (digit_spellings(normalized) + b_digits(normalized)
                          if term.mode is MatchMode.WORD else []) + numeral_digits(normalized):
                 base.setdefault(form, []).append(term)
-            if term.variants != "none" and sum(
-                    1 for c in normalized if ord(c) in self.pinyin.syllables) >= 2:
+            chinese = sum(1 for c in normalized if ord(c) in self.pinyin.syllables)
+            if term.variants != "none" and chinese >= 2:
                 for form in self.pinyin.term_forms(normalized,
                                                    initials=term.variants == "initials",
                                                    latin_only=term.variants == "latin"):
                     variants.setdefault(form, []).append(term)
+            if term.category in INSULT_CATEGORIES and not term.parts and chinese >= 2 \
+                    and chinese == len(normalized):
+                # Every insult is also read by sound: its Chinese homophones (kept only where
+                # none of their characters forms a word there: `_plausible_homophone`) and,
+                # when the message shows them, digits and initials (`classifiers/sound.py`).
+                if term.variants in ("none", "latin"):
+                    by_sound = self.pinyin.sound_form(normalized)
+                    if by_sound is not None:
+                        variants.setdefault(by_sound, []).append(term)
+                if term.variants != "initials" and chinese <= 4:
+                    initials.setdefault("".join(
+                        self.pinyin.syllables[ord(c)][0] for c in normalized), []).append(term)
         self.base_automaton_ = _automaton(base)
         self.variant_automaton_ = _automaton(variants)
         self.context_automaton_ = _automaton(context)
         self.allow_automaton_ = _automaton(
             {self._normalize_term(t): [t] for t in self.lexicon.allow})
         self.message_terms_ = messages
+        self.initials_ = initials
         self.normalized_terms_ = normalized_terms
         written = set(normalized_terms.values())
         self.derived_views_ = {key: view for key, view in derived.items() if key not in written}
@@ -255,6 +270,7 @@ class KeywordMatcher:
                 if parts:
                     raw_parts.append((span[0], span[1], parts, "pinyin"))
                     groups |= part_groups
+            hits += self._respelled_hits(text)
         message_hits = self._match_message(base) if len(base) <= self.message_limit_ else []
         if overlay is not None:
             hits += overlay._overlay_hits(base)
@@ -298,6 +314,31 @@ class KeywordMatcher:
                 matches.append(self._to_match(text, hit, overlay))
         matches.extend(self._message_match(text, term, key) for term, key in message_hits)
         return Hits(matches, members)
+
+    def _respelled_hits(self, text: NormalizedText) -> list[_Hit]:
+        """Insults spelled by sound with digits or initials (`classifiers/sound.py`): the
+        pinyin view of the message with its disguised characters read, matched against the
+        same spellings; a hit must cover a character that was read."""
+        base = text.text
+        hits: list[_Hit] = []
+        for spelling in respellings(base, self.segmenter.tag):
+            for end, (form, terms, _, _) in self.variant_automaton_.find_spelled(
+                    spelling.text, self.pinyin):
+                span = self.pinyin.base_span(spelling.text, end - len(form) + 1, end + 1)
+                if span is None or not spelling.covers(*span):
+                    continue
+                hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms
+                            if term.category in INSULT_CATEGORIES and _respelling_fits(
+                                spelling, span, self.normalized_terms_[term]))
+        if self.initials_:
+            for start, end in initials_runs(base):
+                terms = self.initials_.get(base[start:end])
+                # (a run the automaton already reads, zz for 智障, is that term's spelling)
+                if terms and addressed(base, start, end) \
+                        and base[start:end] not in self.variant_automaton_:
+                    found = [_Hit(start, end, term, "pinyin") for term in terms]
+                    hits.extend(hit for hit in found if _lower_case(text, hit))
+        return hits
 
     def _overlay_hits(self, base: str) -> list[_Hit]:
         """Hits of this (shop overlay) matcher's deny terms."""
@@ -390,11 +431,18 @@ class KeywordMatcher:
         quoted = any(mark in base for mark in _QUOTE_PAIRS)
         seen: set[tuple[int, int, str]] = set()
         literal = {(h.start, h.end, h.term.category) for h in hits if h.view == "base"}
+        # A term written as its parts (贝戋货) is read there; the sound of one part (戋货) is not
+        # a second hit.
+        split = [(h.start, h.end, h.term.category) for h in hits if h.view == "split"]
         for hit in hits:
             identity = (hit.start, hit.end, hit.term.source)
             if identity in seen:
                 continue
             if hit.view == "pinyin" and (hit.start, hit.end, hit.term.category) in literal:
+                continue
+            if split and hit.view == "pinyin" and any(
+                    a <= hit.start and hit.end <= b and c == hit.term.category
+                    for a, b, c in split):
                 continue
             # An allow phrase covering the hit wins: it is the longer (or equal) match. A group
             # member is only suppressed by a LONGER phrase: the allow phrase 买家 is there for the
@@ -418,13 +466,18 @@ class KeywordMatcher:
             if hit.view == "pinyin" and hit.term.variants == "latin" and _lone_capital(text, hit):
                 continue
             if hit.view == "pinyin" and len(self._normalized(hit.term, overlay)) == 1 and not (
-                    _stands_alone(base, hit.start, hit.end) and _lower_case(text, hit)):
+                    (_stands_alone(base, hit.start, hit.end) or self.segmenter.ends_after_adverb(
+                        base, hit.start, hit.end)) and _lower_case(text, hit)):
                 continue  # a lone syllable is the insult only said alone, in lower case
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
+            # Characters read only by their sound are checked even when spaces stood between
+            # them (机构 是随机 is no 狗屎): separators are no evidence that they were chosen.
+            by_sound = hit.term.variants in ("none", "latin") \
+                and hit.term.category in INSULT_CATEGORIES and self._is_chinese_homophone(base, hit)
             if (hit.term.mode is MatchMode.WORD or straddles
                     or self._is_chinese_homophone(base, hit)) \
-                    and hit.view != "split" and not _spread(text, hit) and not (
+                    and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
                 if words is None:
                     words = self.segmenter.boundaries(base)
@@ -435,6 +488,8 @@ class KeywordMatcher:
                 elif hit.start not in boundaries or hit.end not in boundaries:
                     continue
                 elif hit.view == "base" and hit.term.category in INSULT_CATEGORIES:
+                    if self.segmenter.verb_of_the_sentence(base, hit.start, hit.end):
+                        continue  # 滚开的水, 越滚越多: a verb describing a thing
                     if hit.end - hit.start == 1:
                         if self.segmenter.inside_compound(base, hit.start):
                             continue  # 鸭|屎|香, 草|泥墙: a character of a compound
@@ -476,6 +531,13 @@ class KeywordMatcher:
         characters of the term (薇信) or is a word of its own (煞笔, 沙比); everyday words that
         happen to sound alike (为|新客户, 作为|新人, 标志, 拣货) are not evasions."""
         spelled = base[hit.start:hit.end]
+        by_sound = hit.term.category in INSULT_CATEGORIES and not any(
+            c.isascii() for c in spelled)
+        if by_sound and hit.term.variants in ("none", "latin"):
+            # Only its sound was derived (its homophones are everyday words: 收件人, 拣货):
+            # characters chosen for their sound alone, never a word.
+            return not self.segmenter.is_common_word(spelled) and \
+                self.segmenter.loose_characters(base, hit.start, hit.end, boundaries)
         if self.segmenter.is_common_word(spelled):
             # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is). A word of three
             # or more characters said on its own, a clause of its own (草泥马！), is the slang
@@ -485,7 +547,9 @@ class KeywordMatcher:
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
             return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
-        return not any(hit.start < b < hit.end for b in boundaries)
+        # One word (煞笔), or, for an insult, characters that form no word there (沙|币)
+        return not any(hit.start < b < hit.end for b in boundaries) or by_sound and \
+            self.segmenter.loose_characters(base, hit.start, hit.end, boundaries)
 
     @staticmethod
     def _latin_edges_ok(text: NormalizedText, hit: _Hit) -> bool:
@@ -604,6 +668,18 @@ def anchor_groups(lexicon: Lexicon, always: frozenset[str]) -> frozenset[str]:
     for rule in lexicon.near:
         anchors.add(max((rule.first, rule.second), key=rarity))
     return frozenset(anchors)
+
+
+def _respelling_fits(spelling: Respelling, span: tuple[int, int], term: str) -> bool:
+    """A digit read as its numeral's syllable stands for another character of the term (4 for
+    死, not 四: numerals written as digits are the engine's other spellings, 2百5); letters read
+    from look-alike digits spell at least three letters of pinyin (5h4b1), not bare initials
+    (5b is a pencil)."""
+    start, end = span
+    if spelling.latin:
+        return sum(1 for c in spelling.text[start:end] if c.isascii() and c.isalpha()) >= 3
+    return len(term) == end - start and all(
+        term[p - start] != spelling.text[p] for p in spelling.positions if start <= p < end)
 
 
 def _lower_case(text: NormalizedText, hit: _Hit) -> bool:

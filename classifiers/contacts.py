@@ -13,7 +13,8 @@ for 1, 1 and 0 (l3Ol2345678) as long as most of it is real digits; a number labe
 (商品编码, 发票代码, IMEI) or glued to latin letters (JDX0192…) is a code. What is NOT a
 contact: masked numbers (138****5678), order and tracking numbers (their length), prices and
 sizes, card-like digits that nothing in the message calls a card or that fail the Luhn checksum
-without a bank or card label right before them, the platform's own links.
+without a bank or card label right before them (or a bank, branch or payee right after them),
+cards the shop issues named by their kind (会员卡号, 储值卡), the platform's own links.
 
 E-mail addresses and URLs are read on the original text (lower-cased): the separator step
 would glue t.cn/A6xYz9Kp into one word.
@@ -47,6 +48,15 @@ _CARD_CONTEXT = re.compile(r"卡|银行|[工农建招交中]行|账号|帐号|�
 # (a digit mistyped or made up is still a card number given; an order number is never
 # introduced by a bank's name).
 _CARD_LABEL = re.compile(r"(?:银行|[工农建招交中]行|卡号|银行账号)[^0-9a-z\u3400-\u9fff]{0,3}$")
+# …or right after them: the bank, the account's branch or its holder (6222 …，工行，收款人李).
+_CARD_LABEL_AFTER = re.compile(r"[^0-9a-z\u3400-\u9fff]{0,3}(?:[\u4e00-\u9fff]{0,4}银行|"
+                               r"[工农建招交中]行|开户|收款人|户名)")
+# A card the shop or a service issues, named right before its number (会员卡号, 积分卡, 礼品卡
+# 号码): a qualifier that is a content word before 卡. A bank card's qualifier names a bank or
+# the kind of account (银行卡, 工行卡, 储蓄卡, 借记卡, 信用卡, 收款卡, 银联卡), and a pronoun,
+# measure word or 的 before 卡 (我的卡号, 这张卡) names no kind at all.
+_OTHER_CARD_LABEL = re.compile(r"[\u4e00-\u9fff](?<![行蓄记用款联的张这那我你他她其该此本])卡"
+                               r"(?:号码?)?[^0-9a-z\u3400-\u9fff]{0,3}$")
 _PHONE_CONTEXT = re.compile(r"手机|电话|号码|打给|打我|拨|尾号|联系|存一下|记一下|拼|前面|后面|"
                             r"[前后]\w?位")
 # A number right after one of these labels is a code the platform or a product gives it (商品编码
@@ -180,6 +190,9 @@ class ContactDetector:
                 continue
             if kind != "银行卡号" and _labelled_code(text, m.start()):
                 continue
+            if kind == "银行卡号" and _OTHER_CARD_LABEL.search(
+                    text, max(0, m.start() - 8), m.start()):
+                continue  # 会员卡号 8800…: the shop's own card, whatever its checksum
             if kind == "客服热线" and _SERVICE_LABEL.search(text[max(0, m.start() - 12):m.start()]):
                 continue  # a brand's or the platform's public service line (华为客服热线400…)
             if kind == "银行卡号" and not _CARD_CONTEXT.search(text):
@@ -243,7 +256,8 @@ def _number_kind(digits: str, text: str, start: int, end: int) -> str | None:
     if 10 <= len(digits) <= 12 and digits[0] == "0" and digits[1] != "0":
         return "电话号码"
     if 16 <= len(digits) <= 19 and (luhn_valid(digits) or _CARD_LABEL.search(
-            text, max(0, start - 10), start)):
+            text, max(0, start - 10), start) or _CARD_LABEL_AFTER.match(text, end)
+            and not _labelled_code(text, start)):
         return "银行卡号"
     return None
 

@@ -32,12 +32,12 @@ class SpelledView(Protocol):
 
 
 class KeyAutomaton(Generic[V]):
-    __slots__ = ("find", "_scanner", "_size")
+    __slots__ = ("find", "_keys", "_scanner")
 
     def __init__(self, entries: Mapping[str, V], *, compiled: bool = True) -> None:
         """`compiled`: use the compiled scanner if the install built it (False: pyahocorasick,
         the reference the scanner is tested against)."""
-        self._size = len(entries)
+        self._keys = frozenset(entries)
         self.find: Callable[[str], Iterable[tuple[int, V]]]
         self._scanner = Scanner(list(entries), list(entries.values())) \
             if compiled and Scanner is not None else None
@@ -61,4 +61,7 @@ class KeyAutomaton(Generic[V]):
         return self.find(view.view(text))
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys

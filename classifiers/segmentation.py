@@ -86,6 +86,44 @@ class WordSegmenter:
             "v") and all(_is_chinese(c) and tags.get(c, "")[:1] not in _FUNCTION_TAGS
                          for c in (before, after))
 
+    def tag(self, char: str) -> str:
+        """jieba's part-of-speech tag of one character as a word of its own ('' if none)."""
+        return self._single_tags.get(char, "")
+
+    def loose_characters(self, text: str, start: int, end: int, boundaries: set[int]) -> bool:
+        """Each character of `text[start:end]` is a word of its own (none forms a word with a
+        neighbour), none of them a function word, and what stands before them is the start of
+        a clause, a function word or 是 (沙|币, 你个|剑|人): characters chosen for their sound
+        alone, not words of the sentence (为|新 is a preposition, 持|剑|人 a verb's object,
+        狗|是 a subject and its copula). The first may not be a verb either: a verb and its
+        object are words of the sentence (做|私|单). Each must be a word of jieba's dictionary:
+        a character that is none (tag x) is the part of a character written split (贝|戋)."""
+        if any(index not in boundaries for index in range(start, end + 1)):
+            return False
+        if any(self.tag(c)[:1] in _FUNCTION_TAGS or c == "是" or self.tag(c) in ("", "x")
+               for c in text[start:end]) or self.tag(text[start]).startswith("v"):
+            return False  # (a character no dictionary word: a part of a split one, 贝戋)
+        before = text[start - 1] if start else ""
+        return not _is_chinese(before) or before == "是" or \
+            self.tag(before)[:1] in _FUNCTION_TAGS
+
+    def ends_after_adverb(self, text: str, start: int, end: int) -> bool:
+        """The span ends its clause right after an adverb or a pronoun (就gun, 你gun): an order
+        given to someone, as said alone, where a name or a code is followed by more (就gun系列)."""
+        return start > 0 and self.tag(text[start - 1])[:1] in "dr" and (
+            end == len(text) or not text[end].isalnum())
+
+    def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
+        """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
+        describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
+        a degree construction 越…越 (越滚越多). Said to someone it ends its clause or is
+        followed by the one addressed (滚开，, 滚吧你)."""
+        if not self.tag(text[start]).startswith("v"):
+            return False
+        if start > 0 and text[start - 1] == "越" and text[end:end + 1] == "越":
+            return True
+        return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
+
     @functools.cached_property
     def _single_tags(self) -> dict[str, str]:
         """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""

@@ -32,6 +32,9 @@ _CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
 # this many characters: the agent repeats what the buyer asked and answers it (加个V？真不行 /
 # 私下交易？那不中). Further in, the negation belongs to something else.
 _QUESTION_MARKS = frozenset("?？")
+# A clause ending in a question particle is a question with or without its mark (您要加V看实拍
+# 是吧，不好意思…; 能加微信吗，不能的).
+_QUESTION_ENDINGS = ("吗", "是吧", "对吧", "是不是")
 _ANSWER_OPENING = 3
 
 # A name in quotation marks between the two sides counts as its marks only: 搜「老李茶园」公众号
@@ -197,7 +200,8 @@ def _clause_ends(original: str) -> list[int]:
 def _answer(original: str, end: int, ends: list[int]) -> tuple[int, int] | None:
     """The clause right after a question that ends at `end` (its first and last index), or
     None when the clause at `end` is no question."""
-    if end >= len(original) or original[end] not in _QUESTION_MARKS:
+    if end >= len(original) or original[end] not in _QUESTION_MARKS and not (
+            original[end] in _CLAUSE_ENDS and original[:end].endswith(_QUESTION_ENDINGS)):
         return None
     start = end + 1
     while start < len(original) and (original[start].isspace()

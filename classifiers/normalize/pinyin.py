@@ -105,10 +105,21 @@ class PinyinView:
                 forms.add("".join(parts))
         return forms
 
+    def sound_form(self, term: str) -> str | None:
+        """`term` read by sound only, every character its (fuzzy) syllable: the spelling of
+        Chinese homophones alone (剑人 for 贱人), for terms whose other spellings are not
+        derived; None if a character has no reading."""
+        syllables = [self.table.get(ord(ch)) for ch in term]
+        if any(s is None for s in syllables):
+            return None
+        return "".join(s for s in syllables if s is not None)
+
     def describe(self, matched: str, term: str) -> str:
         """Trace line for a hit whose (normalised) text `matched` was read as `term`."""
         spoken = [self.syllables.get(ord(c), c) for c in matched]
-        if any(c.isascii() and c.isalpha() for c in matched):
+        if any(c.isdigit() for c in matched):
+            kind = "digits read by sound or by the letters they look like"
+        elif any(c.isascii() and c.isalpha() for c in matched):
             kind = "pinyin"
         elif spoken == [self.syllables.get(ord(c), c) for c in term]:
             kind = "homophone"

@@ -162,6 +162,8 @@ def test_latin_variants_leave_homophones_and_initials(scorer: Scorer, text: str)
 @pytest.mark.parametrize(("text", "abuse"), [
     ("把丸子在粉里滚一下再下锅", False), ("箱子在车里滚了一路", False),
     ("滚一边去", True), ("你给我滚", True),
+    # a verb that describes a thing: through 的 before a noun, or in 越…越
+    ("泡面要用滚开的水", False), ("雪球越滚越大", False), ("滚开，别来烦", True),
 ])
 def test_shipped_allow_list_reads_gun_with_an_aspect_marker_as_motion(
         scorer: Scorer, text: str, abuse: bool) -> None:

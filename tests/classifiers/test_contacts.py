@@ -144,6 +144,11 @@ def test_contacts_read_ids_after_channel_letters(detector: ContactDetector, text
     ("打到农行 6222 0200 1122 3342 就行", True),     # a bank named right before: a card anyway
     ("卡号:6222020011223342", True),
     ("农行的单子 6222020011223342", False),           # the bank further off: the checksum rules
+    ("余款汇到 6222 0200 1122 3342，农行，户名王", True),  # the bank and payee right after
+    ("运单号 6222020011223342，中国银行网点代收", False),  # a code label before wins
+    ("积分卡号 6222 0200 1122 3341 可查余额", False),    # the shop's card, whatever its checksum
+    ("储值卡 6222020011223341 还剩200", False),
+    ("转到我的卡号 6222020011223341", True),          # a pronoun names no kind of card
 ])
 def test_contacts_tell_cards_by_luhn(detector: ContactDetector, text: str, found: bool) -> None:
     assert ([h.kind for h in detector.detect(text)] == ["银行卡号"]) is found

@@ -220,6 +220,8 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "那个号盗了我们的图，说加他微信便宜",
     "V领我们还有两件",
     "运费扣我们的就行",                  # 扣 names a channel only before an id
+    "想加微信看细节是吧，不行哦，图都在详情页",  # a question without its mark, refused
+    "能私下转账吗，不可以的亲",
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE

@@ -19,7 +19,7 @@ WRITERS = sorted(DATA.glob("invitation_writer_*.csv"))
 
 def test_every_independent_writer_is_there() -> None:
     assert [p.stem.removeprefix("invitation_writer_") for p in WRITERS] == [
-        "D1", "D2", "D3", "D4", "D5", "D6", "D7"]
+        "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"]
 
 
 @pytest.mark.parametrize("path", WRITERS, ids=lambda p: p.name)
