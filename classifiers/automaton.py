@@ -332,11 +332,11 @@ class KeywordMatcher:
                                 spelling, span, self.normalized_terms_[term]))
         if self.initials_:
             for start, end in initials_runs(base):
-                terms = self.initials_.get(base[start:end])
+                initialled = self.initials_.get(base[start:end])
                 # (a run the automaton already reads, zz for 智障, is that term's spelling)
-                if terms and addressed(base, start, end) \
+                if initialled and addressed(base, start, end) \
                         and base[start:end] not in self.variant_automaton_:
-                    found = [_Hit(start, end, term, "pinyin") for term in terms]
+                    found = [_Hit(start, end, term, "pinyin") for term in initialled]
                     hits.extend(hit for hit in found if _lower_case(text, hit))
         return hits
 
