@@ -15,7 +15,9 @@ a moment resumes where it stopped and misses nothing that Redis still has (entri
 After any outage the reader calls the `on_reconnect` callbacks with `lost=True` when Redis came
 back without its data (a restart without persistence, detected by the `epoch` key), so the
 nodes can put back what they know: presence and assignments of their connections, warnings and
-repeat offences from the interception log.
+repeat offences from the interception log. Before those, each node appends again the chat
+messages it published that a reader may not have read when Redis went down (`unread.py`): the
+sender was told they were sent, and a restart without persistence took them with the stream.
 
 Key layout (`{p}` is the prefix, default `replyguard`):
 
@@ -34,6 +36,7 @@ Key layout (`{p}` is the prefix, default `replyguard`):
     {p}:policy-version             string
     {p}:frames                     stream {"a": address, "k": de-duplication key, "f": frame}
     {p}:epoch                      string, random: set once per Redis dataset
+    {p}:readers                    hash  node → "{stream position} {report deadline}"
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from gateway.state import (
     Receiver,
 )
 from gateway.state.dedup import RecentKeys
+from gateway.state.unread import REPORT_S, REPORT_TTL_S, Unread, stream_id
 
 log = logging.getLogger("replyguard.state")
 
@@ -206,6 +210,12 @@ class RedisState:
         self._seen = RecentKeys()
         self._epoch: str | None = None
         self.reading = False
+        # this node's name among the readers, and the chat messages it published that a
+        # reader may not have read yet: appended again if Redis comes back without them
+        self._node = uuid.uuid4().hex
+        self._unread = Unread(RETAIN_S)
+        self._reported = float("-inf")  # monotonic time of the last position report
+        self._republish_due = False
         # Called after the reader got Redis back: `lost` when Redis lost its data meanwhile.
         self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []
 
@@ -430,7 +440,9 @@ class RedisState:
                 pipe.ltrim(key, -keep, -1)
                 if publish is not None:
                     self._append_frame(pipe, publish)
-                await pipe.execute()
+                results = await pipe.execute()
+        if publish is not None:
+            self._unread.add(_text(results[-1]), publish)
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         if limit <= 0:
@@ -471,14 +483,21 @@ class RedisState:
                     lost = await self._check_epoch()
                     log.info("frames reader resumed at %s%s", self._position,
                              " (Redis lost its data)" if lost else "")
+                    # due until it succeeded: a failure half way makes another outage, after
+                    # which the epoch no longer says the data was lost
+                    self._republish_due = self._republish_due or lost
                     token = _restoring.set(True)
                     try:
+                        if self._republish_due:
+                            await self._republish()
                         for callback in list(self.on_reconnect):
                             await _quietly(callback(lost))
                     finally:
                         _restoring.reset(token)
                     outage, self.reading, self._gate.closed = False, True, False
                 assert self._position is not None
+                if time.monotonic() - self._reported >= REPORT_S:
+                    await self._report_position()
                 batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = \
                     await self._redis.xread({self._stream: self._position},  # type: ignore[assignment]
                                             count=READ_BATCH, block=1000)
@@ -511,6 +530,40 @@ class RedisState:
             except Exception:  # one broken socket must not stop delivery to the others
                 log.exception("delivery to %s failed", address)
 
+    async def _report_position(self) -> None:
+        """Tell the other nodes how far this reader got, and learn how far the slowest live one
+        did: what every reader passed need not be kept for publishing again."""
+        key, now = f"{self._p}:readers", self._clock()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, self._node, f"{self._position} {now + REPORT_TTL_S}")
+            pipe.hgetall(key)
+            _, raw = await pipe.execute()
+        positions, gone = [], []
+        for node, value in raw.items():
+            position, _, expires = _text(value).partition(" ")
+            if float(expires) > now:
+                positions.append(stream_id(position))
+            else:  # a node that stopped reporting (it died) holds nothing back
+                gone.append(node)
+        if gone:
+            await self._redis.hdel(key, *gone)
+        self._unread.read_up_to(min(positions) if positions else None)
+        self._reported = time.monotonic()
+
+    async def _republish(self) -> None:
+        """Redis came back without the stream: append again the chat messages this node
+        published that a reader may not have read (a recipient that had drops the copy)."""
+        pending = self._unread.pending()
+        if pending:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for publication in pending:
+                    self._append_frame(pipe, publication)
+                ids = await pipe.execute()
+            self._unread.replace(zip((_text(i) for i in ids), pending, strict=True))
+            log.warning("Redis lost its data: published again %d chat messages a node may not "
+                        "have read yet", len(pending))
+        self._republish_due = False
+
     async def _check_epoch(self) -> bool:
         """Whether Redis lost its data since this node last looked (a restart without
         persistence): the epoch key is set once per dataset."""
@@ -521,8 +574,10 @@ class RedisState:
         return lost
 
     async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
+        publication = Publication(address, payload, key)
         async with self._gate.mapped("publish"):
-            await self._append_frame(self._redis, Publication(address, payload, key))
+            entry_id = await self._append_frame(self._redis, publication)
+        self._unread.add(_text(entry_id), publication)
 
     def _append_frame(self, target: Any, publication: Publication) -> Any:
         """XADD one frame (on the client, or queued in a transaction), the stream trimmed to

@@ -289,6 +289,52 @@ def test_redis_state_delivery_survives_a_redis_restart(restartable_redis: RedisS
     asyncio.run(main())
 
 
+def test_redis_state_unread_messages_survive_a_restart_without_persistence(
+        restartable_redis: RedisServer) -> None:
+    """Node A publishes chat messages for a subscriber on node B while B's reader is busy (its
+    receiver still handing out the first one), so B has not read them when Redis is killed and
+    comes back empty. A was told they were published: it appends them again, and B gets every
+    one once, in order (the one it had read is not repeated)."""
+    async def main() -> None:
+        a, b = RedisState.from_url(restartable_redis.url), \
+            RedisState.from_url(restartable_redis.url)
+        got: list[str] = []
+        busy, go_on = asyncio.Event(), asyncio.Event()
+
+        async def slow_receiver(payload: str, key: str | None) -> None:
+            got.append(payload)
+            if payload == "m0":
+                busy.set()
+                await go_on.wait()
+
+        async def ignore(payload: str, key: str | None) -> None:
+            pass
+
+        try:
+            await a.subscribe("staff:s1:a1", ignore)  # A reads the stream too, as a node does
+            await b.subscribe("buyer:s1:b1", slow_receiver)
+            await asyncio.sleep(0.2)
+            await a.publish("buyer:s1:b1", "m0", key="k0")
+            await asyncio.wait_for(busy.wait(), 5)
+            for n in range(1, 6):
+                await a.append_history("s1:b1", HistoryEntry(f"m{n}", "agent", "a1", "x", 1.0),
+                                       20, publish=Publication("buyer:s1:b1", f"m{n}", f"k{n}"))
+            restartable_redis.kill()
+            go_on.set()
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(restartable_redis.resume)
+            for _ in range(200):
+                if len(got) >= 6:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            assert got == [f"m{n}" for n in range(6)]
+        finally:
+            await a.close()
+            await b.close()
+    asyncio.run(main())
+
+
 @run
 async def test_state_held_drafts_outlive_connections_until_taken_or_expired(
         state: SharedState, clock: Clock) -> None:
