@@ -27,7 +27,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from classifiers.scorer import Scorer
-from gateway.auth import TokenService, load_secret
+from gateway.auth import Principal, TokenService, load_secret
 from gateway.chat.actions import Actions
 from gateway.chat.handoff import Handoff
 from gateway.chat.hub import Hub
@@ -101,6 +101,9 @@ class Gateway:
         self.tasks: list[asyncio.Task[None]] = []  # background tasks, named
         # proxy mode: links of agents who left, still getting their messages read upstream
         self.leaving: set[asyncio.Task[None]] = set()
+        # ... and the links themselves per (shop, user), oldest first, for the agent's next
+        # connection to take over (`UpstreamLink.take_over`)
+        self._draining_links: dict[tuple[str, str], list[UpstreamLink]] = {}
         self._sync_started = False
 
     @classmethod
@@ -167,9 +170,24 @@ class Gateway:
         """An agent left: its upstream link drains in the background (`UpstreamLink.close`,
         at most `upstream_drain_s`), so leaving does not drop what it was told was delivered,
         and nothing the client's end cancels can cut that short."""
+        key = (link.principal.shop, link.principal.user)
+        self._draining_links.setdefault(key, []).append(link)
         task = asyncio.create_task(link.close(), name=f"draining {link.principal.user}")
         self.leaving.add(task)
         task.add_done_callback(self.leaving.discard)
+        task.add_done_callback(lambda _: self._drained(key, link))
+
+    def _drained(self, key: tuple[str, str], link: UpstreamLink) -> None:
+        links = self._draining_links.get(key, [])
+        if link in links:
+            links.remove(link)
+        if not links:
+            self._draining_links.pop(key, None)
+
+    def draining_upstream(self, principal: Principal) -> list[UpstreamLink]:
+        """The user's links still draining on this node, oldest first, now the new
+        connection's to take over (no longer listed)."""
+        return self._draining_links.pop((principal.shop, principal.user), [])
 
     async def close(self) -> None:
         """Everything `open` built, in the reverse order. Each step runs even if the gateway

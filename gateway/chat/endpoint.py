@@ -73,8 +73,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if after is not None:  # what arrives from now on waits behind what the buyer missed
         connection.hold()
     if settings.upstream_url and principal.role.shop_side:
-        connection.upstream = open_upstream(websocket, connection, settings.upstream_url,
-                                            settings.upstream_buffer, settings.upstream_drain_s)
+        connection.upstream = await open_upstream(websocket, connection, gateway,
+                                                  settings.upstream_url)
     await gateway.hub.attach(connection)
     gateway.metrics.connections.labels(str(principal.role)).inc()
     log.info("%s %s of shop %s connected", principal.role, principal.user, principal.shop)
@@ -144,16 +144,21 @@ _UPSTREAM_STATUS = {
 }
 
 
-def open_upstream(websocket: WebSocket, connection: Connection, url: str,
-                  buffer: int, drain: float) -> UpstreamLink:
+async def open_upstream(websocket: WebSocket, connection: Connection, gateway: Gateway,
+                        url: str) -> UpstreamLink:
     """Proxy mode: this agent's link to the upstream chat server; what comes down is passed
-    to the agent untouched."""
+    to the agent untouched. It first takes over the messages of the agent's links still
+    draining here, so they reach upstream before anything written on this connection."""
+    settings = gateway.settings
+
     def status(state: str) -> None:
         connection.send(System(code=f"upstream-{state}", text=_UPSTREAM_STATUS[state]))
 
-    link = UpstreamLink(url, connection.principal, deliver=connection.forward, status=status,
-                        token=websocket.query_params.get("upstream_token"), buffer=buffer,
-                        drain=drain)
+    link = UpstreamLink(url, connection.principal, deliver=connection.forward,
+                        status=status, token=websocket.query_params.get("upstream_token"),
+                        buffer=settings.upstream_buffer, drain=settings.upstream_drain_s)
+    for old in gateway.draining_upstream(connection.principal):
+        await link.take_over(old)
     link.start()
     return link
 

@@ -16,6 +16,13 @@ server too busy to read) loses them, so on reconnect everything unconfirmed goes
 order, and the server may see an id twice. An agent that disconnects does not take its
 released messages with it: its link stays up to `drain` seconds to get them read.
 
+An agent that reconnects to the same node while its old link still drains gets a new link that
+takes over the old one's unconfirmed messages (`take_over`): they go up first on the new link,
+ahead of anything the agent writes now, and the old link stops. Otherwise the new link, up at
+once, could send new messages while the old one waited out its backoff, and upstream would read
+them before older ones. Per agent, the first time upstream reads each id is in the order the
+messages were released (a repeat may come later).
+
 The agent's credentials for the upstream server, if it needs any, come as `upstream_token` in
 the gateway URL's query and go up as `Authorization: Bearer`; the agent's identity as checked by
 the gateway goes up as `X-ReplyGuard-User`, `-Shop` and `-Role` headers.
@@ -92,6 +99,27 @@ class UpstreamLink:
                 else:
                     self._sent += 1
                     self._outgoing.set()
+
+    async def take_over(self, old: UpstreamLink) -> None:
+        """Before `start`: the same agent's previous link, still draining, hands over what
+        upstream has not confirmed; it goes up first, in order."""
+        self._queue.extend(await old._hand_over())
+        if self._queue:
+            self._confirmed.clear()
+
+    async def _hand_over(self) -> list[str]:
+        """Stop this (draining) link now and give up its unconfirmed messages, oldest first;
+        its `close` then ends with nothing left to report."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        async with self._lock:
+            queue = list(self._queue)
+            self._queue.clear()
+            self._sent = 0
+        self._confirmed.set()
+        return queue
 
     async def close(self) -> None:
         """The agent left: wait up to `drain` s for upstream to confirm what it was told was

@@ -253,3 +253,30 @@ def test_messages_buffered_when_the_agent_leaves_still_go_up(
         upstream.start()
     wait_for(lambda: len(upstream.received) == 2)
     assert [f["id"] for f in upstream.received] == ["d0", "d1"]
+
+
+def test_reconnecting_agent_messages_go_up_after_those_its_old_link_still_drains(
+        client_factory: ClientFactory, token_for: TokenFor, upstream: ChatServer) -> None:
+    """An agent leaves while upstream is down (two released messages wait in its link, which
+    drains in the background, its reconnect backoff growing) and comes back once upstream is
+    up: its new link takes the old one's messages over and sends them first, so upstream
+    reads them before what the agent writes on the new connection, not after the old link's
+    next retry."""
+    client = client_factory(upstream_url=upstream.url, upstream_drain_s=30)
+    url = f"/ws?token={token_for('agent', 'a1', 's1')}"
+    with client.websocket_connect(url) as session:
+        agent = Peer(session)
+        wait_for(lambda: len(upstream.clients) == 1)
+        upstream.stop()
+        upstream.drop()
+        agent.expect("system", code="upstream-reconnecting")
+        for n in range(2):
+            assert agent.say(f"o{n}", f"亲，第{n}个订单已经改好地址", "c1")["delivered"]
+    time.sleep(2.5)  # the old link's backoff is now over a second
+    upstream.start()
+    with client.websocket_connect(url) as session:
+        agent = Peer(session)
+        assert agent.say("n0", "亲，还有什么可以帮您", "c1")["delivered"]
+        wait_for(lambda: {"o0", "o1", "n0"} <= {f["id"] for f in upstream.received})
+    first_seen = list(dict.fromkeys(f["id"] for f in upstream.received))
+    assert first_seen == ["o0", "o1", "n0"]
