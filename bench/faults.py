@@ -185,6 +185,16 @@ class Ledger:
                 if s.answers.count("verdict") > 1 or len(s.answers) > s.attempts
                 or ("verdict" in s.answers and s.answers[-1] != "verdict")]
 
+    def lost(self) -> list[str]:
+        """'sender → conversation: id (seconds after the start)' of every accepted message its
+        recipient never got, oldest first: what a loss was, to find out where it happened."""
+        start = min((s.sent_at for s in self.sent.values()), default=0.0)
+        return [f"{s.sender} → {s.conversation}: {i} ({s.sent_at - start:.1f} s)"
+                for i, s in sorted(self.sent.items(), key=lambda item: item[1].sent_at)
+                if self.last_answer(i) == "verdict" and s.verdict is not None
+                and s.verdict["delivered"] and not self.received[i]
+                and i not in self.via_history]
+
     def summary(self, logged: dict[str, str]) -> dict[str, int]:
         accepted = intercepted = refused = unanswered = 0
         lost = duplicated = blocked_delivered = 0
@@ -544,14 +554,16 @@ async def traffic_with(nodes: list[Node], size: Size,
     summary and what the fault reported."""
     traffic = Traffic(lambda: nodes, size.conversations, size.agents, size.rate)
     await traffic.start()
+    started = time.perf_counter()
     writing = asyncio.create_task(traffic.run(size.seconds))
     await asyncio.sleep(size.seconds * at)
-    report = await fault()
+    report = {"fault_at_s": round(time.perf_counter() - started, 1), **await fault()}
     await writing
     await traffic.settle()
     await traffic.close()
     summary = traffic.ledger.summary(await asyncio.to_thread(logged, nodes))
     report["contradictions"] = traffic.ledger.contradictions()[:5]
+    report["lost_ids"] = traffic.ledger.lost()[:10]
     return summary, report, traffic
 
 
