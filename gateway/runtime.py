@@ -87,7 +87,7 @@ class Gateway:
         self.presence = PresenceService(state, self.hub, self.reception,
                                         settings.presence_ttl_s)
         self.upkeep = Upkeep(self.hub, state, interception_log, self.moderator, self.reception,
-                             settings.presence_ttl_s)
+                             self.transcript, settings.presence_ttl_s)
         state.on_reconnect.append(self.upkeep.restore)
         self.lexicon_editor = LexiconEditor(live, settings.data_dir.expanduser() / AUDIT_FILE)
         self.policy_editor = PolicyEditor(live)

@@ -37,6 +37,7 @@ from gateway.chat.conversation import address_of
 from gateway.chat.ratelimit import TokenBucket
 from gateway.chat.upstream import UpstreamLink
 from gateway.protocol import CloseCode, Frame, PresenceStatus, dump
+from gateway.state import HistoryEntry
 
 log = logging.getLogger("replyguard.session")
 
@@ -46,6 +47,9 @@ REMEMBERED = 500
 # How many of its latest accepted message ids a connection refuses to see again (ids are unique
 # per sender; a reused one would make two verdicts, records and appeals answer to one id).
 RECENT_IDS = 1000
+# How many messages of a queued buyer a connection keeps for putting them back (the transcript
+# keeps REPLYGUARD_HISTORY_SIZE, 20 by default, anyway).
+UNHANDLED_KEPT = 100
 
 
 class Connection:
@@ -65,6 +69,10 @@ class Connection:
         # a buyer: when it was told `queued` (None: not waiting, or picked up / routed since),
         # so the node can queue it again, in order, if Redis loses the queue
         self.queued_at: float | None = None
+        # a buyer: its messages accepted while its conversation had no handler, oldest first
+        # (only the transcript holds them until an agent is handed the conversation), put back
+        # into the transcript if Redis loses it
+        self.unhandled: list[HistoryEntry] = []
         # message id → (record id, conversation) of the messages it wrote that were intercepted,
         # newest last: the log has everything else of them, but not the message id the client
         # uses, so this is how the node puts warnings and drafts back if Redis loses them
@@ -196,6 +204,16 @@ class Connection:
                 self.queued_at = time.time()
             elif code in ("picked-up", "routed"):
                 self.queued_at = None
+                self.unhandled.clear()
+
+    def waiting(self, entry: HistoryEntry | None) -> None:
+        """A buyer message was accepted: `entry` if it waits in the transcript for an agent,
+        None if it went to one (who got the conversation's history with it, so nothing waits)."""
+        if entry is None:
+            self.unhandled.clear()
+            return
+        self.unhandled.append(entry)
+        del self.unhandled[:-UNHANDLED_KEPT]
 
     def set_assist(self, conversation: str, on: bool) -> None:
         if on:

@@ -109,12 +109,15 @@ class Interventions:
                                                        later=later)
             # to the handler (else it waits with the conversation: the history) and into the
             # history, in one step
-            await self.transcript.add(
+            entry = await self.transcript.add(
                 conversation, principal, frame.id, frame.text,
                 to=staff_address(principal.shop, handler.user) if handler is not None else None)
         except StateUnavailable as exc:
             await self._undelivered(record_id, exc)
             raise
+        # a message waiting with its queued conversation is in the transcript alone: the
+        # connection keeps it too, to put it back if Redis loses the transcript
+        connection.waiting(entry if handler is None else None)
         if routed is not None and record_id is not None:
             await self.log.update_outcome(record_id, Outcome.ROUTED, f"to {routed.user}",
                                           durable=False)

@@ -28,9 +28,10 @@ class Transcript:
         self.context_size = context
 
     async def add(self, conversation: str, sender: Principal, message_id: str, text: str, *,
-                  to: str | None = None) -> None:
+                  to: str | None = None) -> HistoryEntry:
         """Record a delivered message; `to`: the address it goes to, published in the same
-        step (None: nobody to send it to on this gateway, e.g. it waits in the queue)."""
+        step (None: nobody to send it to on this gateway, e.g. it waits in the queue). The
+        entry it recorded."""
         entry = HistoryEntry(message_id, str(sender.role), sender.user, text, time.time())
         publication = None
         if to is not None:
@@ -38,6 +39,12 @@ class Transcript:
             publication = Publication(to, dump(frame),
                                       message_key(conversation, entry.user, message_id))
         await self.state.append_history(conversation, entry, self.keep, publish=publication)
+        return entry
+
+    async def restore(self, conversation: str, entries: list[HistoryEntry]) -> None:
+        """Put entries back, oldest first, after the shared state lost the transcript."""
+        for entry in entries:
+            await self.state.append_history(conversation, entry, self.keep)
 
     async def context(self, conversation: str) -> tuple[ContextMessage, ...]:
         entries = await self.state.history(conversation, self.context_size)

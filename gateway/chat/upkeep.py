@@ -12,11 +12,12 @@ state came back from an outage.
   wrote, the appeal window, the warnings still owed an `ack` and the drafts still held; the
   repeat offences within their windows; the sticky routes of the conversations it knows (from
   the routing records in the interception log); and the reception queue of the buyers
-  connected to it that were told `queued` and not picked up since. Reception then hands
+  connected to it that were told `queued` and not picked up since, with the messages they wrote
+  while waiting back in their transcripts (those were nowhere else). Reception then hands
   queued conversations out.
-- What cannot be put back: conversation histories (the recent messages in `assigned` frames and
-  in the context of the next records start empty), the queue places of buyers connected to no
-  node, sticky routes and assist switches of conversations no connection holds, and the order
+- What cannot be put back: conversation histories otherwise (the recent messages in `assigned`
+  frames and in the context of the next records start empty), the queue places (and waiting
+  messages) of buyers connected to no node, sticky routes and assist switches of conversations no connection holds, and the order
   of queued buyers across nodes (each node queues its own, oldest first). README "Reliability".
 """
 
@@ -35,6 +36,7 @@ from gateway.chat.hub import Hub
 from gateway.chat.interventions import APPEAL_WINDOW_S
 from gateway.chat.moderation import Moderator, offence_key, route_of
 from gateway.chat.reception import Reception
+from gateway.chat.transcript import Transcript
 from gateway.errors import StateUnavailable
 from gateway.log import InterceptionLog, LogFilter, Outcome, StoreError
 from gateway.protocol import Unassigned
@@ -53,8 +55,10 @@ LOST_REASON = "共享状态恢复后该会话已由他人接待"
 
 class Upkeep:
     def __init__(self, hub: Hub, state: SharedState, interception_log: InterceptionLog,
-                 moderator: Moderator, reception: Reception, presence_ttl_s: float) -> None:
+                 moderator: Moderator, reception: Reception, transcript: Transcript,
+                 presence_ttl_s: float) -> None:
         self.hub = hub
+        self.transcript = transcript
         self.state = state
         self.log = interception_log
         self.moderator = moderator
@@ -167,17 +171,22 @@ class Upkeep:
         return len(restored)
 
     async def _restore_queue(self, buyers: list[Connection]) -> int:
-        """Buyers told `queued` and not picked up since wait in their shop's queue again, in
-        the order they were queued (sticky ones in front), unless someone holds their
-        conversation by now."""
-        waiting = sorted((c for c in buyers if c.queued_at is not None),
-                         key=lambda c: c.queued_at or 0.0)
+        """Buyers told `queued` and not picked up since (or whose messages waited for an
+        agent) wait in their shop's queue again, in the order they were queued (sticky ones in
+        front), with the messages they wrote meanwhile back in the transcript, where the agent
+        handed the conversation finds them; unless someone holds their conversation by now."""
+        def since(c: Connection) -> float:
+            return c.queued_at or (c.unhandled[0].time if c.unhandled else 0.0)
+
+        waiting = sorted((c for c in buyers if c.queued_at is not None or c.unhandled),
+                         key=since)
         queued = 0
         for connection in waiting:
             shop = connection.principal.shop
             conversation = conversation_id(shop, connection.principal.user)
             if await self.state.handler(conversation) is not None:
                 continue
+            await self.transcript.restore(conversation, connection.unhandled)
             await self.state.enqueue(shop, conversation,
                                      front=await self.state.sticky(conversation))
             queued += 1

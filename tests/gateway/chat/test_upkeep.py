@@ -52,9 +52,10 @@ def test_upkeep_puts_queue_sticky_routes_and_assist_back_after_redis_came_back_e
         restartable_redis: RedisServer, hashed: bool) -> None:
     """A real redis-server killed and restarted without persistence: the reception queue (in
     the order the buyers were queued), the sticky route of a routed buyer (for what is left of
-    its window, from the log, whose conversation ids are hashed when buyer ids are) and an
-    agent's bot-assist switch are put back from what the node's connections were told; the
-    away agent coming online then takes the queue."""
+    its window, from the log, whose conversation ids are hashed when buyer ids are), the
+    messages the queued buyers wrote (in the lost transcript only) and an agent's bot-assist
+    switch are put back from what the node's connections were told; the away agent coming
+    online then takes the queue, with the buyers' messages in its history."""
     client = client_factory(redis_url=restartable_redis.url, hash_buyer_ids=hashed)
     redis_client = redis.Redis.from_url(restartable_redis.url, decode_responses=True)
     with connect(client, token_for("agent", "a1", "s1")) as agent, \
@@ -100,6 +101,9 @@ def test_upkeep_puts_queue_sticky_routes_and_assist_back_after_redis_came_back_e
             frame = frames.pop(0) if frames else agent.recv()
             if frame["type"] == "assigned":
                 assert frame["kind"] == "queued"
+                # the message the buyer wrote while queued was only in the transcript Redis
+                # lost: the node put it back, so the agent sees what the buyer asked
+                assert [(h["id"], h["text"]) for h in frame["history"]] == [("m1", "有人吗")]
                 handed.append(frame["conversation"])
         assert handed == ["s1:b1", "s1:b2"]
         b1.expect("system", code="picked-up")
