@@ -238,18 +238,23 @@ def test_messages_in_flight_when_upstream_dies_are_sent_again(
     assert ids == ["f0", "f1", "f2", "f3"], "each sent once more, in order, ids unchanged"
 
 
+def released_while_down(agent: Peer, upstream: ChatServer, prefix: str) -> None:
+    """Upstream goes down under a connected agent, which then writes two messages the gateway
+    releases (`{prefix}0`, `{prefix}1`): they wait in the agent's link."""
+    wait_for(lambda: len(upstream.clients) == 1)
+    upstream.stop()
+    upstream.drop()
+    agent.expect("system", code="upstream-reconnecting")
+    for n in range(2):
+        assert agent.say(f"{prefix}{n}", f"亲，第{n}个订单已经改好地址", "c1")["delivered"]
+
+
 def test_messages_buffered_when_the_agent_leaves_still_go_up(
         client_factory: ClientFactory, token_for: TokenFor, upstream: ChatServer) -> None:
     """An agent that disconnects while upstream is down does not take its released messages
     with it: the link stays up to drain them once upstream is back."""
     with agent_peer(client_factory, token_for, upstream.url) as session:
-        agent = Peer(session)
-        wait_for(lambda: len(upstream.clients) == 1)
-        upstream.stop()
-        upstream.drop()
-        agent.expect("system", code="upstream-reconnecting")
-        for n in range(2):
-            assert agent.say(f"d{n}", f"亲，第{n}个订单已经改好地址", "c1")["delivered"]
+        released_while_down(Peer(session), upstream, "d")
         upstream.start()
     wait_for(lambda: len(upstream.received) == 2)
     assert [f["id"] for f in upstream.received] == ["d0", "d1"]
@@ -265,13 +270,7 @@ def test_reconnecting_agent_messages_go_up_after_those_its_old_link_still_drains
     client = client_factory(upstream_url=upstream.url, upstream_drain_s=30)
     url = f"/ws?token={token_for('agent', 'a1', 's1')}"
     with client.websocket_connect(url) as session:
-        agent = Peer(session)
-        wait_for(lambda: len(upstream.clients) == 1)
-        upstream.stop()
-        upstream.drop()
-        agent.expect("system", code="upstream-reconnecting")
-        for n in range(2):
-            assert agent.say(f"o{n}", f"亲，第{n}个订单已经改好地址", "c1")["delivered"]
+        released_while_down(Peer(session), upstream, "o")
     time.sleep(2.5)  # the old link's backoff is now over a second
     upstream.start()
     with client.websocket_connect(url) as session:
