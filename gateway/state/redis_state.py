@@ -52,9 +52,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.auth import UserRole
 from gateway.errors import StateUnavailable
@@ -131,17 +129,13 @@ _restoring: ContextVar[bool] = ContextVar("restoring", default=False)
 
 
 class _Gate:
-    """Maps Redis errors to StateUnavailable, and is closed from the moment the node loses
-    Redis until the reader's reconnect callbacks have put back what the node knows: a buyer
-    message in between would otherwise be assigned to whoever is online first, before the agent
-    that had the conversation claimed it again. Any command that loses the connection closes it
-    (while a reader runs to open it again), not only the reader: a reader busy handing out
-    frames notices a restart later than a publish does, and a message published into an empty
-    Redis before the reader appended again what it had not read would overtake those."""
+    """Maps Redis errors to StateUnavailable, and is closed from the moment the reader loses
+    Redis until the reconnect callbacks have put back what the node knows: a buyer message in
+    between would otherwise be assigned to whoever is online first, before the agent that had
+    the conversation claimed it again."""
 
-    def __init__(self, recovers: Callable[[], bool]) -> None:
+    def __init__(self) -> None:
         self.closed = False
-        self._recovers = recovers  # whether a reader runs, which opens the gate again
 
     @contextlib.asynccontextmanager
     async def mapped(self, what: str) -> AsyncIterator[None]:
@@ -152,9 +146,6 @@ class _Gate:
             yield
         except (RedisError, OSError) as exc:
             log.warning("Redis unavailable (%s): %s", what, exc)
-            if isinstance(exc, (RedisConnectionError, RedisTimeoutError, OSError)) \
-                    and not _restoring.get() and self._recovers():
-                self.closed = True
             raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试") from exc
 
 
@@ -210,7 +201,7 @@ class RedisState:
         self._owns_client = owns_client
         self._p = prefix
         self._clock = clock
-        self._gate = _Gate(self._reader_running)
+        self._gate = _Gate()
         self.offences = RedisOffenceCounter(redis, prefix, self._gate)
         self._stream = f"{prefix}:frames"
         self._reader: asyncio.Task[None] | None = None
@@ -227,9 +218,6 @@ class RedisState:
         self._republish_due = False
         # Called after the reader got Redis back: `lost` when Redis lost its data meanwhile.
         self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []
-
-    def _reader_running(self) -> bool:
-        return self._reader is not None and not self._reader.done()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisState:
@@ -491,8 +479,6 @@ class RedisState:
         outage = False
         while True:
             try:
-                # a command elsewhere lost Redis first: recover as if the reader had
-                outage = outage or self._gate.closed
                 if outage:
                     lost = await self._check_epoch()
                     log.info("frames reader resumed at %s%s", self._position,
