@@ -17,8 +17,9 @@ state came back from an outage.
   queued conversations out.
 - What cannot be put back: conversation histories otherwise (the recent messages in `assigned`
   frames and in the context of the next records start empty), the queue places (and waiting
-  messages) of buyers connected to no node, sticky routes and assist switches of conversations no connection holds, and the order
-  of queued buyers across nodes (each node queues its own, oldest first). README "Reliability".
+  messages) of buyers connected to no node, sticky routes and assist switches of conversations
+  no connection holds, and the order of queued buyers across nodes (each node queues its own,
+  oldest first). README "Reliability".
 """
 
 from __future__ import annotations
