@@ -99,17 +99,21 @@ class Node:
                 [sys.executable, "-m", "gateway", "serve", "--port", str(self.port)],
                 env=self.env, stdout=output, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout_s: float = 90) -> None:
-        deadline = time.monotonic() + timeout_s
+    def wait_ready(self, timeout_s: float = 300) -> None:
+        """Until /readyz answers 200. Generous: two nodes start at once (imports, the scorer,
+        the tone model), and on a loaded 2-core machine pinned to one core that took more than
+        the 90 s this waited before (a start that logs nothing yet, then a failed fault test)."""
+        started = time.monotonic()
         while True:
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
-            if self.process is None or self.process.poll() is not None \
-                    or time.monotonic() > deadline:
-                raise RuntimeError(f"node {self.name} did not get ready:\n"
+            exited = self.process is None or self.process.poll() is not None
+            if exited or time.monotonic() > started + timeout_s:
+                how = "exited" if exited else f"still starting after {timeout_s:.0f} s"
+                raise RuntimeError(f"node {self.name} did not get ready ({how}):\n"
                                    + self.log_file.read_text(errors="replace")[-5000:])
             time.sleep(0.1)
 
