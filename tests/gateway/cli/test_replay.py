@@ -15,7 +15,7 @@ from gateway.cli.main import app
 from tests.conftest import require_shared
 
 # Lowering the cold-tone threshold moves some real replies from none to notice.
-ONE_LINE = ("when: {roles: [agent, bot], tone: {cold: 0.9}}",
+ONE_LINE = ("when: {roles: [agent, bot], tone: {cold: 0.95}}",
             "when: {roles: [agent, bot], tone: {cold: 0.6}}")
 
 
