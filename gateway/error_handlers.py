@@ -38,6 +38,7 @@ from classifiers.errors import (
 from classifiers.intent.classifier import IntentModelError
 from classifiers.tone.answer import AnswerModelError
 from classifiers.tone.classifier import ToneModelError
+from classifiers.tone.sarcasm import SarcasmModelError
 from gateway import errors
 from gateway.log import (
     InvalidCursor,
@@ -106,6 +107,8 @@ TREATMENTS: dict[type[BaseException], Treatment] = {
                                 detail=True),
     AnswerModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "回答判断模型无法加载",
                                 detail=True),
+    SarcasmModelError: Treatment(ErrorCode.INVALID_CONFIG, 422, "讽刺判断模型无法加载",
+                                 detail=True),
     # --- the interception log (gateway/log/errors.py); a driver's message stays in the log
     StoreError: Treatment(ErrorCode.INTERNAL, 500, "审核记录库出错"),
     StoreUnavailable: Treatment(ErrorCode.LOG_UNAVAILABLE, 503,

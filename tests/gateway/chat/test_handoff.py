@@ -87,7 +87,10 @@ def test_handoff_buyer_route_is_recorded_before_any_client_hears_of_it(
             assert locked.wait(5)
             buyer.send(type="message", id="m2", text="我要投诉，转人工")
             bot.expect("unassigned", conversation=CONV)
-            assert committed() == [("我要投诉，转人工", "delivered")], \
+            # the record may already say where the route went (`routed` follows as soon as the
+            # transcript has the message); what must never be is no record at all
+            assert committed() in ([("我要投诉，转人工", "delivered")],
+                                   [("我要投诉，转人工", "routed")]), \
                 "the route reached a client before its record was committed"
         finally:
             release.set()
