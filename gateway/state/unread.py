@@ -45,10 +45,10 @@ def stream_id(text: str) -> StreamId:
 class Unread:
     def __init__(self, retain_s: float, *, clock: Callable[[], float] = time.monotonic,
                  limit: int = LIMIT) -> None:
-        self._entries: deque[tuple[StreamId, float, Publication]] = deque()
+        # (a full deque drops its oldest entry on append)
+        self._entries: deque[tuple[StreamId, float, Publication]] = deque(maxlen=limit)
         self._retain_s = retain_s
         self._clock = clock
-        self._limit = limit
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -58,8 +58,6 @@ class Unread:
         if publication.key is None:
             return
         self._entries.append((stream_id(entry_id), self._clock(), publication))
-        while len(self._entries) > self._limit:
-            self._entries.popleft()
 
     def read_up_to(self, low: StreamId | None) -> None:
         """Every reader is past `low` (None: no reader reported): drop what they all read, once
@@ -81,4 +79,5 @@ class Unread:
         """`pending()` was appended again as these entries: keep them under their new ids
         (the new stream's readers have not read them yet either)."""
         now = self._clock()
-        self._entries = deque((stream_id(i), now, p) for i, p in appended)
+        self._entries = deque(((stream_id(i), now, p) for i, p in appended),
+                              maxlen=self._entries.maxlen)
