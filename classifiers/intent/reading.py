@@ -41,6 +41,7 @@ _RUN = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 _SEPARATORS = re.compile(r"['\-]")
 _LONGEST_SYLLABLE = 6  # zhuang, shuang
 _LONGEST_WORD = 4      # syllables of a corpus word the reading matches
+_CACHED_RUNS = 4096
 
 
 def _is_chinese(text: str) -> bool:
@@ -65,6 +66,9 @@ class PinyinReading:
         self.initials = initials
         self.syllables = frozenset(syllables)
         self._rank = {sound: rank for rank, sound in enumerate(words)}
+        self._fuzzy = {syllable: fuzzy(syllable) for syllable in self.syllables}
+        # Buyers type the same few runs (rengong, zrg) again and again: each run is read once.
+        self._read: dict[str, str] = {}
         self._units = self.syllables | frozenset(initials)
         self._longest_unit = max((len(u) for u in self._units), default=0)
 
@@ -97,6 +101,16 @@ class PinyinReading:
 
     def _replace(self, match: re.Match[str]) -> str:
         run = match.group()
+        read = self._read.get(run)
+        if read is None:
+            if len(self._read) >= _CACHED_RUNS:
+                self._read.clear()
+            read = self._read[run] = self._convert(run)
+        return read
+
+    def _convert(self, run: str) -> str:
+        if len(run) < 2:
+            return run
         units = self._split(_SEPARATORS.sub("", run))
         if units is None:
             return run
@@ -105,7 +119,7 @@ class PinyinReading:
         syllables: list[str] = []
         for unit in units:
             if unit in self.syllables:
-                syllables.append(fuzzy(unit))
+                syllables.append(self._fuzzy[unit])
                 continue
             text, found = self._words_of(syllables)
             pieces += [text, self.initials[unit]]
@@ -182,14 +196,19 @@ def _sound(word: str) -> str:
 
 def _fewest(run: str, units: frozenset[str], longest: int) -> list[str] | None:
     """`run` split into the fewest `units` (dynamic programming over its letters), or None."""
+    # best[i]: (units, start of the last unit) of the fewest units making up run[:i]
     best: list[tuple[int, int] | None] = [None] * (len(run) + 1)
     best[0] = (0, 0)
-    for end in range(1, len(run) + 1):
-        for start in range(max(0, end - longest), end):
-            previous = best[start]
-            if previous is not None and run[start:end] in units and (
-                    best[end] is None or previous[0] + 1 < best[end][0]):  # type: ignore[index]
-                best[end] = (previous[0] + 1, start)
+    for start in range(len(run)):
+        previous = best[start]
+        if previous is None:
+            continue
+        count = previous[0] + 1
+        for end in range(start + 1, min(len(run), start + longest) + 1):
+            if run[start:end] in units:
+                known = best[end]
+                if known is None or count < known[0]:
+                    best[end] = (count, start)
     if best[-1] is None:
         return None
     split: list[str] = []
