@@ -202,9 +202,13 @@ def keyword_policy_with_tone() -> Path:
     import yaml
 
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    # A rule whose only signal is the model (buyer-intent) goes; another loses its intent
+    # condition (buyer-abusive routes on its lexicon hit alone, as before the model).
+    data["rules"] = [rule for rule in data["rules"]
+                     if set(rule["when"]) - {"roles", "intent", "unless_intent"}]
     for rule in data["rules"]:
         rule["when"].pop("unless_intent", None)
-    data["rules"] = [rule for rule in data["rules"] if "intent" not in rule["when"]]
+        rule["when"].pop("intent", None)
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     with handle:
         yaml.safe_dump(data, handle, allow_unicode=True)
