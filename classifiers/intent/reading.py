@@ -27,12 +27,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-from pypinyin.style import convert
-
-from classifiers.normalize.pinyin import fuzzy
-
 FILE_NAME = "reading.json"
 FORMAT = "replyguard-intent-reading"
 _LATIN = re.compile(r"[a-z]")
@@ -51,6 +45,12 @@ def _is_chinese(text: str) -> bool:
 def syllable_inventory() -> list[str]:
     """Every toneless pinyin syllable with a vowel (pypinyin's dictionary): the units a latin run
     is split into (m, n, ng, hm are interjections, not what a buyer types for a word)."""
+    # pypinyin is imported where it is used: `policy check` imports the intent classifier for
+    # its labels and must not load it (tests/gateway/cli/test_imports.py)
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
+
     found = {convert(reading.split(",")[0], Style.NORMAL, strict=True)
              for reading in pinyin_dict.values()}
     return sorted(s for s in found if s.isascii() and s.isalpha() and re.search("[aeiouv]", s))
@@ -66,6 +66,8 @@ class PinyinReading:
         self.initials = initials
         self.syllables = frozenset(syllables)
         self._rank = {sound: rank for rank, sound in enumerate(words)}
+        from classifiers.normalize.pinyin import fuzzy
+
         self._fuzzy = {syllable: fuzzy(syllable) for syllable in self.syllables}
         # Buyers type the same few runs (rengong, zrg) again and again: each run is read once.
         self._read: dict[str, str] = {}
@@ -79,6 +81,8 @@ class PinyinReading:
         vocabulary `words` (most frequent first) and the escalation `terms` (转人工, 投诉 …),
         which come first and are also read from their initials (zrg, ts). Each sound keeps the
         first of its words, then a syllable its most frequent character."""
+        from pypinyin import lazy_pinyin
+
         listed = list(terms)
         sounds: dict[str, str] = {}
         for word in [*listed, *words]:
@@ -191,6 +195,10 @@ class PinyinReading:
 
 
 def _sound(word: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    from classifiers.normalize.pinyin import fuzzy
+
     return " ".join(fuzzy(s) for s in lazy_pinyin(word))
 
 
