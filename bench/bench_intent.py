@@ -41,10 +41,12 @@ from classifiers.intent.training import (  # noqa: E402
     drop_duplicates,
     leave_one_writer_out,
     read_intent,
+    reading_terms,
     row_writer,
     sklearn_probabilities,
 )
 from classifiers.intent.training_settings import INTENT_SETTINGS, ROUTE_LABELS  # noqa: E402
+from classifiers.intent.view import intent_view  # noqa: E402
 from classifiers.lexicon import Lexicon  # noqa: E402
 from classifiers.policy.decide import Policy  # noqa: E402
 from classifiers.resources import (  # noqa: E402
@@ -104,8 +106,8 @@ def select() -> None:
         settings = dataclasses.replace(INTENT_SETTINGS, C=c, keep_char_features=keep_chars,
                                        keep_words=keep_words)
         truth, scores, _ = leave_one_writer_out(
-            rows, lambda t: normalizer(t).text, segmenter.words, settings,
-            sklearn_probabilities)
+            rows, lambda t: intent_view(normalizer(t).text), segmenter.words, settings,
+            sklearn_probabilities, reading_terms(keyword.lexicon))
         # leave_one_writer_out returns rows writer by writer: the same order as this
         ordered = [r for w in sorted({row_writer(r) for r in rows})
                    for r in rows if row_writer(r) == w]
@@ -200,9 +202,13 @@ def keyword_policy_with_tone() -> Path:
     import yaml
 
     data = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    # A rule whose only signal is the model (buyer-intent) goes; another loses its intent
+    # condition (buyer-abusive routes on its lexicon hit alone, as before the model).
+    data["rules"] = [rule for rule in data["rules"]
+                     if set(rule["when"]) - {"roles", "intent", "unless_intent"}]
     for rule in data["rules"]:
         rule["when"].pop("unless_intent", None)
-    data["rules"] = [rule for rule in data["rules"] if "intent" not in rule["when"]]
+        rule["when"].pop("intent", None)
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     with handle:
         yaml.safe_dump(data, handle, allow_unicode=True)

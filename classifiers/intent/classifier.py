@@ -12,9 +12,13 @@ name and with its own weights. Only buyer messages are scored.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import hashlib
+import json
+from typing import ClassVar, Self
 
 from classifiers.errors import ConfigError
+from classifiers.intent.reading import FILE_NAME as READING_FILE
+from classifiers.intent.reading import PinyinReading
 from classifiers.tone.classifier import ToneClassifier, ToneScores
 
 FORMAT = "replyguard-intent"
@@ -27,6 +31,32 @@ class IntentModelError(ConfigError):
 
 
 class IntentClassifier(ToneClassifier):
+    """The tone model's machinery, plus the pinyin reading the model was trained through
+    (`reading.json`, classifiers/intent/reading.py): `predict` reads the message through it
+    first, so `rengong` is scored as 人工. An artefact without the file reads latin as typed."""
+
     FORMAT: ClassVar[str] = FORMAT
     KIND: ClassVar[str] = "intent"
     ERROR: ClassVar[type[ConfigError]] = IntentModelError
+
+    def load(self) -> Self:
+        super().load()
+        self.reading_: PinyinReading | None = None
+        path = self.directory / READING_FILE
+        if path.exists():
+            try:
+                raw = path.read_bytes()
+                self.reading_ = PinyinReading.from_json(json.loads(raw))
+            except (OSError, ValueError) as exc:
+                raise IntentModelError(f"cannot read the pinyin reading: {exc}",
+                                       path=path) from None
+            # the reading is part of the model: another reading is another version
+            self.digest_ = hashlib.sha256(self.digest_.encode() + raw).hexdigest()
+        return self
+
+    def predict(self, normalized: str) -> IntentScores:
+        """Intent of one buyer message, given the view the scorer builds (titles emptied)."""
+        reading: PinyinReading | None = getattr(self, "reading_", None)  # before load():
+        if reading is not None:                                           # super() says so
+            normalized = reading.read(normalized)
+        return super().predict(normalized)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sklearn.pipeline import Pipeline
 
 from classifiers.intent.classifier import FORMAT
+from classifiers.intent.reading import PinyinReading
 from classifiers.intent.training_settings import ROUTE_LABELS, ROUTE_THRESHOLD
+from classifiers.lexicon import Lexicon
+from classifiers.tone.features import segment_vocabulary
 from classifiers.tone.training import (
     LabelledText,
     TrainingDataError,
@@ -88,14 +92,40 @@ def drop_duplicates(rows: Iterable[LabelledText]) -> tuple[list[LabelledText], i
     return kept, total - len(kept)
 
 
+@dataclass(frozen=True)
+class IntentFit:
+    """A fitted intent model: the pipeline, and the pinyin reading its texts go through
+    (`pipeline.predict_proba([reading.read(text)])` is the model's answer)."""
+
+    pipeline: Pipeline
+    reading: PinyinReading
+
+
+def reading_terms(lexicon: Lexicon) -> list[str]:
+    """The escalation terms a buyer types by sound (the escalation lexicon's `variants=pinyin`
+    terms: 转人工, 人工, 投诉, 差评 …): the pinyin reading knows their initials (zrg, rg, ts)."""
+    return [t.text for t in lexicon.terms if t.category == "escalation"
+            and t.variants == "pinyin" and not t.parts]
+
+
 def fit_intent(rows: Sequence[LabelledText], normalize: Callable[[str], str],
                segment: Callable[[str], list[str]], settings: TrainingSettings,
-               progress: Callable[[str], None] = lambda _: None) -> Pipeline:
-    return fit(rows, normalize, segment, settings, progress, labels=LABELS, kind="intent")
+               terms: Iterable[str] = (), progress: Callable[[str], None] = lambda _: None
+               ) -> IntentFit:
+    """The pinyin reading is built from these rows (their words and characters, and `terms`'
+    initials: `reading_terms`), then the model is fitted on the rows read through it."""
+    texts = [normalize(r.text) for r in rows]
+    words = segment_vocabulary(texts, segment, min_count=settings.min_df,
+                               max_words=settings.max_words)
+    reading = PinyinReading.from_corpus(texts, words, terms)
+    pipeline = fit(rows, lambda text: reading.read(normalize(text)), segment, settings,
+                   progress, labels=LABELS, kind="intent")
+    return IntentFit(pipeline, reading)
 
 
-def export_intent(pipeline: Pipeline, directory: Path, meta: dict[str, Any]) -> None:
-    export(pipeline, directory, meta, format_name=FORMAT)
+def export_intent(fitted: IntentFit, directory: Path, meta: dict[str, Any]) -> None:
+    export(fitted.pipeline, directory, meta, format_name=FORMAT)
+    fitted.reading.write(directory)
 
 
 def routing(labels_true: Sequence[str], probabilities: Sequence[dict[str, float]],
@@ -127,7 +157,8 @@ def evaluate_intent(labels_true: Sequence[str], probabilities: Sequence[dict[str
 
 def leave_one_writer_out(rows: Sequence[LabelledText], normalize: Callable[[str], str],
                          segment: Callable[[str], list[str]], settings: TrainingSettings,
-                         predict: Callable[[Pipeline, list[str]], list[dict[str, float]]]
+                         predict: Callable[[Pipeline, list[str]], list[dict[str, float]]],
+                         terms: Iterable[str] = ()
                          ) -> tuple[list[str], list[dict[str, float]], list[str]]:
     """Each writer's rows scored by a model fitted on every other writer's: (true labels,
     probabilities, writers), in row order per writer. Writers with fewer than 20 rows are only
@@ -144,9 +175,10 @@ def leave_one_writer_out(rows: Sequence[LabelledText], normalize: Callable[[str]
         if len(test) < 20:
             continue
         train = [r for r in rows if row_writer(r) != writer]
-        pipeline = fit_intent(train, normalize, segment, settings)
+        fitted = fit_intent(train, normalize, segment, settings, terms)
         truth.extend(r.label for r in test)
-        scores.extend(predict(pipeline, [normalize(r.text) for r in test]))
+        scores.extend(predict(fitted.pipeline,
+                              [fitted.reading.read(normalize(r.text)) for r in test]))
         who.extend([writer] * len(test))
     return truth, scores, who
 

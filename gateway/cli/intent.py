@@ -20,6 +20,7 @@ from classifiers.errors import ConfigError
 from classifiers.resources import (
     default_intent_heldout_data,
     default_intent_model,
+    default_lexicon_dir,
 )
 from gateway.cli.support import EXIT_CONFIG, EXIT_USAGE, fail, require_files
 
@@ -55,10 +56,12 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
         fit_intent,
         leave_one_writer_out,
         read_intent,
+        reading_terms,
         row_writer,
         sklearn_probabilities,
     )
     from classifiers.intent.view import intent_view
+    from classifiers.lexicon import Lexicon
     from classifiers.segmentation import WordSegmenter
     from classifiers.tone.training import drop_leaks, files_sha256
     from gateway.cli.tone import default_normalizer
@@ -76,6 +79,10 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
     rows, repeated = drop_duplicates(rows)
     rows, leaked = drop_leaks(rows, held)
     normalizer = default_normalizer()
+    try:  # the escalation terms the pinyin reading knows by their initials
+        terms = reading_terms(Lexicon.load(default_lexicon_dir()))
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
     console.print(f"training the intent model on {len(rows):,} rows")
     segmenter = WordSegmenter()
 
@@ -83,16 +90,16 @@ def train_intent(files: list[Path], heldout: Path | None, out: Path,
         return intent_view(normalizer(text).text)
 
     try:
-        pipeline = fit_intent(rows, normalize, segmenter.words, settings)
+        fitted = fit_intent(rows, normalize, segmenter.words, settings, terms)
         cross = None
         if lowo:
             console.print("leave-one-writer-out …")
             truth, scores, _ = leave_one_writer_out(rows, normalize, segmenter.words, settings,
-                                                    sklearn_probabilities)
+                                                    sklearn_probabilities, terms)
             cross = evaluate_intent(truth, scores)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_CONFIG) from None
-    export_intent(pipeline, out, {"training": {
+    export_intent(fitted, out, {"training": {
         "files": [f"{p.parent.name}/{p.name}" for p in files], "rows": len(rows),
         "writers": sorted({row_writer(r) for r in rows}),
         "dropped_as_repeats": repeated, "dropped_as_heldout_duplicates": leaked,

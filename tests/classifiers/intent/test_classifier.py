@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.pipeline import Pipeline
 
 from bench.datasets import evaluation_texts
 from classifiers.intent.classifier import IntentClassifier, IntentModelError
 from classifiers.intent.training import (
     LABELS,
+    IntentFit,
     drop_duplicates,
     export_intent,
     fit_intent,
@@ -43,62 +43,65 @@ def heldout() -> list[LabelledText]:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer
-             ) -> tuple[Pipeline, Path]:
+             ) -> tuple[IntentFit, Path]:
     """A pipeline fitted on the shipped training rows, and the directory it was exported to."""
     rows, _ = drop_duplicates(r for path in default_intent_training_data()
                               for r in read_intent(path))
-    pipeline = fit_intent(rows, lambda t: normalizer(t).text, WordSegmenter().words,
-                          INTENT_SETTINGS)
+    fit = fit_intent(rows, lambda t: normalizer(t).text, WordSegmenter().words,
+                     INTENT_SETTINGS, ["转人工", "人工", "投诉"])
     directory = tmp_path_factory.mktemp("intent")
-    export_intent(pipeline, directory, {})
-    return pipeline, directory
+    export_intent(fit, directory, {})
+    return fit, directory
 
 
 @pytest.fixture(scope="module", params=["kernel", "python"])
-def fitted(request: pytest.FixtureRequest, exported: tuple[Pipeline, Path]
-           ) -> tuple[Pipeline, IntentClassifier]:
-    pipeline, directory = exported
+def fitted(request: pytest.FixtureRequest, exported: tuple[IntentFit, Path]
+           ) -> tuple[IntentFit, IntentClassifier]:
+    fit, directory = exported
     model = IntentClassifier.from_directory(directory, accelerated=request.param == "kernel")
     assert (model.kernel_ is not None) == (request.param == "kernel"), "kernel not built"
-    return pipeline, model
+    return fit, model
 
 
-def agreement(fitted: tuple[Pipeline, IntentClassifier], texts: list[str]) -> float:
-    pipeline, model = fitted
-    expected = pipeline.predict_proba(texts)
+def agreement(fitted: tuple[IntentFit, IntentClassifier], texts: list[str]) -> float:
+    """The model's scores against the pipeline's on the same texts read through the pinyin
+    reading the model ships with."""
+    fit, model = fitted
+    pipeline = fit.pipeline
+    expected = pipeline.predict_proba([fit.reading.read(t) for t in texts])
     ours = np.array([[model.predict(t).scores[label] for label in pipeline.classes_]
                      for t in texts])
     return float(np.abs(expected - ours).max())
 
 
 def test_intent_fast_path_matches_sklearn_pipeline_on_heldout(
-        fitted: tuple[Pipeline, IntentClassifier], normalizer: Normalizer,
+        fitted: tuple[IntentFit, IntentClassifier], normalizer: Normalizer,
         heldout: list[LabelledText]) -> None:
     assert agreement(fitted, [normalizer(r.text).text for r in heldout]) < 1e-6
 
 
 def test_intent_fast_path_matches_sklearn_pipeline_on_edge_cases(
-        fitted: tuple[Pipeline, IntentClassifier], normalizer: Normalizer) -> None:
+        fitted: tuple[IntentFit, IntentClassifier], normalizer: Normalizer) -> None:
     texts = ["", "人", "人工" * 40, "转人工！！！" * 30, "  不用   转人工了 ", "🙏🙏人工🙏",
-             "𠀀人工𠀁", "rengong", "差" * 20_000]
+             "𠀀人工𠀁", "rengong", "zrg", "woyaotousu", "a-b'c", "x" * 500, "差" * 20_000]
     assert agreement(fitted, [normalizer(t).text if t.strip() else t for t in texts]) < 1e-6
 
 
 PIECES = ["人工", "转", "不用", "了", "差评", "投诉", "撤", "！", "？", " ", "在吗", "客服",
-          "12315", "气死", "谢谢", "😀", "a", "的"]
+          "12315", "气死", "谢谢", "😀", "a", "的", "rengong", "rg", "zhuan", "ma", "-", "ok"]
 
 
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_intent_fast_path_matches_sklearn_pipeline_on_any_mix(
-        fitted: tuple[Pipeline, IntentClassifier], pieces: list[str]) -> None:
+        fitted: tuple[IntentFit, IntentClassifier], pieces: list[str]) -> None:
     assert agreement(fitted, ["".join(pieces)]) < 1e-6
 
 
 def test_intent_shipped_model_is_small_plain_data_on_the_kernel() -> None:
     files = {p.name: p.stat().st_size for p in default_intent_model().iterdir()}
-    assert set(files) == {"model.json", "vocabulary.json", "weights.npz"}
+    assert set(files) == {"model.json", "vocabulary.json", "weights.npz", "reading.json"}
     assert sum(files.values()) <= 2 * 2**20
     meta = json.loads((default_intent_model() / "model.json").read_text(encoding="utf-8"))
     assert meta["format"] == "replyguard-intent"
