@@ -36,17 +36,19 @@ def checkout(rev: str) -> Iterator[Path]:
                            check=False, capture_output=True)
 
 
-KERNEL = Path("classifiers") / "tone" / "_kernel.pyx"
+# The compiled kernels (hatch_build.py): the text models' and the keyword automata's scanner.
+KERNELS = {"classifiers.tone._kernel": Path("classifiers") / "tone" / "_kernel.pyx",
+           "classifiers._scanner": Path("classifiers") / "_scanner.pyx"}
 
-# What the install's build hook (hatch_build.py) does, run in a checkout: compile its kernel in
+# What the install's build hook (hatch_build.py) does, run in a checkout: compile one kernel in
 # place with this interpreter's Cython.
 _BUILD_KERNEL = """
+import sys
 from Cython.Build import cythonize
 from setuptools import Distribution, Extension
 from setuptools.command.build_ext import build_ext
 command = build_ext(Distribution({"ext_modules": cythonize(
-    [Extension("classifiers.tone._kernel", ["classifiers/tone/_kernel.pyx"])],
-    quiet=True, language_level=3)}))
+    [Extension(sys.argv[1], [sys.argv[2]])], quiet=True, language_level=3)}))
 command.inplace = True
 command.ensure_finalized()
 command.run()
@@ -54,17 +56,19 @@ command.run()
 
 
 def with_kernel(tree: Path) -> None:
-    """A checkout has no compiled tone kernel (it is built at install), and without it the
-    tree's models would score on the slow Python path: give it this tree's build when the
-    kernel source is the same, else compile its own (about a minute)."""
-    if not (tree / KERNEL).exists():
-        return  # a release from before the kernel
-    if (tree / KERNEL).read_bytes() == (REPO / KERNEL).read_bytes():
-        for built in (REPO / KERNEL.parent).glob("_kernel*.so"):
-            shutil.copy2(built, tree / KERNEL.parent / built.name)
-        return
-    subprocess.run([sys.executable, "-c", _BUILD_KERNEL], cwd=tree, check=True,
-                   capture_output=True, timeout=1800)
+    """A checkout has no compiled kernels (they are built at install), and without them the
+    tree would score on its slow paths (the models' Python path, the automata in
+    pyahocorasick): give it this tree's build of each kernel whose source is the same, else
+    compile its own (about a minute each)."""
+    for name, source in KERNELS.items():
+        if not (tree / source).exists():
+            continue  # a release from before that kernel
+        if (tree / source).read_bytes() == (REPO / source).read_bytes():
+            for built in (REPO / source.parent).glob(f"{source.stem}*.so"):
+                shutil.copy2(built, tree / source.parent / built.name)
+            continue
+        subprocess.run([sys.executable, "-c", _BUILD_KERNEL, name, str(source)], cwd=tree,
+                       check=True, capture_output=True, timeout=1800)
 
 
 def environment(tree: Path) -> dict[str, str]:

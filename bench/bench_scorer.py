@@ -11,10 +11,12 @@ time and memory for the shipped lexicons and for a synthetic 100,000-term lexico
 `--baseline REV` also measures the keyword path of git revision REV (a worktree in a temporary
 directory) and of this tree, each in its own process on the same core, alternating process by
 process; each process reports the CPU time of its fastest of three passes
-(bench/keyword_timing.py), and the medians over the processes and their ratio are printed.
-`--full` does the same for the whole scorer (each tree's tone model, its intent and invitation
-models when it has them, and every policy rule; the baseline borrows this tree's compiled tone
-kernel when the kernel source is the same, and compiles its own otherwise), and this tree
+(bench/keyword_timing.py), and the medians over the processes and their ratio are printed. The
+checkout borrows this tree's compiled kernels (tone kernel, keyword scanner) where their source
+is the same and compiles its own otherwise (bench/baseline.py `with_kernel`): before stop 19 it
+got only the tone kernel, and only with `--full`, so a revision with the scanner (kwspeed9 on)
+was timed on pyahocorasick. `--full` does the same for the whole scorer (each tree's tone
+model, its intent and invitation models when it has them, and every policy rule), and this tree
 without its invitation model.
 
 Shop overlays (`--shops N`, default 1,000 shops of 100 deny + 100 allow terms): the keyword path
@@ -182,8 +184,7 @@ def bench_against(rev: str, messages: list[str], repeats: int, full: bool = Fals
     timing = Path(__file__).resolve().parent / "keyword_timing.py"
     what = "full scorer" if full else "keyword path"
     with tempfile.TemporaryDirectory() as scratch, checkout(rev) as tree:
-        if full:
-            with_kernel(tree)
+        with_kernel(tree)  # the keyword path too runs a compiled scanner since kwspeed9
         lines = Path(scratch) / "messages.txt"
         lines.write_text("\n".join(messages), encoding="utf-8")
         runs: dict[str, list[float]] = {rev: [], "current": []}

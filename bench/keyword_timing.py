@@ -6,8 +6,9 @@ tree's shipped policy with its tone model, and its invitation model when the tre
 
     PYTHONPATH=TREE python bench/keyword_timing.py TREE MESSAGES_FILE [PASSES] [--full]
 
-A tree checked out for the comparison borrows this tree's compiled tone kernel when the kernel
-source is the same, and compiles its own otherwise (bench/baseline.py `with_kernel`);
+A tree checked out for the comparison borrows this tree's compiled kernels (the tone kernel,
+the keyword scanner) where their source is the same, and compiles its own otherwise
+(bench/baseline.py `with_kernel`);
 `--no-invitation` leaves the invitation model out, for its own cost within one tree.
 
 Prints one line: the µs per message of the fastest of PASSES timed passes (default 3), after a

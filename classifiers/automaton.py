@@ -260,7 +260,7 @@ class KeywordMatcher:
             if parts:
                 raw_parts.append((start, end + 1, parts, seen_as))
                 groups |= part_groups
-        if len(self.variant_automaton_):
+        if self.variant_automaton_.count:
             for end, (form, terms, parts, part_groups) in \
                     self.variant_automaton_.find_spelled(base, self.pinyin):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
@@ -276,7 +276,7 @@ class KeywordMatcher:
             hits += overlay._overlay_hits(base)
             if overlay.message_terms_ and len(base) <= overlay.message_limit_:
                 message_hits += overlay._match_message(base)
-        if len(self.context_automaton_) and (every_member or raw_parts or hits and any(
+        if self.context_automaton_.count and (every_member or raw_parts or hits and any(
                 hit.term.category in self.scoped_ for hit in hits)):
             for end, (key, _, parts, part_groups) in self.context_automaton_.find(base):
                 raw_parts.append((end - len(key) + 1, end + 1, parts,
@@ -343,12 +343,12 @@ class KeywordMatcher:
     def _overlay_hits(self, base: str) -> list[_Hit]:
         """Hits of this (shop overlay) matcher's deny terms."""
         hits: list[_Hit] = []
-        if len(self.base_automaton_):  # a shop overlay may hold allow phrases only
+        if self.base_automaton_.count:  # a shop overlay may hold allow phrases only
             for end, (key, terms, *_) in self.base_automaton_.find(base):
                 start = end - len(key) + 1
                 seen_as = self.derived_views_.get(key, "base")
                 hits.extend(_Hit(start, end + 1, term, seen_as) for term in terms)
-        if len(self.variant_automaton_):
+        if self.variant_automaton_.count:
             for end, (form, terms, *_) in self.variant_automaton_.find_spelled(base, self.pinyin):
                 span = self.pinyin.base_span(base, end - len(form) + 1, end + 1)
                 if span is not None:
@@ -369,7 +369,7 @@ class KeywordMatcher:
 
     def without_allowed(self, text: str) -> str:
         """`text` (normalised) less every span an allow phrase of this matcher covers."""
-        if not len(self.allow_automaton_):
+        if not self.allow_automaton_.count:
             return text
         spans = sorted((end - len(key) + 1, end + 1)
                        for end, (key, *_) in self.allow_automaton_.find(text))
@@ -422,8 +422,8 @@ class KeywordMatcher:
         base = text.text
         allow_spans = [(end - len(key) + 1, end + 1)
                        for end, (key, *_) in self.allow_automaton_.find(base)] \
-            if len(self.allow_automaton_) else []
-        if overlay is not None and len(overlay.allow_automaton_):
+            if self.allow_automaton_.count else []
+        if overlay is not None and overlay.allow_automaton_.count:
             allow_spans += [(end - len(key) + 1, end + 1)
                             for end, (key, *_) in overlay.allow_automaton_.find(base)]
         words: Boundaries | None = None

@@ -32,12 +32,15 @@ class SpelledView(Protocol):
 
 
 class KeyAutomaton(Generic[V]):
-    __slots__ = ("find", "_keys", "_scanner")
+    __slots__ = ("count", "find", "_keys", "_scanner")
 
     def __init__(self, entries: Mapping[str, V], *, compiled: bool = True) -> None:
         """`compiled`: use the compiled scanner if the install built it (False: pyahocorasick,
         the reference the scanner is tested against)."""
         self._keys = frozenset(entries)
+        # The number of keys as an attribute: the matcher asks every automaton whether it is
+        # empty for every message, and `len()` of this class is a Python call.
+        self.count = len(self._keys)
         self.find: Callable[[str], Iterable[tuple[int, V]]]
         self._scanner = Scanner(list(entries), list(entries.values())) \
             if compiled and Scanner is not None else None
@@ -61,7 +64,7 @@ class KeyAutomaton(Generic[V]):
         return self.find(view.view(text))
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return self.count
 
     def __contains__(self, key: str) -> bool:
         return key in self._keys

@@ -79,6 +79,7 @@ class _OtherRule(NamedTuple):
     has_shape: bool
     intent: tuple[tuple[str, float], ...] = ()
     unless_intent: tuple[tuple[str, float], ...] = ()
+    single: tuple[str, float] | None = None  # `thresholds` when it holds one
 
 
 class ShopPolicy:
@@ -106,13 +107,20 @@ class ShopPolicy:
                                               tuple(rule.when.tone.items()),
                                               rule.when.has_shape,
                                               tuple(rule.when.intent.items()),
-                                              tuple(rule.when.unless_intent.items())))
+                                              tuple(rule.when.unless_intent.items()),
+                                              next(iter(rule.when.tone.items()))
+                                              if len(rule.when.tone) == 1 else None))
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
         # Without the buyer's message a rule with a context condition cannot apply: most
-        # messages skip those rules (and the shape they would read) at once.
-        self._other_without_context = [o for o in self._other if o.rule.when.context is None]
+        # messages skip those rules (and the shape they would read) at once. Per role, so that
+        # the per-message loop walks only the rules for the sender's role.
+        without_context = [o for o in self._other if o.rule.when.context is None]
+        self._others: dict[tuple[Role, bool], list[_OtherRule]] = {
+            (role, known): [o for o in (self._other if known else without_context)
+                            if role in o.roles]
+            for role in Role for known in (False, True)}
 
     def decide(self, role: Role, matches: Sequence[Match], tone: ToneScores | None = None, *,
                intent: IntentScores | None = None, text: str = "",
@@ -120,7 +128,7 @@ class ShopPolicy:
                context: ContextSignal | None = None) -> Decision:
         """`context`: the buyer's previous message, read (None: unknown, and rules with a
         context condition do not apply)."""
-        others = self._other if context is not None else self._other_without_context
+        others = self._others[role, context is not None]
         if not matches and not others:
             return NO_DECISION
         shape: MessageShape | None = None  # only shape rules need it
@@ -140,10 +148,11 @@ class ShopPolicy:
         # condition together) are held back until the rest are known, and asked only when they
         # could still win: a reply another rule already holds at their tier or above is decided.
         asks_answer: list[tuple[int, Rule, ContextConditions]] = []
-        for index, rule, roles, thresholds, has_shape, intent_thresholds, unless in others:
-            if role not in roles:
-                continue
-            if thresholds and not _reaches(scores, thresholds):
+        for index, rule, _, thresholds, has_shape, intent_thresholds, unless, single in others:
+            if single is not None:  # one tone threshold (most tone rules): no call for it
+                if scores.get(single[0], 0.0) < single[1]:
+                    continue
+            elif thresholds and not _reaches(scores, thresholds):
                 continue
             if intent_thresholds and not _reaches(intents, intent_thresholds):
                 continue
