@@ -4,7 +4,8 @@
 
 Every independent writer's rows (`tone_train_T*.csv`) get first-stage probabilities from a tone
 model trained without that writer (classifiers/tone/sarcasm_training.py: the hand-written files,
-no COLD; `--cache` keeps them, since the fits take most of the time), and `--unseen` writers'
+no COLD; `--cache` keeps them, since the fits take most of the time; a writer missing from the cache is
+fitted and added), and `--unseen` writers'
 files (outside the training data) from the model trained on all of them. Each writer's replies
 are then scored by the stage trained on the other writers (an unseen writer: on all of them).
 
@@ -68,15 +69,16 @@ def main() -> None:
     def normalize(text: str) -> str:
         return tone_view(normalizer(text).text)
 
-    if args.cache and args.cache.exists():
-        rows = [WriterRow(**r) for r in json.loads(args.cache.read_text(encoding="utf-8"))]
-    else:
-        segmenter = WordSegmenter()
-        rows = first_stage_lowo(default_training_data(), normalize, segmenter.words,
-                                TrainingSettings(), lambda s: print(s, flush=True), args.unseen)
-        if args.cache:
-            args.cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
-                                  encoding="utf-8")
+    rows = ([WriterRow(**r) for r in json.loads(args.cache.read_text(encoding="utf-8"))]
+            if args.cache and args.cache.exists() else [])
+    # Only the writers the cache lacks get first-stage fits; a cached writer keeps the
+    # probabilities of the fit that scored it then.
+    rows += first_stage_lowo(default_training_data(), normalize, WordSegmenter().words,
+                             TrainingSettings(), lambda s: print(s, flush=True), args.unseen,
+                             scored_already={r.writer for r in rows})
+    if args.cache:
+        args.cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
+                              encoding="utf-8")
     unseen = {p.stem.removeprefix("tone_") for p in args.unseen}
     staged = stage_rows(rows, normalize, normalizer.fold)
     contexts = [r.context for r in rows]

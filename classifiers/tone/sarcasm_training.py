@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,11 @@ def writer_files(paths: Sequence[Path]) -> list[Path]:
     return sorted(p for p in paths if p.name.startswith("tone_train_T"))
 
 
+def writer_name(path: Path) -> str:
+    """The writer a file names (`tone_train_T3.csv`, `tone_T17.csv` → T3, T17)."""
+    return path.stem.removeprefix("tone_train_").removeprefix("tone_")
+
+
 def read_contexts(path: Path) -> dict[int, str]:
     """Line number → the buyer's message (`context` column), for rows that have one."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -57,11 +62,14 @@ def read_contexts(path: Path) -> dict[int, str]:
 def first_stage_lowo(files: Sequence[Path], normalize: Callable[[str], str],
                      segment: Callable[[str], list[str]], settings: TrainingSettings,
                      progress: Callable[[str], None] = lambda _: None,
-                     extra_writers: Sequence[Path] = ()) -> list[WriterRow]:
+                     extra_writers: Sequence[Path] = (),
+                     scored_already: Collection[str] = ()) -> list[WriterRow]:
     """Every writer file's rows scored by a tone model trained on every other hand-written
     file (`files`, no COLD). `extra_writers`: files of writers outside the training data,
-    scored by the model trained on all of `files` (they are left out of it already)."""
-    writers = writer_files(files)
+    scored by the model trained on all of `files` (they are left out of it already).
+    `scored_already`: writers whose rows the caller has (a cache): no fit is made for them."""
+    writers = [p for p in writer_files(files) if writer_name(p) not in scored_already]
+    extra_writers = [p for p in extra_writers if writer_name(p) not in scored_already]
     rows: list[LabelledText] = [r for path in files
                                 for r in read_labelled(path, settings.neutral_weight)]
     out: list[WriterRow] = []
@@ -85,7 +93,7 @@ def scored(pipeline, path: Path, normalize: Callable[[str], str],  # type: ignor
     contexts = read_contexts(path)
     proba = pipeline.predict_proba([normalize(r.text) for r in own])
     labels = [str(c) for c in pipeline.classes_]
-    writer = path.stem.removeprefix("tone_train_").removeprefix("tone_")
+    writer = writer_name(path)
     return [WriterRow(contexts.get(int(r.source.rpartition(":")[2])), r.text, r.label, writer,
                       {label: float(p) for label, p in zip(labels, row, strict=True)})
             for r, row in zip(own, np.asarray(proba), strict=True)]
