@@ -1,6 +1,7 @@
 """Choose the sarcasm second stage's threshold leaving one writer out (docs/tone.md, "round 5").
 
-    python bench/sarcasm_select.py [--cache rows.json] [--unseen FILE ...] [--at 0.7]
+    python bench/sarcasm_select.py [--cache rows.json] [--unseen FILE ...] [--stage FILE]
+                                   [--at 0.7]
 
 Every independent writer's rows (`tone_train_T*.csv`) get first-stage probabilities from a tone
 model trained without that writer (classifiers/tone/sarcasm_training.py: the hand-written files,
@@ -32,6 +33,7 @@ from classifiers.resources import default_training_data  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
 from classifiers.tone.features import tone_view  # noqa: E402
+from classifiers.tone.sarcasm import SarcasmStage  # noqa: E402
 from classifiers.tone.sarcasm_training import (  # noqa: E402
     WriterRow,
     first_stage_lowo,
@@ -59,6 +61,9 @@ def main() -> None:
                                                    "exists, else computed and written")
     parser.add_argument("--unseen", type=Path, action="append", default=[],
                         help="a writer's file outside the training data (text,label,context)")
+    parser.add_argument("--stage", type=Path, help="score the --unseen writers with this "
+                        "stage file (e.g. the shipped sarcasm.json) instead of one fitted on "
+                        "the training writers")
     parser.add_argument("--at", type=float, help="print per writer at this threshold")
     parser.add_argument("--write", type=Path, help="write the stage trained on the training "
                         "writers (what `replyguard train` writes) into this model directory")
@@ -97,7 +102,12 @@ def main() -> None:
     stage = np.full(len(rows), np.nan)
     for name, scores in leave_one_writer_out(known, low, high).items():
         stage[writer == name] = scores
-    if unseen:
+    if unseen and args.stage:
+        shipped = SarcasmStage.from_file(args.stage)
+        for i, r in enumerate(staged):
+            if r.writer in unseen and shipped.uncertain({"sarcastic": r.p_sarcastic}):
+                stage[i] = shipped.probability_of(r.features)
+    elif unseen:
         weights, intercept = fit_stage([r for r in known if low <= r.p_sarcastic < high])
         for i, r in enumerate(staged):
             if r.writer in unseen and low <= r.p_sarcastic < high:
