@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,18 +144,19 @@ def gate(rows: Sequence[StageRow]) -> tuple[float, float]:
     return math.floor(low / GATE_STEP + 1e-9) * GATE_STEP, GATE_HIGH
 
 
-def fit_stage_model(rows: Sequence[StageRow]) -> tuple[DictVectorizer, LogisticRegression]:
+def fit_stage_model(rows: Sequence[StageRow], c: float = C
+                    ) -> tuple[DictVectorizer, LogisticRegression]:
     """The scikit-learn fit on `rows` (the gated ones)."""
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([r.features for r in rows])
-    model = LogisticRegression(C=C, max_iter=5000)
+    model = LogisticRegression(C=c, max_iter=5000)
     model.fit(x, [r.sarcastic for r in rows])
     return vectorizer, model
 
 
-def fit_stage(rows: Sequence[StageRow]) -> tuple[dict[str, float], float]:
+def fit_stage(rows: Sequence[StageRow], c: float = C) -> tuple[dict[str, float], float]:
     """Weights by feature name and intercept, fitted on `rows` (the gated ones)."""
-    vectorizer, model = fit_stage_model(rows)
+    vectorizer, model = fit_stage_model(rows, c)
     weights = {str(name): float(w) for name, w in
                zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True) if w}
     return weights, float(model.intercept_[0])
@@ -167,7 +168,7 @@ def score_stage(weights: dict[str, float], intercept: float, features: dict[str,
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float
+def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float, c: float = C
                          ) -> dict[str, np.ndarray]:
     """Each writer's gated rows scored by the stage trained on the other writers' gated rows
     (NaN outside the gate: the stage does not run there), by writer."""
@@ -175,7 +176,7 @@ def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float
     inside = [low <= r.p_sarcastic < high for r in rows]
     for writer in sorted({r.writer for r in rows}):
         train = [r for r, g in zip(rows, inside, strict=True) if g and r.writer != writer]
-        weights, intercept = fit_stage(train)
+        weights, intercept = fit_stage(train, c)
         out[writer] = np.array([score_stage(weights, intercept, r.features) if g else np.nan
                                 for r, g in zip(rows, inside, strict=True)
                                 if r.writer == writer])
@@ -193,16 +194,37 @@ def export_stage(path: Path, weights: dict[str, float], intercept: float,
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def cached_first_stage(files: Sequence[Path], normalize: Callable[[str], str],
+                       segment: Callable[[str], list[str]], settings: TrainingSettings,
+                       cache: Path | None, progress: Callable[[str], None] = lambda _: None,
+                       extra_writers: Sequence[Path] = ()) -> list[WriterRow]:
+    """`first_stage_lowo`, keeping its rows in `cache` (JSON): the writers found there are not
+    fitted again, the others are fitted and added. A cached writer keeps the probabilities of
+    the fit that scored it then: delete the cache when the training files change."""
+    rows = ([WriterRow(**r) for r in json.loads(cache.read_text(encoding="utf-8"))]
+            if cache is not None and cache.exists() else [])
+    rows += first_stage_lowo(files, normalize, segment, settings, progress, extra_writers,
+                             scored_already={r.writer for r in rows})
+    if cache is not None:
+        cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
+                         encoding="utf-8")
+    return rows
+
+
 def train_sarcasm(files: Sequence[Path], out: Path, normalize: Callable[[str], str],
                   segment: Callable[[str], list[str]], fold: Callable[[str], str],
                   settings: TrainingSettings,
-                  progress: Callable[[str], None] = lambda _: None) -> dict[str, Any] | None:
+                  progress: Callable[[str], None] = lambda _: None,
+                  cache: Path | None = None) -> dict[str, Any] | None:
     """Train the stage on the writer files among `files` and write `out`/sarcasm.json; None
-    (and no file) when fewer than two writers with sarcastic rows are among them."""
+    (and no file) when fewer than two writers with sarcastic rows are among them. `cache`:
+    the first-stage rows (`cached_first_stage`), so the stage can be retrained alone."""
     writers = writer_files(files)
     if len(writers) < 2:
         return None
-    rows = stage_rows(first_stage_lowo(files, normalize, segment, settings, progress),
+    names = {writer_name(p) for p in writers}
+    rows = stage_rows([r for r in cached_first_stage(files, normalize, segment, settings, cache,
+                                                     progress) if r.writer in names],
                       normalize, fold)
     progress("sarcasm stage: leaving one writer out")
     return write_stage(rows, out, [f"{p.parent.name}/{p.name}" for p in writers])
