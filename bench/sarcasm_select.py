@@ -52,15 +52,11 @@ SHIPPED = {"cold": 0.9, "cold_unanswered": 0.7, "perfunctory": 0.9, "sarcastic":
            "abusive": 0.8}
 GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 # `--choose` (docs/tone.md, "writers T17 and T20"): the candidates' C and the shape families
-# added to the round-5 shapes, one at a time and all together.
+# added to the round-5 shapes. Six more families were measured with the rule and not chosen
+# (sent elsewhere, a sneer at ability, a bad wish, a mocking yes, a comparison, mock patience
+# and offers put as questions; commit 025f92b): they are gone from the stage.
 CS = (0.1, 0.3, 1.0, 3.0)
 FAMILIES = {
-    "elsewhere": ("sends_elsewhere", "sends_elsewhere_without_help"),
-    "ability": ("ability_sneer", "ability_remark"),
-    "wish": ("bad_wish",),
-    "yes": ("mock_yes", "yes_but_without_help"),
-    "compare": ("mock_comparison", "speculates_on_buyer"),
-    "offer": ("mock_patience", "offer_question"),
     "help": ("concrete_help", "praise_for_complaint_without_help"),
 }
 # A (candidate, t) qualifies when pooled polite replies flagged rise by at most this much.

@@ -63,54 +63,6 @@ _THANKS = re.compile("谢谢|感谢|多谢|谢了|感恩")
 _COMPLAINT_WORDS = re.compile(
     "坏|烂|破|差|慢|错|假|骗|退|投诉|差评|怎么还|为什么|凭什么|不行|不好|不对|不能|没收到"
     "|太小|太大|太贵|太久|漏|脏|问题|失望|垃圾|坑|气死|无语")
-# A sentence boundary: the shapes below join words within one clause or sentence.
-_CLAUSE = "[^,.!?;，。！？；~～]"
-# A pointer to a cheaper, lower or rougher place or thing, which sends the buyer there.
-_LOWER_PLACE = re.compile(
-    "地摊|路边摊|夜市|菜市场|批发市场|小商品市场|二手市场|废品|收破烂|两元店|十元店|九块九"
-    "|一块钱|几块钱|十块钱|小卖部|义乌|山寨|杂牌|便宜货|拼夕夕|捡漏|论斤|白送的")
-_GO_ELSEWHERE = re.compile(
-    "(?:去|找|到|上|在)" + _CLAUSE + "{0,4}(?:别家|隔壁|别的店|其他店|外面|对面|楼下)"
-    "|(?:别家|隔壁|别的店|其他店)" + _CLAUSE + "{0,6}(?:买|看看|问问)(?:吧|呗|呀|啊|去)"
-    "|更适合您|比较适合您|才适合您")
-# The buyer's schooling, age, eyesight or wits: what a sneer behind reassurance is about.
-_ABILITY = re.compile(
-    "识字|认字|认得字|上过学|上学|文化|学历|教育|小学|初中|幼儿园|三岁|小孩子都|小朋友都"
-    "|老花|眼神|岁数|年纪大|上了年纪|年纪|老年|脑子|脑袋|智商|理解能力|反应|学不会"
-    "|看得懂|看不懂|读得懂|读不懂|中文|拼音|说明书|手机都|智能机")
-# Feigned reassurance: comfort that is the vehicle of the sneer, or its sincere use.
-_REASSURE = re.compile(
-    "没关系|没事|不怪您|不怪你|正常|理解|难免|不丢人|很难|挺难|有点难|确实难|慢慢来|慢慢学"
-    "|别着急|不着急|别灰心|放心|能理解|可以理解|谁都|都会")
-# A blessing or good wish joined to a bad fate in the same clause.
-_WISH = re.compile("祝|愿|保佑|祈祷|但愿|希望您|希望你|恭喜")
-_BAD_FATE = re.compile(
-    "最后一次|再也|别再|不要再|没有下次|别回来|不会再来|走好|倒霉|出事|摔|生病|破产|碰上"
-    "|遇上|踩坑|吃亏|上当|后悔|好运|运气|好人有好报|长命|早日|一路")
-# A yes whose rest takes it back: luck, dreams, a joke, an impossible condition.
-_YES_START = re.compile("^(?:亲[,，]?)?(?:可以|行|能|好的|好呀|好啊|有的|有啊|当然|会的|卖的"
-                        "|包的|没问题|是的|对的|嗯嗯|成)")
-_TAKEN_BACK = re.compile(
-    "运气|缘分|随缘|看命|看天|做梦|梦里|想得美|想多了|下辈子|开玩笑|逗您|逗你|不可能|就是不"
-    "|只是不|但不|除非|前提是您|等您|靠您|玄学|奇迹|碰碰|撞大运|烧香|许愿")
-# Mock patience: waiting or saving for an absurd length of time.
-_MOCK_PATIENCE = re.compile(
-    "(?:慢慢|等|攒|考虑|想|存)" + _CLAUSE + "{0,6}(?:几年|三五年|两年|十年|半年|一辈子|下辈子"
-    "|退休|到老|八辈子|百年)|慢慢攒|攒攒|存钱")
-# An offer put as a question that expects no answer (要不我们…？): the absurd offer's form.
-_OFFER_QUESTION = re.compile(
-    "(?:要不|要不要|干脆|不如|顺便|需不需要我们?|要我们)[^.!?。！？]{0,30}[?？]")
-# A yes, then a turn that takes part of it back (能的，就是…): a real condition names help.
-_TURN = re.compile("就是|只是|不过|但是|可惜")
-# Praise by comparison with a professional or the shop itself (比调香师还灵, 比我们财务还精),
-# or the buyer set below a cheap thing (比起您出的价).
-_COMPARISON = re.compile(
-    "比" + _CLAUSE + "{1,10}还(?:要)?" + _CLAUSE + "{0,3}(?:灵|精|准|厉害|专业|懂|会|快|细|仔细"
-    "|认真|强|能|聪明|在行|新|值钱|保值)|比起您|比起你|比您那")
-# A guess about the buyer's future or motives (估计您…, 按您这速度…).
-_SPECULATION = re.compile(
-    "(?:估计|恐怕|怕是|说不定|没准|八成|看来)" + _CLAUSE + "{0,6}(?:您|你|亲)"
-    "|(?:按照?|照)(?:您|你)" + _CLAUSE + "{0,8}(?:速度|频率|样子|水平|架势|节奏)")
 # Help made concrete: a step, an amount, a time, a thing sent, a person sent, a cost borne.
 _CONCRETE_HELP = re.compile(
     "马上|立刻|今天|明天|这就|已经|我这边|我们这边|我来|我给您|我帮您|帮您|给您(?:补|退|换|发|寄"
@@ -191,70 +143,6 @@ def trailing_off(reply: str) -> float:
     return _found(_ELLIPSIS, reply)
 
 
-def sends_elsewhere(reply: str) -> float:
-    """A pointer to a lower or cheaper place or thing, or to another shop (地摊上有便宜的, 您去别家
-    看看吧): with no help beside it, the buyer is being sent away."""
-    return max(_found(_LOWER_PLACE, reply), _found(_GO_ELSEWHERE, reply))
-
-
-def sends_elsewhere_without_help(reply: str) -> float:
-    """Sent elsewhere with no concrete help in the reply (the sincere pointer to a cheaper option
-    names it and offers to help)."""
-    return sends_elsewhere(reply) * (1.0 - concrete_help(reply))
-
-
-def ability_sneer(reply: str) -> float:
-    """Reassurance about the buyer's schooling, age, eyesight or wits in one reply (不怪您，说明书
-    确实要识字): the sincere counterpart reassures about the step, not the person."""
-    return _found(_ABILITY, reply) * _found(_REASSURE, reply)
-
-
-def ability_remark(reply: str) -> float:
-    """The buyer's schooling, age, eyesight or wits mentioned at all."""
-    return _found(_ABILITY, reply)
-
-
-def bad_wish(reply: str) -> float:
-    """A blessing joined to a bad fate in one clause (祝您下回别再碰上这种事…)."""
-    for match in _WISH.finditer(reply):
-        clause = re.match(_CLAUSE + "{0,16}", reply[match.end():])
-        if clause and _BAD_FATE.search(clause.group()):
-            return 1.0
-    return 0.0
-
-
-def mock_yes(reply: str) -> float:
-    """A yes whose rest takes it back (可以呀，看您运气; 有的，梦里有): yes, then luck, a dream, a
-    joke or an impossible condition."""
-    return _found(_YES_START, reply) * _found(_TAKEN_BACK, reply)
-
-
-def yes_but_without_help(reply: str) -> float:
-    """A yes, then a turn (就是, 不过), and no concrete help: the sincere "yes, on this
-    condition" says what the shop will do or what the buyer should send."""
-    return _found(_YES_START, reply) * _found(_TURN, reply) * (1.0 - concrete_help(reply))
-
-
-def mock_comparison(reply: str) -> float:
-    """The buyer compared up to a professional (比…还灵) or down to a cheap thing (比起您出的价)."""
-    return _found(_COMPARISON, reply)
-
-
-def speculates_on_buyer(reply: str) -> float:
-    """A guess about the buyer (估计您…, 按您这速度…)."""
-    return _found(_SPECULATION, reply)
-
-
-def mock_patience(reply: str) -> float:
-    """Patience stretched to years (您慢慢攒, 考虑个三五年也行)."""
-    return _found(_MOCK_PATIENCE, reply)
-
-
-def offer_question(reply: str) -> float:
-    """An offer put as a question (要不我们…？, 要不要顺便…？)."""
-    return _found(_OFFER_QUESTION, reply)
-
-
 def concrete_help(reply: str) -> float:
     """Help made concrete: a step, an amount, a time, a part or person sent, a cost borne."""
     return _found(_CONCRETE_HELP, reply)
@@ -309,10 +197,7 @@ REPLY_SHAPES: dict[str, Callable[[str], float]] = {
     f.__name__: f for f in (praise, praise_with_bad_outcome, grand_address, rhetorical_question,
                             question_at_buyer, absurd_offer, mock_concession, putdown_advice,
                             irony_marker, offers_help, praise_without_help, quotes_buyer,
-                            trailing_off, sends_elsewhere, sends_elsewhere_without_help,
-                            ability_sneer, ability_remark, bad_wish, mock_yes,
-                            yes_but_without_help, mock_comparison, speculates_on_buyer,
-                            mock_patience, offer_question, concrete_help)}
+                            trailing_off, concrete_help)}
 PAIR_SHAPES: dict[str, Callable[[str, str | None, Act | None], float]] = {
     f.__name__: f for f in (praise_for_complaint, deference_for_complaint, praise_for_thanks,
                             praise_for_complaint_without_help)}

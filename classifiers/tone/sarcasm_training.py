@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from classifiers.errors import ConfigError
 from classifiers.tone.training import LabelledText, fit, read_labelled
 from classifiers.tone.training_settings import TrainingSettings
 
@@ -176,6 +177,9 @@ def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float, c: f
     inside = [low <= r.p_sarcastic < high for r in rows]
     for writer in sorted({r.writer for r in rows}):
         train = [r for r, g in zip(rows, inside, strict=True) if g and r.writer != writer]
+        if len({r.sarcastic for r in train}) < 2:  # nothing to learn from: not measured
+            out[writer] = np.full(sum(r.writer == writer for r in rows), np.nan)
+            continue
         weights, intercept = fit_stage(train, c)
         out[writer] = np.array([score_stage(weights, intercept, r.features) if g else np.nan
                                 for r, g in zip(rows, inside, strict=True)
@@ -239,8 +243,11 @@ def write_stage(rows: Sequence[StageRow], out: Path, sources: list[str]
     if len({r.writer for r in rows if r.sarcastic}) < 2:
         return None
     low, high = gate(rows)
-    lowo = leave_one_writer_out(rows, low, high)
     gated = [r for r in rows if low <= r.p_sarcastic < high]
+    if len({r.sarcastic for r in gated}) < 2:
+        raise ConfigError(f"the sarcasm stage's gate [{low:.2f}, {high:.2f}) holds replies of "
+                          "one kind only: it needs sarcastic and other replies to learn from")
+    lowo = leave_one_writer_out(rows, low, high)
     weights, intercept = fit_stage(gated)
     truth = np.concatenate([[r.sarcastic for r in rows if r.writer == w] for w in lowo])
     p = np.concatenate(list(lowo.values()))
