@@ -129,7 +129,7 @@ def main() -> None:
                 float(flagged[q].mean()) if q.any() else float("nan"))
 
     pooled = writer != ""
-    for name, mask in (("T1-T16 pooled", ~np.isin(writer, list(unseen))),
+    for name, mask in (("training writers pooled", ~np.isin(writer, list(unseen))),
                        *((f"{u} (unseen)", writer == u) for u in sorted(unseen))):
         s0, q0 = rates(before, mask)
         print(f"\n{name}: before sarcastic caught {s0:.1%}, polite flagged {q0:.2%}")
