@@ -117,6 +117,8 @@ def train_command(
 
         if cold or no_cold:
             raise fail("--cold and --no-cold are for the tone model", EXIT_USAGE)
+        if sarcasm_cache or sarcasm_only:
+            raise fail("--sarcasm-cache and --sarcasm-only are for the tone model", EXIT_USAGE)
         intent_settings = dataclasses.replace(
             INTENT_SETTINGS, C=INTENT_SETTINGS.C if c is None else c,
             min_df=INTENT_SETTINGS.min_df if min_df is None else min_df)

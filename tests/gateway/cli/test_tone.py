@@ -201,3 +201,6 @@ def test_cli_sarcasm_only_needs_a_model_directory(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--sarcasm-only", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "model.json" in result.output
+    result = runner.invoke(app, ["train", "--kind", "intent", "--sarcasm-only"])
+    assert result.exit_code == 2
+    assert "tone model" in result.output
