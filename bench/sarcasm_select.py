@@ -1,12 +1,14 @@
 """Choose the sarcasm second stage's threshold leaving one writer out (docs/tone.md, "round 5").
 
-    python bench/sarcasm_select.py [--cache rows.json] [--unseen FILE ...] [--at 0.7]
+    python bench/sarcasm_select.py [--cache rows.json] [--unseen FILE ...]
+                                   [--stage FILE] [--choose] [--at 0.7]
 
 Every independent writer's rows (`tone_train_T*.csv`) get first-stage probabilities from a tone
 model trained without that writer (classifiers/tone/sarcasm_training.py: the hand-written files,
-no COLD; `--cache` keeps them, since the fits take most of the time), and `--unseen` writers'
-files (outside the training data) from the model trained on all of them. Each writer's replies
-are then scored by the stage trained on the other writers (an unseen writer: on all of them).
+no COLD; `--cache` keeps them, since the fits take most of the time; a writer missing from the
+cache is fitted and added), and `--unseen` writers' files (outside the training data) from the
+model trained on all of them. Each writer's replies are then scored by the stage trained on the
+other writers (an unseen writer: on all of them).
 
 A reply is flagged "before" as the shipped policy flags it without the stage (the lexicon rules
 with the buyer's message as context, or a tone label at its shipped threshold: bench/
@@ -17,10 +19,9 @@ the grid, sarcasm caught and polite replies flagged, pooled and per writer.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +32,10 @@ from classifiers.resources import default_training_data  # noqa: E402
 from classifiers.segmentation import WordSegmenter  # noqa: E402
 from classifiers.tiers import Tier  # noqa: E402
 from classifiers.tone.features import tone_view  # noqa: E402
+from classifiers.tone.sarcasm import SarcasmStage  # noqa: E402
 from classifiers.tone.sarcasm_training import (  # noqa: E402
-    WriterRow,
-    first_stage_lowo,
+    StageRow,
+    cached_first_stage,
     fit_stage,
     gate,
     leave_one_writer_out,
@@ -49,6 +51,18 @@ from gateway.cli.tone import default_normalizer  # noqa: E402
 SHIPPED = {"cold": 0.9, "cold_unanswered": 0.7, "perfunctory": 0.9, "sarcastic": 0.9,
            "abusive": 0.8}
 GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+# `--choose` (docs/tone.md, "writers T17 and T20"): the candidates' C and the shape families
+# added to the round-5 shapes. Six more families were measured with the rule and not chosen
+# (sent elsewhere, a sneer at ability, a bad wish, a mocking yes, a comparison, mock patience
+# and offers put as questions; commit 025f92b): they are gone from the stage.
+CS = (0.1, 0.3, 1.0, 3.0)
+FAMILIES = {
+    "help": ("concrete_help", "praise_for_complaint_without_help"),
+}
+# A (candidate, t) qualifies when pooled polite replies flagged rise by at most this much.
+POLITE_RISE = 0.005
+# Within this much sarcasm caught of the best, the simpler candidate is chosen.
+CAUGHT_TIE = 0.005
 
 
 def main() -> None:
@@ -58,6 +72,11 @@ def main() -> None:
                                                    "exists, else computed and written")
     parser.add_argument("--unseen", type=Path, action="append", default=[],
                         help="a writer's file outside the training data (text,label,context)")
+    parser.add_argument("--stage", type=Path, help="score the --unseen writers with this "
+                        "stage file (e.g. the shipped sarcasm.json) instead of one fitted on "
+                        "the training writers")
+    parser.add_argument("--choose", action="store_true", help="measure every candidate (C, "
+                        "shape families) and name the one the rule chooses")
     parser.add_argument("--at", type=float, help="print per writer at this threshold")
     parser.add_argument("--write", type=Path, help="write the stage trained on the training "
                         "writers (what `replyguard train` writes) into this model directory")
@@ -68,15 +87,9 @@ def main() -> None:
     def normalize(text: str) -> str:
         return tone_view(normalizer(text).text)
 
-    if args.cache and args.cache.exists():
-        rows = [WriterRow(**r) for r in json.loads(args.cache.read_text(encoding="utf-8"))]
-    else:
-        segmenter = WordSegmenter()
-        rows = first_stage_lowo(default_training_data(), normalize, segmenter.words,
-                                TrainingSettings(), lambda s: print(s, flush=True), args.unseen)
-        if args.cache:
-            args.cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
-                                  encoding="utf-8")
+    rows = cached_first_stage(default_training_data(), normalize, WordSegmenter().words,
+                              TrainingSettings(), args.cache, lambda s: print(s, flush=True),
+                              args.unseen)
     unseen = {p.stem.removeprefix("tone_") for p in args.unseen}
     staged = stage_rows(rows, normalize, normalizer.fold)
     contexts = [r.context for r in rows]
@@ -95,7 +108,12 @@ def main() -> None:
     stage = np.full(len(rows), np.nan)
     for name, scores in leave_one_writer_out(known, low, high).items():
         stage[writer == name] = scores
-    if unseen:
+    if unseen and args.stage:
+        shipped = SarcasmStage.from_file(args.stage)
+        for i, r in enumerate(staged):
+            if r.writer in unseen and shipped.uncertain({"sarcastic": r.p_sarcastic}):
+                stage[i] = shipped.probability_of(r.features)
+    elif unseen:
         weights, intercept = fit_stage([r for r in known if low <= r.p_sarcastic < high])
         for i, r in enumerate(staged):
             if r.writer in unseen and low <= r.p_sarcastic < high:
@@ -111,7 +129,7 @@ def main() -> None:
                 float(flagged[q].mean()) if q.any() else float("nan"))
 
     pooled = writer != ""
-    for name, mask in (("T1-T16 pooled", ~np.isin(writer, list(unseen))),
+    for name, mask in (("training writers pooled", ~np.isin(writer, list(unseen))),
                        *((f"{u} (unseen)", writer == u) for u in sorted(unseen))):
         s0, q0 = rates(before, mask)
         print(f"\n{name}: before sarcastic caught {s0:.1%}, polite flagged {q0:.2%}")
@@ -133,11 +151,48 @@ def main() -> None:
         s0, q0 = rates(before, pooled)
         s1, q1 = rates(after, pooled)
         print(f"   all: {s0:6.1%} / {s1:6.1%}   {q0:6.2%} / {q1:6.2%}")
+    if args.choose:
+        choose(known, low, high, before[~np.isin(writer, list(unseen))],
+               y[~np.isin(writer, list(unseen))], writer[~np.isin(writer, list(unseen))])
     if args.write:
         files = sorted({f"{Path(p).parent.name}/{Path(p).name}" for p in default_training_data()
                         if Path(p).name.startswith("tone_train_T")})
         print(write_stage(known, args.write, files))
     print(f"done in {time.time() - started:.0f}s")
+
+
+def choose(rows: list[StageRow], low: float, high: float, before: np.ndarray, y: np.ndarray,
+           writer: np.ndarray) -> None:
+    """Every candidate's pooled figures at every t, leaving one writer out; the chosen one."""
+    new = {name for names in FAMILIES.values() for name in names}
+    sets = {"round 5": frozenset(),
+            **{f"+{family}": frozenset(names) for family, names in FAMILIES.items()},
+            "+all": frozenset(new)}
+    polite, sarcastic = y == "polite", y == "sarcastic"
+    base = float(before[polite].mean())
+    print(f"\nchoice: before, sarcastic caught {before[sarcastic].mean():.1%}, polite flagged "
+          f"{base:.2%}")
+    found = []
+    for name, added in sets.items():
+        kept = [replace(r, features={k: v for k, v in r.features.items()
+                                     if k not in new or k in added}) for r in rows]
+        for c in CS:
+            stage = np.full(len(y), np.nan)
+            for w, scores in leave_one_writer_out(kept, low, high, c).items():
+                stage[writer == w] = scores
+            line = []
+            for t in GRID:
+                after = before | (np.nan_to_num(stage, nan=0.0) >= t)
+                caught, flagged = float(after[sarcastic].mean()), float(after[polite].mean())
+                line.append(f"{t:.2f}:{caught:.1%}/{flagged:.2%}")
+                if flagged - base <= POLITE_RISE + 1e-12:
+                    found.append((caught, flagged, name, len(added), c, t))
+            print(f"  {name:>10} C={c:<4} " + " ".join(line))
+    best = max(f[0] for f in found)
+    tied = [f for f in found if f[0] >= best - CAUGHT_TIE]
+    chosen = min(tied, key=lambda f: (f[3], f[4], -f[5]))
+    print(f"best qualifying: {best:.1%}; chosen {chosen[2]} C={chosen[4]} t={chosen[5]:.2f}: "
+          f"sarcastic caught {chosen[0]:.1%}, polite flagged {chosen[1]:.2%}")
 
 
 if __name__ == "__main__":

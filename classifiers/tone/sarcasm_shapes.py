@@ -63,6 +63,11 @@ _THANKS = re.compile("谢谢|感谢|多谢|谢了|感恩")
 _COMPLAINT_WORDS = re.compile(
     "坏|烂|破|差|慢|错|假|骗|退|投诉|差评|怎么还|为什么|凭什么|不行|不好|不对|不能|没收到"
     "|太小|太大|太贵|太久|漏|脏|问题|失望|垃圾|坑|气死|无语")
+# Help made concrete: a step, an amount, a time, a thing sent, a person sent, a cost borne.
+_CONCRETE_HELP = re.compile(
+    "马上|立刻|今天|明天|这就|已经|我这边|我们这边|我来|我给您|我帮您|帮您|给您(?:补|退|换|发|寄"
+    "|送|安排|申请|处理|查|录|拍|写|备注|预留|留)|免费|运费我们|我们(?:出|承担|包|负责|来)"
+    "|补发|补寄|重新发|换新|退款|上门|师傅|技术员|配件|视频|教程|步骤|一步一步")
 _SECOND_PERSON = re.compile("您|你")
 _QUESTION_END = re.compile("[？?]")
 _QUOTE = re.compile("[“”\"「」『』]")
@@ -138,6 +143,18 @@ def trailing_off(reply: str) -> float:
     return _found(_ELLIPSIS, reply)
 
 
+def concrete_help(reply: str) -> float:
+    """Help made concrete: a step, an amount, a time, a part or person sent, a cost borne."""
+    return _found(_CONCRETE_HELP, reply)
+
+
+def praise_for_complaint_without_help(reply: str, context: str | None,
+                                      act: Act | None) -> float:
+    """Praise or thanks answering a complaint with no concrete help after it. Sincere praise
+    after a buyer's report (您眼真尖，谢谢您告诉我们) goes on to what the shop will do."""
+    return praise_for_complaint(reply, context, act) * (1.0 - concrete_help(reply))
+
+
 def buyer_complains(context: str | None, act: Act | None) -> float:
     """The buyer's message complains or blames (its act, or complaint words in it)."""
     if context is None:
@@ -180,9 +197,10 @@ REPLY_SHAPES: dict[str, Callable[[str], float]] = {
     f.__name__: f for f in (praise, praise_with_bad_outcome, grand_address, rhetorical_question,
                             question_at_buyer, absurd_offer, mock_concession, putdown_advice,
                             irony_marker, offers_help, praise_without_help, quotes_buyer,
-                            trailing_off)}
+                            trailing_off, concrete_help)}
 PAIR_SHAPES: dict[str, Callable[[str, str | None, Act | None], float]] = {
-    f.__name__: f for f in (praise_for_complaint, deference_for_complaint, praise_for_thanks)}
+    f.__name__: f for f in (praise_for_complaint, deference_for_complaint, praise_for_thanks,
+                            praise_for_complaint_without_help)}
 CONTEXT_SHAPES: dict[str, Callable[[str | None, Act | None], float]] = {
     f.__name__: f for f in (buyer_complains, buyer_thanks, no_buyer_message)}
 

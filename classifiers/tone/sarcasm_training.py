@@ -16,8 +16,8 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from classifiers.errors import ConfigError
 from classifiers.tone.training import LabelledText, fit, read_labelled
 from classifiers.tone.training_settings import TrainingSettings
 
@@ -46,6 +47,11 @@ def writer_files(paths: Sequence[Path]) -> list[Path]:
     return sorted(p for p in paths if p.name.startswith("tone_train_T"))
 
 
+def writer_name(path: Path) -> str:
+    """The writer a file names (`tone_train_T3.csv`, `tone_T17.csv` → T3, T17)."""
+    return path.stem.removeprefix("tone_train_").removeprefix("tone_")
+
+
 def read_contexts(path: Path) -> dict[int, str]:
     """Line number → the buyer's message (`context` column), for rows that have one."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -57,11 +63,14 @@ def read_contexts(path: Path) -> dict[int, str]:
 def first_stage_lowo(files: Sequence[Path], normalize: Callable[[str], str],
                      segment: Callable[[str], list[str]], settings: TrainingSettings,
                      progress: Callable[[str], None] = lambda _: None,
-                     extra_writers: Sequence[Path] = ()) -> list[WriterRow]:
+                     extra_writers: Sequence[Path] = (),
+                     scored_already: Collection[str] = ()) -> list[WriterRow]:
     """Every writer file's rows scored by a tone model trained on every other hand-written
     file (`files`, no COLD). `extra_writers`: files of writers outside the training data,
-    scored by the model trained on all of `files` (they are left out of it already)."""
-    writers = writer_files(files)
+    scored by the model trained on all of `files` (they are left out of it already).
+    `scored_already`: writers whose rows the caller has (a cache): no fit is made for them."""
+    writers = [p for p in writer_files(files) if writer_name(p) not in scored_already]
+    extra_writers = [p for p in extra_writers if writer_name(p) not in scored_already]
     rows: list[LabelledText] = [r for path in files
                                 for r in read_labelled(path, settings.neutral_weight)]
     out: list[WriterRow] = []
@@ -85,7 +94,7 @@ def scored(pipeline, path: Path, normalize: Callable[[str], str],  # type: ignor
     contexts = read_contexts(path)
     proba = pipeline.predict_proba([normalize(r.text) for r in own])
     labels = [str(c) for c in pipeline.classes_]
-    writer = path.stem.removeprefix("tone_train_").removeprefix("tone_")
+    writer = writer_name(path)
     return [WriterRow(contexts.get(int(r.source.rpartition(":")[2])), r.text, r.label, writer,
                       {label: float(p) for label, p in zip(labels, row, strict=True)})
             for r, row in zip(own, np.asarray(proba), strict=True)]
@@ -136,18 +145,19 @@ def gate(rows: Sequence[StageRow]) -> tuple[float, float]:
     return math.floor(low / GATE_STEP + 1e-9) * GATE_STEP, GATE_HIGH
 
 
-def fit_stage_model(rows: Sequence[StageRow]) -> tuple[DictVectorizer, LogisticRegression]:
+def fit_stage_model(rows: Sequence[StageRow], c: float = C
+                    ) -> tuple[DictVectorizer, LogisticRegression]:
     """The scikit-learn fit on `rows` (the gated ones)."""
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([r.features for r in rows])
-    model = LogisticRegression(C=C, max_iter=5000)
+    model = LogisticRegression(C=c, max_iter=5000)
     model.fit(x, [r.sarcastic for r in rows])
     return vectorizer, model
 
 
-def fit_stage(rows: Sequence[StageRow]) -> tuple[dict[str, float], float]:
+def fit_stage(rows: Sequence[StageRow], c: float = C) -> tuple[dict[str, float], float]:
     """Weights by feature name and intercept, fitted on `rows` (the gated ones)."""
-    vectorizer, model = fit_stage_model(rows)
+    vectorizer, model = fit_stage_model(rows, c)
     weights = {str(name): float(w) for name, w in
                zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True) if w}
     return weights, float(model.intercept_[0])
@@ -159,7 +169,7 @@ def score_stage(weights: dict[str, float], intercept: float, features: dict[str,
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float
+def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float, c: float = C
                          ) -> dict[str, np.ndarray]:
     """Each writer's gated rows scored by the stage trained on the other writers' gated rows
     (NaN outside the gate: the stage does not run there), by writer."""
@@ -167,7 +177,10 @@ def leave_one_writer_out(rows: Sequence[StageRow], low: float, high: float
     inside = [low <= r.p_sarcastic < high for r in rows]
     for writer in sorted({r.writer for r in rows}):
         train = [r for r, g in zip(rows, inside, strict=True) if g and r.writer != writer]
-        weights, intercept = fit_stage(train)
+        if len({r.sarcastic for r in train}) < 2:  # nothing to learn from: not measured
+            out[writer] = np.full(sum(r.writer == writer for r in rows), np.nan)
+            continue
+        weights, intercept = fit_stage(train, c)
         out[writer] = np.array([score_stage(weights, intercept, r.features) if g else np.nan
                                 for r, g in zip(rows, inside, strict=True)
                                 if r.writer == writer])
@@ -185,16 +198,37 @@ def export_stage(path: Path, weights: dict[str, float], intercept: float,
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def cached_first_stage(files: Sequence[Path], normalize: Callable[[str], str],
+                       segment: Callable[[str], list[str]], settings: TrainingSettings,
+                       cache: Path | None, progress: Callable[[str], None] = lambda _: None,
+                       extra_writers: Sequence[Path] = ()) -> list[WriterRow]:
+    """`first_stage_lowo`, keeping its rows in `cache` (JSON): the writers found there are not
+    fitted again, the others are fitted and added. A cached writer keeps the probabilities of
+    the fit that scored it then: delete the cache when the training files change."""
+    rows = ([WriterRow(**r) for r in json.loads(cache.read_text(encoding="utf-8"))]
+            if cache is not None and cache.exists() else [])
+    rows += first_stage_lowo(files, normalize, segment, settings, progress, extra_writers,
+                             scored_already={r.writer for r in rows})
+    if cache is not None:
+        cache.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False),
+                         encoding="utf-8")
+    return rows
+
+
 def train_sarcasm(files: Sequence[Path], out: Path, normalize: Callable[[str], str],
                   segment: Callable[[str], list[str]], fold: Callable[[str], str],
                   settings: TrainingSettings,
-                  progress: Callable[[str], None] = lambda _: None) -> dict[str, Any] | None:
+                  progress: Callable[[str], None] = lambda _: None,
+                  cache: Path | None = None) -> dict[str, Any] | None:
     """Train the stage on the writer files among `files` and write `out`/sarcasm.json; None
-    (and no file) when fewer than two writers with sarcastic rows are among them."""
+    (and no file) when fewer than two writers with sarcastic rows are among them. `cache`:
+    the first-stage rows (`cached_first_stage`), so the stage can be retrained alone."""
     writers = writer_files(files)
     if len(writers) < 2:
         return None
-    rows = stage_rows(first_stage_lowo(files, normalize, segment, settings, progress),
+    names = {writer_name(p) for p in writers}
+    rows = stage_rows([r for r in cached_first_stage(files, normalize, segment, settings, cache,
+                                                     progress) if r.writer in names],
                       normalize, fold)
     progress("sarcasm stage: leaving one writer out")
     return write_stage(rows, out, [f"{p.parent.name}/{p.name}" for p in writers])
@@ -209,8 +243,11 @@ def write_stage(rows: Sequence[StageRow], out: Path, sources: list[str]
     if len({r.writer for r in rows if r.sarcastic}) < 2:
         return None
     low, high = gate(rows)
-    lowo = leave_one_writer_out(rows, low, high)
     gated = [r for r in rows if low <= r.p_sarcastic < high]
+    if len({r.sarcastic for r in gated}) < 2:
+        raise ConfigError(f"the sarcasm stage's gate [{low:.2f}, {high:.2f}) holds replies of "
+                          "one kind only: it needs sarcastic and other replies to learn from")
+    lowo = leave_one_writer_out(rows, low, high)
     weights, intercept = fit_stage(gated)
     truth = np.concatenate([[r.sarcastic for r in rows if r.writer == w] for w in lowo])
     p = np.concatenate(list(lowo.values()))

@@ -103,6 +103,12 @@ def train_command(
     keep_words: Annotated[int, typer.Option(
         "--keep-words", min=0, help="tone: words kept after the first fit (0: all)")] =
         TrainingSettings.keep_words or 0,
+    sarcasm_cache: Annotated[Path | None, typer.Option(
+        "--sarcasm-cache", help="tone: the sarcasm stage's first-stage rows (JSON): writers "
+                                "found there are not fitted again, the others are added")] = None,
+    sarcasm_only: Annotated[bool, typer.Option(
+        "--sarcasm-only", help="tone: retrain only the sarcasm stage into --out (an existing "
+                               "model directory), from --sarcasm-cache when given")] = False,
 ) -> None:
     """Train the tone (or, with --kind intent, the buyer intent) model and write a versioned
     artefact with its metrics."""
@@ -111,6 +117,8 @@ def train_command(
 
         if cold or no_cold:
             raise fail("--cold and --no-cold are for the tone model", EXIT_USAGE)
+        if sarcasm_cache or sarcasm_only:
+            raise fail("--sarcasm-cache and --sarcasm-only are for the tone model", EXIT_USAGE)
         intent_settings = dataclasses.replace(
             INTENT_SETTINGS, C=INTENT_SETTINGS.C if c is None else c,
             min_df=INTENT_SETTINGS.min_df if min_df is None else min_df)
@@ -120,6 +128,10 @@ def train_command(
     if lowo:
         raise fail("--lowo is for the intent model (--kind intent)", EXIT_USAGE)
     out = out or Path("tone-candidate")
+    if sarcasm_only:
+        retrain_sarcasm(list(data or default_training_data()) + list(extra or []), out,
+                        sarcasm_cache)
+        return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -195,7 +207,8 @@ def train_command(
         answer = train_answer(files, out, normalizer.fold, lambda t: normalizer(t).text)
         sarcasm = train_sarcasm(files, out, lambda t: tone_view(normalizer(t).text),
                                 segmenter.words, normalizer.fold, settings,
-                                lambda step: progress.update(task, description=step))
+                                lambda step: progress.update(task, description=step),
+                                sarcasm_cache)
         model = ToneClassifier.from_directory(out)
         metrics = evaluate_model(model, heldout, normalizer)
         meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
@@ -213,6 +226,12 @@ def train_command(
                       f"{at['answered_flagged']:.1%}")
     else:
         (out / ANSWER_FILE).unlink(missing_ok=True)  # a stale one would not match this model
+    report_sarcasm(console, sarcasm, out)
+    typer.echo(str(out))
+
+
+def report_sarcasm(console: Console, sarcasm: dict[str, Any] | None, out: Path) -> None:
+    """One line on the sarcasm stage just trained; without one, no stale file stays in `out`."""
     if sarcasm is not None:
         at = sarcasm["leave_one_writer_out"]["0.70"]
         console.print(f"sarcasm stage on {sarcasm['rows']:,} uncertain replies; leaving one "
@@ -220,6 +239,31 @@ def train_command(
                       f" others flagged {at['other_flagged_in_gate']:.1%} (of those it reads)")
     else:
         (out / SARCASM_FILE).unlink(missing_ok=True)
+
+
+def retrain_sarcasm(files: list[Path], out: Path, cache: Path | None) -> None:
+    """The sarcasm stage alone, into the model directory `out`: it never reads the shipped
+    tone model (its first stage is refitted per writer, or read from `cache`), so the tone and
+    answer models there stay as they are."""
+    from rich.console import Console
+
+    from classifiers.segmentation import WordSegmenter
+    from classifiers.tone.features import tone_view
+    from classifiers.tone.sarcasm_training import train_sarcasm
+
+    if not (out / "model.json").exists():
+        raise fail(f"{out} is not a tone model directory (no model.json); --sarcasm-only "
+                   "writes the stage beside a trained tone model", EXIT_USAGE)
+    require_files(*files)
+    console = Console(stderr=True)
+    normalizer = default_normalizer()
+    try:
+        sarcasm = train_sarcasm(files, out, lambda t: tone_view(normalizer(t).text),
+                                WordSegmenter().words, normalizer.fold, TrainingSettings(),
+                                lambda step: console.print(step), cache)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
+    report_sarcasm(console, sarcasm, out)
     typer.echo(str(out))
 
 def eval_command(

@@ -108,6 +108,26 @@ def test_praise_without_help(reply: str, expected: float) -> None:
     assert shapes.praise_without_help(reply) == expected
 
 
+@pytest.mark.parametrize(("reply", "expected"), [
+    ("我这边已经给您补寄了一个新的", 1.0),
+    ("运费我们出，师傅明天上门", 1.0),
+    ("您这眼睛可真尖", 0.0),
+])
+def test_concrete_help(reply: str, expected: float) -> None:
+    assert shapes.concrete_help(reply) == expected
+
+
+def test_praise_after_a_report_reads_by_what_follows() -> None:
+    """Sincere praise after a buyer's report goes on to what the shop will do."""
+    report = "盖子上有一道划痕"
+    assert shapes.praise_for_complaint_without_help("您可真细心，这都看得出来", report,
+                                                    Act.COMPLAINT) == 1.0
+    assert shapes.praise_for_complaint_without_help("您真细心，谢谢提醒，我马上给您换一个",
+                                                    report, Act.COMPLAINT) == 0.0
+    assert shapes.praise_for_complaint("您真细心，谢谢提醒，我马上给您换一个", report,
+                                       Act.COMPLAINT) == 1.0
+
+
 def test_quotes_and_trailing_off() -> None:
     assert shapes.quotes_buyer("我们说的是“尽快”，不是“马上”") == 1.0
     assert shapes.quotes_buyer("已经发出了") == 0.0

@@ -148,3 +148,59 @@ def test_cli_train_reads_every_cold_split_given(tmp_path: Path) -> None:
     training = json.loads((out / "model.json").read_text(encoding="utf-8"))["training"]
     assert training["files"][-2:] == [f"{tmp_path.name}/train.csv", f"{tmp_path.name}/dev.csv"]
     assert training["rows"] == 20 + 3
+
+
+def test_cli_retrains_the_sarcasm_stage_alone_from_cached_first_stage_rows(
+        trained: tuple[Path, Path], tmp_path: Path) -> None:
+    """--sarcasm-only with --sarcasm-cache: the stage is refitted from the cached first-stage
+    rows (no tone model is fitted: every writer is in the cache) beside the existing model.
+    The cached probabilities come from the small model trained here, which is unsure of two
+    real writers' replies (the shipped model has learnt them)."""
+    from dataclasses import asdict
+
+    from classifiers.normalize import Normalizer
+    from classifiers.registry import DEFAULT_STEPS, NORMALIZE_STEPS
+    from classifiers.tone.classifier import ToneClassifier
+    from classifiers.tone.features import tone_view
+    from classifiers.tone.sarcasm import FILE_NAME, SarcasmStage
+    from classifiers.tone.sarcasm_training import WriterRow, read_contexts
+    from classifiers.tone.training import read_labelled
+
+    shipped = default_tone_model()
+    model = tmp_path / "model"
+    model.mkdir()
+    for path in shipped.iterdir():
+        if path.is_file() and path.name != FILE_NAME:
+            (model / path.name).write_bytes(path.read_bytes())
+    copied = (model / "model.json").read_bytes()
+    tone = ToneClassifier.from_directory(trained[0])
+    normalizer = Normalizer([NORMALIZE_STEPS[name]() for name in DEFAULT_STEPS])
+    files, rows = [], []
+    for name in ("T17", "T20"):
+        path = shipped.parent / "data" / f"tone_train_{name}.csv"
+        files += ["--data", str(path)]
+        contexts = read_contexts(path)
+        rows += [asdict(WriterRow(contexts.get(int(r.source.rpartition(":")[2])), r.text,
+                                  r.label, name,
+                                  tone.predict(tone_view(normalizer(r.text).text)).scores))
+                 for r in read_labelled(path)]
+    cache = tmp_path / "rows.json"
+    cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(app, ["train", "--sarcasm-only", "--sarcasm-cache", str(cache),
+                                 *files, "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "a tone model without" not in result.output  # nothing was fitted
+    stage = SarcasmStage.from_file(model / FILE_NAME)
+    assert stage.meta["training"]["files"] == ["data/tone_train_T17.csv",
+                                               "data/tone_train_T20.csv"]
+    assert len(json.loads(cache.read_text(encoding="utf-8"))) == len(rows)
+    assert (model / "model.json").read_bytes() == copied  # the tone model is left as it was
+
+
+def test_cli_sarcasm_only_needs_a_model_directory(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "--sarcasm-only", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "model.json" in result.output
+    result = runner.invoke(app, ["train", "--kind", "intent", "--sarcasm-only"])
+    assert result.exit_code == 2
+    assert "tone model" in result.output
