@@ -469,16 +469,27 @@ class KeywordMatcher:
                     (_stands_alone(base, hit.start, hit.end) or self.segmenter.ends_after_adverb(
                         base, hit.start, hit.end)) and _lower_case(text, hit)):
                 continue  # a lone syllable is the insult only said alone, in lower case
+            if hit.term.category in INSULT_CATEGORIES and hit.view != "split" \
+                    and "的" in base[hit.end - 1:hit.end + 1] and not _spread(text, hit) \
+                    and self.segmenter.possessive(base, hit.start, hit.end):
+                continue  # 你妈的名字, 他妈的生日: a relative's, not a curse
+            if hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
+                    and self.segmenter.names_someone(base, hit.start, hit.end):
+                continue  # 尼玛次仁: a Tibetan name
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
             # Characters read only by their sound are checked even when spaces stood between
             # them (机构 是随机 is no 狗屎): separators are no evidence that they were chosen.
             by_sound = hit.term.variants in ("none", "latin") \
                 and hit.term.category in INSULT_CATEGORIES and self._is_chinese_homophone(base, hit)
+            # A latin hit already stands between latin word edges of the message as sent
+            # (`_latin_edges_ok`); jieba reads the normalised text, where the space of `fat
+            # loser` is gone, and would see one word `fatloser`.
             if (hit.term.mode is MatchMode.WORD or straddles
                     or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
-                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
+                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)) \
+                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()):
                 if words is None:
                     words = self.segmenter.boundaries(base)
                 boundaries = words.around(hit.start, hit.end)

@@ -19,6 +19,11 @@ COMMON_WORD_FREQUENCY = 20
 # First letters of jieba's tags for function words: adverbs (d, and zg for 很), measure words
 # and numerals (q, m), pronouns (r), prepositions, conjunctions, particles, interjections.
 _FUNCTION_TAGS = frozenset("dzqmrpcuyeo")
+# First letters of jieba's tags for nouns, time words and place words.
+_NOMINAL_TAGS = frozenset("nts")
+# Kinship nouns: what a family curse names (你妈, 他娘的, 你大爷的) and what a possessive owns.
+_KIN = frozenset("妈娘爹爷妹姐哥弟奶婆姥舅姑姨叔伯")
+_DEMONSTRATIVES = frozenset("这那")
 
 
 class WordSegmenter:
@@ -116,24 +121,70 @@ class WordSegmenter:
     def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
         """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
         describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
-        a degree construction 越…越 (越滚越多). Said to someone it ends its clause or is
-        followed by the one addressed (滚开，, 滚吧你)."""
+        a degree construction 越…越 (越滚越多), it is said in its tentative form X一X (滚一滚:
+        an action tried), or a noun is its subject (汤滚了, 水滚了: soup and water boil). Said
+        to someone it ends its clause or is followed by the one addressed (滚开，, 滚吧你)."""
         if not self.tag(text[start]).startswith("v"):
             return False
         if start > 0 and text[start - 1] == "越" and text[end:end + 1] == "越":
             return True
+        verb = text[start:end]
+        if text[end:end + 1 + len(verb)] == "一" + verb \
+                or text[max(0, start - 1 - len(verb)):start] == verb + "一":
+            return True
+        if start > 0 and self.tag(text[start - 1]) == "n":
+            return True
         return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
 
-    @functools.cached_property
+    def possessive(self, text: str, start: int, end: int) -> bool:
+        """The relative named by the span (你妈, 他妈的, 你大爷的) owns what follows: 的 and then
+        a noun, a time or place word of jieba's dictionary (你妈的名字, 他妈的生日), a
+        demonstrative with a measure word (您妈的那张床), or 的话 (if it is your mother …): a
+        member of someone's family, not a curse. The curse ends its clause or goes on with
+        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评)."""
+        after = end + 1 if text[end:end + 1] == "的" else end
+        if after < 2 or text[after - 1] != "的" or text[after - 2] not in _KIN:
+            return False
+        following = text[after:after + 4]
+        if following[:1] == "话":
+            return True
+        if following[:1] in _DEMONSTRATIVES:
+            return self.tag(following[1:2])[:1] == "q"
+        nouns = self._dictionary[1]
+        return any(f"\n{following[:size]}\n" in nouns for size in range(len(following), 1, -1))
+
+    def names_someone(self, text: str, start: int, end: int) -> bool:
+        """The span is a transliterated given name by jieba's dictionary (tag nrt: Tibetan 尼玛,
+        a softened swear too) with more of the name or a title after it (尼玛次仁, 尼玛先生):
+        the swear ends its clause, is owned (尼玛的, 你尼玛) or opens an exclamation."""
+        return text[start:end] in self._dictionary[2] and end < len(text) \
+            and _is_chinese(text[end]) and text[end] != "的" and text[start - 1:start] != "你"
+
+    @property
     def _single_tags(self) -> dict[str, str]:
-        """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""
+        return self._dictionary[0]
+
+    @functools.cached_property
+    def _dictionary(self) -> tuple[dict[str, str], str, frozenset[str]]:
+        """jieba's dictionary (its dict.txt), read once: the part-of-speech tag of each
+        one-character word, and its words of two or more characters tagged as nouns, time or
+        place words, each between line breaks (one string of about 2 MB, where a set of them
+        would take ten times that: it is searched only for the rare hit `possessive` reads);
+        and its transliterated names (tag nrt, a few thousand)."""
         tags: dict[str, str] = {}
+        nouns: list[str] = [""]
+        names: set[str] = set()
         with self.tokenizer.get_dict_file() as handle:
             for raw in handle:
                 word, _, tag = raw.decode("utf-8").split()
                 if len(word) == 1:
                     tags[word] = tag
-        return tags
+                elif tag[:1] in _NOMINAL_TAGS:
+                    nouns.append(word)
+                    if tag == "nrt":
+                        names.add(word)
+        nouns.append("")
+        return tags, "\n".join(nouns), frozenset(names)
 
 class Boundaries:
     """Word boundaries of one text, segmented only where a caller looks: jieba segments each
