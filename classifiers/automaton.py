@@ -161,6 +161,9 @@ class KeywordMatcher:
                 if commonest.get(syllable) == normalized:
                     target.setdefault(syllable, []).append(term)
                     derived[syllable] = "pinyin"
+                for rare in self._rare_homophones(normalized):
+                    target.setdefault(rare, []).append(term)
+                    derived[rare] = "pinyin"
             if target is context:
                 context.setdefault(normalized, []).append(term)
                 continue
@@ -355,6 +358,18 @@ class KeywordMatcher:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         return hits
 
+    def _rare_homophones(self, char: str) -> list[str]:
+        """The characters read exactly as `char` (toneless) that jieba's dictionary counts at
+        most a tenth as often (衮 186 for 滚 2737): a writer picks one for its sound alone,
+        nobody means it in a reply, and it is read as `char` where a lone syllable would be
+        (said alone or ending an order: 衮！, 赶紧衮). Everyday homophones (棍 of 滚) are not."""
+        syllable = self.pinyin.syllables[ord(char)]
+        frequency = self.segmenter.tokenizer.FREQ
+        most = frequency.get(char, 0) // _RARE_HOMOPHONE_RATIO
+        return [chr(code) for code, read in self.pinyin.syllables.items()
+                if read == syllable and code != ord(char) and 0x4E00 <= code <= 0x9FFF
+                and frequency.get(chr(code), 0) <= most]
+
     def _commonest_characters(self) -> dict[str, str]:
         """Toneless syllable → the character jieba's dictionary counts most often among those
         read so: what a reader takes a lone syllable for (gun is 滚; shi is 是, not 屎)."""
@@ -476,6 +491,8 @@ class KeywordMatcher:
             if hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
                     and self.segmenter.names_someone(base, hit.start, hit.end):
                 continue  # 尼玛次仁: a Tibetan name
+            # (a lone syllable said so is checked: the sound-view checks below are for words)
+            lone = hit.view == "pinyin" and len(self._normalized(hit.term, overlay)) == 1
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
             # Characters read only by their sound are checked even when spaces stood between
@@ -489,7 +506,8 @@ class KeywordMatcher:
                     or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)) \
-                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()):
+                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()) \
+                    and not lone:
                 if words is None:
                     words = self.segmenter.boundaries(base)
                 boundaries = words.around(hit.start, hit.end)
@@ -608,6 +626,10 @@ class KeywordMatcher:
                          "particles folded")
         return Match(term.text, term.category, term.severity, start, end, original[start:end],
                      term.mode, "message", tuple(trace))
+
+
+# How many times more often jieba counts a one-character insult than a homophone read as it.
+_RARE_HOMOPHONE_RATIO = 10
 
 
 # Digits written for the letters they look like (1d10t, m0r0n, 3vil).

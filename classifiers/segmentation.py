@@ -24,6 +24,8 @@ _NOMINAL_TAGS = frozenset("nts")
 # Kinship nouns: what a family curse names (你妈, 他娘的, 你大爷的) and what a possessive owns.
 _KIN = frozenset("妈娘爹爷妹姐哥弟奶婆姥舅姑姨叔伯")
 _DEMONSTRATIVES = frozenset("这那")
+# Verbs that a name follows (叫尼玛, 名叫…, 姓…).
+_NAMING = frozenset("叫姓")
 
 
 class WordSegmenter:
@@ -114,8 +116,10 @@ class WordSegmenter:
 
     def ends_after_adverb(self, text: str, start: int, end: int) -> bool:
         """The span ends its clause right after an adverb or a pronoun (就gun, 你gun): an order
-        given to someone, as said alone, where a name or a code is followed by more (就gun系列)."""
-        return start > 0 and self.tag(text[start - 1])[:1] in "dr" and (
+        given to someone, as said alone, where a name or a code is followed by more (就gun系列).
+        The adverb may be a word of two characters (赶紧gun)."""
+        return start > 0 and (self.tag(text[start - 1])[:1] in "dr"
+                              or text[max(0, start - 2):start] in self._dictionary[3]) and (
             end == len(text) or not text[end].isalnum())
 
     def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
@@ -150,41 +154,52 @@ class WordSegmenter:
             return True
         if following[:1] in _DEMONSTRATIVES:
             return self.tag(following[1:2])[:1] == "q"
+        if self.tag(following[:1]) == "n":
+            return True  # 你妈的票
         nouns = self._dictionary[1]
         return any(f"\n{following[:size]}\n" in nouns for size in range(len(following), 1, -1))
 
     def names_someone(self, text: str, start: int, end: int) -> bool:
         """The span is a transliterated given name by jieba's dictionary (tag nrt: Tibetan 尼玛,
-        a softened swear too) with more of the name or a title after it (尼玛次仁, 尼玛先生):
-        the swear ends its clause, is owned (尼玛的, 你尼玛) or opens an exclamation."""
-        return text[start:end] in self._dictionary[2] and end < len(text) \
-            and _is_chinese(text[end]) and text[end] != "的" and text[start - 1:start] != "你"
+        a softened swear too) with more of the name or a title after it (尼玛次仁, 尼玛先生), or
+        after a verb of naming (叫尼玛): the swear ends its clause, is owned (尼玛的, 你尼玛) or
+        opens an exclamation."""
+        if text[start:end] not in self._dictionary[2]:
+            return False
+        if text[max(0, start - 1):start] in _NAMING:
+            return True
+        return end < len(text) and _is_chinese(text[end]) and text[end] != "的" \
+            and text[start - 1:start] != "你"
 
     @property
     def _single_tags(self) -> dict[str, str]:
         return self._dictionary[0]
 
     @functools.cached_property
-    def _dictionary(self) -> tuple[dict[str, str], str, frozenset[str]]:
+    def _dictionary(self) -> tuple[dict[str, str], str, frozenset[str], frozenset[str]]:
         """jieba's dictionary (its dict.txt), read once: the part-of-speech tag of each
         one-character word, and its words of two or more characters tagged as nouns, time or
         place words, each between line breaks (one string of about 2 MB, where a set of them
         would take ten times that: it is searched only for the rare hit `possessive` reads);
-        and its transliterated names (tag nrt, a few thousand)."""
+        its transliterated names (tag nrt, a few thousand) and its adverbs of two characters
+        (tag d, a few thousand)."""
         tags: dict[str, str] = {}
         nouns: list[str] = [""]
         names: set[str] = set()
+        adverbs: set[str] = set()
         with self.tokenizer.get_dict_file() as handle:
             for raw in handle:
                 word, _, tag = raw.decode("utf-8").split()
                 if len(word) == 1:
                     tags[word] = tag
+                elif tag == "d" and len(word) == 2:
+                    adverbs.add(word)
                 elif tag[:1] in _NOMINAL_TAGS:
                     nouns.append(word)
                     if tag == "nrt":
                         names.add(word)
         nouns.append("")
-        return tags, "\n".join(nouns), frozenset(names)
+        return tags, "\n".join(nouns), frozenset(names), frozenset(adverbs)
 
 class Boundaries:
     """Word boundaries of one text, segmented only where a caller looks: jieba segments each
