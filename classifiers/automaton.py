@@ -486,8 +486,8 @@ class KeywordMatcher:
                 continue  # a lone syllable is the insult only said alone, in lower case
             if hit.term.category in INSULT_CATEGORIES and hit.view != "split" \
                     and "的" in base[hit.end - 1:hit.end + 1] and not _spread(text, hit) \
-                    and self.segmenter.possessive(base, hit.start, hit.end):
-                continue  # 你妈的名字, 他妈的生日: a relative's, not a curse
+                    and self.segmenter.owns_a_noun(base, hit.start, hit.end):
+                continue  # 你妈的名字, 他妈的生日, 麻痹的症状: a relative's, a thing's
             if hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
                     and self.segmenter.names_someone(base, hit.start, hit.end):
                 continue  # 尼玛次仁: a Tibetan name

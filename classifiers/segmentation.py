@@ -140,20 +140,22 @@ class WordSegmenter:
             return True
         return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
 
-    def possessive(self, text: str, start: int, end: int) -> bool:
+    def owns_a_noun(self, text: str, start: int, end: int) -> bool:
         """The relative named by the span (你妈, 他妈的, 你大爷的) owns what follows: 的 and then
         a noun, a time or place word of jieba's dictionary (你妈的名字, 他妈的生日), a
         demonstrative with a measure word (您妈的那张床), or 的话 (if it is your mother …): a
         member of someone's family, not a curse. The curse ends its clause or goes on with
-        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评)."""
+        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评). So is a softened
+        swear that is an everyday word before 的 (麻痹的症状: a paralysis)."""
         after = end + 1 if text[end:end + 1] == "的" else end
-        if after < 2 or text[after - 1] != "的" or text[after - 2] not in _KIN:
+        if after < 2 or text[after - 1] != "的" or (
+                text[after - 2] not in _KIN and not self.is_common_word(text[start:after - 1])):
             return False
         following = text[after:after + 4]
         if following[:1] == "话":
             return True
         if following[:1] in _DEMONSTRATIVES:
-            return self.tag(following[1:2])[:1] == "q"
+            return self.tag(following[1:2])[:1] in ("q", "m", "n")  # 那张床, 这双鞋
         if self.tag(following[:1]) == "n":
             return True  # 你妈的票
         nouns = self._dictionary[1]

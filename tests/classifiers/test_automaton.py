@@ -299,3 +299,69 @@ def test_a_one_character_insult_typed_as_its_syllable_alone(
     """gun said alone, in lower case, is 滚 (the character a reader takes gun for); shi is 是,
     not 屎; in a sentence or in capitals the letters are a name or a code."""
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    # a kin word that owns a noun, a time word, a demonstrative with a measure word, or 的话
+    ("快递单上写你妈的电话也行", False), ("这是我妈的店，开了二十年", False),
+    ("他妈的退休金到账了吗", False), ("您妈的这双鞋要换码吗", False), ("寄给你大爷的话选大号", False),
+    ("你妈的钱包落在店里了", False),
+    # the curse: it ends its clause or goes on with what is done or said
+    ("你妈的，还要退几次", True), ("他妈的赶紧付款", True), ("你妈的什么玩意儿", True),
+    ("去你妈的吧", True), ("你大爷的，又来了", True),
+])
+def test_a_kin_word_that_owns_a_noun_is_a_relative_not_a_curse(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("锅里的油滚了再放葱", False), ("擀好的面皮在面粉里滚一滚", False),
+    ("你滚吧", True), ("赶紧滚，别在这烦", True), ("买家滚一边去", True),
+])
+def test_an_insult_verb_with_a_noun_subject_or_tried_describes_a_thing(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("尼玛扎西师傅明天上门安装", False), ("收件人叫尼玛，电话尾号3321", False),
+    ("尼玛，又是你来退货", True), ("你尼玛的，看清楚再下单", True),
+])
+def test_a_transliterated_name_is_no_softened_swear(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("衮！不卖了", True), ("不退就赶紧衮", True), ("gun，不卖你", True), ("马上gun", True),
+    ("衮服绣片复刻款", False), ("木棍，两米长", False), ("磙子压平地面", False),
+])
+def test_a_rare_homophone_of_a_one_character_insult_said_alone_is_that_insult(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    """衮 is counted by jieba a fifteenth as often as 滚: typed alone or ending an order it is
+    chosen for its sound; in a name or a word (衮服) it is itself, and 棍 is an everyday word."""
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("you little loser，还想退", True), ("ur such a l0ser", True), ("what a b!tch", True),
+    ("the closer the better", False), ("loserless设计", False),
+])
+def test_latin_insults_are_whole_latin_words_of_the_message_as_sent(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    """The normaliser joins `little loser` into one run; the word edges are read on the message
+    as sent, so a whole latin word counts (and its digit or masked spellings)."""
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("特么的能不能看清楚", True), ("妈蛋，又改地址", True), ("马勒戈壁，又要换货", True),
+    ("一群吊丝也配", True), ("🐢孙，还不付尾款", True), ("mdzz，这都不会", True),
+    ("dllm，收咗货又话唔要", True), ("机掰人", True), ("狗比客户", True),
+    ("狗比猫更黏人", False), ("面部麻痹的症状要看医生", False), ("你妹妹穿多大码", False),
+    ("丫头片子穿的童装", False),
+])
+def test_softened_swears_and_their_derived_spellings(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
