@@ -571,8 +571,11 @@ class KeywordMatcher:
             # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is). A word of three
             # or more characters said on its own, a clause of its own (草泥马！), is the slang
             # spelling the dictionary lists it for; inside a sentence it is the thing it names
-            # (草泥马玩偶) or a misreading of two words (水草泥|马上).
-            return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end)
+            # (草泥马玩偶) or a misreading of two words (水草泥|马上). An insult's homophone called
+            # someone (你个白吃, 真是个白吃) or counted as one (白吃一个。) is the insult; after
+            # 这个 or 是 alone it is the thing (这个标志, 你这个标志贴歪了).
+            return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end) or by_sound \
+                and (base.endswith(_CALLED, 0, hit.start) or _counted_as_one(base, hit.end))
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
             return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
@@ -713,6 +716,16 @@ def _respelling_fits(spelling: Respelling, span: tuple[int, int], term: str) -> 
         return sum(1 for c in spelling.text[start:end] if c.isascii() and c.isalpha()) >= 3
     return len(term) == end - start and all(
         term[p - start] != spelling.text[p] for p in spelling.positions if start <= p < end)
+
+
+# What someone is called by (你个…, 真是个…): a name for a person follows.
+_CALLED = ("你个", "妳个", "你是个", "您是个", "真是个")
+
+
+def _counted_as_one(base: str, end: int) -> bool:
+    """一个 and the end of the clause follow: a person or a thing counted, said of someone
+    (…一个，), where 一个月 or 一个人 goes on."""
+    return base.startswith("一个", end) and (end + 2 == len(base) or not base[end + 2].isalnum())
 
 
 def _lower_case(text: NormalizedText, hit: _Hit) -> bool:

@@ -365,3 +365,26 @@ def test_latin_insults_are_whole_latin_words_of_the_message_as_sent(
 def test_softened_swears_and_their_derived_spellings(
         scorer: Scorer, text: str, abuse: bool) -> None:
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("你个白吃，包装上写着呢", True), ("真是个白吃", True), ("白吃一个。", True),
+    ("下单满三件白吃一个月", False), ("这个标志是什么意思", False), ("你这个标志贴歪了", False),
+    ("新店开业白吃白喝", False),
+])
+def test_an_everyday_homophone_of_an_insult_counts_when_someone_is_called_it(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    """白吃 (eat for free) is read as 白痴 when someone is called it or counted as one; after
+    这个 it is the thing it names."""
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("瘪三，还想砍价", True), ("二杆子一样", True), ("憨包，自己看图", True), ("han包一个", True),
+    ("犊zi玩意，给我等着", True), ("r你先人，还退", True), ("真是个5b", True), ("你个瓜皮", True),
+    ("西瓜皮可以腌咸菜", False), ("瓜皮切块喂兔子", False), ("海边沙雕展的门票", False),
+    ("这铅笔真是2B的吗", False),
+])
+def test_dialect_insults_and_coded_insults_called_someone(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
