@@ -362,13 +362,18 @@ class KeywordMatcher:
         """The characters read exactly as `char` (toneless) that jieba's dictionary counts at
         most a tenth as often (衮 186 for 滚 2737): a writer picks one for its sound alone,
         nobody means it in a reply, and it is read as `char` where a lone syllable would be
-        (said alone or ending an order: 衮！, 赶紧衮). Everyday homophones (棍 of 滚) are not."""
+        (said alone or ending an order: 衮！, 赶紧衮). Everyday homophones (棍 of 滚) are not;
+        nor an adjective or a verb of its own (糙 of 操: 有点糙 is said of cloth), nor a
+        character the normaliser does not keep (滾, a traditional form, is read as 滚 itself;
+        丨, a stroke, is a separator)."""
         syllable = self.pinyin.syllables[ord(char)]
         frequency = self.segmenter.tokenizer.FREQ
         most = frequency.get(char, 0) // _RARE_HOMOPHONE_RATIO
-        return [chr(code) for code, read in self.pinyin.syllables.items()
+        return [rare for code, read in self.pinyin.syllables.items()
                 if read == syllable and code != ord(char) and 0x4E00 <= code <= 0x9FFF
-                and frequency.get(chr(code), 0) <= most]
+                and frequency.get(rare := chr(code), 0) <= most
+                and self.segmenter.tag(rare)[:1] not in "avx"
+                and self.normalizer(rare).text == rare]
 
     def _commonest_characters(self) -> dict[str, str]:
         """Toneless syllable → the character jieba's dictionary counts most often among those

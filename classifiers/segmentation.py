@@ -182,9 +182,10 @@ class WordSegmenter:
         """jieba's dictionary (its dict.txt), read once: the part-of-speech tag of each
         one-character word, and its words of two or more characters tagged as nouns, time or
         place words, each between line breaks (one string of about 2 MB, where a set of them
-        would take ten times that: it is searched only for the rare hit `possessive` reads);
+        would take ten times that: it is searched only for the rare hit `owns_a_noun` reads);
         its transliterated names (tag nrt, a few thousand) and its adverbs of two characters
-        (tag d, a few thousand)."""
+        (tag d, a few thousand). About half a second, paid when the keyword matcher is
+        built (its one-character insults ask for tags), not by a message."""
         tags: dict[str, str] = {}
         nouns: list[str] = [""]
         names: set[str] = set()
@@ -194,8 +195,8 @@ class WordSegmenter:
                 word, _, tag = raw.decode("utf-8").split()
                 if len(word) == 1:
                     tags[word] = tag
-                elif tag == "d" and len(word) == 2:
-                    adverbs.add(word)
+                elif tag == "d" and len(word) == 2 and word[1] != "是":
+                    adverbs.add(word)  # (就是, 还是 end in the copula: 这款就是gun names it)
                 elif tag[:1] in _NOMINAL_TAGS:
                     nouns.append(word)
                     if tag == "nrt":
