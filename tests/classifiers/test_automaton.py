@@ -304,8 +304,8 @@ def test_a_one_character_insult_typed_as_its_syllable_alone(
 @pytest.mark.parametrize(("text", "abuse"), [
     # a kin word that owns a noun, a time word, a demonstrative with a measure word, or 的话
     ("快递单上写你妈的电话也行", False), ("这是我妈的店，开了二十年", False),
-    ("他妈的退休金到账了吗", False), ("您妈的这双鞋要换码吗", False), ("寄给你大爷的话选大号", False),
-    ("你妈的钱包落在店里了", False),
+    ("他妈的退休金到账了吗", False), ("您妈的这双鞋要换码吗", False),
+    ("寄给你大爷的话选大号", False), ("你妈的钱包落在店里了", False),
     # the curse: it ends its clause or goes on with what is done or said
     ("你妈的，还要退几次", True), ("他妈的赶紧付款", True), ("你妈的什么玩意儿", True),
     ("去你妈的吧", True), ("你大爷的，又来了", True),
