@@ -141,6 +141,7 @@ class KeywordMatcher:
         initials: dict[str, list[Term]] = {}
         commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
+        written = frozenset(term.text for term in self.lexicon.terms)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
             normalized_terms[term] = normalized
@@ -161,7 +162,7 @@ class KeywordMatcher:
                 if commonest.get(syllable) == normalized:
                     target.setdefault(syllable, []).append(term)
                     derived[syllable] = "pinyin"
-                for rare in self._rare_homophones(normalized):
+                for rare in self._rare_homophones(normalized, written):
                     target.setdefault(rare, []).append(term)
                     derived[rare] = "pinyin"
             if target is context:
@@ -358,14 +359,14 @@ class KeywordMatcher:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         return hits
 
-    def _rare_homophones(self, char: str) -> list[str]:
+    def _rare_homophones(self, char: str, written: frozenset[str]) -> list[str]:
         """The characters read exactly as `char` (toneless) that jieba's dictionary counts at
         most a tenth as often (衮 186 for 滚 2737): a writer picks one for its sound alone,
         nobody means it in a reply, and it is read as `char` where a lone syllable would be
         (said alone or ending an order: 衮！, 赶紧衮). Everyday homophones (棍 of 滚) are not;
         nor an adjective or a verb of its own (糙 of 操: 有点糙 is said of cloth), nor a
         character the normaliser does not keep (滾, a traditional form, is read as 滚 itself;
-        丨, a stroke, is a separator)."""
+        丨, a stroke, is a separator), nor one that is a term of its own (`written`: 艹)."""
         syllable = self.pinyin.syllables[ord(char)]
         frequency = self.segmenter.tokenizer.FREQ
         most = frequency.get(char, 0) // _RARE_HOMOPHONE_RATIO
@@ -373,7 +374,7 @@ class KeywordMatcher:
                 if read == syllable and code != ord(char) and 0x4E00 <= code <= 0x9FFF
                 and frequency.get(rare := chr(code), 0) <= most
                 and self.segmenter.tag(rare)[:1] not in "avx"
-                and self.normalizer(rare).text == rare]
+                and rare not in written and self.normalizer(rare).text == rare]
 
     def _commonest_characters(self) -> dict[str, str]:
         """Toneless syllable → the character jieba's dictionary counts most often among those
@@ -506,12 +507,14 @@ class KeywordMatcher:
                 and hit.term.category in INSULT_CATEGORIES and self._is_chinese_homophone(base, hit)
             # A latin hit already stands between latin word edges of the message as sent
             # (`_latin_edges_ok`); jieba reads the normalised text, where the space of `fat
-            # loser` is gone, and would see one word `fatloser`.
+            # loser` is gone, and would see one word `fatloser`. (Digits alone keep jieba's
+            # words: look-alike digits of other scripts, ❶❷❸, are no latin word edges.)
             if (hit.term.mode is MatchMode.WORD or straddles
                     or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
                         hit.view == "base" and _stands_alone(base, hit.start, hit.end)) \
-                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()) \
+                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()
+                             and not base[hit.start:hit.end].isdigit()) \
                     and not lone:
                 if words is None:
                     words = self.segmenter.boundaries(base)

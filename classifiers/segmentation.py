@@ -126,7 +126,7 @@ class WordSegmenter:
         """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
         describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
         a degree construction 越…越 (越滚越多), it is said in its tentative form X一X (滚一滚:
-        an action tried), or a noun is its subject (汤滚了, 水滚了: soup and water boil). Said
+        an action tried), or, one character, a noun is its subject (汤滚了: soup boils). Said
         to someone it ends its clause or is followed by the one addressed (滚开，, 滚吧你)."""
         if not self.tag(text[start]).startswith("v"):
             return False
@@ -136,8 +136,8 @@ class WordSegmenter:
         if text[end:end + 1 + len(verb)] == "一" + verb \
                 or text[max(0, start - 1 - len(verb)):start] == verb + "一":
             return True
-        if start > 0 and self.tag(text[start - 1]) == "n":
-            return True
+        if end - start == 1 and start > 0 and self.tag(text[start - 1]) == "n":
+            return True  # (one character: 一群|变态 is no subject and its verb)
         return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
 
     def owns_a_noun(self, text: str, start: int, end: int) -> bool:
@@ -148,8 +148,11 @@ class WordSegmenter:
         what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评). So is a softened
         swear that is an everyday word before 的 (麻痹的症状: a paralysis)."""
         after = end + 1 if text[end:end + 1] == "的" else end
-        if after < 2 or text[after - 1] != "的" or (
-                text[after - 2] not in _KIN and not self.is_common_word(text[start:after - 1])):
+        if after < 2 or text[after - 1] != "的":
+            return False
+        # (only a term that ends in 的 itself: 乡下人 before 的劲儿 is still said of someone)
+        if text[after - 2] not in _KIN and not (
+                after == end and self.is_common_word(text[start:end - 1])):
             return False
         following = text[after:after + 4]
         if following[:1] == "话":

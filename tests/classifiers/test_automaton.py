@@ -388,3 +388,19 @@ def test_an_everyday_homophone_of_an_insult_counts_when_someone_is_called_it(
 def test_dialect_insults_and_coded_insults_called_someone(
         scorer: Scorer, text: str, abuse: bool) -> None:
     assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("那种看谁都是乡下人的劲儿", "discrimination"),  # 的 after a term that does not end in it
+    ("骨子里就是一群变态", "abuse"),  # a two-character insult after a noun is no verb of it
+])
+def test_everyday_word_rules_leave_insults_said_of_someone(
+        scorer: Scorer, text: str, category: str) -> None:
+    assert any(m.category == category for m in scorer.score(text, Role.AGENT).matches)
+
+
+def test_digits_of_another_script_keep_jiebas_word_edges(scorer: Scorer) -> None:
+    """❶❷❸❹❺ reads 12345 (a hotline of the escalation list) inside a longer id: no latin word
+    edge is there to be read on the message as sent."""
+    assert not [m for m in scorer.score("企鹅 ❶❷❸❹❺❻❼❽ 加一下", Role.AGENT).matches
+                if m.category == "escalation"]
