@@ -162,7 +162,8 @@ class KeywordMatcher:
                 if commonest.get(syllable) == normalized:
                     target.setdefault(syllable, []).append(term)
                     derived[syllable] = "pinyin"
-                for rare in self._rare_homophones(normalized, written):
+                for rare in (self._rare_homophones(normalized, written)
+                             if not term.parts else ()):  # (苟 of 一丝不苟 is no coded 狗)
                     target.setdefault(rare, []).append(term)
                     derived[rare] = "pinyin"
             if target is context:
@@ -490,11 +491,14 @@ class KeywordMatcher:
                     (_stands_alone(base, hit.start, hit.end) or self.segmenter.ends_after_adverb(
                         base, hit.start, hit.end)) and _lower_case(text, hit)):
                 continue  # a lone syllable is the insult only said alone, in lower case
+            # (a space or a mark after it ends the curse: 妈的 会员又掉了, 尼玛 退个款)
             if hit.term.category in INSULT_CATEGORIES and hit.view != "split" \
-                    and "的" in base[hit.end - 1:hit.end + 1] and not _spread(text, hit) \
+                    and "的" in base[hit.end - 1:hit.end + 1] \
+                    and not _spread_span(text, hit.start, min(len(base), hit.end + 2)) \
                     and self.segmenter.owns_a_noun(base, hit.start, hit.end):
-                continue  # 你妈的名字, 他妈的生日, 麻痹的症状: a relative's, a thing's
+                continue  # 你妈的名字, 他妈的生日: a relative's
             if hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
+                    and not _spread_span(text, hit.start, min(len(base), hit.end + 1)) \
                     and self.segmenter.names_someone(base, hit.start, hit.end):
                 continue  # 尼玛次仁: a Tibetan name
             # (a lone syllable said so is checked: the sound-view checks below are for words)

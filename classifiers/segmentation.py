@@ -24,6 +24,7 @@ _NOMINAL_TAGS = frozenset("nts")
 # Kinship nouns: what a family curse names (你妈, 他娘的, 你大爷的) and what a possessive owns.
 _KIN = frozenset("妈娘爹爷妹姐哥弟奶婆姥舅姑姨叔伯")
 _DEMONSTRATIVES = frozenset("这那")
+_PRONOUNS = frozenset("你我他她您")
 # Verbs that a name follows (叫尼玛, 名叫…, 姓…).
 _NAMING = frozenset("叫姓")
 
@@ -126,7 +127,8 @@ class WordSegmenter:
         """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
         describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
         a degree construction 越…越 (越滚越多), it is said in its tentative form X一X (滚一滚:
-        an action tried), or, one character, a noun is its subject (汤滚了: soup boils). Said
+        an action tried), or, one character with 了 after it, a noun is its subject (汤滚了:
+        the soup has boiled; 穷鬼滚 is an order). Said
         to someone it ends its clause or is followed by the one addressed (滚开，, 滚吧你)."""
         if not self.tag(text[start]).startswith("v"):
             return False
@@ -136,8 +138,9 @@ class WordSegmenter:
         if text[end:end + 1 + len(verb)] == "一" + verb \
                 or text[max(0, start - 1 - len(verb)):start] == verb + "一":
             return True
-        if end - start == 1 and start > 0 and self.tag(text[start - 1]) == "n":
-            return True  # (one character: 一群|变态 is no subject and its verb)
+        if end - start == 1 and start > 0 and self.tag(text[start - 1]) == "n" \
+                and text[end:end + 1] == "了":
+            return True  # (one character, done: 汤滚了; 穷鬼滚, 一群|变态 are said to someone)
         return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
 
     def owns_a_noun(self, text: str, start: int, end: int) -> bool:
@@ -145,18 +148,23 @@ class WordSegmenter:
         a noun, a time or place word of jieba's dictionary (你妈的名字, 他妈的生日), a
         demonstrative with a measure word (您妈的那张床), or 的话 (if it is your mother …): a
         member of someone's family, not a curse. The curse ends its clause or goes on with
-        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评). So is a softened
-        swear that is an everyday word before 的 (麻痹的症状: a paralysis)."""
+        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评), or splits a verb
+        from its object (排你妈的队)."""
         after = end + 1 if text[end:end + 1] == "的" else end
-        if after < 2 or text[after - 1] != "的":
+        if after < 2 or text[after - 1] != "的" or text[after - 2] not in _KIN:
             return False
-        # (only a term that ends in 的 itself: 乡下人 before 的劲儿 is still said of someone)
-        if text[after - 2] not in _KIN and not (
-                after == end and self.is_common_word(text[start:end - 1])):
-            return False
+        owner = start - 1 if text[start] in _KIN and text[start - 1:start] in _PRONOUNS else start
+        if text[owner] not in _PRONOUNS and text[owner] not in _KIN:
+            return False  # (去你妈的: a curse whatever follows)
         following = text[after:after + 4]
+        # The curse inside a verb and its object (排你妈的队, 退你妈的货, 道你妈的歉): the verb
+        # before it and the noun after it are one word of the dictionary.
+        verb = text[owner - 1:owner] if owner else ""
+        if verb and any(self.tokenizer.FREQ.get(verb + following[:size], 0) > 0
+                        for size in range(1, len(following) + 1)):
+            return False
         if following[:1] == "话":
-            return True
+            return True  # (的话: if …; 的话费 is a noun all the same)
         if following[:1] in _DEMONSTRATIVES:
             return self.tag(following[1:2])[:1] in ("q", "m", "n")  # 那张床, 这双鞋
         if self.tag(following[:1]) == "n":

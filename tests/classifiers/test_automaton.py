@@ -404,3 +404,14 @@ def test_digits_of_another_script_keep_jiebas_word_edges(scorer: Scorer) -> None
     edge is there to be read on the message as sent."""
     assert not [m for m in scorer.score("企鹅 ❶❷❸❹❺❻❼❽ 加一下", Role.AGENT).matches
                 if m.category == "escalation"]
+
+
+@pytest.mark.parametrize(("text", "abuse"), [
+    ("排你妈的队", True), ("退你妈的货，滚", True), ("道你妈的歉", True),  # a verb and its object
+    ("去你妈的运费险", True), ("妈的 会员又掉线了", True), ("尼玛 退款这么难", True),
+    ("没事就滚", True), ("外地人滚", True),  # an order, no 了 after it
+    ("您这要求真是一丝不苟", False),  # 苟 is no coded 狗: group members get no rare homophones
+])
+def test_curses_that_look_like_a_possessive_a_name_or_a_subject(
+        scorer: Scorer, text: str, abuse: bool) -> None:
+    assert any(m.category == "abuse" for m in scorer.score(text, Role.AGENT).matches) is abuse
