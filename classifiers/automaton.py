@@ -141,6 +141,7 @@ class KeywordMatcher:
         initials: dict[str, list[Term]] = {}
         commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
+        written = frozenset(term.text for term in self.lexicon.terms)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
             normalized_terms[term] = normalized
@@ -161,6 +162,10 @@ class KeywordMatcher:
                 if commonest.get(syllable) == normalized:
                     target.setdefault(syllable, []).append(term)
                     derived[syllable] = "pinyin"
+                for rare in (self._rare_homophones(normalized, written)
+                             if not term.parts else ()):  # (苟 of 一丝不苟 is no coded 狗)
+                    target.setdefault(rare, []).append(term)
+                    derived[rare] = "pinyin"
             if target is context:
                 context.setdefault(normalized, []).append(term)
                 continue
@@ -355,6 +360,23 @@ class KeywordMatcher:
                     hits.extend(_Hit(span[0], span[1], term, "pinyin") for term in terms)
         return hits
 
+    def _rare_homophones(self, char: str, written: frozenset[str]) -> list[str]:
+        """The characters read exactly as `char` (toneless) that jieba's dictionary counts at
+        most a tenth as often (衮 186 for 滚 2737): a writer picks one for its sound alone,
+        nobody means it in a reply, and it is read as `char` where a lone syllable would be
+        (said alone or ending an order: 衮！, 赶紧衮). Everyday homophones (棍 of 滚) are not;
+        nor an adjective or a verb of its own (糙 of 操: 有点糙 is said of cloth), nor a
+        character the normaliser does not keep (滾, a traditional form, is read as 滚 itself;
+        丨, a stroke, is a separator), nor one that is a term of its own (`written`: 艹)."""
+        syllable = self.pinyin.syllables[ord(char)]
+        frequency = self.segmenter.tokenizer.FREQ
+        most = frequency.get(char, 0) // _RARE_HOMOPHONE_RATIO
+        return [rare for code, read in self.pinyin.syllables.items()
+                if read == syllable and code != ord(char) and 0x4E00 <= code <= 0x9FFF
+                and frequency.get(rare := chr(code), 0) <= most
+                and self.segmenter.tag(rare)[:1] not in "avx"
+                and rare not in written and self.normalizer(rare).text == rare]
+
     def _commonest_characters(self) -> dict[str, str]:
         """Toneless syllable → the character jieba's dictionary counts most often among those
         read so: what a reader takes a lone syllable for (gun is 滚; shi is 是, not 屎)."""
@@ -469,16 +491,35 @@ class KeywordMatcher:
                     (_stands_alone(base, hit.start, hit.end) or self.segmenter.ends_after_adverb(
                         base, hit.start, hit.end)) and _lower_case(text, hit)):
                 continue  # a lone syllable is the insult only said alone, in lower case
+            # (a space or a mark after it ends the curse: 妈的 会员又掉了, 尼玛 退个款)
+            if hit.term.category in INSULT_CATEGORIES and hit.view != "split" \
+                    and "的" in base[hit.end - 1:hit.end + 1] \
+                    and not _spread_span(text, hit.start, min(len(base), hit.end + 2)) \
+                    and self.segmenter.owns_a_noun(base, hit.start, hit.end):
+                continue  # 你妈的名字, 他妈的生日: a relative's
+            if hit.view == "base" and hit.term.category in INSULT_CATEGORIES \
+                    and not _spread_span(text, hit.start, min(len(base), hit.end + 1)) \
+                    and self.segmenter.names_someone(base, hit.start, hit.end):
+                continue  # 尼玛次仁: a Tibetan name
+            # (a lone syllable said so is checked: the sound-view checks below are for words)
+            lone = hit.view == "pinyin" and len(self._normalized(hit.term, overlay)) == 1
             straddles = hit.term.mode is MatchMode.SUBSTRING and hit.view == "base" \
                 and hit.term.category in INSULT_CATEGORIES
             # Characters read only by their sound are checked even when spaces stood between
             # them (机构 是随机 is no 狗屎): separators are no evidence that they were chosen.
             by_sound = hit.term.variants in ("none", "latin") \
                 and hit.term.category in INSULT_CATEGORIES and self._is_chinese_homophone(base, hit)
+            # A latin hit already stands between latin word edges of the message as sent
+            # (`_latin_edges_ok`); jieba reads the normalised text, where the space of `fat
+            # loser` is gone, and would see one word `fatloser`. (Digits alone keep jieba's
+            # words: look-alike digits of other scripts, ❶❷❸, are no latin word edges.)
             if (hit.term.mode is MatchMode.WORD or straddles
                     or self._is_chinese_homophone(base, hit)) \
                     and hit.view != "split" and (by_sound or not _spread(text, hit)) and not (
-                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)):
+                        hit.view == "base" and _stands_alone(base, hit.start, hit.end)) \
+                    and not (hit.view == "base" and base[hit.start:hit.end].isascii()
+                             and not base[hit.start:hit.end].isdigit()) \
+                    and not lone:
                 if words is None:
                     words = self.segmenter.boundaries(base)
                 boundaries = words.around(hit.start, hit.end)
@@ -542,8 +583,11 @@ class KeywordMatcher:
             # 标志 is not a spelling of 婊子, 卫星 alone not of 微信 (卫星号 is). A word of three
             # or more characters said on its own, a clause of its own (草泥马！), is the slang
             # spelling the dictionary lists it for; inside a sentence it is the thing it names
-            # (草泥马玩偶) or a misreading of two words (水草泥|马上).
-            return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end)
+            # (草泥马玩偶) or a misreading of two words (水草泥|马上). An insult's homophone called
+            # someone (你个白吃, 真是个白吃) or counted as one (白吃一个。) is the insult; after
+            # 这个 or 是 alone it is the thing (这个标志, 你这个标志贴歪了).
+            return len(spelled) >= 3 and _stands_alone(base, hit.start, hit.end) or by_sound \
+                and (base.endswith(_CALLED, 0, hit.start) or _counted_as_one(base, hit.end))
         if any(a == b for a, b in zip(spelled, term)) or any(
                 not c.isascii() and c in term for c in spelled):
             return True  # keeps characters of the term: 薇信, or ruo智 (latin beside them)
@@ -597,6 +641,10 @@ class KeywordMatcher:
                          "particles folded")
         return Match(term.text, term.category, term.severity, start, end, original[start:end],
                      term.mode, "message", tuple(trace))
+
+
+# How many times more often jieba counts a one-character insult than a homophone read as it.
+_RARE_HOMOPHONE_RATIO = 10
 
 
 # Digits written for the letters they look like (1d10t, m0r0n, 3vil).
@@ -680,6 +728,16 @@ def _respelling_fits(spelling: Respelling, span: tuple[int, int], term: str) -> 
         return sum(1 for c in spelling.text[start:end] if c.isascii() and c.isalpha()) >= 3
     return len(term) == end - start and all(
         term[p - start] != spelling.text[p] for p in spelling.positions if start <= p < end)
+
+
+# What someone is called by (你个…, 真是个…): a name for a person follows.
+_CALLED = ("你个", "妳个", "你是个", "您是个", "真是个")
+
+
+def _counted_as_one(base: str, end: int) -> bool:
+    """一个 and the end of the clause follow: a person or a thing counted, said of someone
+    (…一个，), where 一个月 or 一个人 goes on."""
+    return base.startswith("一个", end) and (end + 2 == len(base) or not base[end + 2].isalnum())
 
 
 def _lower_case(text: NormalizedText, hit: _Hit) -> bool:

@@ -19,6 +19,14 @@ COMMON_WORD_FREQUENCY = 20
 # First letters of jieba's tags for function words: adverbs (d, and zg for 很), measure words
 # and numerals (q, m), pronouns (r), prepositions, conjunctions, particles, interjections.
 _FUNCTION_TAGS = frozenset("dzqmrpcuyeo")
+# First letters of jieba's tags for nouns, time words and place words.
+_NOMINAL_TAGS = frozenset("nts")
+# Kinship nouns: what a family curse names (你妈, 他娘的, 你大爷的) and what a possessive owns.
+_KIN = frozenset("妈娘爹爷妹姐哥弟奶婆姥舅姑姨叔伯")
+_DEMONSTRATIVES = frozenset("这那")
+_PRONOUNS = frozenset("你我他她您")
+# Verbs that a name follows (叫尼玛, 名叫…, 姓…).
+_NAMING = frozenset("叫姓")
 
 
 class WordSegmenter:
@@ -109,31 +117,103 @@ class WordSegmenter:
 
     def ends_after_adverb(self, text: str, start: int, end: int) -> bool:
         """The span ends its clause right after an adverb or a pronoun (就gun, 你gun): an order
-        given to someone, as said alone, where a name or a code is followed by more (就gun系列)."""
-        return start > 0 and self.tag(text[start - 1])[:1] in "dr" and (
+        given to someone, as said alone, where a name or a code is followed by more (就gun系列).
+        The adverb may be a word of two characters (赶紧gun)."""
+        return start > 0 and (self.tag(text[start - 1])[:1] in "dr"
+                              or text[max(0, start - 2):start] in self._dictionary[3]) and (
             end == len(text) or not text[end].isalnum())
 
     def verb_of_the_sentence(self, text: str, start: int, end: int) -> bool:
         """The verb at `start:end` (jieba tags its first character a verb: 滚, 滚开, 去死)
         describes a thing, not the buyer: it qualifies a noun through 的 (滚开的水) or stands in
-        a degree construction 越…越 (越滚越多). Said to someone it ends its clause or is
-        followed by the one addressed (滚开，, 滚吧你)."""
+        a degree construction 越…越 (越滚越多), it is said in its tentative form X一X (滚一滚:
+        an action tried), or, one character with 了 after it, a noun is its subject (汤滚了:
+        the soup has boiled; 穷鬼滚 is an order). Said
+        to someone it ends its clause or is followed by the one addressed (滚开，, 滚吧你)."""
         if not self.tag(text[start]).startswith("v"):
             return False
         if start > 0 and text[start - 1] == "越" and text[end:end + 1] == "越":
             return True
+        verb = text[start:end]
+        if text[end:end + 1 + len(verb)] == "一" + verb \
+                or text[max(0, start - 1 - len(verb)):start] == verb + "一":
+            return True
+        if end - start == 1 and start > 0 and self.tag(text[start - 1]) == "n" \
+                and text[end:end + 1] == "了":
+            return True  # (one character, done: 汤滚了; 穷鬼滚, 一群|变态 are said to someone)
         return text[end:end + 1] == "的" and self.tag(text[end + 1:end + 2]).startswith("n")
 
-    @functools.cached_property
+    def owns_a_noun(self, text: str, start: int, end: int) -> bool:
+        """The relative named by the span (你妈, 他妈的, 你大爷的) owns what follows: 的 and then
+        a noun, a time or place word of jieba's dictionary (你妈的名字, 他妈的生日), a
+        demonstrative with a measure word (您妈的那张床), or 的话 (if it is your mother …): a
+        member of someone's family, not a curse. The curse ends its clause or goes on with
+        what is said or done (他妈的快点, 你妈的什么意思, 你妈的 还给差评), or splits a verb
+        from its object (排你妈的队)."""
+        after = end + 1 if text[end:end + 1] == "的" else end
+        if after < 2 or text[after - 1] != "的" or text[after - 2] not in _KIN:
+            return False
+        owner = start - 1 if text[start] in _KIN and text[start - 1:start] in _PRONOUNS else start
+        if text[owner] not in _PRONOUNS and text[owner] not in _KIN:
+            return False  # (去你妈的: a curse whatever follows)
+        following = text[after:after + 4]
+        # The curse inside a verb and its object (排你妈的队, 退你妈的货, 道你妈的歉): the verb
+        # before it and the noun after it are one word of the dictionary.
+        verb = text[owner - 1:owner] if owner else ""
+        if verb and any(self.tokenizer.FREQ.get(verb + following[:size], 0) > 0
+                        for size in range(1, len(following) + 1)):
+            return False
+        if following[:1] == "话":
+            return True  # (的话: if …; 的话费 is a noun all the same)
+        if following[:1] in _DEMONSTRATIVES:
+            return self.tag(following[1:2])[:1] in ("q", "m", "n")  # 那张床, 这双鞋
+        if self.tag(following[:1]) == "n":
+            return True  # 你妈的票
+        nouns = self._dictionary[1]
+        return any(f"\n{following[:size]}\n" in nouns for size in range(len(following), 1, -1))
+
+    def names_someone(self, text: str, start: int, end: int) -> bool:
+        """The span is a transliterated given name by jieba's dictionary (tag nrt: Tibetan 尼玛,
+        a softened swear too) with more of the name or a title after it (尼玛次仁, 尼玛先生), or
+        after a verb of naming (叫尼玛): the swear ends its clause, is owned (尼玛的, 你尼玛) or
+        opens an exclamation."""
+        if text[start:end] not in self._dictionary[2]:
+            return False
+        if text[max(0, start - 1):start] in _NAMING:
+            return True
+        return end < len(text) and _is_chinese(text[end]) and text[end] != "的" \
+            and text[start - 1:start] != "你"
+
+    @property
     def _single_tags(self) -> dict[str, str]:
-        """jieba's part-of-speech tag of each one-character dictionary word (its dict.txt)."""
+        return self._dictionary[0]
+
+    @functools.cached_property
+    def _dictionary(self) -> tuple[dict[str, str], str, frozenset[str], frozenset[str]]:
+        """jieba's dictionary (its dict.txt), read once: the part-of-speech tag of each
+        one-character word, and its words of two or more characters tagged as nouns, time or
+        place words, each between line breaks (one string of about 2 MB, where a set of them
+        would take ten times that: it is searched only for the rare hit `owns_a_noun` reads);
+        its transliterated names (tag nrt, a few thousand) and its adverbs of two characters
+        (tag d, a few thousand). About half a second, paid when the keyword matcher is
+        built (its one-character insults ask for tags), not by a message."""
         tags: dict[str, str] = {}
+        nouns: list[str] = [""]
+        names: set[str] = set()
+        adverbs: set[str] = set()
         with self.tokenizer.get_dict_file() as handle:
             for raw in handle:
                 word, _, tag = raw.decode("utf-8").split()
                 if len(word) == 1:
                     tags[word] = tag
-        return tags
+                elif tag == "d" and len(word) == 2 and word[1] != "是":
+                    adverbs.add(word)  # (就是, 还是 end in the copula: 这款就是gun names it)
+                elif tag[:1] in _NOMINAL_TAGS:
+                    nouns.append(word)
+                    if tag == "nrt":
+                        names.add(word)
+        nouns.append("")
+        return tags, "\n".join(nouns), frozenset(names), frozenset(adverbs)
 
 class Boundaries:
     """Word boundaries of one text, segmented only where a caller looks: jieba segments each
