@@ -52,7 +52,10 @@ _DIGITS = re.compile(r"[0-9０-９一二三四五六七八九十两百千万半]
 _TIME = re.compile("今天|明天|后天|今晚|明早|上午|下午|晚上|周[一二三四五六日末]|星期"
                    "|[0-9一二三四五六七八九十两]+(?:天|号|点|小时|分钟|个?工作日|月|日)"
                    "|马上|立刻|已经|当天|次日|隔天")
-_POLAR_ANSWER = re.compile("^(?:亲[，, ]*)?(?:有|没有|没|是|不是|可以|不可以|不行|行|能|不能"
+# A yes or no first, after any greeting, address or filler (恩恩是的, 您好可以的: real agents open
+# with them, and 恩恩 before 是的 read as no answer at all).
+_POLAR_ANSWER = re.compile("^(?:(?:亲爱的|亲亲|亲|您好|你好|嗯+|恩+|哦+|噢+|好的)[，,。！!～~ ]*)*"
+                           "(?:有|没有|没|是|不是|可以|不可以|不行|行|能|不能"
                            "|会|不会|支持|不支持|包|不包|送|不送|对|不对|要|不用|需要|不需要)")
 _ACTION = re.compile("帮您|给您|为您|我这边|马上|已经|安排|处理|申请|补发|退款|换货|联系"
                      "|核实|查询|查了|登记|备注|反馈|催")
@@ -149,11 +152,14 @@ def _named_features(context: str, act: Act, reply: str,
     own.extend(name for name, pattern in _REPLY_KINDS if pattern.search(reply))
     if _ASKS_NUMBER.search(context):
         own.append("asks-number" + ("+given" if has_digits else "-missing"))
+    # a yes or no answers a yes/no question about a time (今天能发货吗 → 可以的) as fully as a time
+    polar_answered = act is Act.POLAR and _POLAR_ANSWER.search(reply) is not None
     if _ASKS_TIME.search(context):
-        own.append("asks-time" + ("+given" if has_time or has_digits else "-missing"))
+        own.append("asks-time" + ("+given" if has_time or has_digits or polar_answered
+                                  else "-missing"))
     own.extend(name for name, pattern in _ASKS if pattern.search(context))
     if act is Act.POLAR:
-        own.append("polar" + ("+answered" if _POLAR_ANSWER.search(reply) else "-unanswered"))
+        own.append("polar" + ("+answered" if polar_answered else "-unanswered"))
     return own
 
 

@@ -26,6 +26,8 @@ import numpy as np
 from classifiers.errors import ConfigError, NotBuiltError
 from classifiers.tone.answer import FILE_NAME as ANSWER_FILE
 from classifiers.tone.answer import AnswerModel
+from classifiers.tone.cues import FILE_NAME as CUES_FILE
+from classifiers.tone.cues import ToneCues
 from classifiers.tone.features import CharNgrams
 from classifiers.tone.sarcasm import FILE_NAME as SARCASM_FILE
 from classifiers.tone.sarcasm import LABEL as SARCASM_LABEL
@@ -106,6 +108,17 @@ class ToneClassifier:
         if answer_file.exists():
             self.answer_ = AnswerModel.from_file(answer_file, accelerated=self.accelerated)
             digest.update(answer_file.read_bytes())
+        # The cues the model was trained to read (word edges, the shifting shape): the model's
+        # input, so part of its version.
+        cues_file = self.directory / CUES_FILE
+        self.cues_: ToneCues | None = None
+        if cues_file.exists():
+            raw = _read_json(cues_file, self.KIND, self.ERROR)
+            try:
+                self.cues_ = ToneCues.from_json(raw)
+            except ValueError as exc:
+                raise self.ERROR(str(exc), path=cues_file) from None
+            digest.update(cues_file.read_bytes())
         # The sarcasm second stage likewise (a second look at replies left uncertain).
         sarcasm_file = self.directory / SARCASM_FILE
         self.sarcasm_: SarcasmStage | None = None
@@ -182,11 +195,20 @@ class ToneClassifier:
         trained on the same data with other settings."""
         return self.digest_[:12]
 
+    def reads(self, view: str) -> str:
+        """What the model reads of `view` (the tone view): the text with the model's cues."""
+        cues: ToneCues | None = getattr(self, "cues_", None)
+        return cues.read(view) if cues is not None else view
+
     def predict(self, normalized: str) -> ToneScores:
         """Tone of one message, given its normalised (base view) text."""
         if not hasattr(self, "rows_"):
             raise NotBuiltError(f"{type(self).__name__}.predict() called before load()")
-        text = self.char_analyzer_.prepare(normalized)
+        return self.scores_of(self.reads(normalized))
+
+    def scores_of(self, read: str) -> ToneScores:
+        """`predict` of a text the cues were already read into (`reads`)."""
+        text = self.char_analyzer_.prepare(read)
         if self.kernel_ is not None:
             return self.from_kernel(*self.kernel_.probabilities(text))
         # The Python path, per message: one automaton pass lists the keys that occur (in C),
@@ -237,7 +259,7 @@ class ToneClassifier:
             if label not in scores:
                 raise ValueError(f"no label {label!r}")
             return scores[label]
-        return kernel.probability(self.char_analyzer_.prepare(normalized),
+        return kernel.probability(self.char_analyzer_.prepare(self.reads(normalized)),
                                   self.labels_.index(label))
 
 
@@ -256,9 +278,10 @@ class PairedModels:
 
     def predict(self, normalized: str) -> tuple[ToneScores, float]:
         """(`first.predict(normalized)`, `second.probability(normalized, label)`)."""
-        if self.kernel_ is None:
-            return self.first.predict(normalized), self.second.probability(normalized,
-                                                                           self.label)
+        read = self.first.reads(normalized)
+        if self.kernel_ is None or read != normalized:
+            # where the tone model reads cues into the text, it reads another text than its pair
+            return self.first.scores_of(read), self.second.probability(normalized, self.label)
         first, second = self.kernel_.scores(self.first.char_analyzer_.prepare(normalized),
                                             [-1, self._label])
         return self.first.from_kernel(*first), second

@@ -25,6 +25,7 @@ from classifiers.resources import (
     default_cold_splits,
     default_heldout_data,
     default_intent_training_data,
+    default_lexicon_dir,
     default_tone_model,
     default_training_data,
 )
@@ -135,9 +136,11 @@ def train_command(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from classifiers.lexicon import Lexicon
     from classifiers.segmentation import WordSegmenter
     from classifiers.tone.answer_training import train_answer
     from classifiers.tone.classifier import ToneClassifier
+    from classifiers.tone.cues import ToneCues
     from classifiers.tone.features import tone_view
     from classifiers.tone.sarcasm_training import train_sarcasm
     from classifiers.tone.training import (
@@ -178,13 +181,19 @@ def train_command(
         raise fail(str(exc), EXIT_CONFIG) from None
     rows, leaked = drop_leaks(rows, held)
     normalizer = default_normalizer()
+    # what the model reads besides the characters (word edges from the shared lexicon's allow
+    # list, the shifting shape), written beside the weights: classifiers/tone/cues.py
+    try:
+        cues = ToneCues.from_lexicon(Lexicon.load(default_lexicon_dir()))
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_CONFIG) from None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         task = progress.add_task("loading jieba", total=None)
         segmenter = WordSegmenter()
         try:
-            pipeline = fit(rows, lambda t: tone_view(normalizer(t).text), segmenter.words,
-                           settings,
+            pipeline = fit(rows, lambda t: cues.read(tone_view(normalizer(t).text)),
+                           segmenter.words, settings,
                            lambda step: progress.update(task, description=step))
         except ConfigError as exc:
             raise fail(str(exc), EXIT_CONFIG) from None
@@ -203,6 +212,7 @@ def train_command(
             "citation": "COLD: Deng et al., EMNLP 2022 (Apache-2.0); offensive -> abusive, "
                     "safe -> neutral" if cold_paths else None,
         }})
+        cues.write(out)
         progress.update(task, description="the answer model (pairs, leave one writer out)")
         answer = train_answer(files, out, normalizer.fold, lambda t: normalizer(t).text)
         sarcasm = train_sarcasm(files, out, lambda t: tone_view(normalizer(t).text),

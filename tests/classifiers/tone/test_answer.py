@@ -114,6 +114,22 @@ def test_answer_model_reads_the_pair(shipped: AnswerModel, normalizer: Normalize
     assert (p >= 0.5) is unanswered, p
 
 
+@pytest.mark.parametrize(("context", "reply"), [
+    ("周五前能寄出吗", "行，没问题"),  # a yes to a yes/no question about a time gives the time
+    ("周末能送到吗", "嗯嗯能的"),  # a filler before the yes
+    ("这个有现货是吗", "您好，是的"),
+])
+def test_a_yes_after_a_greeting_or_filler_answers_a_polar_question(
+        normalizer: Normalizer, context: str, reply: str) -> None:
+    folded = normalizer.fold(context)
+    act = DialogueActs.act(folded)
+    assert act is Act.POLAR
+    features = pair_features(folded, act, normalizer(reply).text)
+    assert "polar+answered" in features
+    assert not any(name.startswith("asks-time-") and name.endswith("missing")
+                   for name in features)
+
+
 def test_scorer_gives_unanswered_in_the_verdict(scorer: Scorer) -> None:
     asked = scorer.score("亲亲，欢迎光临小店～", Role.AGENT, context="这个能开发票吗？")
     assert asked.context is not None and (asked.context.unanswered or 0) >= 0.5

@@ -128,9 +128,10 @@ def test_tone_shipped_model_meets_heldout_target(shipped: ToneClassifier,
 def test_tone_shipped_model_is_small_plain_data() -> None:
     files = {p.name: p.stat().st_size for p in default_tone_model().iterdir()}
     # answer.json: the answer model (pairs, classifiers/tone/answer.py), and sarcasm.json: the
-    # sarcasm second stage (classifiers/tone/sarcasm.py), both trained with it
+    # sarcasm second stage (classifiers/tone/sarcasm.py), both trained with it; cues.json: what
+    # the model reads besides the characters (classifiers/tone/cues.py)
     assert set(files) == {"model.json", "vocabulary.json", "weights.npz", "answer.json",
-                          "sarcasm.json"}
+                          "sarcasm.json", "cues.json"}
     assert sum(files.values()) <= 10 * 2**20
     meta = json.loads((default_tone_model() / "model.json").read_text(encoding="utf-8"))
     assert meta["labels"] == sorted([*LABELS, NEUTRAL])
