@@ -141,7 +141,7 @@ class KeywordMatcher:
         initials: dict[str, list[Term]] = {}
         commonest: dict[str, str] | None = None
         anchors = anchor_groups(self.lexicon, always_groups)
-        written = frozenset(term.text for term in self.lexicon.terms)
+        term_texts = frozenset(term.text for term in self.lexicon.terms)
         for term in self.lexicon.terms:
             normalized = self._normalize_term(term)
             normalized_terms[term] = normalized
@@ -162,7 +162,7 @@ class KeywordMatcher:
                 if commonest.get(syllable) == normalized:
                     target.setdefault(syllable, []).append(term)
                     derived[syllable] = "pinyin"
-                for rare in (self._rare_homophones(normalized, written)
+                for rare in (self._rare_homophones(normalized, term_texts)
                              if not term.parts else ()):  # (苟 of 一丝不苟 is no coded 狗)
                     target.setdefault(rare, []).append(term)
                     derived[rare] = "pinyin"
