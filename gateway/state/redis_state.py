@@ -215,7 +215,8 @@ class RedisState:
         self._node = uuid.uuid4().hex
         self._unread = Unread(RETAIN_S)
         self._reported = float("-inf")  # monotonic time of the last position report
-        self._republish_due = False
+        # Redis lost its data and what the node knows is not all put back yet (`_restore`)
+        self._restore_due = False
         # Called after the reader got Redis back: `lost` when Redis lost its data meanwhile.
         self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []
 
@@ -480,20 +481,7 @@ class RedisState:
         while True:
             try:
                 if outage:
-                    lost = await self._check_epoch()
-                    log.info("frames reader resumed at %s%s", self._position,
-                             " (Redis lost its data)" if lost else "")
-                    # due until it succeeded: a failure half way makes another outage, after
-                    # which the epoch no longer says the data was lost
-                    self._republish_due = self._republish_due or lost
-                    token = _restoring.set(True)
-                    try:
-                        if self._republish_due:
-                            await self._republish()
-                        for callback in list(self.on_reconnect):
-                            await _quietly(callback(lost))
-                    finally:
-                        _restoring.reset(token)
+                    await self._restore()
                     outage, self.reading, self._gate.closed = False, True, False
                 assert self._position is not None
                 if time.monotonic() - self._reported >= REPORT_S:
@@ -503,9 +491,12 @@ class RedisState:
                                             count=READ_BATCH, block=1000)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, StateUnavailable) as exc:
                 if not outage:
                     log.error("frames reader lost Redis: %s", exc)
+                elif self._restore_due:
+                    log.error("Redis failed again while the node put back what it lost (%s): "
+                              "all of it is put back again once Redis answers", exc)
                 outage, self.reading, self._gate.closed = True, False, True
                 await asyncio.sleep(RETRY_S)
                 continue
@@ -529,6 +520,34 @@ class RedisState:
                 await receiver(payload, key)
             except Exception:  # one broken socket must not stop delivery to the others
                 log.exception("delivery to %s failed", address)
+
+    async def _restore(self) -> None:
+        """Redis answers again after an outage: if it lost its data (now, or in an outage whose
+        restore did not finish), append again the unread chat messages and let the callbacks
+        put back what the node knows. Due until all of it succeeded: the epoch says the data
+        was lost only to the first look after the restart, so a restore cut short by Redis
+        failing again must stay due, or what it had not put back yet stays lost. A Redis
+        failure in a callback raises (another outage, retried in full: putting back is
+        idempotent); any other failure of one callback is logged and the others go on."""
+        lost = await self._check_epoch()
+        log.info("frames reader resumed at %s%s", self._position,
+                 " (Redis lost its data)" if lost else
+                 " (retrying the restore of what Redis lost)" if self._restore_due else "")
+        self._restore_due = self._restore_due or lost
+        token = _restoring.set(True)
+        try:
+            if self._restore_due:
+                await self._republish()
+            for callback in list(self.on_reconnect):
+                try:
+                    await callback(self._restore_due)
+                except (RedisError, OSError, StateUnavailable):
+                    raise
+                except Exception:
+                    log.exception("after reconnecting to Redis")
+        finally:
+            _restoring.reset(token)
+        self._restore_due = False
 
     async def _report_position(self) -> None:
         """Tell the other nodes how far this reader got, and learn how far the slowest live one
@@ -562,7 +581,6 @@ class RedisState:
             self._unread.replace(zip((_text(i) for i in ids), pending, strict=True))
             log.warning("Redis lost its data: published again %d chat messages a node may not "
                         "have read yet", len(pending))
-        self._republish_due = False
 
     async def _check_epoch(self) -> bool:
         """Whether Redis lost its data since this node last looked (a restart without
@@ -612,14 +630,6 @@ class RedisState:
         if self._owns_client:
             with contextlib.suppress(RedisError, OSError):
                 await self._redis.aclose()
-
-
-async def _quietly(call: Awaitable[None]) -> None:
-    """A reconnect callback that fails is logged; the reader goes on."""
-    try:
-        await call
-    except Exception:
-        log.exception("after reconnecting to Redis")
 
 
 def _text(value: Any) -> str:

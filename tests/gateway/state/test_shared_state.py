@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -333,6 +335,56 @@ def test_redis_state_unread_messages_survive_a_restart_without_persistence(
             await a.close()
             await b.close()
     asyncio.run(main())
+
+
+def test_redis_state_a_restore_cut_short_by_another_failure_is_retried(tmp_path: Path) -> None:
+    """Redis comes back empty, and while node B puts back what it knows (its reconnect
+    callback claims B's conversations again, as `Upkeep.restore` does) Redis fails again, and
+    comes back with what it had by then: the epoch B already saw, so it no longer says the data
+    was lost. The restore is still due and runs again in full: both conversations are B's."""
+    conversations = ("s1:b1", "s1:b2")
+    agent = Handler("a1", UserRole.AGENT)
+
+    async def main(server: RedisServer) -> None:
+        b = RedisState.from_url(server.url)
+        calls: list[bool] = []
+        failed = asyncio.Event()
+
+        async def put_back(lost: bool) -> None:
+            calls.append(lost)
+            if not lost:
+                return
+            for n, conversation in enumerate(conversations):
+                if n == 1 and len(calls) == 1:  # half way through the first restore
+                    server.kill()
+                    failed.set()
+                await b.claim("s1", conversation, agent)
+
+        async def ignore(payload: str, key: str | None) -> None:
+            pass
+
+        b.on_reconnect.append(put_back)
+        try:
+            await b.subscribe("staff:s1:a1", ignore)
+            for conversation in conversations:
+                await b.claim("s1", conversation, agent)
+            server.kill()
+            shutil.rmtree(server.directory / "appendonlydir")  # it comes back empty
+            await asyncio.to_thread(server.resume)
+            await asyncio.wait_for(failed.wait(), 10)
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(server.resume)  # with the epoch of the empty restart
+            for _ in range(100):
+                if b.reading and len(calls) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert calls[:2] == [True, True]
+            assert await b.assigned("s1", "a1") == list(conversations)
+        finally:
+            await b.close()
+
+    with RedisServer.start(persistent=True, directory=tmp_path) as server:
+        asyncio.run(main(server))
 
 
 @run
