@@ -114,6 +114,24 @@ end
 return redis.call('ZCARD', KEYS[1])
 """
 
+# Appends a frame (and, with a history key, its transcript entry) only into the dataset whose
+# epoch the node knows: into a Redis that came back empty, nothing new goes before the node put
+# back the unread messages it published earlier, or a reader would get the new one first.
+# KEYS: epoch, stream[, history]; ARGV: epoch, oldest id, address, frame, key or ''[, entry,
+# keep]. Returns the entry id, or false when the epoch is not the node's.
+_PUBLISH = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+if KEYS[3] then
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
+end
+if ARGV[5] == '' then
+  return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'a', ARGV[3], 'f', ARGV[4])
+end
+return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'a', ARGV[3], 'f', ARGV[4],
+                  'k', ARGV[5])
+"""
+
 # Removes and returns one field of a hash (HGETDEL needs Redis 8).
 _TAKE = """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
@@ -435,15 +453,15 @@ class RedisState:
     async def append_history(self, conversation: str, entry: HistoryEntry, keep: int, *,
                              publish: Publication | None = None) -> None:
         key = f"{self._p}:history:{conversation}"
+        value = json.dumps(entry.to_dict(), ensure_ascii=False)
+        if publish is not None:
+            await self._publish(publish, "history", (key, value, keep))
+            return
         async with self._gate.mapped("history"):
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(key, json.dumps(entry.to_dict(), ensure_ascii=False))
+                pipe.rpush(key, value)
                 pipe.ltrim(key, -keep, -1)
-                if publish is not None:
-                    self._append_frame(pipe, publish)
-                results = await pipe.execute()
-        if publish is not None:
-            self._unread.add(_text(results[-1]), publish)
+                await pipe.execute()
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         if limit <= 0:
@@ -486,9 +504,17 @@ class RedisState:
                 assert self._position is not None
                 if time.monotonic() - self._reported >= REPORT_S:
                     await self._report_position()
-                batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = \
-                    await self._redis.xread({self._stream: self._position},  # type: ignore[assignment]
-                                            count=READ_BATCH, block=1000)
+                # the epoch with every read: a reader busy handing out its batch while Redis
+                # restarted meets no error (the client connects again), only a new dataset
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.get(f"{self._p}:epoch")
+                    pipe.xread({self._stream: self._position}, count=READ_BATCH, block=1000)
+                    epoch, read = await pipe.execute()
+                if epoch is None or _text(epoch) != self._epoch:
+                    self._stale_epoch()
+                    outage = True  # nothing of the new dataset is handed out before _restore
+                    continue
+                batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = read
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError, StateUnavailable) as exc:
@@ -592,10 +618,44 @@ class RedisState:
         return lost
 
     async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
-        publication = Publication(address, payload, key)
-        async with self._gate.mapped("publish"):
-            entry_id = await self._append_frame(self._redis, publication)
+        await self._publish(Publication(address, payload, key), "publish")
+
+    async def _publish(self, publication: Publication, what: str,
+                       history: tuple[str, str, int] | None = None) -> None:
+        """Append one frame (and its transcript entry) if Redis still holds the dataset this
+        node knows; otherwise it lost its data since: closed until the reader put back what
+        this node published before (`_restore`), so a reader never gets a newer message of
+        this node before an older one."""
+        async with self._gate.mapped(what):
+            if self._epoch is None:
+                await self._check_epoch()
+            keys = [f"{self._p}:epoch", self._stream]
+            args: list[str | int] = [
+                self._epoch or "", int((time.time() - RETAIN_S) * 1000), publication.address,
+                publication.payload, publication.key or ""]
+            if history is not None:
+                keys.append(history[0])
+                args.extend(history[1:])
+            entry_id = await self._redis.eval(_PUBLISH, len(keys), *keys, *args)
+        if entry_id is None:
+            if self._reader is None or self._reader.done():
+                # no reader (no socket here) to restore through: put back its unread messages
+                # now, and the caller retries
+                async with self._gate.mapped(what):
+                    await self._check_epoch()
+                    await self._republish()
+            else:
+                self._stale_epoch()
+            raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试")
         self._unread.add(_text(entry_id), publication)
+
+    def _stale_epoch(self) -> None:
+        """Redis lost its data and this node's reader has not noticed yet (it was busy, and
+        its connection was made again without an error): closed until it restored."""
+        if not self._gate.closed:
+            log.warning("Redis lost its data: closed until the frames reader put back what "
+                        "this node knows")
+        self._gate.closed, self.reading = True, False
 
     def _append_frame(self, target: Any, publication: Publication) -> Any:
         """XADD one frame (on the client, or queued in a transaction), the stream trimmed to
