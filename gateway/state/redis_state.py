@@ -18,6 +18,9 @@ nodes can put back what they know: presence and assignments of their connections
 repeat offences from the interception log. Before those, each node appends again the chat
 messages it published that a reader may not have read when Redis went down (`unread.py`): the
 sender was told they were sent, and a restart without persistence took them with the stream.
+The reader reads the epoch with every read (a busy reader meets no error: its client connects
+again), a publish goes in only under the epoch the node knows, and the restore stays due until
+all of it succeeded (`_restore`).
 
 Key layout (`{p}` is the prefix, default `replyguard`):
 
