@@ -18,6 +18,9 @@ nodes can put back what they know: presence and assignments of their connections
 repeat offences from the interception log. Before those, each node appends again the chat
 messages it published that a reader may not have read when Redis went down (`unread.py`): the
 sender was told they were sent, and a restart without persistence took them with the stream.
+The reader reads the epoch with every read (a busy reader meets no error: its client connects
+again), a publish goes in only under the epoch the node knows, and the restore stays due until
+all of it succeeded (`_restore`).
 
 Key layout (`{p}` is the prefix, default `replyguard`):
 
@@ -112,6 +115,24 @@ else
   redis.call('ZADD', KEYS[1], 'NX', seq, ARGV[1])
 end
 return redis.call('ZCARD', KEYS[1])
+"""
+
+# Appends a frame (and, with a history key, its transcript entry) only into the dataset whose
+# epoch the node knows: into a Redis that came back empty, nothing new goes before the node put
+# back the unread messages it published earlier, or a reader would get the new one first.
+# KEYS: epoch, stream[, history]; ARGV: epoch, oldest id, address, frame, key or ''[, entry,
+# keep]. Returns the entry id, or false when the epoch is not the node's.
+_PUBLISH = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+if KEYS[3] then
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[7]), -1)
+end
+if ARGV[5] == '' then
+  return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'a', ARGV[3], 'f', ARGV[4])
+end
+return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', 'a', ARGV[3], 'f', ARGV[4],
+                  'k', ARGV[5])
 """
 
 # Removes and returns one field of a hash (HGETDEL needs Redis 8).
@@ -215,7 +236,8 @@ class RedisState:
         self._node = uuid.uuid4().hex
         self._unread = Unread(RETAIN_S)
         self._reported = float("-inf")  # monotonic time of the last position report
-        self._republish_due = False
+        # Redis lost its data and what the node knows is not all put back yet (`_restore`)
+        self._restore_due = False
         # Called after the reader got Redis back: `lost` when Redis lost its data meanwhile.
         self.on_reconnect: list[Callable[[bool], Awaitable[None]]] = []
 
@@ -434,15 +456,15 @@ class RedisState:
     async def append_history(self, conversation: str, entry: HistoryEntry, keep: int, *,
                              publish: Publication | None = None) -> None:
         key = f"{self._p}:history:{conversation}"
+        value = json.dumps(entry.to_dict(), ensure_ascii=False)
+        if publish is not None:
+            await self._publish(publish, "history", (key, value, keep))
+            return
         async with self._gate.mapped("history"):
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(key, json.dumps(entry.to_dict(), ensure_ascii=False))
+                pipe.rpush(key, value)
                 pipe.ltrim(key, -keep, -1)
-                if publish is not None:
-                    self._append_frame(pipe, publish)
-                results = await pipe.execute()
-        if publish is not None:
-            self._unread.add(_text(results[-1]), publish)
+                await pipe.execute()
 
     async def history(self, conversation: str, limit: int) -> list[HistoryEntry]:
         if limit <= 0:
@@ -480,32 +502,30 @@ class RedisState:
         while True:
             try:
                 if outage:
-                    lost = await self._check_epoch()
-                    log.info("frames reader resumed at %s%s", self._position,
-                             " (Redis lost its data)" if lost else "")
-                    # due until it succeeded: a failure half way makes another outage, after
-                    # which the epoch no longer says the data was lost
-                    self._republish_due = self._republish_due or lost
-                    token = _restoring.set(True)
-                    try:
-                        if self._republish_due:
-                            await self._republish()
-                        for callback in list(self.on_reconnect):
-                            await _quietly(callback(lost))
-                    finally:
-                        _restoring.reset(token)
+                    await self._restore()
                     outage, self.reading, self._gate.closed = False, True, False
                 assert self._position is not None
                 if time.monotonic() - self._reported >= REPORT_S:
                     await self._report_position()
-                batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = \
-                    await self._redis.xread({self._stream: self._position},  # type: ignore[assignment]
-                                            count=READ_BATCH, block=1000)
+                # the epoch with every read: a reader busy handing out its batch while Redis
+                # restarted meets no error (the client connects again), only a new dataset
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.get(f"{self._p}:epoch")
+                    pipe.xread({self._stream: self._position}, count=READ_BATCH, block=1000)
+                    epoch, read = await pipe.execute()
+                if epoch is None or _text(epoch) != self._epoch:
+                    self._stale_epoch()
+                    outage = True  # nothing of the new dataset is handed out before _restore
+                    continue
+                batches: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = read
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, StateUnavailable) as exc:
                 if not outage:
                     log.error("frames reader lost Redis: %s", exc)
+                elif self._restore_due:
+                    log.error("Redis failed again while the node put back what it lost (%s): "
+                              "all of it is put back again once Redis answers", exc)
                 outage, self.reading, self._gate.closed = True, False, True
                 await asyncio.sleep(RETRY_S)
                 continue
@@ -529,6 +549,34 @@ class RedisState:
                 await receiver(payload, key)
             except Exception:  # one broken socket must not stop delivery to the others
                 log.exception("delivery to %s failed", address)
+
+    async def _restore(self) -> None:
+        """Redis answers again after an outage: if it lost its data (now, or in an outage whose
+        restore did not finish), append again the unread chat messages and let the callbacks
+        put back what the node knows. Due until all of it succeeded: the epoch says the data
+        was lost only to the first look after the restart, so a restore cut short by Redis
+        failing again must stay due, or what it had not put back yet stays lost. A Redis
+        failure in a callback raises (another outage, retried in full: putting back is
+        idempotent); any other failure of one callback is logged and the others go on."""
+        lost = await self._check_epoch()
+        log.info("frames reader resumed at %s%s", self._position,
+                 " (Redis lost its data)" if lost else
+                 " (retrying the restore of what Redis lost)" if self._restore_due else "")
+        self._restore_due = self._restore_due or lost
+        token = _restoring.set(True)
+        try:
+            if self._restore_due:
+                await self._republish()
+            for callback in list(self.on_reconnect):
+                try:
+                    await callback(self._restore_due)
+                except (RedisError, OSError, StateUnavailable):
+                    raise
+                except Exception:
+                    log.exception("after reconnecting to Redis")
+        finally:
+            _restoring.reset(token)
+        self._restore_due = False
 
     async def _report_position(self) -> None:
         """Tell the other nodes how far this reader got, and learn how far the slowest live one
@@ -562,7 +610,6 @@ class RedisState:
             self._unread.replace(zip((_text(i) for i in ids), pending, strict=True))
             log.warning("Redis lost its data: published again %d chat messages a node may not "
                         "have read yet", len(pending))
-        self._republish_due = False
 
     async def _check_epoch(self) -> bool:
         """Whether Redis lost its data since this node last looked (a restart without
@@ -574,10 +621,44 @@ class RedisState:
         return lost
 
     async def publish(self, address: str, payload: str, *, key: str | None = None) -> None:
-        publication = Publication(address, payload, key)
-        async with self._gate.mapped("publish"):
-            entry_id = await self._append_frame(self._redis, publication)
+        await self._publish(Publication(address, payload, key), "publish")
+
+    async def _publish(self, publication: Publication, what: str,
+                       history: tuple[str, str, int] | None = None) -> None:
+        """Append one frame (and its transcript entry) if Redis still holds the dataset this
+        node knows; otherwise it lost its data since: closed until the reader put back what
+        this node published before (`_restore`), so a reader never gets a newer message of
+        this node before an older one."""
+        async with self._gate.mapped(what):
+            if self._epoch is None:
+                await self._check_epoch()
+            keys = [f"{self._p}:epoch", self._stream]
+            args: list[str | int] = [
+                self._epoch or "", int((time.time() - RETAIN_S) * 1000), publication.address,
+                publication.payload, publication.key or ""]
+            if history is not None:
+                keys.append(history[0])
+                args.extend(history[1:])
+            entry_id = await self._redis.eval(_PUBLISH, len(keys), *keys, *args)
+        if entry_id is None:
+            if self._reader is None or self._reader.done():
+                # no reader (no socket here) to restore through: put back its unread messages
+                # now, and the caller retries
+                async with self._gate.mapped(what):
+                    await self._check_epoch()
+                    await self._republish()
+            else:
+                self._stale_epoch()
+            raise StateUnavailable("共享状态（Redis）暂时不可用，请稍后重试")
         self._unread.add(_text(entry_id), publication)
+
+    def _stale_epoch(self) -> None:
+        """Redis lost its data and this node's reader has not noticed yet (it was busy, and
+        its connection was made again without an error): closed until it restored."""
+        if not self._gate.closed:
+            log.warning("Redis lost its data: closed until the frames reader put back what "
+                        "this node knows")
+        self._gate.closed, self.reading = True, False
 
     def _append_frame(self, target: Any, publication: Publication) -> Any:
         """XADD one frame (on the client, or queued in a transaction), the stream trimmed to
@@ -612,14 +693,6 @@ class RedisState:
         if self._owns_client:
             with contextlib.suppress(RedisError, OSError):
                 await self._redis.aclose()
-
-
-async def _quietly(call: Awaitable[None]) -> None:
-    """A reconnect callback that fails is logged; the reader goes on."""
-    try:
-        await call
-    except Exception:
-        log.exception("after reconnecting to Redis")
 
 
 def _text(value: Any) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -329,6 +331,121 @@ def test_redis_state_unread_messages_survive_a_restart_without_persistence(
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)
             assert got == [f"m{n}" for n in range(6)]
+        finally:
+            await a.close()
+            await b.close()
+    asyncio.run(main())
+
+
+def test_redis_state_a_restore_cut_short_by_another_failure_is_retried(tmp_path: Path) -> None:
+    """Redis comes back empty, and while node B puts back what it knows (its reconnect
+    callback claims B's conversations again, as `Upkeep.restore` does) Redis fails again, and
+    comes back with what it had by then: the epoch B already saw, so it no longer says the data
+    was lost. The restore is still due and runs again in full: both conversations are B's."""
+    conversations = ("s1:b1", "s1:b2")
+    agent = Handler("a1", UserRole.AGENT)
+
+    async def main(server: RedisServer) -> None:
+        b = RedisState.from_url(server.url)
+        calls: list[bool] = []
+        failed = asyncio.Event()
+
+        async def put_back(lost: bool) -> None:
+            calls.append(lost)
+            if not lost:
+                return
+            for n, conversation in enumerate(conversations):
+                if n == 1 and len(calls) == 1:  # half way through the first restore
+                    server.kill()
+                    failed.set()
+                await b.claim("s1", conversation, agent)
+
+        async def ignore(payload: str, key: str | None) -> None:
+            pass
+
+        b.on_reconnect.append(put_back)
+        try:
+            await b.subscribe("staff:s1:a1", ignore)
+            for conversation in conversations:
+                await b.claim("s1", conversation, agent)
+            server.kill()
+            shutil.rmtree(server.directory / "appendonlydir")  # it comes back empty
+            await asyncio.to_thread(server.resume)
+            await asyncio.wait_for(failed.wait(), 10)
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(server.resume)  # with the epoch of the empty restart
+            for _ in range(100):
+                if b.reading and len(calls) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert calls[:2] == [True, True]
+            assert await b.assigned("s1", "a1") == list(conversations)
+        finally:
+            await b.close()
+
+    with RedisServer.start(persistent=True, directory=tmp_path) as server:
+        asyncio.run(main(server))
+
+
+def test_redis_state_a_busy_node_publishes_nothing_new_before_its_unread_messages(
+        restartable_redis: RedisServer) -> None:
+    """Node A's reader is busy (its receiver still handing out a frame) when Redis restarts
+    empty, so it meets no error: its client just connects again. A published m1..m3 for B,
+    unread by B; A's next message m4 must not reach the empty Redis before A appended m1..m3
+    again, or B reads m4 first. A refuses m4 (StateUnavailable, the client retries) until its
+    reader put them back: B gets m0..m4 once each, in order."""
+    async def main() -> None:
+        a, b = RedisState.from_url(restartable_redis.url), \
+            RedisState.from_url(restartable_redis.url)
+        got: list[str] = []
+        a_busy, a_go, b_busy, b_go = (asyncio.Event() for _ in range(4))
+
+        async def slow(payload: str, busy: asyncio.Event, go: asyncio.Event) -> None:
+            busy.set()
+            await go.wait()
+
+        async def a_receiver(payload: str, key: str | None) -> None:
+            await slow(payload, a_busy, a_go)
+
+        async def b_receiver(payload: str, key: str | None) -> None:
+            got.append(payload)
+            if payload == "m0":
+                await slow(payload, b_busy, b_go)
+
+        try:
+            await a.subscribe("staff:s1:a1", a_receiver)
+            await b.subscribe("buyer:s1:b1", b_receiver)
+            await asyncio.sleep(0.2)
+            await a.publish("staff:s1:a1", "busy")
+            await a.publish("buyer:s1:b1", "m0", key="k0")
+            await asyncio.wait_for(asyncio.gather(a_busy.wait(), b_busy.wait()), 5)
+            for n in range(1, 4):
+                await a.append_history("s1:b1", HistoryEntry(f"m{n}", "agent", "a1", "x", 1.0),
+                                       20, publish=Publication("buyer:s1:b1", f"m{n}", f"k{n}"))
+            restartable_redis.kill()
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(restartable_redis.resume)
+            b_go.set()
+            refused = 0
+            while True:  # as a client resends what it is told to retry
+                try:
+                    await a.append_history(
+                        "s1:b1", HistoryEntry("m4", "agent", "a1", "x", 1.0), 20,
+                        publish=Publication("buyer:s1:b1", "m4", "k4"))
+                    break
+                except StateUnavailable:
+                    refused += 1
+                    a_go.set()
+                    await asyncio.sleep(0.05)
+            for _ in range(200):
+                if len(got) >= 5:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            assert got == [f"m{n}" for n in range(5)]
+            assert refused >= 1
+            entries = await a.history("s1:b1", 10)
+            assert [e.id for e in entries] == ["m4"]  # no transcript entry of a refused try
         finally:
             await a.close()
             await b.close()
