@@ -113,13 +113,6 @@ class ShopPolicy:
                 continue
             for category in rule.when.categories:
                 self._by_category.setdefault(category, []).append((index, rule))
-        # `unmatched` means no hit that a rule for the sender's role acts on: an agent's retort
-        # holding a buyer-side escalation word (骗子, 投诉) is still read by the tone rules. Rules
-        # of every shop count: a category one shop acts on stays a lexicon matter in all.
-        self._acted: dict[Role, frozenset[str]] = {
-            role: frozenset(category for rule in model.rules if role in rule.when.roles
-                            for category in rule.when.categories)
-            for role in Role}
         # Without the buyer's message a rule with a context condition cannot apply: most
         # messages skip those rules (and the shape they would read) at once. Per role, so that
         # the per-message loop walks only the rules for the sender's role.
@@ -139,7 +132,6 @@ class ShopPolicy:
         if not matches and not others:
             return NO_DECISION
         shape: MessageShape | None = None  # only shape rules need it
-        acted: bool | None = None  # whether a hit is one a rule for this role acts on
         candidates: list[tuple[int, Rule]] = []
         for match in matches:
             for index, rule in self._by_category.get(match.category, ()):
@@ -168,10 +160,7 @@ class ShopPolicy:
                 continue  # without intent scores an intent condition cannot hold
             when = rule.when
             if when.unmatched and matches:
-                if acted is None:
-                    acted = any(m.category in self._acted[role] for m in matches)
-                if acted:
-                    continue
+                continue
             if when.categories and not any(_match_holds(when, m) for m in matches):
                 continue
             if has_shape:

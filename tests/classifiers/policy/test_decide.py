@@ -141,10 +141,6 @@ def tone_policy() -> Policy:
     ([], {"sarcastic": 0.79}, None),
     ([], {"abusive": 0.95}, "abusive-unmatched"),
     ([hit("cold")], {"abusive": 0.95}, None),          # a lexicon hit: not "unmatched"
-    # a hit no agent rule acts on (a buyer-side word in a retort: 你才是骗子) decides nothing
-    # for the agent, so the message is still "unmatched" for the tone rule
-    ([hit("escalation")], {"abusive": 0.95}, "abusive-unmatched"),
-    ([hit("escalation"), hit("cold")], {"abusive": 0.95}, None),
     ([hit("cold")], {"cold": 0.6}, "cold-and-word"),   # categories AND tone
     ([], {"cold": 0.6}, None),
 ])
