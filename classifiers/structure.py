@@ -26,6 +26,9 @@ from classifiers.results import Match, MatchMode
 # What ends a clause: sentence punctuation, line breaks, and white space between two non-latin
 # characters (many agents write "亲 有人让你加微信退款都是骗子 退款只走淘宝" without commas).
 _CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
+# What ends a sentence: a concession and the contrast that answers it stand in one sentence
+# (我知道微信方便，但还是在这里聊吧), whatever commas lie between.
+_SENTENCE_ENDS = frozenset("。！？!?；;\n\r")
 # (The two sides of a co-occurrence must also stand in one clause.)
 
 # A hit in a question is cancelled by a negation or refusal that opens the next clause, within
@@ -93,6 +96,7 @@ class StructureMatcher:
         kept = []
         clause_ends: list[int] | None = None
         spans = {id(p): text.span(p.start, p.end) for ps in by_group.values() for p in ps}
+        conceded: dict[str, list[tuple[int, int]]] = {}
         for match in matches:
             scope = self.scopes_.get(match.category)
             if scope is None or match.view == "contact":
@@ -117,6 +121,13 @@ class StructureMatcher:
                        and _outside(spans[id(p)], own)
                        for g in scope.not_in_clause for p in by_group.get(g, ())):
                     continue
+            if scope.contrast:
+                if match.category not in conceded:
+                    conceded[match.category] = _conceded(
+                        text.original, scope, by_group, spans, own)
+                if any(lo <= match.start and match.end <= hi
+                       for lo, hi in conceded[match.category]):
+                    continue
             kept.append(match)
         return kept
 
@@ -136,8 +147,10 @@ class StructureMatcher:
         own = [(m.start, m.end) for m in matches if m.category == category and m.view != "near"]
         cancelling: list[tuple[int, int]] = []
         named: list[tuple[int, int]] = []
+        by_group: dict[str, list[PartHit]] = defaultdict(list)
         for part in parts:
             span = text.span(part.start, part.end)
+            by_group[part.group].append(part)
             if part.group in channels:
                 named.append(span)
             elif (part.group in scope.not_in_message or part.group in scope.not_in_clause) \
@@ -145,11 +158,17 @@ class StructureMatcher:
                 if part.group in scope.not_in_message:
                     return None
                 cancelling.append(span)
-        if not cancelling or not named:
+        if not named:
+            return text.text
+        spans = {id(p): text.span(p.start, p.end) for p in parts}
+        regions = _conceded(text.original, scope, by_group, spans, own) if scope.contrast else []
+        if not cancelling and not regions:
             return text.text
         ends = _clause_ends(text.original)
         clauses = {_clause(ends, span, len(text.original)) for span in cancelling}
         dropped = clauses & {_clause(ends, span, len(text.original)) for span in named}
+        dropped |= {(lo, hi) for lo, hi in regions
+                    if any(lo <= a and b <= hi for a, b in named)}
         if not dropped:
             return text.text
         starts = text.original_starts()
@@ -195,6 +214,34 @@ def _clause_ends(original: str) -> list[int]:
                                   and not original[index + 1].isascii()):
             ends.append(index)
     return ends
+
+
+def _conceded(original: str, scope: Scope, by_group: dict[str, list[PartHit]],
+              spans: dict[int, tuple[int, int]],
+              own: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The conceded parts of `original` (first and last index): from the start of a sentence
+    to a `contrast` member that opens a later clause of it, when a `stance` member follows the
+    marker in the sentence (想加微信的心情理解，但按店规都在平台内沟通). A marker inside a
+    clause (不但, 但凡 …) opens no contrast."""
+    markers = [spans[id(p)] for g in scope.contrast for p in by_group.get(g, ())]
+    if not markers:
+        return []
+    stances = [spans[id(p)] for g in scope.stance for p in by_group.get(g, ())
+               if _outside(spans[id(p)], own)]
+    regions = []
+    for start, end in markers:
+        opening = start
+        while opening > 0 and original[opening - 1].isspace():
+            opening -= 1
+        if opening == 0 or original[opening - 1] not in _CLAUSE_ENDS \
+                and not original[start - 1].isspace():
+            continue
+        first = max((i + 1 for i in range(opening) if original[i] in _SENTENCE_ENDS), default=0)
+        last = next((i for i in range(end, len(original)) if original[i] in _SENTENCE_ENDS),
+                    len(original))
+        if first < opening and any(end <= a and b <= last for a, b in stances):
+            regions.append((first, opening - 1))
+    return regions
 
 
 def _answer(original: str, end: int, ends: list[int]) -> tuple[int, int] | None:
