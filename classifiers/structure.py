@@ -57,7 +57,24 @@ class StructureMatcher:
         self.rules_: tuple[NearRule, ...] = self.lexicon.near
         self.scopes_: dict[str, Scope] = {s.category: s for s in self.lexicon.scopes}
         self.rule_groups_ = frozenset(g for r in self.rules_ for g in (r.first, r.second))
+        self.heads_ = frozenset(g for s in self.lexicon.scopes for g in s.product_head)
         return self
+
+    def named(self, parts: list[PartHit]) -> tuple[list[PartHit], list[tuple[int, int]]]:
+        """`parts` less the members that begin a product's name, and the names (base-text
+        spans): a member right before a `product_head` member (the QQ of QQ糖, the 美团 of
+        美团外卖保温箱) names the product, not a place to go, and joins no rule, scope or
+        contact look-up; the invitation model does not read the name either."""
+        if not self.heads_ or not parts:
+            return parts, []
+        heads = {p.start: p.end for p in parts if p.group in self.heads_}
+        if not heads:
+            return parts, []
+        names = sorted({(p.start, heads[p.end]) for p in parts
+                        if p.end in heads and p.group not in self.heads_})
+        if not names:
+            return parts, []
+        return [p for p in parts if p.end not in heads or p.group in self.heads_], names
 
     def apply(self, text: NormalizedText, matches: list[Match],
               parts: Sequence[PartHit]) -> list[Match]:
@@ -133,17 +150,19 @@ class StructureMatcher:
 
 
     def unscoped(self, text: NormalizedText, category: str, matches: Sequence[Match],
-                 parts: Sequence[PartHit], channels: Collection[str]) -> str | None:
+                 parts: Sequence[PartHit], channels: Collection[str],
+                 names: Sequence[tuple[int, int]] = ()) -> str | None:
         """The base text less what the category's `@scope` cancels, for a signal that reads
         the whole message (the invitation model): None when a `not_in_message` member stands
         in it (a scam warning), else the text without the clauses that hold a `not` member (a
         refusal, the platform, a product name: 不用加VX，课程在已购里直接能看 is read as
         课程在已购里直接能看) when the clause also names one of `channels` (members of those
         groups). A refusal that names no channel stays (这边不方便 is a reason to go elsewhere).
-        Members inside a term hit of the category count as in `_scoped`."""
+        Members inside a term hit of the category count as in `_scoped`. `names`: base-text
+        spans of product names (from `named`), never read (QQ糖买三袋 is read as 买三袋)."""
         scope = self.scopes_.get(category)
         if scope is None or not parts:
-            return text.text
+            return _without(text.text, names)
         own = [(m.start, m.end) for m in matches if m.category == category and m.view != "near"]
         cancelling: list[tuple[int, int]] = []
         named: list[tuple[int, int]] = []
@@ -159,22 +178,35 @@ class StructureMatcher:
                     return None
                 cancelling.append(span)
         if not named:
-            return text.text
+            return _without(text.text, names)
         spans = {id(p): text.span(p.start, p.end) for p in parts}
         regions = _conceded(text.original, scope, by_group, spans, own) if scope.contrast else []
         if not cancelling and not regions:
-            return text.text
+            return _without(text.text, names)
         ends = _clause_ends(text.original)
         clauses = {_clause(ends, span, len(text.original)) for span in cancelling}
         dropped = clauses & {_clause(ends, span, len(text.original)) for span in named}
         dropped |= {(lo, hi) for lo, hi in regions
                     if any(lo <= a and b <= hi for a, b in named)}
         if not dropped:
-            return text.text
+            return _without(text.text, names)
         starts = text.original_starts()
-        kept = "".join(ch for ch, origin in zip(text.text, starts, strict=True)
-                       if not any(lo <= origin <= hi for lo, hi in dropped))
+        kept = "".join(ch for index, (ch, origin) in enumerate(zip(text.text, starts, strict=True))
+                       if not any(lo <= origin <= hi for lo, hi in dropped)
+                       and not any(lo <= index < hi for lo, hi in names))
         return kept if kept.strip(" ,.!?;:") else None
+
+
+def _without(base: str, names: Sequence[tuple[int, int]]) -> str:
+    """`base` less the spans `names` (sorted, not overlapping one another's starts)."""
+    if not names:
+        return base
+    pieces, last = [], 0
+    for start, end in names:
+        pieces.append(base[last:max(start, last)])
+        last = max(end, last)
+    pieces.append(base[last:])
+    return "".join(pieces)
 
 
 def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]],

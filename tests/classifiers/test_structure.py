@@ -17,7 +17,7 @@ WriteLexicon = Callable[[dict[str, str]], Path]
 
 # A lexicon written for these tests: the engine must work from data alone.
 RULES = """\
-@scope not=neg not_in_message=scam contrast=but stance=home
+@scope not=neg not_in_message=scam contrast=but stance=home product_head=head
 @near go app	within=4
 @near app act	within=5 severity=2
 @near pay to_me	within=6 order=any
@@ -41,6 +41,8 @@ RULES = """\
 但
 @defaults part=home
 本馆
+@defaults part=head
+酥
 @defaults severity=2
 站外交易	severity=3
 """
@@ -80,6 +82,9 @@ def rules_hit(scorer: Scorer, text: str) -> list[str]:
     ("前往土星号聊", ["app+act", "go+app"]),
     ("木星真好看", []),                         # a bare channel is nothing
     ("请前往「大大大大的店」木星", ["go+app"]),  # a quoted name counts as its marks only
+    ("请前往木星酥专区", []),                   # a member before a product head names it
+    ("木星酥上聊", []),
+    ("请前往木星吃酥", ["go+app"]),             # a head further on names nothing
     ("请前往大大大大的店木星", []),
 ])
 def test_near_rules_need_both_sides_in_one_clause_within_the_window(
@@ -204,7 +209,8 @@ def test_lexicon_reads_groups_rules_and_scope(write_lexicon: WriteLexicon) -> No
         ("go+app", 4, 3, True), ("app+act", 5, 2, True), ("pay+to_me", 6, 3, False)]
     (scope,) = lexicon.scopes
     assert (scope.not_in_clause, scope.not_in_message) == (("neg",), ("scam",))
-    assert (scope.contrast, scope.stance) == (("but",), ("home",))
+    assert (scope.contrast, scope.stance, scope.product_head) == (("but",), ("home",),
+                                                                  ("head",))
 
 
 @pytest.mark.parametrize("text", [
@@ -245,6 +251,12 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "闲鱼有人卖我们的二手货，建议还是在本店下单",
     "上个月那位店员私自加了顾客微信，已经被开除了",
     "冇需要去抖音搵我哋，店里都有",           # a Cantonese negation
+    # a channel as the first word of a product's name, a device feature, a code that is gone
+    "QQ糖买三袋更划算",
+    "这台电视可以微信投屏聊天",
+    "这款平板内置微信聊天",
+    "美团外卖头盔九成新，骑手自用",
+    "柜台那张收款码已经作废了，请在订单里付款",
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
@@ -257,6 +269,8 @@ def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text
     ("不接受微信转账", None),                               # nothing left to read
     ("有人冒充客服让您加QQ，千万别信", None),                # a warning anywhere: nothing read
     ("我知道用QQ方便，但还是在这里说吧", "但还是在这里说吧"),  # the conceded part is not read
+    ("QQ糖买三袋更划算", "买三袋更划算"),                  # nor a product's name
+    ("旺旺QQ糖，不用加QQ", "旺旺,"),
     # links and numbers are the contact detector's; a number is one token
     ("发票在这里下载 https://shop.example.com/a 哦", "发票在这里下载 哦"),
     ("订单号 1389 2056 7741，已备注", "订单号0,已备注"),
@@ -273,6 +287,7 @@ def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, t
     "不如加个企微，方便沟通",
     "平台上贵，但加我微信就便宜",    # after the contrast: what the agent says
     "加V吧，但是动作快点",           # no platform after the contrast
+    "去美团搜我们店，外卖更快",      # the channel is no product's name here
 ])
 def test_shipped_rules_read_suggestions_as_invitations(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
