@@ -257,6 +257,7 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "这款平板内置微信聊天",
     "美团外卖头盔九成新，骑手自用",
     "柜台那张收款码已经作废了，请在订单里付款",
+    "现金给他不安全，请在平台下单",
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
@@ -285,6 +286,10 @@ def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, t
 @pytest.mark.parametrize("text", [
     "要不咱俩去闲鱼上交易",          # 不 of a suggestion (要不) negates nothing
     "不如加个企微，方便沟通",
+    "去pdd搜同款更便宜",             # 同款 names a product only right after the channel
+    "装完您现金给他就好",            # money to a third person, outside the order
+    "说明书背面有码，扫一下付尾款",  # a code to scan and pay
+    "去纸飞机上联系我",              # a messenger's nickname
     "平台上贵，但加我微信就便宜",    # after the contrast: what the agent says
     "加V吧，但是动作快点",           # no platform after the contrast
     "去美团搜我们店，外卖更快",      # the channel is no product's name here
