@@ -290,6 +290,8 @@ def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, t
     "装完您现金给他就好",            # money to a third person, outside the order
     "说明书背面有码，扫一下付尾款",  # a code to scan and pay
     "去纸飞机上联系我",              # a messenger's nickname
+    "哪里不懂的直接V我",             # 不 inside a relative clause negates nothing
+    "这边不方便的话加我微信",        # nor inside a condition
     "平台上贵，但加我微信就便宜",    # after the contrast: what the agent says
     "加V吧，但是动作快点",           # no platform after the contrast
     "去美团搜我们店，外卖更快",      # the channel is no product's name here
