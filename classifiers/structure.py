@@ -61,10 +61,11 @@ class StructureMatcher:
         return self
 
     def named(self, parts: list[PartHit]) -> tuple[list[PartHit], list[tuple[int, int]]]:
-        """`parts` less the members that begin a product's name, and the names (base-text
-        spans): a member right before a `product_head` member (the QQ of QQ糖, the 美团 of
-        美团外卖保温箱) names the product, not a place to go, and joins no rule, scope or
-        contact look-up; the invitation model does not read the name either."""
+        """`parts` less the members inside a product's name, and the names (base-text
+        spans): a member right before a `product_head` member (the QQ of QQ糖, the 美团外卖 of
+        美团外卖保温箱) names the product, not a place to go; it and every member inside the
+        name join no rule, scope or contact look-up, and the invitation model does not read
+        the name either."""
         if not self.heads_ or not parts:
             return parts, []
         heads = {p.start: p.end for p in parts if p.group in self.heads_}
@@ -74,7 +75,9 @@ class StructureMatcher:
                         if p.end in heads and p.group not in self.heads_})
         if not names:
             return parts, []
-        return [p for p in parts if p.end not in heads or p.group in self.heads_], names
+        # every member inside the name goes with it (the 美团 and the 卖 of 美团外卖保温箱)
+        return [p for p in parts if p.group in self.heads_
+                or not any(a <= p.start and p.end <= b for a, b in names)], names
 
     def apply(self, text: NormalizedText, matches: list[Match],
               parts: Sequence[PartHit]) -> list[Match]:

@@ -85,6 +85,7 @@ def rules_hit(scorer: Scorer, text: str) -> list[str]:
     ("请前往木星酥专区", []),                   # a member before a product head names it
     ("木星酥上聊", []),
     ("请前往木星吃酥", ["go+app"]),             # a head further on names nothing
+    ("请前往土星号酥", []),                     # a longer member before a head too
     ("请前往大大大大的店木星", []),
 ])
 def test_near_rules_need_both_sides_in_one_clause_within_the_window(
@@ -295,6 +296,7 @@ def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, t
     "平台上贵，但加我微信就便宜",    # after the contrast: what the agent says
     "加V吧，但是动作快点",           # no platform after the contrast
     "去美团搜我们店，外卖更快",      # the channel is no product's name here
+    "去美团外卖搜我们",              # nor here: no head after it
 ])
 def test_shipped_rules_read_suggestions_as_invitations(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
