@@ -222,8 +222,7 @@ class KeywordMatcher:
             partners.setdefault(rule.second, set()).add(rule.first)
         self.rule_partners_ = {group: frozenset(other) for group, other in partners.items()}
         self.scoped_ = frozenset(s.category for s in self.lexicon.scopes)
-        self.scope_groups_ = frozenset(g for s in self.lexicon.scopes
-                                       for g in (*s.not_in_clause, *s.not_in_message))
+        self.scope_groups_ = frozenset(g for s in self.lexicon.scopes for g in s.groups)
         return self
 
     def _normalize_term(self, term: Term) -> str:

@@ -25,7 +25,7 @@ _SHOP_NAME = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]{0,63}$")
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPTIONS = {"severity", "mode", "variants", "part"}
 _NEAR_OPTIONS = {"within", "severity", "order"}
-_SCOPE_OPTIONS = {"not", "not_in_message"}
+_SCOPE_OPTIONS = {"not", "not_in_message", "contrast", "stance", "product_head"}
 _GROUP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # The widest `within` a co-occurrence rule may ask for (characters).
 MAX_WINDOW = 60
@@ -69,12 +69,26 @@ class NearRule:
 class Scope:
     """`@scope`: a hit of the file's category is cancelled by a member of a `not` group in the
     same clause, or of a `not_in_message` group anywhere in the message (negation, refusal,
-    warning), unless that member lies inside another hit of the category."""
+    warning), unless that member lies inside another hit of the category. A hit before a
+    `contrast` member that opens a later clause of its sentence (但, 不过) is cancelled when a
+    member of a `stance` group follows that member in the sentence: the first part is conceded,
+    the stance after the contrast is what the agent says (微信聊天是方便，但还是在这里聊吧).
+    A group member right before a `product_head` member is the start of a product's name
+    (QQ糖, 微信读书, 美团外卖), no member of any group: it joins no rule."""
 
     category: str
     not_in_clause: tuple[str, ...] = ()
     not_in_message: tuple[str, ...] = ()
     source: str = ""
+    contrast: tuple[str, ...] = ()
+    stance: tuple[str, ...] = ()
+    product_head: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every group the scope reads."""
+        return (*self.not_in_clause, *self.not_in_message, *self.contrast, *self.stance,
+                *self.product_head)
 
 
 @dataclass(frozen=True)
@@ -162,7 +176,7 @@ def check_groups(terms: list[Term], near: list[NearRule], scopes: list[Scope]) -
                 raise LexiconError(f"@near names group {group!r}, which has no member "
                                    f"(a term with part={group})", path=rule.source)
     for scope in scopes:
-        for group in (*scope.not_in_clause, *scope.not_in_message):
+        for group in scope.groups:
             if group not in groups:
                 raise LexiconError(f"@scope names group {group!r}, which has no member "
                                    f"(a term with part={group})", path=scope.source)
@@ -326,10 +340,17 @@ def _scope(rest: str, category: str, path: Path, number: int) -> Scope:
     words, options = _words_and_options(rest, _SCOPE_OPTIONS, "@scope", path, number)
     if words or not options:
         raise LexiconError("@scope takes options only: @scope not=GROUP[,GROUP] "
-                           "not_in_message=GROUP[,GROUP]", path=path, line=number)
+                           "not_in_message=GROUP[,GROUP] [contrast=GROUP stance=GROUP[,GROUP]] "
+                           "[product_head=GROUP]",
+                           path=path, line=number)
     def groups(key: str) -> tuple[str, ...]:
         return tuple(_group(g, path, number) for g in options.get(key, "").split(",") if g)
-    return Scope(category, groups("not"), groups("not_in_message"), f"{path.name}:{number}")
+    if bool(options.get("contrast")) != bool(options.get("stance")):
+        raise LexiconError("@scope: contrast= and stance= go together (a contrast marker and "
+                           "what after it makes the part before it conceded)",
+                           path=path, line=number)
+    return Scope(category, groups("not"), groups("not_in_message"), f"{path.name}:{number}",
+                 groups("contrast"), groups("stance"), groups("product_head"))
 
 
 def _parse_options(rest: str, path: Path, number: int) -> dict[str, str]:

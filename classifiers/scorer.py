@@ -220,23 +220,24 @@ class Scorer:
         overlay = self.overlays.get(shop) if shop is not None else None
         hits = self.matcher.match_hits(normalized, overlay)
         matches = hits.matches
+        parts, names = self.structure.named(hits.parts)
         masked = self.masked_latin.find(normalized.original)
         if masked:  # a letter of another script the confusables read already matched (lοser)
             matches.extend(m for m in masked if not any(
                 x.term == m.term and x.start < m.end and m.start < x.end for x in matches))
-        channel_ends = [p.end for p in hits.parts if p.group in CHANNEL_GROUPS]
+        channel_ends = [p.end for p in parts if p.group in CHANNEL_GROUPS]
         contacts = self._contacts(normalized, matches, channel_ends)
         if contacts:
             matches.extend(contacts)
-        if hits.parts:
-            matches = self.structure.apply(normalized, matches, hits.parts)
+        if parts:
+            matches = self.structure.apply(normalized, matches, parts)
         # The invitation model is asked only when the rules have not already found a diversion
         # (a rule hit explains itself better), so most diverting messages skip its reading too.
         read = None
         # (the read is never longer than the base text: a shorter base has too little wording)
         if self.invitation is not None and len(normalized.text) >= MIN_INVITATION_WORDING \
                 and not any(m.category == CONTACT_CATEGORY and m.severity >= 2 for m in matches):
-            read = self._invitation_read(normalized, matches, hits.parts, overlay)
+            read = self._invitation_read(normalized, matches, parts, overlay, names)
             if read is not None and not _enough_wording(read):
                 read = None
         # the tone and intent models read the same view (titles emptied): built once
@@ -280,17 +281,19 @@ class Scorer:
         rewritten = self.emoji_words.rewrite(text)
         normalized = self.normalizer(rewritten.text if rewritten is not None else text)
         hits = self.matcher.match_hits(normalized, None)
-        return self._invitation_read(normalized, hits.matches, hits.parts)
+        parts, names = self.structure.named(hits.parts)
+        return self._invitation_read(normalized, hits.matches, parts, None, names)
 
     def _invitation_read(self, normalized: NormalizedText, matches: list[Match],
-                         parts: Sequence[PartHit],
-                         overlay: KeywordMatcher | None = None) -> str | None:
+                         parts: Sequence[PartHit], overlay: KeywordMatcher | None = None,
+                         names: Sequence[tuple[int, int]] = ()) -> str | None:
         """The base text less what the off-platform `@scope` cancels and less addresses, with
         every number one token (numbers and addresses are the contact detector's business; the
         platform's own links are no invitation), and less the allow phrases of the shop's
-        overlay: a shop's product name (QQ糖, 微信读书卡) is no wording of an invitation."""
+        overlay: a shop's product name (QQ糖, 微信读书卡) is no wording of an invitation, nor the
+        product names the shared `product_head` members make (`names`)."""
         read = self.structure.unscoped(normalized, CONTACT_CATEGORY, matches, parts,
-                                       INVITATION_CHANNELS)
+                                       INVITATION_CHANNELS, names)
         if read is None:
             return None
         if overlay is not None:

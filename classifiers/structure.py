@@ -26,6 +26,9 @@ from classifiers.results import Match, MatchMode
 # What ends a clause: sentence punctuation, line breaks, and white space between two non-latin
 # characters (many agents write "亲 有人让你加微信退款都是骗子 退款只走淘宝" without commas).
 _CLAUSE_ENDS = frozenset(",.!?;:，。！？；：\n\r\t…~～")
+# What ends a sentence: a concession and the contrast that answers it stand in one sentence
+# (我知道微信方便，但还是在这里聊吧), whatever commas lie between.
+_SENTENCE_ENDS = frozenset("。！？!?；;\n\r")
 # (The two sides of a co-occurrence must also stand in one clause.)
 
 # A hit in a question is cancelled by a negation or refusal that opens the next clause, within
@@ -54,7 +57,27 @@ class StructureMatcher:
         self.rules_: tuple[NearRule, ...] = self.lexicon.near
         self.scopes_: dict[str, Scope] = {s.category: s for s in self.lexicon.scopes}
         self.rule_groups_ = frozenset(g for r in self.rules_ for g in (r.first, r.second))
+        self.heads_ = frozenset(g for s in self.lexicon.scopes for g in s.product_head)
         return self
+
+    def named(self, parts: list[PartHit]) -> tuple[list[PartHit], list[tuple[int, int]]]:
+        """`parts` less the members inside a product's name, and the names (base-text
+        spans): a member right before a `product_head` member (the QQ of QQ糖, the 美团外卖 of
+        美团外卖保温箱) names the product, not a place to go; it and every member inside the
+        name join no rule, scope or contact look-up, and the invitation model does not read
+        the name either."""
+        if not self.heads_ or not parts:
+            return parts, []
+        heads = {p.start: p.end for p in parts if p.group in self.heads_}
+        if not heads:
+            return parts, []
+        names = sorted({(p.start, heads[p.end]) for p in parts
+                        if p.end in heads and p.group not in self.heads_})
+        if not names:
+            return parts, []
+        # every member inside the name goes with it (the 美团 and the 卖 of 美团外卖保温箱)
+        return [p for p in parts if p.group in self.heads_
+                or not any(a <= p.start and p.end <= b for a, b in names)], names
 
     def apply(self, text: NormalizedText, matches: list[Match],
               parts: Sequence[PartHit]) -> list[Match]:
@@ -93,6 +116,7 @@ class StructureMatcher:
         kept = []
         clause_ends: list[int] | None = None
         spans = {id(p): text.span(p.start, p.end) for ps in by_group.values() for p in ps}
+        conceded: dict[str, list[tuple[int, int]]] = {}
         for match in matches:
             scope = self.scopes_.get(match.category)
             if scope is None or match.view == "contact":
@@ -117,27 +141,38 @@ class StructureMatcher:
                        and _outside(spans[id(p)], own)
                        for g in scope.not_in_clause for p in by_group.get(g, ())):
                     continue
+            if scope.contrast:
+                if match.category not in conceded:
+                    conceded[match.category] = _conceded(
+                        text.original, scope, by_group, spans, own)
+                if any(lo <= match.start and match.end <= hi
+                       for lo, hi in conceded[match.category]):
+                    continue
             kept.append(match)
         return kept
 
 
     def unscoped(self, text: NormalizedText, category: str, matches: Sequence[Match],
-                 parts: Sequence[PartHit], channels: Collection[str]) -> str | None:
+                 parts: Sequence[PartHit], channels: Collection[str],
+                 names: Sequence[tuple[int, int]] = ()) -> str | None:
         """The base text less what the category's `@scope` cancels, for a signal that reads
         the whole message (the invitation model): None when a `not_in_message` member stands
         in it (a scam warning), else the text without the clauses that hold a `not` member (a
         refusal, the platform, a product name: 不用加VX，课程在已购里直接能看 is read as
         课程在已购里直接能看) when the clause also names one of `channels` (members of those
         groups). A refusal that names no channel stays (这边不方便 is a reason to go elsewhere).
-        Members inside a term hit of the category count as in `_scoped`."""
+        Members inside a term hit of the category count as in `_scoped`. `names`: base-text
+        spans of product names (from `named`), never read (QQ糖买三袋 is read as 买三袋)."""
         scope = self.scopes_.get(category)
         if scope is None or not parts:
-            return text.text
+            return _without(text.text, names)
         own = [(m.start, m.end) for m in matches if m.category == category and m.view != "near"]
         cancelling: list[tuple[int, int]] = []
         named: list[tuple[int, int]] = []
+        by_group: dict[str, list[PartHit]] = defaultdict(list)
         for part in parts:
             span = text.span(part.start, part.end)
+            by_group[part.group].append(part)
             if part.group in channels:
                 named.append(span)
             elif (part.group in scope.not_in_message or part.group in scope.not_in_clause) \
@@ -145,17 +180,36 @@ class StructureMatcher:
                 if part.group in scope.not_in_message:
                     return None
                 cancelling.append(span)
-        if not cancelling or not named:
-            return text.text
+        if not named:
+            return _without(text.text, names)
+        spans = {id(p): text.span(p.start, p.end) for p in parts}
+        regions = _conceded(text.original, scope, by_group, spans, own) if scope.contrast else []
+        if not cancelling and not regions:
+            return _without(text.text, names)
         ends = _clause_ends(text.original)
         clauses = {_clause(ends, span, len(text.original)) for span in cancelling}
         dropped = clauses & {_clause(ends, span, len(text.original)) for span in named}
+        dropped |= {(lo, hi) for lo, hi in regions
+                    if any(lo <= a and b <= hi for a, b in named)}
         if not dropped:
-            return text.text
+            return _without(text.text, names)
         starts = text.original_starts()
-        kept = "".join(ch for ch, origin in zip(text.text, starts, strict=True)
-                       if not any(lo <= origin <= hi for lo, hi in dropped))
+        kept = "".join(ch for index, (ch, origin) in enumerate(zip(text.text, starts, strict=True))
+                       if not any(lo <= origin <= hi for lo, hi in dropped)
+                       and not any(lo <= index < hi for lo, hi in names))
         return kept if kept.strip(" ,.!?;:") else None
+
+
+def _without(base: str, names: Sequence[tuple[int, int]]) -> str:
+    """`base` less the spans `names` (sorted, not overlapping one another's starts)."""
+    if not names:
+        return base
+    pieces, last = [], 0
+    for start, end in names:
+        pieces.append(base[last:max(start, last)])
+        last = max(end, last)
+    pieces.append(base[last:])
+    return "".join(pieces)
 
 
 def _pairs(rule: NearRule, by_group: dict[str, list[PartHit]],
@@ -195,6 +249,34 @@ def _clause_ends(original: str) -> list[int]:
                                   and not original[index + 1].isascii()):
             ends.append(index)
     return ends
+
+
+def _conceded(original: str, scope: Scope, by_group: dict[str, list[PartHit]],
+              spans: dict[int, tuple[int, int]],
+              own: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The conceded parts of `original` (first and last index): from the start of a sentence
+    to a `contrast` member that opens a later clause of it, when a `stance` member follows the
+    marker in the sentence (想加微信的心情理解，但按店规都在平台内沟通). A marker inside a
+    clause (不但, 但凡 …) opens no contrast."""
+    markers = [spans[id(p)] for g in scope.contrast for p in by_group.get(g, ())]
+    if not markers:
+        return []
+    stances = [spans[id(p)] for g in scope.stance for p in by_group.get(g, ())
+               if _outside(spans[id(p)], own)]
+    regions = []
+    for start, end in markers:
+        opening = start
+        while opening > 0 and original[opening - 1].isspace():
+            opening -= 1
+        if opening == 0 or original[opening - 1] not in _CLAUSE_ENDS \
+                and not original[start - 1].isspace():
+            continue
+        first = max((i + 1 for i in range(opening) if original[i] in _SENTENCE_ENDS), default=0)
+        last = next((i for i in range(end, len(original)) if original[i] in _SENTENCE_ENDS),
+                    len(original))
+        if first < opening and any(end <= a and b <= last for a, b in stances):
+            regions.append((first, opening - 1))
+    return regions
 
 
 def _answer(original: str, end: int, ends: list[int]) -> tuple[int, int] | None:

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from classifiers.contacts import CHANNEL_GROUPS
 from classifiers.errors import LexiconError
 from classifiers.lexicon import ALLOW_FILE, Term, parse_file, shop_file
 from classifiers.results import MatchMode
@@ -134,12 +135,15 @@ class LexiconEditor(LexiconFiles):
         """A shop's allow phrase names something longer that holds a risky term (QQ糖 holds
         qq); one that is nothing but shared deny terms or group members (微信, 加我微信, 微信。,
         ＱＱ: a channel joins the shared `@near` rules) would switch the platform's rules off
-        for the shop, which only a platform-wide edit may do."""
+        for the shop, which only a platform-wide edit may do. Members of groups that only
+        cancel (a product head such as the 糖 of QQ糖, a negation) switch nothing off."""
         scorer = self.live.current
         normalized = scorer.normalizer(phrase)
         hits = scorer.matcher.match_hits(normalized, every_member=True)
+        risky = scorer.structure.rule_groups_ | CHANNEL_GROUPS
         found = [(m.start, m.end, m.term) for m in hits.matches if m.view != "message"]
-        found += [(*normalized.span(p.start, p.end), p.term.text) for p in hits.parts]
+        found += [(*normalized.span(p.start, p.end), p.term.text) for p in hits.parts
+                  if p.group in risky]
         covered = {i for start, end, _ in found for i in range(start, end)}
         if found and all(i in covered for i, c in enumerate(phrase) if _is_meaningful(c)):
             terms = "、".join(dict.fromkeys(term for _, _, term in found))

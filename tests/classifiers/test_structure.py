@@ -17,7 +17,7 @@ WriteLexicon = Callable[[dict[str, str]], Path]
 
 # A lexicon written for these tests: the engine must work from data alone.
 RULES = """\
-@scope not=neg not_in_message=scam
+@scope not=neg not_in_message=scam contrast=but stance=home product_head=head
 @near go app	within=4
 @near app act	within=5 severity=2
 @near pay to_me	within=6 order=any
@@ -37,6 +37,12 @@ RULES = """\
 别
 @defaults part=scam
 骗子
+@defaults part=but
+但
+@defaults part=home
+本馆
+@defaults part=head
+酥
 @defaults severity=2
 站外交易	severity=3
 """
@@ -76,6 +82,10 @@ def rules_hit(scorer: Scorer, text: str) -> list[str]:
     ("前往土星号聊", ["app+act", "go+app"]),
     ("木星真好看", []),                         # a bare channel is nothing
     ("请前往「大大大大的店」木星", ["go+app"]),  # a quoted name counts as its marks only
+    ("请前往木星酥专区", []),                   # a member before a product head names it
+    ("木星酥上聊", []),
+    ("请前往木星吃酥", ["go+app"]),             # a head further on names nothing
+    ("请前往土星号酥", []),                     # a longer member before a head too
     ("请前往大大大大的店木星", []),
 ])
 def test_near_rules_need_both_sides_in_one_clause_within_the_window(
@@ -98,6 +108,14 @@ def test_near_rules_need_both_sides_in_one_clause_within_the_window(
     ("前往木星？好的，别急", Tier.BLOCK),        # the answer opens with something else
     ("前往木星？我在那边等你别急", Tier.BLOCK),  # a negation further in is about another thing
     ("前往木星。别急", Tier.BLOCK),              # no question: the next clause is its own
+    # a contrast opening a later clause, with the stance after it: the part before is conceded
+    ("请前往木星，但本馆更好", Tier.NONE),
+    ("请前往木星方便 但还是本馆好", Tier.NONE),   # a space between Chinese opens the clause
+    ("请前往木星，好吗，但本馆也行", Tier.NONE),   # commas between: still one sentence
+    ("本馆不错，但请前往木星", Tier.BLOCK),        # the hit after the contrast is the stance
+    ("请前往木星，但快点", Tier.BLOCK),            # no stance after the contrast
+    ("请前往木星。但本馆更好", Tier.BLOCK),        # another sentence
+    ("请前往木星但本馆", Tier.BLOCK),              # a contrast inside a clause opens none
 ])
 def test_scopes_cancel_hits_of_their_category(structure_scorer: Scorer, text: str,
                                               tier: Tier) -> None:
@@ -174,6 +192,8 @@ def test_groups_rules_and_scopes_are_shared_only(write_lexicon: WriteLexicon, na
     ("x\tpart=Bad-Name\n", "group name"),
     ("@near a b within=3\nx\tpart=a\n", "group 'b', which has no member"),
     ("@scope not=c\nx\tpart=a\n", "group 'c', which has no member"),
+    ("@scope not=a contrast=b\nx\tpart=a\ny\tpart=b\n", "go together"),
+    ("@scope not=a contrast=a stance=c\nx\tpart=a\n", "group 'c', which has no member"),
 ])
 def test_lexicon_rejects_malformed_structure_lines(write_lexicon: WriteLexicon, content: str,
                                                    message: str) -> None:
@@ -190,6 +210,8 @@ def test_lexicon_reads_groups_rules_and_scope(write_lexicon: WriteLexicon) -> No
         ("go+app", 4, 3, True), ("app+act", 5, 2, True), ("pay+to_me", 6, 3, False)]
     (scope,) = lexicon.scopes
     assert (scope.not_in_clause, scope.not_in_message) == (("neg",), ("scam",))
+    assert (scope.contrast, scope.stance, scope.product_head) == (("but",), ("home",),
+                                                                  ("head",))
 
 
 @pytest.mark.parametrize("text", [
@@ -222,6 +244,21 @@ def test_shipped_rules_catch_invitations(scorer: Scorer, text: str) -> None:
     "运费扣我们的就行",                  # 扣 names a channel only before an id
     "想加微信看细节是吧，不行哦，图都在详情页",  # a question without its mark, refused
     "能私下转账吗，不可以的亲",
+    # the channel in a conceded clause, the platform or this shop after the contrast
+    "我理解您想用微信聊，不过售后记录都要留在平台上",
+    "您习惯用QQ传图我明白 但这里也能发原图",
+    # someone else did it, or a story that ends in a sanction
+    "别人跟您说加QQ能便宜，那不是我们",
+    "闲鱼有人卖我们的二手货，建议还是在本店下单",
+    "上个月那位店员私自加了顾客微信，已经被开除了",
+    "冇需要去抖音搵我哋，店里都有",           # a Cantonese negation
+    # a channel as the first word of a product's name, a device feature, a code that is gone
+    "QQ糖买三袋更划算",
+    "这台电视可以微信投屏聊天",
+    "这款平板内置微信聊天",
+    "美团外卖头盔九成新，骑手自用",
+    "柜台那张收款码已经作废了，请在订单里付款",
+    "现金给他不安全，请在平台下单",
 ])
 def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier is Tier.NONE
@@ -233,6 +270,9 @@ def test_shipped_rules_leave_refusals_warnings_and_products(scorer: Scorer, text
     ("这边不方便，去闲鱼找我", "这边不方便,去闲鱼找我"),   # a refusal naming none: a reason to go
     ("不接受微信转账", None),                               # nothing left to read
     ("有人冒充客服让您加QQ，千万别信", None),                # a warning anywhere: nothing read
+    ("我知道用QQ方便，但还是在这里说吧", "但还是在这里说吧"),  # the conceded part is not read
+    ("QQ糖买三袋更划算", "买三袋更划算"),                  # nor a product's name
+    ("旺旺QQ糖，不用加QQ", "旺旺,"),
     # links and numbers are the contact detector's; a number is one token
     ("发票在这里下载 https://shop.example.com/a 哦", "发票在这里下载 哦"),
     ("订单号 1389 2056 7741，已备注", "订单号0,已备注"),
@@ -247,6 +287,27 @@ def test_invitation_model_reads_what_the_scope_does_not_cancel(scorer: Scorer, t
 @pytest.mark.parametrize("text", [
     "要不咱俩去闲鱼上交易",          # 不 of a suggestion (要不) negates nothing
     "不如加个企微，方便沟通",
+    "去pdd搜同款更便宜",             # 同款 names a product only right after the channel
+    "装完您现金给他就好",            # money to a third person, outside the order
+    "说明书背面有码，扫一下付尾款",  # a code to scan and pay
+    "去纸飞机上联系我",              # a messenger's nickname
+    "哪里不懂的直接V我",             # 不 inside a relative clause negates nothing
+    "这边不方便的话加我微信",        # nor inside a condition
+    "平台上贵，但加我微信就便宜",    # after the contrast: what the agent says
+    "加V吧，但是动作快点",           # no platform after the contrast
+    "去美团搜我们店，外卖更快",      # the channel is no product's name here
+    "去美团外卖搜我们",              # nor here: no head after it
 ])
 def test_shipped_rules_read_suggestions_as_invitations(scorer: Scorer, text: str) -> None:
     assert scorer.score(text, Role.AGENT).tier.severity >= Tier.BLOCK.severity
+
+
+@pytest.mark.parametrize(("text", "tier"), [
+    ("平台不允许好评返现", Tier.NONE),         # the platform forbids it: no offer
+    ("好评返现是违规的哦", Tier.NONE),
+    ("好评返现我们不做的，平台规定", Tier.NONE),
+    ("好评返现别忘了", Tier.BLOCK),             # plain negation is no refusal of the offer
+    ("五星好评返5元，不能少于20字", Tier.BLOCK),  # the forbidding word in another clause
+])
+def test_review_incentive_refusals_are_no_offer(scorer: Scorer, text: str, tier: Tier) -> None:
+    assert scorer.score(text, Role.AGENT).tier is tier

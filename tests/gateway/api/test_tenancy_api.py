@@ -50,7 +50,7 @@ def test_a_shop_token_edits_its_own_overlay_and_no_other_shop_sees_it(
     assert (lexicons / "shops/s1/off_platform.txt").read_text(encoding="utf-8") == \
         "拼夕夕\tseverity=3\n"
     assert (lexicons / "off_platform.txt").read_text(encoding="utf-8") == shared
-    allowed = client.post("/api/lexicon/allow/terms", headers=s1, json={"term": "QQ糖"})
+    allowed = client.post("/api/lexicon/allow/terms", headers=s1, json={"term": "QQ星"})
     assert allowed.status_code == 201, allowed.text
 
     # enforced for s1's messages only
@@ -59,8 +59,8 @@ def test_a_shop_token_edits_its_own_overlay_and_no_other_shop_sees_it(
     assert tier(client, hq, "那个拼夕夕") == "none"
     assert tier(client, hq, "那个拼夕夕", shop="s1") == "block"
     # the allow phrase covers the channel qq, which then joins no shared @near rule for s1
-    assert tier(client, s1, "去QQ糖专区") == "none"
-    assert tier(client, s2, "去QQ糖专区") != "none"  # the shared go+channel still holds
+    assert tier(client, s1, "去QQ星专区") == "none"
+    assert tier(client, s2, "去QQ星专区") != "none"  # the shared go+channel still holds
 
     # s1 lists its own terms; s2 sees nothing of them and cannot address them
     [term] = client.get("/api/lexicon/off_platform/terms", headers=s1).json()
@@ -119,13 +119,13 @@ def test_a_shop_token_edits_its_own_overlay_and_no_other_shop_sees_it(
     assert [e["term"] for e in refused] == ["微信", "微信", "加我薇信", "ＱＱ", "微信。", "微信 qq"]
     assert all(e["lexicon_shop"] == "s1" and e["line"] is None for e in refused)
 
-    assert audit(s1) == [("s1", "add", "拼夕夕"), ("s1", "add", "QQ糖")]
+    assert audit(s1) == [("s1", "add", "拼夕夕"), ("s1", "add", "QQ星")]
     assert audit(s2) == [("s2", "add", "拼多少"), ("s2", "add", "微信")]
-    assert audit(hq) == [("s1", "add", "拼夕夕"), ("s1", "add", "QQ糖"),
+    assert audit(hq) == [("s1", "add", "拼夕夕"), ("s1", "add", "QQ星"),
                          ("s2", "add", "拼多少"), ("s2", "add", "微信")]
 
     # removing a shop's last terms removes its files: a shop without terms has no overlay
-    for category, text in (("off_platform", "拼夕夕"), ("allow", "QQ糖")):
+    for category, text in (("off_platform", "拼夕夕"), ("allow", "QQ星")):
         removed = client.delete(f"/api/lexicon/{category}/terms/{text}", headers=s1)
         assert removed.status_code == 200, removed.text
     assert not (lexicons / "shops/s1").exists()
@@ -290,9 +290,9 @@ def test_replay_and_exports_use_and_show_each_shops_own(
         client: TestClient, token_for: TokenFor, config_dir: Path) -> None:
     s1, s2 = qa(token_for, "s1"), qa(token_for, "s2")
     now = datetime.now(UTC)
-    store(client, make_record(time=now - timedelta(hours=1), shop="s1", text="去QQ糖专区"),
-          make_record(time=now - timedelta(hours=1), shop="s2", text="去QQ糖专区"))
-    assert client.post("/api/lexicon/allow/terms", headers=s1, json={"term": "QQ糖"}
+    store(client, make_record(time=now - timedelta(hours=1), shop="s1", text="去QQ星专区"),
+          make_record(time=now - timedelta(hours=1), shop="s2", text="去QQ星专区"))
+    assert client.post("/api/lexicon/allow/terms", headers=s1, json={"term": "QQ星"}
                        ).status_code == 201
     policy = (config_dir / "policies.yaml").read_text(encoding="utf-8")
     mine = client.post("/api/replay", headers=s1, json={"policy": policy}).json()
